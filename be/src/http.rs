@@ -1,0 +1,1 @@
+//! BE HTTP server: /api/health, /metrics, /api/_load_error_log.

@@ -1,0 +1,1 @@
+//! Routine load task execution on the BE.

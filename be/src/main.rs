@@ -1,0 +1,3 @@
+//! starload-be: flags, config, telemetry, listeners; nothing else.
+
+fn main() {}

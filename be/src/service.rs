@@ -1,0 +1,1 @@
+//! tonic implementation of BackendService: translate proto to internal types, no logic.

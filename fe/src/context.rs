@@ -1,0 +1,45 @@
+//! The FE's shared state: one `FeContext` per process, handed to every handler.
+//! Each field is owned by its module; open order follows the dependency direction.
+
+use crate::catalog::Catalog;
+use crate::cluster::Cluster;
+use crate::config::{ConfigHandle, FeConfig};
+use crate::meta::{MetaError, MetaStore};
+use crate::query::QueryEngine;
+use crate::routine_load::RoutineLoadManager;
+use crate::txn::TxnManager;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Everything a statement or background loop may need.
+pub struct FeContext {
+    pub config: ConfigHandle,
+    pub meta: Arc<MetaStore>,
+    pub catalog: Arc<Catalog>,
+    pub cluster: Arc<Cluster>,
+    pub txn: Arc<TxnManager>,
+    pub routine_load: Arc<RoutineLoadManager>,
+    pub query: Arc<QueryEngine>,
+}
+
+impl FeContext {
+    /// Opens the metadata store and loads every module's persisted state.
+    pub fn open(config: FeConfig) -> Result<Arc<Self>, MetaError> {
+        let meta = Arc::new(MetaStore::open(Path::new(&config.meta_dir))?);
+        let config = ConfigHandle::new(config);
+        let catalog = Arc::new(Catalog::load(meta.clone())?);
+        let cluster = Arc::new(Cluster::load(meta.clone(), config.clone())?);
+        let txn = Arc::new(TxnManager::load(meta.clone())?);
+        let routine_load = Arc::new(RoutineLoadManager::load(meta.clone())?);
+        let query = Arc::new(QueryEngine::new());
+        Ok(Arc::new(Self {
+            config,
+            meta,
+            catalog,
+            cluster,
+            txn,
+            routine_load,
+            query,
+        }))
+    }
+}

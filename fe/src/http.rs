@@ -1,0 +1,1 @@
+//! FE HTTP server: `/api/health`, `/metrics`.

@@ -1,0 +1,3 @@
+//! starload-fe: flags, config, telemetry, listeners; nothing else.
+
+fn main() {}

@@ -1,0 +1,8 @@
+//! The FE's RocksDB metadata store: the single source of truth for catalog, backends, jobs,
+//! transactions and progress. See `keys` for every persisted key.
+
+pub mod codec;
+pub mod keys;
+pub mod store;
+
+pub use store::{MetaBatch, MetaError, MetaStore};

@@ -1,0 +1,1 @@
+//! FrontendService: BE -> FE gRPC (task reports, transaction state queries).

@@ -1,0 +1,57 @@
+//! Statement parsing. `parse` strips leading comments, peeks the first keywords and hands the
+//! text to one statement family's parser (our own grammar for StarRocks statements, sqlparser
+//! for SELECT). Each family lives in its own file and owns its AST.
+
+pub mod admin;
+pub mod ddl;
+pub mod lexer;
+pub mod query;
+pub mod routine_load;
+pub mod session_stmt;
+
+use crate::error::{SqlError, SqlResult};
+
+/// A parsed statement, by family.
+#[derive(Debug, Clone)]
+pub enum Statement {
+    /// SET, USE, SHOW VARIABLES/WARNINGS/ENGINES/COLLATION/CHARSET/STATUS/PROCESSLIST, KILL,
+    /// BEGIN/COMMIT/ROLLBACK ...
+    Session(session_stmt::SessionStmt),
+    /// CREATE/DROP DATABASE, CREATE/DROP/TRUNCATE TABLE, SHOW DATABASES/TABLES/COLUMNS,
+    /// DESC, SHOW CREATE TABLE/DATABASE, SHOW TABLE STATUS, SHOW INDEX.
+    Ddl(ddl::DdlStmt),
+    /// ALTER SYSTEM, SHOW BACKENDS/FRONTENDS/PROC, ADMIN SET/SHOW FRONTEND CONFIG, SHOW DATA.
+    Admin(admin::AdminStmt),
+    /// CREATE/ALTER/PAUSE/RESUME/STOP/SHOW ROUTINE LOAD ...
+    RoutineLoad(routine_load::RoutineLoadStmt),
+    /// SELECT (and other sqlparser-parsed queries).
+    Query(query::QueryStmt),
+}
+
+/// Parses one statement. Families are tried in order; the first that recognises the leading
+/// keywords owns the statement (and its errors).
+pub fn parse(sql: &str) -> SqlResult<Statement> {
+    let text = lexer::strip_leading_comments(sql)
+        .trim()
+        .trim_end_matches(';')
+        .trim();
+    if text.is_empty() {
+        return Err(SqlError::syntax(
+            " at line 1, column 0",
+            "Unexpected input '<EOF>', the most similar input is {<statement>}",
+        ));
+    }
+    if let Some(r) = routine_load::try_parse(text) {
+        return r.map(Statement::RoutineLoad);
+    }
+    if let Some(r) = admin::try_parse(text) {
+        return r.map(Statement::Admin);
+    }
+    if let Some(r) = ddl::try_parse(text) {
+        return r.map(Statement::Ddl);
+    }
+    if let Some(r) = session_stmt::try_parse(text) {
+        return r.map(Statement::Session);
+    }
+    query::parse(text).map(Statement::Query)
+}

@@ -1,0 +1,49 @@
+//! The FE<->BE gRPC contract (generated from `proto/*.proto`), shared type helpers and the
+//! error-code table used at the MySQL and HTTP edges of both processes.
+
+pub mod error_code;
+pub mod schema;
+
+/// Shared messages: types, schemas, statuses.
+#[allow(clippy::all)]
+pub mod types {
+    tonic::include_proto!("starload.types");
+}
+
+/// FE -> BE and BE -> BE service.
+#[allow(clippy::all)]
+pub mod be {
+    tonic::include_proto!("starload.be");
+}
+
+/// BE -> FE service.
+#[allow(clippy::all)]
+pub mod fe {
+    tonic::include_proto!("starload.fe");
+}
+
+impl types::Status {
+    /// The OK status.
+    pub fn ok() -> Self {
+        Self {
+            code: types::StatusCode::Ok as i32,
+            message: String::new(),
+        }
+    }
+
+    /// A failure with `code` and a message meant for the user.
+    pub fn err(code: types::StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            code: code as i32,
+            message: message.into(),
+        }
+    }
+
+    /// True when the status is OK (an unset status counts as OK for older peers).
+    pub fn is_ok(&self) -> bool {
+        matches!(
+            types::StatusCode::try_from(self.code),
+            Ok(types::StatusCode::Ok) | Ok(types::StatusCode::Unspecified)
+        )
+    }
+}

@@ -672,3 +672,67 @@ fn agg_txn_continued_after_reopen() {
         .collect();
     assert_eq!(got, vec![(1, Some(1)), (4, Some(4)), (5, Some(5))]);
 }
+
+#[test]
+fn agg_bigint_varchar_recovery_sequence() {
+    let schema = TabletSchema {
+        keys_type: KeysType::AggKeys as i32,
+        columns: vec![
+            col(
+                "order_id",
+                PrimitiveType::Bigint,
+                true,
+                AggType::Unspecified,
+            ),
+            col(
+                "customer_name",
+                PrimitiveType::Varchar,
+                true,
+                AggType::Unspecified,
+            ),
+            col("price", PrimitiveType::Int, false, AggType::Sum),
+        ],
+        sort_key_idx: vec![0, 1],
+        distribution_idx: vec![0],
+        bucket_num: 1,
+        schema_version: 0,
+    };
+    let b = |id: i64, name: &str, p: i32| {
+        RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("order_id", DataType::Int64, true),
+                Field::new("customer_name", DataType::Utf8, true),
+                Field::new("price", DataType::Int32, true),
+            ])),
+            vec![
+                Arc::new(Int64Array::from(vec![id])),
+                Arc::new(StringArray::from(vec![name])),
+                Arc::new(Int32Array::from(vec![p])),
+            ],
+        )
+        .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = TabletStore::open(dir.path()).unwrap();
+        s.create_tablet(1, 1, 1, schema).unwrap();
+        for (txn, id, n) in [(200, 1, "a"), (201, 2, "b"), (202, 3, "c"), (203, 4, "d")] {
+            s.write_batch(txn, 1, &b(id, n, id as i32), &WriteOptions::default())
+                .unwrap();
+        }
+        s.sync().unwrap();
+    }
+    let s = TabletStore::open(dir.path()).unwrap();
+    s.abort(201, 1).unwrap();
+    s.abort(202, 1).unwrap();
+    s.publish(200, 1, 2).unwrap();
+    s.sweep().unwrap();
+    s.publish(203, 1, 3).unwrap();
+    let out = s.scan(1, 3, &[], &[]).unwrap();
+    let p = out[0]
+        .column(2)
+        .as_any()
+        .downcast_ref::<Int32Array>()
+        .unwrap();
+    assert_eq!(p.values().to_vec(), vec![1, 4]);
+}

@@ -11,7 +11,9 @@ use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, Date32Array, Int32Array, Int64Array, StringArray};
 use arrow::record_batch::RecordBatch;
 use starload_be::storage::{ScanRequest, TabletStore, WriteOptions};
-use starload_proto::types::{AggType, ColumnDef, ColumnType, KeysType, PrimitiveType, TabletSchema};
+use starload_proto::types::{
+    AggType, ColumnDef, ColumnType, KeysType, PrimitiveType, TabletSchema,
+};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -40,14 +42,35 @@ fn col(name: &str, t: PrimitiveType, key: bool, agg: AggType) -> ColumnDef {
 }
 
 fn schema(keys: KeysType) -> TabletSchema {
-    let agg = |a| if keys == KeysType::AggKeys { a } else { AggType::Unspecified };
+    let agg = |a| {
+        if keys == KeysType::AggKeys {
+            a
+        } else {
+            AggType::Unspecified
+        }
+    };
     TabletSchema {
         keys_type: keys as i32,
         columns: vec![
-            col("order_id", PrimitiveType::Bigint, true, AggType::Unspecified),
+            col(
+                "order_id",
+                PrimitiveType::Bigint,
+                true,
+                AggType::Unspecified,
+            ),
             col("pay_dt", PrimitiveType::Date, true, AggType::Unspecified),
-            col("customer_name", PrimitiveType::Varchar, false, agg(AggType::Replace)),
-            col("nationality", PrimitiveType::Varchar, false, agg(AggType::Replace)),
+            col(
+                "customer_name",
+                PrimitiveType::Varchar,
+                false,
+                agg(AggType::Replace),
+            ),
+            col(
+                "nationality",
+                PrimitiveType::Varchar,
+                false,
+                agg(AggType::Replace),
+            ),
             col("city", PrimitiveType::Varchar, false, agg(AggType::Replace)),
             col("price", PrimitiveType::Int, false, agg(AggType::Sum)),
         ],
@@ -66,14 +89,22 @@ fn make_batch(start: u64, n: usize, keys: u64) -> Result<RecordBatch> {
     let nat = ["us", "mexico", "france", "japan", "russia"];
     let city = ["Los Angeles", "Guadalajara", "Lyon", "Tokyo", "Moscow"];
     let pick = |t: &[&'static str; 5]| ids.iter().map(|i| t[(*i % 5) as usize]).collect::<Vec<_>>();
-    let s = Arc::new(starload_proto::schema::arrow_schema(&schema(KeysType::DupKeys)));
+    let s = Arc::new(starload_proto::schema::arrow_schema(&schema(
+        KeysType::DupKeys,
+    )));
     let cols: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(ids.clone())),
-        Arc::new(Date32Array::from(ids.iter().map(|i| 19_000 + (*i % 365) as i32).collect::<Vec<_>>())),
+        Arc::new(Date32Array::from(
+            ids.iter()
+                .map(|i| 19_000 + (*i % 365) as i32)
+                .collect::<Vec<_>>(),
+        )),
         Arc::new(StringArray::from(pick(&names))),
         Arc::new(StringArray::from(pick(&nat))),
         Arc::new(StringArray::from(pick(&city))),
-        Arc::new(Int32Array::from(ids.iter().map(|i| (*i % 1000) as i32).collect::<Vec<_>>())),
+        Arc::new(Int32Array::from(
+            ids.iter().map(|i| (*i % 1000) as i32).collect::<Vec<_>>(),
+        )),
     ];
     Ok(RecordBatch::try_new(s, cols)?)
 }
@@ -92,7 +123,9 @@ fn main() -> Result<()> {
     let batch = arg("--batch", 65_536) as usize;
     let versions = arg("--versions", 4).max(1);
     let keys = arg("--keys", rows / 2).max(1);
-    println!("storage_bench: {rows} rows, batch {batch}, {versions} versions, {keys} distinct keys");
+    println!(
+        "storage_bench: {rows} rows, batch {batch}, {versions} versions, {keys} distinct keys"
+    );
     println!("model      write rows/s  write rows/cpu-s  publish ms  scan rows/s  scan rows/cpu-s  out rows  MB");
     for (name, model) in [
         ("DUPLICATE", KeysType::DupKeys),

@@ -1,25 +1,38 @@
-//! BE configuration: StarRocks `be.conf` key names. Precedence: default < file < env
-//! (`STARLOAD_BE_<KEY>`) < CLI flag.
+//! BE configuration: StarRocks `be.conf` key names (`key = value` lines, `#` comments).
+//! Precedence: default < file (`--conf FILE`) < env (`STARLOAD_BE_<KEY>`) < CLI flag
+//! (`--<key>=<value>`). Unknown keys produce a warning and startup continues.
+
+use std::path::{Path, PathBuf};
 
 /// Typed BE configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BeConfig {
     /// gRPC BackendService port (StarRocks: thrift be_port).
     pub be_port: u16,
     /// Heartbeat service port: the address the FE is given in ALTER SYSTEM ADD BACKEND.
     pub heartbeat_service_port: u16,
-    /// HTTP port.
+    /// HTTP port (alias `webserver_port`).
     pub be_http_port: u16,
     /// brpc port (reported in SHOW BACKENDS; unused).
     pub brpc_port: u16,
+    /// Address the BE reports for itself (StarRocks takes a CIDR; a plain address works here).
     pub priority_networks: String,
-    /// Tablet storage directory.
+    /// Tablet storage directory (StarRocks syntax `path[,medium:SSD][;path2]`: first path used).
     pub storage_root_path: String,
+    /// Directory of `be.log`.
     pub sys_log_dir: String,
+    /// `INFO`, `WARNING`, `ERROR` or `FATAL` (StarRocks), or a tracing filter.
+    pub sys_log_level: String,
+    /// Shared secret carried by every gRPC request; empty = none.
     pub cluster_token: String,
+    /// Kafka consumers per partition group of one task.
     pub max_consumer_num_per_group: i64,
+    /// Routine load tasks that may run at once on this BE.
     pub routine_load_thread_pool_size: i64,
+    /// Timeout of Kafka metadata/offset calls.
     pub routine_load_kafka_timeout_second: i64,
+    /// Seconds between sweeps that delete the rows of aborted transactions.
+    pub storage_sweep_interval_second: u64,
 }
 
 impl Default for BeConfig {
@@ -32,10 +45,197 @@ impl Default for BeConfig {
             priority_networks: "127.0.0.1".into(),
             storage_root_path: "./storage".into(),
             sys_log_dir: "./log".into(),
+            sys_log_level: "INFO".into(),
             cluster_token: String::new(),
             max_consumer_num_per_group: 3,
             routine_load_thread_pool_size: 10,
             routine_load_kafka_timeout_second: 10,
+            storage_sweep_interval_second: 10,
+        }
+    }
+}
+
+/// Every key [`BeConfig::set`] accepts (aliases included).
+pub const KEYS: &[&str] = &[
+    "be_port",
+    "heartbeat_service_port",
+    "be_http_port",
+    "webserver_port",
+    "brpc_port",
+    "priority_networks",
+    "storage_root_path",
+    "sys_log_dir",
+    "sys_log_level",
+    "cluster_token",
+    "max_consumer_num_per_group",
+    "routine_load_thread_pool_size",
+    "routine_load_kafka_timeout_second",
+    "storage_sweep_interval_second",
+];
+
+fn num<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, String> {
+    v.trim()
+        .parse()
+        .map_err(|_| format!("invalid value '{v}' for config '{key}'"))
+}
+
+impl BeConfig {
+    /// Sets one key. `Ok(false)` for an unknown key (the caller warns), `Err` for a bad value.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<bool, String> {
+        let v = value.trim();
+        match key.trim() {
+            "be_port" => self.be_port = num(key, v)?,
+            "heartbeat_service_port" => self.heartbeat_service_port = num(key, v)?,
+            "be_http_port" | "webserver_port" => self.be_http_port = num(key, v)?,
+            "brpc_port" => self.brpc_port = num(key, v)?,
+            "priority_networks" => self.priority_networks = v.into(),
+            "storage_root_path" => self.storage_root_path = v.into(),
+            "sys_log_dir" => self.sys_log_dir = v.into(),
+            "sys_log_level" => self.sys_log_level = v.into(),
+            "cluster_token" => self.cluster_token = v.into(),
+            "max_consumer_num_per_group" => self.max_consumer_num_per_group = num(key, v)?,
+            "routine_load_thread_pool_size" => self.routine_load_thread_pool_size = num(key, v)?,
+            "routine_load_kafka_timeout_second" => {
+                self.routine_load_kafka_timeout_second = num(key, v)?
+            }
+            "storage_sweep_interval_second" => self.storage_sweep_interval_second = num(key, v)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Applies `key = value` lines; returns warnings for unknown keys and malformed lines.
+    pub fn apply_file_text(&mut self, text: &str) -> Result<Vec<String>, String> {
+        let mut warnings = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((k, v)) = line.split_once('=') else {
+                warnings.push(format!("line {}: not `key = value`: {line}", n + 1));
+                continue;
+            };
+            // StarRocks allows `${VAR}`-free values with trailing comments only after `#`.
+            let v = v.split(" #").next().unwrap_or(v);
+            if !self.set(k, v)? {
+                warnings.push(format!("unknown config '{}' ignored", k.trim()));
+            }
+        }
+        Ok(warnings)
+    }
+
+    /// Builds the config from a file, the environment and CLI flags (see module docs).
+    /// Returns the config and warnings to log once tracing is up.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        flags: &[(String, String)],
+    ) -> Result<(Self, Vec<String>), String> {
+        let mut c = Self::default();
+        let mut warnings = Vec::new();
+        if let Some(f) = file {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| format!("cannot read config file {}: {e}", f.display()))?;
+            warnings.extend(c.apply_file_text(&text)?);
+        }
+        for (k, v) in env {
+            if let Some(key) = k.strip_prefix("STARLOAD_BE_") {
+                if !c.set(&key.to_ascii_lowercase(), &v)? {
+                    warnings.push(format!("unknown config in environment {k} ignored"));
+                }
+            }
+        }
+        for (k, v) in flags {
+            if !c.set(k, v)? {
+                return Err(format!("unknown flag --{k}"));
+            }
+        }
+        Ok((c, warnings))
+    }
+
+    /// The tablet storage directory (first path of `storage_root_path`).
+    pub fn storage_dir(&self) -> PathBuf {
+        let first = self.storage_root_path.split(';').next().unwrap_or(".");
+        PathBuf::from(first.split(',').next().unwrap_or(first).trim())
+    }
+
+    /// Directory the load error logs are written to and served from
+    /// (StarRocks: `<storage_root_path>/error_log`).
+    pub fn error_log_dir(&self) -> PathBuf {
+        self.storage_dir().join("error_log")
+    }
+
+    /// The host part of `priority_networks` (without a CIDR suffix).
+    pub fn host(&self) -> String {
+        let h = self
+            .priority_networks
+            .split(';')
+            .next()
+            .unwrap_or("127.0.0.1");
+        h.split('/').next().unwrap_or(h).trim().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_default_file_env_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("be.conf");
+        std::fs::write(
+            &f,
+            "# comment\nbe_port = 19060\nwebserver_port=18040\nheartbeat_service_port = 19050\nmystery = 1\n",
+        )
+        .unwrap();
+        let env = vec![
+            (
+                "STARLOAD_BE_HEARTBEAT_SERVICE_PORT".to_string(),
+                "29050".to_string(),
+            ),
+            ("PATH".to_string(), "/bin".to_string()),
+        ];
+        let flags = vec![("be_port".to_string(), "39060".to_string())];
+        let (c, warnings) = BeConfig::load(Some(&f), env, &flags).unwrap();
+        assert_eq!(c.be_port, 39060);
+        assert_eq!(c.heartbeat_service_port, 29050);
+        assert_eq!(c.be_http_port, 18040);
+        assert_eq!(c.brpc_port, 8060);
+        assert_eq!(
+            warnings,
+            vec!["unknown config 'mystery' ignored".to_string()]
+        );
+        assert!(BeConfig::load(None, vec![], &[("nope".into(), "1".into())]).is_err());
+        assert!(BeConfig::load(None, vec![], &[("be_port".into(), "x".into())]).is_err());
+    }
+
+    #[test]
+    fn storage_paths() {
+        let mut c = BeConfig::default();
+        c.set("storage_root_path", "/data1,medium:SSD;/data2")
+            .unwrap();
+        assert_eq!(c.storage_dir(), PathBuf::from("/data1"));
+        assert_eq!(c.error_log_dir(), PathBuf::from("/data1/error_log"));
+        c.set("priority_networks", "10.0.0.0/24").unwrap();
+        assert_eq!(c.host(), "10.0.0.0");
+    }
+
+    #[test]
+    fn every_key_is_settable() {
+        let mut c = BeConfig::default();
+        for k in KEYS {
+            let v = if k.contains("port")
+                || k.contains("num")
+                || k.contains("size")
+                || k.contains("second")
+            {
+                "7"
+            } else {
+                "x"
+            };
+            assert_eq!(c.set(k, v), Ok(true), "{k}");
         }
     }
 }

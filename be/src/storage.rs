@@ -1,10 +1,32 @@
 //! RocksDB tablets. `rocks.rs` is the only file that touches `rocksdb`; `keys.rs` documents
-//! every key. Rows of a transaction are staged invisibly and become visible at publish.
+//! every key and the row encodings. Rows of a transaction are staged invisibly and become
+//! visible at publish (`txn.rs`); scans merge per table model at one version (`scan.rs`).
+//!
+//! API used by the load path and the gRPC service: [`TabletStore::create_tablet`],
+//! [`TabletStore::write_batch`] (+ [`TabletStore::sync`] at eos), [`TabletStore::publish`],
+//! [`TabletStore::abort`], [`TabletStore::scan`] / [`TabletStore::scan_with`], and
+//! [`buckets`] / [`bucket_of`] to route rows to tablets.
+
+pub mod keys;
+pub mod rocks;
+pub mod row;
+pub mod scan;
+pub mod tablet;
+pub mod txn;
 
 use crate::error::BeError;
+use arrow::array::{Array, ArrayRef};
 use arrow::record_batch::RecordBatch;
+use rocks::{RocksEngine, WriteBatch};
+use row::{ColReader, Datum, Kind};
 use starload_proto::types::TabletSchema;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::{Arc, RwLock};
+use tablet::{lock, Tablet, TabletMeta, INITIAL_VERSION};
+use txn::TxnState;
+
+pub use scan::ScanRequest;
 
 /// How one staged batch is applied (PRIMARY/UNIQUE options).
 #[derive(Debug, Clone, Default)]
@@ -18,55 +40,340 @@ pub struct WriteOptions {
 /// A simple pushed-down predicate: column <op> literal.
 pub use starload_proto::be::ScanPredicate;
 
+/// Rows per batch produced by [`TabletStore::scan`].
+pub const SCAN_BATCH_ROWS: usize = 8192;
+
 /// The tablet store of one BE.
-pub struct TabletStore {}
+pub struct TabletStore {
+    engine: RocksEngine,
+    tablets: RwLock<HashMap<i64, Arc<Tablet>>>,
+}
 
 impl TabletStore {
-    /// Opens the store under `dir`.
-    pub fn open(_dir: &Path) -> Result<Self, BeError> {
-        Ok(Self {})
+    /// Opens the store under `dir`, loading every tablet's meta and txn states.
+    pub fn open(dir: &Path) -> Result<Self, BeError> {
+        let engine = RocksEngine::open(dir)?;
+        let mut metas = Vec::new();
+        let (lo, hi) = keys::tablet_meta_range();
+        let mut it = engine.range(&lo, &hi);
+        while it.valid() {
+            let id = keys::parse_tablet_meta_key(it.key())?;
+            metas.push(TabletMeta::decode(id, it.value())?);
+            it.next();
+        }
+        it.status()?;
+        drop(it);
+        let mut tablets = HashMap::new();
+        for meta in metas {
+            let mut txns = HashMap::new();
+            let (lo, hi) = keys::txn_state_range(meta.tablet_id);
+            let mut it = engine.range(&lo, &hi);
+            while it.valid() {
+                let (_, txn) = keys::parse_txn_state_key(it.key())?;
+                txns.insert(txn, TxnState::decode(it.value())?);
+                it.next();
+            }
+            it.status()?;
+            drop(it);
+            let id = meta.tablet_id;
+            tablets.insert(id, Arc::new(Tablet::new(meta, txns)?));
+        }
+        Ok(Self {
+            engine,
+            tablets: RwLock::new(tablets),
+        })
     }
 
-    /// Creates a tablet (idempotent).
+    /// The tablet, if this BE holds it.
+    pub fn tablet(&self, tablet_id: i64) -> Result<Arc<Tablet>, BeError> {
+        self.tablets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&tablet_id)
+            .cloned()
+            .ok_or(BeError::TabletNotFound(tablet_id))
+    }
+
+    /// Ids of every tablet, sorted.
+    pub fn tablet_ids(&self) -> Vec<i64> {
+        let mut v: Vec<i64> = self
+            .tablets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .copied()
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Number of tablets.
+    pub fn tablet_count(&self) -> usize {
+        self.tablets.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Bytes the database uses.
+    pub fn data_size(&self) -> u64 {
+        self.engine.data_size()
+    }
+
+    /// Creates a tablet at version 1 (idempotent: an existing tablet is kept as is).
     pub fn create_tablet(
         &self,
-        _tablet_id: i64,
-        _table_id: i64,
-        _partition_id: i64,
-        _schema: TabletSchema,
+        tablet_id: i64,
+        table_id: i64,
+        partition_id: i64,
+        schema: TabletSchema,
     ) -> Result<(), BeError> {
-        Err(BeError::Other("create_tablet: not built yet".into()))
+        let mut map = self.tablets.write().unwrap_or_else(|p| p.into_inner());
+        if map.contains_key(&tablet_id) {
+            return Ok(());
+        }
+        let meta = TabletMeta {
+            tablet_id,
+            table_id,
+            partition_id,
+            visible_version: INITIAL_VERSION,
+            base_version: 0,
+            schema,
+        };
+        let t = Tablet::new(meta.clone(), HashMap::new())?;
+        let mut wb = WriteBatch::new();
+        wb.put(&keys::tablet_meta_key(tablet_id), &meta.encode());
+        self.engine.write(wb, true)?;
+        map.insert(tablet_id, Arc::new(t));
+        Ok(())
     }
 
-    /// Stages `batch` (tablet column order, optional trailing `__op` Int8) for `txn_id`.
+    /// Drops a tablet and all its rows (idempotent).
+    pub fn drop_tablet(&self, tablet_id: i64) -> Result<(), BeError> {
+        let removed = self
+            .tablets
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&tablet_id);
+        let _guards = removed
+            .as_ref()
+            .map(|t| (lock(&t.sweep_lock), lock(&t.write_lock)));
+        let mut wb = WriteBatch::new();
+        let (lo, hi) = keys::row_range(tablet_id);
+        wb.delete_range(&lo, &hi);
+        let (lo, hi) = keys::txn_state_range(tablet_id);
+        wb.delete_range(&lo, &hi);
+        wb.delete(&keys::tablet_meta_key(tablet_id));
+        self.engine.write(wb, true)
+    }
+
+    /// Discards every version <= `version`; the tablet continues from `max(visible, version)`.
+    pub fn truncate_tablet(&self, tablet_id: i64, version: i64) -> Result<(), BeError> {
+        let t = self.tablet(tablet_id)?;
+        let _s = lock(&t.sweep_lock);
+        let _w = lock(&t.write_lock);
+        let dead: std::collections::HashSet<i64> = {
+            let mut st = lock(&t.state);
+            st.base_version = st.base_version.max(version);
+            st.visible_version = st.visible_version.max(version);
+            let mut wb = WriteBatch::new();
+            wb.put(&keys::tablet_meta_key(t.id), &t.meta(&st).encode());
+            self.engine.write(wb, true)?;
+            st.txns
+                .iter()
+                .filter(
+                    |(_, s)| matches!(s, TxnState::Published { version: v, .. } if *v <= version),
+                )
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        txn::delete_rows_where(&self.engine, &t, |txn| dead.contains(&txn))?;
+        Ok(())
+    }
+
+    /// Stages `batch` (tablet column order, optional trailing `__op` Int8; or columns by name
+    /// for partial updates) for `txn_id`. Returns the rows written.
     pub fn write_batch(
         &self,
-        _txn_id: i64,
-        _tablet_id: i64,
-        _batch: &RecordBatch,
-        _opts: &WriteOptions,
+        txn_id: i64,
+        tablet_id: i64,
+        batch: &RecordBatch,
+        opts: &WriteOptions,
     ) -> Result<u64, BeError> {
-        Err(BeError::Other("write_batch: not built yet".into()))
+        let t = self.tablet(tablet_id)?;
+        let (rows, bytes) = txn::write_batch(&self.engine, &t, txn_id, batch, opts)?;
+        metrics::counter!("starload_be_storage_rows_written_total").increment(rows);
+        metrics::counter!("starload_be_storage_bytes_written_total").increment(bytes);
+        Ok(rows)
+    }
+
+    /// Makes every staged row written so far durable (fsync of the WAL); called at `eos`.
+    pub fn sync(&self) -> Result<(), BeError> {
+        self.engine.sync_wal()
     }
 
     /// Makes `txn_id`'s staged rows visible as `version` of the tablet. Idempotent.
-    pub fn publish(&self, _txn_id: i64, _tablet_id: i64, _version: i64) -> Result<(), BeError> {
-        Err(BeError::Other("publish: not built yet".into()))
+    pub fn publish(&self, txn_id: i64, tablet_id: i64, version: i64) -> Result<(), BeError> {
+        let t = self.tablet(tablet_id)?;
+        txn::publish(&self.engine, &t, txn_id, version)?;
+        metrics::counter!("starload_be_storage_publishes_total").increment(1);
+        Ok(())
     }
 
     /// Discards `txn_id`'s staged rows. Idempotent.
-    pub fn abort(&self, _txn_id: i64, _tablet_id: i64) -> Result<(), BeError> {
-        Ok(())
+    pub fn abort(&self, txn_id: i64, tablet_id: i64) -> Result<(), BeError> {
+        let t = self.tablet(tablet_id)?;
+        txn::abort(&self.engine, &t, txn_id)
+    }
+
+    /// Deletes rows of aborted txns on every tablet. Returns rows deleted.
+    pub fn sweep(&self) -> Result<u64, BeError> {
+        let tablets: Vec<Arc<Tablet>> = self
+            .tablets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let mut n = 0;
+        for t in tablets {
+            n += txn::sweep(&self.engine, &t)?;
+        }
+        Ok(n)
+    }
+
+    /// Txns with staged (neither published nor aborted) rows, with their tablets.
+    pub fn staged_txns(&self) -> BTreeMap<i64, Vec<i64>> {
+        let mut out: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for (id, t) in self
+            .tablets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            for (txn, s) in &lock(&t.state).txns {
+                if matches!(s, TxnState::Staged { .. }) {
+                    out.entry(*txn).or_default().push(*id);
+                }
+            }
+        }
+        out
     }
 
     /// Merged rows of the tablet at `version` (projection by column name; empty = all).
     pub fn scan(
         &self,
-        _tablet_id: i64,
-        _version: i64,
-        _columns: &[String],
-        _predicates: &[ScanPredicate],
+        tablet_id: i64,
+        version: i64,
+        columns: &[String],
+        predicates: &[ScanPredicate],
     ) -> Result<Vec<RecordBatch>, BeError> {
-        Err(BeError::Other("scan: not built yet".into()))
+        let mut out = Vec::new();
+        let req = ScanRequest {
+            version,
+            columns,
+            predicates,
+            limit: 0,
+            batch_rows: SCAN_BATCH_ROWS,
+        };
+        self.scan_with(tablet_id, &req, &mut |b| {
+            out.push(b);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Streams merged rows to `emit` (which returns false to stop early).
+    pub fn scan_with(
+        &self,
+        tablet_id: i64,
+        req: &ScanRequest<'_>,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<bool, BeError>,
+    ) -> Result<(), BeError> {
+        let t = self.tablet(tablet_id)?;
+        metrics::counter!("starload_be_storage_scans_total").increment(1);
+        scan::scan(&self.engine, &t, req, emit)
     }
 }
+
+#[inline]
+fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+#[inline]
+fn hash_datum(d: &Datum<'_>) -> u64 {
+    match d {
+        Datum::Null => 0x5bd1_e995,
+        Datum::Int(v) => fmix64(*v as u64),
+        Datum::Large(v) => fmix64((*v as u64) ^ fmix64((*v >> 64) as u64)),
+        Datum::Float(v) => fmix64(if *v == 0.0 { 0 } else { v.to_bits() }),
+        Datum::Bytes(b) | Datum::List(b) => {
+            // FNV-1a: stable across releases and platforms.
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for c in *b {
+                h ^= *c as u64;
+                h = h.wrapping_mul(0x100_0000_01b3);
+            }
+            h
+        }
+    }
+}
+
+/// The bucket of every row of `batch` (columns in tablet order, or named like the tablet's
+/// columns): a stable hash of the HASH distribution columns modulo `bucket_num`; RANDOM
+/// distribution (no distribution columns) deals rows round-robin.
+pub fn buckets(batch: &RecordBatch, schema: &TabletSchema) -> Result<Vec<u32>, BeError> {
+    let n = batch.num_rows();
+    let nb = schema.bucket_num.max(1) as u64;
+    if schema.distribution_idx.is_empty() {
+        return Ok((0..n).map(|i| (i as u64 % nb) as u32).collect());
+    }
+    let ncols = schema.columns.len();
+    let positional = batch.num_columns() == ncols || batch.num_columns() == ncols + 1;
+    let mut h = vec![0u64; n];
+    for &ci in &schema.distribution_idx {
+        let col = schema.columns.get(ci as usize).ok_or_else(|| {
+            BeError::InvalidArgument(format!("distribution column {ci} out of range"))
+        })?;
+        let arr: ArrayRef = if positional && batch.schema().field(ci as usize).name() == &col.name {
+            batch.column(ci as usize).clone()
+        } else {
+            batch.column_by_name(&col.name).cloned().ok_or_else(|| {
+                BeError::InvalidArgument(format!("distribution column {} missing", col.name))
+            })?
+        };
+        let dt = starload_proto::schema::arrow_type(&col.r#type.clone().unwrap_or_default());
+        let arr = if arr.data_type() == &dt {
+            arr
+        } else {
+            arrow::compute::cast(&arr, &dt).map_err(|e| {
+                BeError::InvalidArgument(format!("distribution column {}: {e}", col.name))
+            })?
+        };
+        let kind = Kind::of(&dt)?;
+        let r = ColReader::new(arr.as_ref(), &kind)?;
+        for (i, hv) in h.iter_mut().enumerate() {
+            let d = if arr.is_null(i) {
+                Datum::Null
+            } else {
+                r.datum(i)
+            };
+            *hv = (hv.rotate_left(5) ^ hash_datum(&d)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    Ok(h.into_iter().map(|v| (fmix64(v) % nb) as u32).collect())
+}
+
+/// The bucket of row `row` of `batch` (see [`buckets`]; prefer it for whole batches).
+pub fn bucket_of(batch: &RecordBatch, schema: &TabletSchema, row: usize) -> Result<u32, BeError> {
+    let one = batch.slice(row, 1);
+    if schema.distribution_idx.is_empty() {
+        return Ok((row as u64 % schema.bucket_num.max(1) as u64) as u32);
+    }
+    Ok(buckets(&one, schema)?.first().copied().unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,259 @@
+//! One tablet: its persisted meta (schema, visible version), the derived column layout used by
+//! the codecs (key columns in sort-key order, value columns in column order), and the
+//! in-memory txn table (loaded at open, updated under the tablet's locks).
+//!
+//! Invariants: `visible_version` only grows, by exactly one per publish; a txn PUBLISHED at a
+//! version keeps it forever; rows of a PUBLISHED txn are never rewritten (only truncate/drop
+//! delete them), so a read at version V is repeatable.
+
+use super::row::{ColReader, Kind};
+use super::txn::TxnState;
+use crate::error::BeError;
+use arrow::array::{Array, StringArray};
+use arrow::datatypes::SchemaRef;
+use prost::Message;
+use starload_proto::types::{AggType, KeysType, TabletSchema};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// What a new tablet's version is: an empty partition is at version 1 (ARCHITECTURE.md).
+pub const INITIAL_VERSION: i64 = 1;
+
+/// The persisted meta of one tablet (key `0x01 tablet_id`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TabletMeta {
+    pub tablet_id: i64,
+    pub table_id: i64,
+    pub partition_id: i64,
+    pub visible_version: i64,
+    /// Versions <= base_version were truncated away.
+    pub base_version: i64,
+    pub schema: TabletSchema,
+}
+
+const META_FORMAT: u8 = 1;
+
+impl TabletMeta {
+    /// Value bytes: `1 table_id partition_id visible_version base_version` (i64 LE) then the
+    /// prost-encoded TabletSchema.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(33 + self.schema.encoded_len());
+        v.push(META_FORMAT);
+        for x in [
+            self.table_id,
+            self.partition_id,
+            self.visible_version,
+            self.base_version,
+        ] {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        self.schema.encode(&mut v).ok();
+        v
+    }
+
+    /// Parses the value written by [`TabletMeta::encode`].
+    pub fn decode(tablet_id: i64, b: &[u8]) -> Result<Self, BeError> {
+        let bad = || BeError::Storage(format!("corrupt meta of tablet {tablet_id}"));
+        if b.len() < 33 || b[0] != META_FORMAT {
+            return Err(bad());
+        }
+        let n = |i: usize| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[1 + i * 8..9 + i * 8]);
+            i64::from_le_bytes(a)
+        };
+        let schema = TabletSchema::decode(&b[33..]).map_err(|_| bad())?;
+        Ok(Self {
+            tablet_id,
+            table_id: n(0),
+            partition_id: n(1),
+            visible_version: n(2),
+            base_version: n(3),
+            schema,
+        })
+    }
+}
+
+/// Mutable state of a tablet, guarded by [`Tablet::state`].
+#[derive(Debug)]
+pub struct TabletState {
+    pub visible_version: i64,
+    pub base_version: i64,
+    pub txns: HashMap<i64, TxnState>,
+}
+
+/// A tablet in memory.
+pub struct Tablet {
+    pub id: i64,
+    pub table_id: i64,
+    pub partition_id: i64,
+    pub schema: TabletSchema,
+    pub arrow_schema: SchemaRef,
+    pub keys_type: KeysType,
+    /// Column index of each sort-key column, in key order.
+    pub key_idx: Vec<usize>,
+    pub key_kinds: Vec<Kind>,
+    /// Column index of each value (non-key) column, in column order.
+    pub value_idx: Vec<usize>,
+    pub value_kinds: Vec<Kind>,
+    pub value_aggs: Vec<AggType>,
+    /// Encoded value of each value column's DEFAULT (None: NULL), for partial updates.
+    pub value_defaults: Vec<Option<Vec<u8>>>,
+    /// Serialises writes, publishes and aborts of this tablet (scans never take it).
+    pub write_lock: Mutex<()>,
+    /// Serialises sweeps/truncates that delete rows.
+    pub sweep_lock: Mutex<()>,
+    pub state: Mutex<TabletState>,
+}
+
+/// Locks `m`, recovering the data of a poisoned lock (our critical sections keep their data
+/// consistent before any fallible call).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Tablet {
+    /// Builds the in-memory tablet from its meta and txn states.
+    pub fn new(meta: TabletMeta, txns: HashMap<i64, TxnState>) -> Result<Self, BeError> {
+        let schema = meta.schema;
+        let arrow_schema = Arc::new(starload_proto::schema::arrow_schema(&schema));
+        let keys_type = KeysType::try_from(schema.keys_type).unwrap_or(KeysType::DupKeys);
+        let n = schema.columns.len();
+        let mut key_idx: Vec<usize> = schema.sort_key_idx.iter().map(|i| *i as usize).collect();
+        if key_idx.is_empty() {
+            key_idx = (0..n).filter(|i| schema.columns[*i].is_key).collect();
+        }
+        if let Some(bad) = key_idx.iter().find(|i| **i >= n) {
+            return Err(BeError::InvalidArgument(format!(
+                "sort key index {bad} out of range for tablet {}",
+                meta.tablet_id
+            )));
+        }
+        let value_idx: Vec<usize> = (0..n).filter(|i| !key_idx.contains(i)).collect();
+        let kind = |i: &usize| Kind::of(arrow_schema.field(*i).data_type());
+        let key_kinds = key_idx.iter().map(kind).collect::<Result<Vec<_>, _>>()?;
+        if key_kinds.iter().any(|k| matches!(k, Kind::List(..))) {
+            return Err(BeError::InvalidArgument(
+                "an ARRAY column cannot be a key column".into(),
+            ));
+        }
+        let value_kinds = value_idx.iter().map(kind).collect::<Result<Vec<_>, _>>()?;
+        let value_aggs = value_idx
+            .iter()
+            .map(|i| AggType::try_from(schema.columns[*i].agg).unwrap_or(AggType::Unspecified))
+            .collect();
+        let value_defaults = value_idx
+            .iter()
+            .zip(&value_kinds)
+            .map(|(i, k)| default_bytes(schema.columns[*i].default_value.as_deref(), k))
+            .collect();
+        Ok(Self {
+            id: meta.tablet_id,
+            table_id: meta.table_id,
+            partition_id: meta.partition_id,
+            arrow_schema,
+            keys_type,
+            key_idx,
+            key_kinds,
+            value_idx,
+            value_kinds,
+            value_aggs,
+            value_defaults,
+            write_lock: Mutex::new(()),
+            sweep_lock: Mutex::new(()),
+            state: Mutex::new(TabletState {
+                visible_version: meta.visible_version,
+                base_version: meta.base_version,
+                txns,
+            }),
+            schema,
+        })
+    }
+
+    /// The meta as it must be persisted now.
+    pub fn meta(&self, st: &TabletState) -> TabletMeta {
+        TabletMeta {
+            tablet_id: self.id,
+            table_id: self.table_id,
+            partition_id: self.partition_id,
+            visible_version: st.visible_version,
+            base_version: st.base_version,
+            schema: self.schema.clone(),
+        }
+    }
+
+    /// Current visible version.
+    pub fn visible_version(&self) -> i64 {
+        lock(&self.state).visible_version
+    }
+
+    /// Index of column `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.schema.columns.iter().position(|c| c.name == name)
+    }
+
+    /// True for UNIQUE and PRIMARY KEY tablets (latest row wins, `__op` deletes).
+    pub fn is_upsert_model(&self) -> bool {
+        matches!(self.keys_type, KeysType::UniqueKeys | KeysType::PrimaryKeys)
+    }
+}
+
+/// The value encoding of a column DEFAULT, parsed with Arrow's string cast (None when absent
+/// or unparsable, which stores NULL).
+fn default_bytes(text: Option<&str>, kind: &Kind) -> Option<Vec<u8>> {
+    let text = text?;
+    let src = StringArray::from(vec![text]);
+    let arr = arrow::compute::cast(&src, &kind.data_type()).ok()?;
+    let r = ColReader::new(arr.as_ref(), kind).ok()?;
+    if arr.is_null(0) {
+        return None;
+    }
+    let mut out = Vec::new();
+    r.encode_value(0, &mut out).ok()?;
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use starload_proto::types::{ColumnDef, ColumnType, PrimitiveType};
+
+    #[test]
+    fn meta_round_trip_and_corruption() {
+        let schema = TabletSchema {
+            keys_type: KeysType::AggKeys as i32,
+            columns: vec![ColumnDef {
+                name: "k".into(),
+                r#type: Some(ColumnType {
+                    r#type: PrimitiveType::Int as i32,
+                    ..Default::default()
+                }),
+                is_key: true,
+                ..Default::default()
+            }],
+            sort_key_idx: vec![0],
+            ..Default::default()
+        };
+        let m = TabletMeta {
+            tablet_id: 7,
+            table_id: 1,
+            partition_id: 2,
+            visible_version: 5,
+            base_version: 0,
+            schema,
+        };
+        assert_eq!(TabletMeta::decode(7, &m.encode()).unwrap(), m);
+        assert!(TabletMeta::decode(7, &m.encode()[..20]).is_err());
+        let mut bad = m.encode();
+        bad[0] = 9;
+        assert!(TabletMeta::decode(7, &bad).is_err());
+    }
+
+    #[test]
+    fn defaults_parse_to_values() {
+        let b = default_bytes(Some("42"), &Kind::I32).unwrap();
+        assert_eq!(b, 42i32.to_le_bytes());
+        assert!(default_bytes(Some("x"), &Kind::I32).is_none());
+        assert!(default_bytes(None, &Kind::Utf8).is_none());
+    }
+}

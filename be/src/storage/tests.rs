@@ -1,0 +1,738 @@
+//! Model-based tests of the tablet store: random batches of inserts, upserts, deletes and
+//! aggregates over several transactions (published out of txn-id order, some aborted), with
+//! reopen, compared at every version with a simple in-memory model.
+
+use super::*;
+use arrow::array::{Int32Array, Int64Array, Int8Array, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use proptest::prelude::*;
+use starload_proto::be::CompareOp;
+use starload_proto::types::{AggType, ColumnDef, ColumnType, KeysType, PrimitiveType};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn col(name: &str, t: PrimitiveType, key: bool, agg: AggType) -> ColumnDef {
+    ColumnDef {
+        name: name.into(),
+        r#type: Some(ColumnType {
+            r#type: t as i32,
+            len: -1,
+            ..Default::default()
+        }),
+        is_key: key,
+        nullable: true,
+        agg: agg as i32,
+        ..Default::default()
+    }
+}
+
+/// k1 INT, k2 VARCHAR (keys); v1 BIGINT SUM, v2 VARCHAR REPLACE, v3 INT MAX, v4 INT MIN,
+/// v5 INT REPLACE_IF_NOT_NULL (agg types only for AGGREGATE).
+pub fn test_schema(keys: KeysType) -> TabletSchema {
+    let a = |x| {
+        if keys == KeysType::AggKeys {
+            x
+        } else {
+            AggType::Unspecified
+        }
+    };
+    TabletSchema {
+        keys_type: keys as i32,
+        columns: vec![
+            col("k1", PrimitiveType::Int, true, AggType::Unspecified),
+            col("k2", PrimitiveType::Varchar, true, AggType::Unspecified),
+            col("v1", PrimitiveType::Bigint, false, a(AggType::Sum)),
+            col("v2", PrimitiveType::Varchar, false, a(AggType::Replace)),
+            col("v3", PrimitiveType::Int, false, a(AggType::Max)),
+            col("v4", PrimitiveType::Int, false, a(AggType::Min)),
+            col(
+                "v5",
+                PrimitiveType::Int,
+                false,
+                a(AggType::ReplaceIfNotNull),
+            ),
+        ],
+        sort_key_idx: vec![0, 1],
+        distribution_idx: vec![0],
+        bucket_num: 4,
+        schema_version: 0,
+    }
+}
+
+type Key = (i32, Option<String>);
+
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+struct Row {
+    k1: i32,
+    k2: Option<String>,
+    v1: Option<i64>,
+    v2: Option<String>,
+    v3: Option<i32>,
+    v4: Option<i32>,
+    v5: Option<i32>,
+    delete: bool,
+}
+
+impl Row {
+    fn key(&self) -> Key {
+        (self.k1, self.k2.clone())
+    }
+}
+
+fn to_batch(rows: &[Row], with_op: bool) -> RecordBatch {
+    let mut fields = vec![
+        Field::new("k1", DataType::Int32, true),
+        Field::new("k2", DataType::Utf8, true),
+        Field::new("v1", DataType::Int64, true),
+        Field::new("v2", DataType::Utf8, true),
+        Field::new("v3", DataType::Int32, true),
+        Field::new("v4", DataType::Int32, true),
+        Field::new("v5", DataType::Int32, true),
+    ];
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(Int32Array::from(
+            rows.iter().map(|r| r.k1).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.k2.clone()).collect::<Vec<_>>(),
+        )),
+        Arc::new(Int64Array::from(
+            rows.iter().map(|r| r.v1).collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.v2.clone()).collect::<Vec<_>>(),
+        )),
+        Arc::new(Int32Array::from(
+            rows.iter().map(|r| r.v3).collect::<Vec<_>>(),
+        )),
+        Arc::new(Int32Array::from(
+            rows.iter().map(|r| r.v4).collect::<Vec<_>>(),
+        )),
+        Arc::new(Int32Array::from(
+            rows.iter().map(|r| r.v5).collect::<Vec<_>>(),
+        )),
+    ];
+    if with_op {
+        fields.push(Field::new("__op", DataType::Int8, false));
+        cols.push(Arc::new(Int8Array::from(
+            rows.iter().map(|r| r.delete as i8).collect::<Vec<_>>(),
+        )));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap()
+}
+
+fn from_batches(bs: &[RecordBatch]) -> Vec<Row> {
+    let mut out = vec![];
+    for b in bs {
+        let c = |i: usize| b.column(i).clone();
+        let k1 = c(0);
+        let k1 = k1.as_any().downcast_ref::<Int32Array>().unwrap();
+        let k2 = c(1);
+        let k2 = k2.as_any().downcast_ref::<StringArray>().unwrap();
+        let v1 = c(2);
+        let v1 = v1.as_any().downcast_ref::<Int64Array>().unwrap();
+        let v2 = c(3);
+        let v2 = v2.as_any().downcast_ref::<StringArray>().unwrap();
+        let i32s: Vec<ArrayRef> = (4..7).map(c).collect();
+        let i32c = |j: usize| {
+            i32s[j]
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .unwrap()
+                .clone()
+        };
+        let (v3, v4, v5) = (i32c(0), i32c(1), i32c(2));
+        let o = |a: &dyn Array, i| a.is_valid(i);
+        for i in 0..b.num_rows() {
+            out.push(Row {
+                k1: k1.value(i),
+                k2: o(k2, i).then(|| k2.value(i).to_string()),
+                v1: o(v1, i).then(|| v1.value(i)),
+                v2: o(v2, i).then(|| v2.value(i).to_string()),
+                v3: o(&v3, i).then(|| v3.value(i)),
+                v4: o(&v4, i).then(|| v4.value(i)),
+                v5: o(&v5, i).then(|| v5.value(i)),
+                delete: false,
+            });
+        }
+    }
+    out
+}
+
+/// The in-memory model: published versions' rows, folded on read.
+fn model_read(keys: KeysType, versions: &[Vec<Row>]) -> Vec<Row> {
+    if keys == KeysType::DupKeys {
+        let mut all: Vec<Row> = versions.iter().flatten().cloned().collect();
+        for r in &mut all {
+            r.delete = false;
+        }
+        all.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        return all;
+    }
+    let mut m: BTreeMap<Key, Row> = BTreeMap::new();
+    for r in versions.iter().flatten() {
+        let mut r = r.clone();
+        if keys == KeysType::AggKeys {
+            r.delete = false;
+            match m.get_mut(&r.key()) {
+                None => {
+                    m.insert(r.key(), r);
+                }
+                Some(cur) => {
+                    cur.v1 = match (cur.v1, r.v1) {
+                        (Some(a), Some(b)) => Some(a.wrapping_add(b)),
+                        (a, b) => a.or(b),
+                    };
+                    cur.v2 = r.v2.clone();
+                    cur.v3 = match (cur.v3, r.v3) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                    cur.v4 = match (cur.v4, r.v4) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    if r.v5.is_some() {
+                        cur.v5 = r.v5;
+                    }
+                }
+            }
+        } else if r.delete {
+            m.remove(&r.key());
+        } else {
+            m.insert(r.key(), r);
+        }
+    }
+    m.into_values().collect()
+}
+
+fn read_all(s: &TabletStore, tablet: i64, version: i64, keys: KeysType) -> Vec<Row> {
+    let mut rows = from_batches(&s.scan(tablet, version, &[], &[]).unwrap());
+    if keys == KeysType::DupKeys {
+        rows.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    }
+    rows
+}
+
+fn arb_row() -> impl Strategy<Value = Row> {
+    (
+        -3i32..3,
+        proptest::option::weighted(0.9, "[ab\\x00]{0,2}"),
+        proptest::option::weighted(0.8, -100i64..100),
+        proptest::option::weighted(0.8, "[xyz]{0,3}"),
+        proptest::option::weighted(0.8, -50i32..50),
+        proptest::option::weighted(0.8, -50i32..50),
+        proptest::option::weighted(0.6, -50i32..50),
+        proptest::bool::weighted(0.25),
+    )
+        .prop_map(|(k1, k2, v1, v2, v3, v4, v5, delete)| Row {
+            k1,
+            k2,
+            v1,
+            v2,
+            v3,
+            v4,
+            v5,
+            delete,
+        })
+}
+
+#[derive(Debug, Clone)]
+struct TxnPlan {
+    batches: Vec<Vec<Row>>,
+    publish: bool,
+    reopen_after: bool,
+}
+
+fn arb_txn() -> impl Strategy<Value = TxnPlan> {
+    (
+        proptest::collection::vec(proptest::collection::vec(arb_row(), 0..8), 1..3),
+        proptest::bool::weighted(0.8),
+        proptest::bool::weighted(0.2),
+    )
+        .prop_map(|(batches, publish, reopen_after)| TxnPlan {
+            batches,
+            publish,
+            reopen_after,
+        })
+}
+
+fn run_model(keys: KeysType, plan: Vec<TxnPlan>, ids_desc: bool) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TabletStore::open(dir.path()).unwrap();
+    let tablet = 10001;
+    store
+        .create_tablet(tablet, 1, 2, test_schema(keys))
+        .unwrap();
+    let upsert = matches!(keys, KeysType::UniqueKeys | KeysType::PrimaryKeys);
+    let mut published: Vec<Vec<Row>> = vec![vec![]]; // version 1 = empty
+    let n = plan.len() as i64;
+    // Pairs of txns are staged together, then resolved in order: ids descending makes
+    // version order differ from txn-id order.
+    for (pair_no, pair) in plan.chunks(2).enumerate() {
+        let ids: Vec<i64> = (0..pair.len() as i64)
+            .map(|j| {
+                let i = pair_no as i64 * 2 + j;
+                if ids_desc {
+                    1000 + n - i
+                } else {
+                    1000 + i
+                }
+            })
+            .collect();
+        for (t, id) in pair.iter().zip(&ids) {
+            for b in &t.batches {
+                store
+                    .write_batch(*id, tablet, &to_batch(b, upsert), &WriteOptions::default())
+                    .unwrap();
+            }
+        }
+        for (t, id) in pair.iter().zip(&ids) {
+            if t.publish {
+                let v = published.len() as i64 + 1;
+                store.publish(*id, tablet, v).unwrap();
+                // Idempotent.
+                store.publish(*id, tablet, v).unwrap();
+                let mut rows: Vec<Row> = t.batches.iter().flatten().cloned().collect();
+                if !upsert {
+                    rows.iter_mut().for_each(|r| r.delete = false);
+                }
+                published.push(rows);
+            } else {
+                store.abort(*id, tablet).unwrap();
+                prop_assert!(store
+                    .write_batch(
+                        *id,
+                        tablet,
+                        &to_batch(&[], upsert),
+                        &WriteOptions::default()
+                    )
+                    .is_err());
+            }
+            if t.reopen_after {
+                store.sweep().unwrap();
+                drop(store);
+                store = TabletStore::open(dir.path()).unwrap();
+            }
+        }
+    }
+    let check = |store: &TabletStore| -> Result<(), TestCaseError> {
+        for v in 1..=published.len() as i64 {
+            let want = model_read(keys, &published[..v as usize]);
+            let got = read_all(store, tablet, v, keys);
+            prop_assert_eq!(got, want, "version {}", v);
+        }
+        let above = published.len() as i64 + 1;
+        let missing = matches!(
+            store.scan(tablet, above, &[], &[]),
+            Err(BeError::VersionMissing { .. })
+        );
+        prop_assert!(missing, "read above the visible version must fail");
+        Ok(())
+    };
+    check(&store)?;
+    store.sweep().unwrap();
+    drop(store);
+    let store = TabletStore::open(dir.path()).unwrap();
+    check(&store)?;
+    prop_assert!(store.staged_txns().is_empty());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    #[test]
+    fn duplicate_matches_model(plan in proptest::collection::vec(arb_txn(), 1..6), desc in any::<bool>()) {
+        run_model(KeysType::DupKeys, plan, desc)?;
+    }
+
+    #[test]
+    fn aggregate_matches_model(plan in proptest::collection::vec(arb_txn(), 1..6), desc in any::<bool>()) {
+        run_model(KeysType::AggKeys, plan, desc)?;
+    }
+
+    #[test]
+    fn unique_matches_model(plan in proptest::collection::vec(arb_txn(), 1..6), desc in any::<bool>()) {
+        run_model(KeysType::UniqueKeys, plan, desc)?;
+    }
+
+    #[test]
+    fn primary_matches_model(plan in proptest::collection::vec(arb_txn(), 1..6), desc in any::<bool>()) {
+        run_model(KeysType::PrimaryKeys, plan, desc)?;
+    }
+}
+
+fn row(k1: i32, v1: i64) -> Row {
+    Row {
+        k1,
+        k2: Some("a".into()),
+        v1: Some(v1),
+        v2: None,
+        v3: None,
+        v4: None,
+        v5: None,
+        delete: false,
+    }
+}
+
+#[test]
+fn publish_needs_previous_version_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TabletStore::open(dir.path()).unwrap();
+    s.create_tablet(1, 1, 1, test_schema(KeysType::DupKeys))
+        .unwrap();
+    s.write_batch(
+        7,
+        1,
+        &to_batch(&[row(1, 1)], false),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    assert!(matches!(
+        s.publish(7, 1, 3),
+        Err(BeError::VersionMissing {
+            visible: 1,
+            version: 3,
+            ..
+        })
+    ));
+    s.publish(7, 1, 2).unwrap();
+    s.publish(7, 1, 2).unwrap();
+    assert!(s.publish(7, 1, 3).is_err(), "same txn at another version");
+    assert!(
+        s.publish(8, 1, 2).is_err(),
+        "another txn at a published version"
+    );
+    assert!(s.abort(7, 1).is_err(), "published txn cannot be aborted");
+    // Publishing a txn with no rows on this tablet still advances the version.
+    s.publish(9, 1, 3).unwrap();
+    assert_eq!(s.tablet(1).unwrap().visible_version(), 3);
+    assert!(s
+        .write_batch(
+            7,
+            1,
+            &to_batch(&[row(1, 1)], false),
+            &WriteOptions::default()
+        )
+        .is_err());
+}
+
+#[test]
+fn staged_rows_survive_reopen_until_decided() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = TabletStore::open(dir.path()).unwrap();
+        s.create_tablet(1, 1, 1, test_schema(KeysType::DupKeys))
+            .unwrap();
+        s.write_batch(
+            5,
+            1,
+            &to_batch(&[row(1, 1), row(2, 2)], false),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+        s.write_batch(
+            6,
+            1,
+            &to_batch(&[row(3, 3)], false),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+    }
+    let s = TabletStore::open(dir.path()).unwrap();
+    let staged = s.staged_txns();
+    assert_eq!(staged.keys().copied().collect::<Vec<_>>(), vec![5, 6]);
+    // A later batch of txn 5 continues its sequence (no overwrite of earlier rows).
+    s.write_batch(
+        5,
+        1,
+        &to_batch(&[row(1, 1)], false),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    s.publish(5, 1, 2).unwrap();
+    s.abort(6, 1).unwrap();
+    assert_eq!(s.sweep().unwrap(), 1);
+    assert_eq!(read_all(&s, 1, 2, KeysType::DupKeys).len(), 3);
+    assert!(s.staged_txns().is_empty());
+}
+
+#[test]
+fn projection_predicates_and_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TabletStore::open(dir.path()).unwrap();
+    s.create_tablet(1, 1, 1, test_schema(KeysType::AggKeys))
+        .unwrap();
+    let rows: Vec<Row> = (0..100).map(|i| row(i % 10, i as i64)).collect();
+    s.write_batch(5, 1, &to_batch(&rows, false), &WriteOptions::default())
+        .unwrap();
+    s.publish(5, 1, 2).unwrap();
+    let p = |c: &str, op: CompareOp, lit: &str| ScanPredicate {
+        column: c.into(),
+        op: op as i32,
+        literal: lit.into(),
+    };
+    let cols = vec!["v1".to_string(), "k1".to_string()];
+    let bs = s
+        .scan(
+            1,
+            2,
+            &cols,
+            &[p("k1", CompareOp::Ge, "3"), p("k1", CompareOp::Lt, "5")],
+        )
+        .unwrap();
+    assert_eq!(bs[0].schema().field(0).name(), "v1");
+    let v1 = bs[0]
+        .column(0)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .unwrap();
+    let k1 = bs[0]
+        .column(1)
+        .as_any()
+        .downcast_ref::<Int32Array>()
+        .unwrap();
+    assert_eq!(k1.values().to_vec(), vec![3, 4]);
+    // SUM over the ten rows of each key: k + (k+10) + ... + (k+90).
+    assert_eq!(v1.values().to_vec(), vec![3 * 10 + 450, 4 * 10 + 450]);
+    let bs = s
+        .scan(1, 2, &cols, &[p("v1", CompareOp::Gt, "490")])
+        .unwrap();
+    assert_eq!(bs.iter().map(|b| b.num_rows()).sum::<usize>(), 5);
+    let bs = s.scan(1, 2, &cols, &[p("k1", CompareOp::Eq, "7")]).unwrap();
+    assert_eq!(bs.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+    assert!(s.scan(1, 2, &["nope".to_string()], &[]).is_err());
+    assert!(s.scan(1, 2, &cols, &[p("k1", CompareOp::Eq, "x")]).is_err());
+    let mut got = 0;
+    let req = ScanRequest {
+        version: 2,
+        columns: &cols,
+        predicates: &[],
+        limit: 3,
+        batch_rows: 2,
+    };
+    s.scan_with(1, &req, &mut |b| {
+        got += b.num_rows();
+        Ok(true)
+    })
+    .unwrap();
+    assert_eq!(got, 3);
+}
+
+#[test]
+fn partial_update_and_merge_condition() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TabletStore::open(dir.path()).unwrap();
+    let mut schema = test_schema(KeysType::PrimaryKeys);
+    schema.columns[6].default_value = Some("9".into());
+    s.create_tablet(1, 1, 1, schema).unwrap();
+    s.write_batch(
+        5,
+        1,
+        &to_batch(&[row(1, 10)], true),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    s.publish(5, 1, 2).unwrap();
+    // Partial: only k1, k2, v2 for an existing key (1) and a new key (2).
+    let partial = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new("k1", DataType::Int32, true),
+            Field::new("k2", DataType::Utf8, true),
+            Field::new("v2", DataType::Utf8, true),
+        ])),
+        vec![
+            Arc::new(Int32Array::from(vec![1, 2])),
+            Arc::new(StringArray::from(vec!["a", "a"])),
+            Arc::new(StringArray::from(vec!["p", "q"])),
+        ],
+    )
+    .unwrap();
+    let opts = WriteOptions {
+        partial_update_columns: vec!["v2".into()],
+        merge_condition: None,
+    };
+    s.write_batch(6, 1, &partial, &opts).unwrap();
+    s.publish(6, 1, 3).unwrap();
+    let got = read_all(&s, 1, 3, KeysType::PrimaryKeys);
+    assert_eq!(got[0].v1, Some(10));
+    assert_eq!(got[0].v2.as_deref(), Some("p"));
+    assert_eq!(
+        (got[1].v1, got[1].v2.as_deref(), got[1].v5),
+        (None, Some("q"), Some(9))
+    );
+    // merge_condition on v1: an older (smaller) v1 does not replace the stored row.
+    let cond = WriteOptions {
+        partial_update_columns: vec![],
+        merge_condition: Some("v1".into()),
+    };
+    s.write_batch(7, 1, &to_batch(&[row(1, 5)], true), &cond)
+        .unwrap();
+    s.publish(7, 1, 4).unwrap();
+    assert_eq!(read_all(&s, 1, 4, KeysType::PrimaryKeys)[0].v1, Some(10));
+    s.write_batch(8, 1, &to_batch(&[row(1, 11)], true), &cond)
+        .unwrap();
+    s.publish(8, 1, 5).unwrap();
+    assert_eq!(read_all(&s, 1, 5, KeysType::PrimaryKeys)[0].v1, Some(11));
+}
+
+#[test]
+fn truncate_and_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TabletStore::open(dir.path()).unwrap();
+    s.create_tablet(1, 1, 1, test_schema(KeysType::DupKeys))
+        .unwrap();
+    s.write_batch(
+        5,
+        1,
+        &to_batch(&[row(1, 1)], false),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    s.publish(5, 1, 2).unwrap();
+    s.truncate_tablet(1, 2).unwrap();
+    assert!(read_all(&s, 1, 2, KeysType::DupKeys).is_empty());
+    s.write_batch(
+        6,
+        1,
+        &to_batch(&[row(2, 1)], false),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    s.publish(6, 1, 3).unwrap();
+    assert_eq!(read_all(&s, 1, 3, KeysType::DupKeys).len(), 1);
+    s.drop_tablet(1).unwrap();
+    assert!(matches!(
+        s.scan(1, 3, &[], &[]),
+        Err(BeError::TabletNotFound(1))
+    ));
+    drop(s);
+    let s = TabletStore::open(dir.path()).unwrap();
+    assert_eq!(s.tablet_count(), 0);
+}
+
+#[test]
+fn buckets_are_stable_and_spread() {
+    let schema = test_schema(KeysType::DupKeys);
+    let rows: Vec<Row> = (0..1000).map(|i| row(i, 0)).collect();
+    let b = to_batch(&rows, false);
+    let a = buckets(&b, &schema).unwrap();
+    assert_eq!(a, buckets(&b, &schema).unwrap());
+    let mut counts = [0usize; 4];
+    for x in &a {
+        counts[*x as usize] += 1;
+    }
+    assert!(counts.iter().all(|c| *c > 150), "{counts:?}");
+    assert_eq!(bucket_of(&b, &schema, 17).unwrap(), a[17]);
+    // Same value as Int64 or as text hashes the same after the cast to the column type.
+    let other = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![Field::new("k1", DataType::Utf8, true)])),
+        vec![Arc::new(StringArray::from(vec!["17"]))],
+    )
+    .unwrap();
+    assert_eq!(buckets(&other, &schema).unwrap()[0], a[17]);
+}
+
+#[test]
+fn agg_txn_continued_after_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = TabletStore::open(dir.path()).unwrap();
+        s.create_tablet(1, 1, 1, test_schema(KeysType::AggKeys))
+            .unwrap();
+        s.write_batch(
+            200,
+            1,
+            &to_batch(&[row(1, 1)], false),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+        s.write_batch(
+            203,
+            1,
+            &to_batch(&[row(4, 4)], false),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+    }
+    let s = TabletStore::open(dir.path()).unwrap();
+    s.publish(200, 1, 2).unwrap();
+    s.write_batch(
+        203,
+        1,
+        &to_batch(&[row(5, 5)], false),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    s.publish(203, 1, 3).unwrap();
+    let got: Vec<(i32, Option<i64>)> = read_all(&s, 1, 3, KeysType::AggKeys)
+        .iter()
+        .map(|r| (r.k1, r.v1))
+        .collect();
+    assert_eq!(got, vec![(1, Some(1)), (4, Some(4)), (5, Some(5))]);
+}
+
+#[test]
+fn agg_bigint_varchar_recovery_sequence() {
+    let schema = TabletSchema {
+        keys_type: KeysType::AggKeys as i32,
+        columns: vec![
+            col(
+                "order_id",
+                PrimitiveType::Bigint,
+                true,
+                AggType::Unspecified,
+            ),
+            col(
+                "customer_name",
+                PrimitiveType::Varchar,
+                true,
+                AggType::Unspecified,
+            ),
+            col("price", PrimitiveType::Int, false, AggType::Sum),
+        ],
+        sort_key_idx: vec![0, 1],
+        distribution_idx: vec![0],
+        bucket_num: 1,
+        schema_version: 0,
+    };
+    let b = |id: i64, name: &str, p: i32| {
+        RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("order_id", DataType::Int64, true),
+                Field::new("customer_name", DataType::Utf8, true),
+                Field::new("price", DataType::Int32, true),
+            ])),
+            vec![
+                Arc::new(Int64Array::from(vec![id])),
+                Arc::new(StringArray::from(vec![name])),
+                Arc::new(Int32Array::from(vec![p])),
+            ],
+        )
+        .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = TabletStore::open(dir.path()).unwrap();
+        s.create_tablet(1, 1, 1, schema).unwrap();
+        for (txn, id, n) in [(200, 1, "a"), (201, 2, "b"), (202, 3, "c"), (203, 4, "d")] {
+            s.write_batch(txn, 1, &b(id, n, id as i32), &WriteOptions::default())
+                .unwrap();
+        }
+        s.sync().unwrap();
+    }
+    let s = TabletStore::open(dir.path()).unwrap();
+    s.abort(201, 1).unwrap();
+    s.abort(202, 1).unwrap();
+    s.publish(200, 1, 2).unwrap();
+    s.sweep().unwrap();
+    s.publish(203, 1, 3).unwrap();
+    let out = s.scan(1, 3, &[], &[]).unwrap();
+    let p = out[0]
+        .column(2)
+        .as_any()
+        .downcast_ref::<Int32Array>()
+        .unwrap();
+    assert_eq!(p.values().to_vec(), vec![1, 4]);
+}

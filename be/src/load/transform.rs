@@ -355,7 +355,7 @@ impl LoadPlan {
                 now_utc_secs: self.now_utc_secs,
             };
             let v = expr::to_bool(&expr::eval(w, &ctx)?);
-            selected = Some(arrow::compute::prep_null_mask_filter(&v));
+            selected = Some(expr::true_mask(&v));
         }
         let is_selected = |r: usize| selected.as_ref().map(|s| s.value(r)).unwrap_or(true);
         // NOT NULL columns.

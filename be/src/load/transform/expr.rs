@@ -457,7 +457,7 @@ pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, String> {
             let vals = unify(vals);
             let mut acc = vals[vals.len() - 1].clone();
             for i in (0..conds.len()).rev() {
-                let mask = arrow::compute::prep_null_mask_filter(&conds[i]);
+                let mask = true_mask(&conds[i]);
                 acc = zip(&mask, &vals[i], &acc).map_err(|e| e.to_string())?;
             }
             acc
@@ -476,6 +476,15 @@ pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, String> {
             func::call(name, &vals, ctx)?
         }
     })
+}
+
+/// TRUE where `b` is TRUE (NULL counts as FALSE), without a null buffer.
+pub fn true_mask(b: &BooleanArray) -> BooleanArray {
+    if b.null_count() == 0 {
+        BooleanArray::new(b.values().clone(), None)
+    } else {
+        arrow::compute::prep_null_mask_filter(b)
+    }
 }
 
 /// A constant as an array of `n` values.
@@ -872,8 +881,13 @@ pub fn binary(op: BinOp, l: &ArrayRef, r: &ArrayRef) -> Result<ArrayRef, String>
     let (a, b): (ArrayRef, ArrayRef) = match (kl, kr) {
         (Kind::Null, _) | (_, Kind::Null) => {
             if op == BinOp::EqNullSafe {
+                // A NULL literal is a NullArray (no null buffer): use logical nulls.
+                let (ln, rn) = (l.logical_nulls(), r.logical_nulls());
+                let null_at = |n: &Option<arrow::buffer::NullBuffer>, i: usize| {
+                    n.as_ref().is_some_and(|n| n.is_null(i))
+                };
                 let v: BooleanArray = (0..l.len())
-                    .map(|i| Some(l.is_null(i) && r.is_null(i)))
+                    .map(|i| Some(null_at(&ln, i) && null_at(&rn, i)))
                     .collect();
                 return Ok(Arc::new(v));
             }

@@ -52,7 +52,7 @@ pub fn call(name: &str, a: &[ArrayRef], ctx: &EvalCtx) -> Result<ArrayRef, Strin
     let n = ctx.rows;
     Ok(match name {
         "if" => {
-            let c = arrow::compute::prep_null_mask_filter(&to_bool(&a[0]));
+            let c = super::expr::true_mask(&to_bool(&a[0]));
             let v = unify(vec![a[1].clone(), a[2].clone()]);
             zip(&c, &v[0], &v[1]).map_err(|e| e.to_string())?
         }
@@ -60,7 +60,7 @@ pub fn call(name: &str, a: &[ArrayRef], ctx: &EvalCtx) -> Result<ArrayRef, Strin
         "coalesce" => coalesce(a)?,
         "nullif" => {
             let eq = to_bool(&super::expr::binary(super::expr::BinOp::Eq, &a[0], &a[1])?);
-            let mask = arrow::compute::prep_null_mask_filter(&eq);
+            let mask = super::expr::true_mask(&eq);
             let nulls = new_null_array(a[0].data_type(), n);
             zip(&mask, &nulls, &a[0]).map_err(|e| e.to_string())?
         }

@@ -1,1 +1,19 @@
-//! Routine load task execution on the BE.
+//! Routine load task execution on the BE (StarRocks `be/src/runtime/routine_load/*`,
+//! spec routine-load.md §4.5).
+//!
+//! Flow of one task: [`task`] (lifecycle, report) -> [`consumer`] (rdkafka, explicit partition
+//! assignment, batch cut by time/bytes/EOF) -> [`decode`] (CSV/JSON/Avro messages into text
+//! columns) -> [`transform`] (COLUMNS, WHERE, [`convert`] to column types, strict mode) ->
+//! [`sink`] (bucket rows to tablets, Arrow IPC to every replica). [`error_rows`] counts rows
+//! and keeps the rejected ones for the error log.
+//!
+//! Everything moves in batches: one arena per consumer chunk, one Arrow batch per chunk, one
+//! write per tablet and chunk.
+
+pub mod consumer;
+pub mod convert;
+pub mod decode;
+pub mod error_rows;
+pub mod sink;
+pub mod task;
+pub mod transform;

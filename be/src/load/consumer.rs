@@ -1,0 +1,405 @@
+//! Kafka consumers of one task (StarRocks `be/src/runtime/routine_load/data_consumer.cpp`,
+//! `data_consumer_group.cpp`; spec routine-load.md §2.2, §4.5).
+//!
+//! - `min(max_consumer_num_per_group, #partitions)` rdkafka `BaseConsumer`s, each `assign()`ed
+//!   to its partitions (dealt round-robin) at the begin offsets: no group rebalancing.
+//! - StarRocks's librdkafka defaults first, then every user property (security.protocol, sasl.*,
+//!   ssl.* included) so the user wins. Unknown keys are dropped (as StarRocks ignores them);
+//!   other invalid values fail with `PAUSE: failed to set '<k>', value: '<v>', err: <e>`.
+//! - Each consumer runs on its own blocking thread, copies payloads into a [`MessageChunk`]
+//!   arena and hands full chunks to the task through a bounded channel (back-pressure).
+//! - The batch ends when `max_interval_s` elapsed, the task's bytes reached
+//!   `max_batch_size_bytes`, or every partition hit EOF.
+//! - `OFFSET_OUT_OF_RANGE` stops the task with `Broker: Offset out of range, partition <p>
+//!   offset <o> has no data` (the FE pauses the job on `Offset out of range`).
+//! - High watermarks: at EOF the watermark is the EOF position (known from the fetch); for
+//!   partitions cut by time or bytes it is read once from the broker at the end (bounded by
+//!   `routine_load_kafka_timeout_second`), -1 if that fails.
+
+use crate::load::decode::MessageChunk;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::Message;
+use rdkafka::{Offset, TopicPartitionList};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Payload bytes per chunk handed to the task (a chunk is decoded and written as one batch).
+pub const CHUNK_BYTES: usize = 4 << 20;
+/// Messages per chunk.
+pub const CHUNK_MSGS: usize = 128 * 1024;
+
+/// What one task consumes.
+#[derive(Debug, Clone)]
+pub struct ConsumeSpec {
+    pub brokers: String,
+    pub topic: String,
+    /// Partition -> next offset to read.
+    pub begin_offsets: Vec<(i32, i64)>,
+    /// User librdkafka properties (`property.` stripped).
+    pub properties: HashMap<String, String>,
+    pub group_id: String,
+    pub max_interval: Duration,
+    pub max_bytes: u64,
+    pub max_consumers: usize,
+    pub kafka_timeout: Duration,
+}
+
+/// What a consumer observed for one partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionState {
+    pub partition: i32,
+    pub begin_offset: i64,
+    /// Last consumed offset (-1: none).
+    pub last_offset: i64,
+    pub last_timestamp_ms: i64,
+    pub high_watermark: i64,
+    pub eof: bool,
+}
+
+/// StarRocks's librdkafka settings, then the user's (user values replace defaults).
+pub fn client_config(spec: &ConsumeSpec) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("metadata.broker.list", &spec.brokers)
+        .set("group.id", &spec.group_id)
+        .set("enable.partition.eof", "true")
+        .set("enable.auto.offset.store", "false")
+        // StarRocks commits offsets itself (monitoring only); nothing is committed automatically.
+        .set("enable.auto.commit", "false")
+        .set("statistics.interval.ms", "0")
+        .set("auto.offset.reset", "error")
+        .set("api.version.request", "true")
+        .set("api.version.fallback.ms", "0");
+    for (k, v) in &spec.properties {
+        c.set(k, v);
+    }
+    c
+}
+
+/// Creates a consumer; unknown property keys are dropped and retried, other configuration
+/// errors become the `PAUSE:` text.
+pub fn create_consumer(spec: &ConsumeSpec) -> Result<BaseConsumer, String> {
+    let mut spec = spec.clone();
+    for _ in 0..64 {
+        match client_config(&spec).create::<BaseConsumer>() {
+            Ok(c) => return Ok(c),
+            Err(KafkaError::ClientConfig(_, desc, key, value)) => {
+                if desc.contains("No such configuration property")
+                    && spec.properties.remove(&key).is_some()
+                {
+                    tracing::warn!(key = key.as_str(), "Ignored unknown librdkafka property.");
+                    continue;
+                }
+                return Err(format!(
+                    "PAUSE: failed to set '{key}', value: '{value}', err: {desc}"
+                ));
+            }
+            Err(e) => return Err(format!("PAUSE: failed to create kafka consumer: {e}")),
+        }
+    }
+    Err("PAUSE: failed to create kafka consumer".into())
+}
+
+/// Deals partitions to `min(max_consumers, #partitions)` consumers, round-robin.
+pub fn deal_partitions(begin: &[(i32, i64)], max_consumers: usize) -> Vec<Vec<(i32, i64)>> {
+    let n = max_consumers.max(1).min(begin.len().max(1));
+    let mut out = vec![Vec::new(); n];
+    for (i, p) in begin.iter().enumerate() {
+        out[i % n].push(*p);
+    }
+    out.retain(|v| !v.is_empty());
+    out
+}
+
+/// Shared state of a task's consumers.
+pub struct ConsumeShared {
+    pub deadline: Instant,
+    pub bytes: AtomicU64,
+    /// Byte limit of the whole task (`u64::MAX` = none).
+    pub max_bytes: u64,
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// Runs one consumer until the batch ends; sends chunks to `tx`. Returns its partitions' state.
+pub fn run_consumer(
+    spec: &ConsumeSpec,
+    partitions: &[(i32, i64)],
+    shared: &ConsumeShared,
+    tx: &SyncSender<MessageChunk>,
+) -> Result<Vec<PartitionState>, String> {
+    let consumer = create_consumer(spec)?;
+    let mut tpl = TopicPartitionList::new();
+    for &(p, o) in partitions {
+        // The FE normally resolves OFFSET_BEGINNING (-2) / OFFSET_END (-1) before scheduling;
+        // if they arrive here they keep librdkafka's meaning.
+        let off = match o {
+            -2 => Offset::Beginning,
+            -1 => Offset::End,
+            o => Offset::Offset(o),
+        };
+        tpl.add_partition_offset(&spec.topic, p, off)
+            .map_err(|e| format!("failed to assign partition {p}: {e}"))?;
+    }
+    consumer
+        .assign(&tpl)
+        .map_err(|e| format!("failed to assign partitions: {e}"))?;
+    let mut states: Vec<PartitionState> = partitions
+        .iter()
+        .map(|&(p, o)| PartitionState {
+            partition: p,
+            begin_offset: o,
+            last_offset: -1,
+            last_timestamp_ms: -1,
+            high_watermark: -1,
+            eof: false,
+        })
+        .collect();
+    let idx_of: HashMap<i32, usize> = states
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.partition, i))
+        .collect();
+    let mut chunk = MessageChunk::with_capacity(CHUNK_BYTES + 64 * 1024, 4096);
+    let mut eof_left = states.len();
+    let mut error: Option<String> = None;
+    loop {
+        if shared.cancel.load(Ordering::Relaxed) {
+            error = Some("Cancelled".into());
+            break;
+        }
+        let now = Instant::now();
+        if now >= shared.deadline || shared.bytes.load(Ordering::Relaxed) >= shared.max_bytes {
+            break;
+        }
+        let left = shared.deadline - now;
+        let timeout = left.min(spec.kafka_timeout).min(Duration::from_millis(500));
+        match consumer.poll(timeout) {
+            None => continue,
+            Some(Ok(m)) => {
+                let Some(&i) = idx_of.get(&m.partition()) else {
+                    continue;
+                };
+                let payload = m.payload().unwrap_or(&[]);
+                let ts = m.timestamp().to_millis().unwrap_or(-1);
+                chunk.push(m.partition(), m.offset(), ts, payload);
+                let s = &mut states[i];
+                s.last_offset = m.offset();
+                if ts >= 0 {
+                    s.last_timestamp_ms = ts;
+                }
+                shared
+                    .bytes
+                    .fetch_add(payload.len() as u64, Ordering::Relaxed);
+                if chunk.bytes() >= CHUNK_BYTES || chunk.msgs.len() >= CHUNK_MSGS {
+                    let full = std::mem::replace(
+                        &mut chunk,
+                        MessageChunk::with_capacity(CHUNK_BYTES + 64 * 1024, 4096),
+                    );
+                    if tx.send(full).is_err() {
+                        error = Some("Cancelled".into());
+                        break;
+                    }
+                }
+            }
+            Some(Err(KafkaError::PartitionEOF(p))) => {
+                let Some(&i) = idx_of.get(&p) else {
+                    continue;
+                };
+                // The EOF position is the high watermark seen by the fetch; offsets below it
+                // that were not delivered (transaction markers) count as consumed.
+                let pos = position_of(&consumer, &spec.topic, p);
+                let s = &mut states[i];
+                if let Some(pos) = pos {
+                    s.high_watermark = pos;
+                    if pos > 0 && pos - 1 > s.last_offset && pos > s.begin_offset {
+                        s.last_offset = pos - 1;
+                    }
+                }
+                if !s.eof {
+                    s.eof = true;
+                    eof_left -= 1;
+                }
+                if eof_left == 0 {
+                    break;
+                }
+            }
+            Some(Err(KafkaError::MessageConsumption(RDKafkaErrorCode::OffsetOutOfRange))) => {
+                // Find which partition's offset is out of range.
+                let (p, o) = out_of_range_partition(&consumer, spec, &states);
+                error = Some(format!(
+                    "Broker: Offset out of range, partition {p} offset {o} has no data"
+                ));
+                break;
+            }
+            Some(Err(KafkaError::MessageConsumption(code))) => {
+                error = Some(code.to_string());
+                break;
+            }
+            Some(Err(e)) => {
+                // Transport-level errors: librdkafka retries on its own until the deadline.
+                tracing::warn!(topic = spec.topic.as_str(), error = %e, "Kafka consumer error.");
+            }
+        }
+    }
+    if !chunk.is_empty() && error.is_none() && tx.send(chunk).is_err() {
+        error = Some("Cancelled".into());
+    }
+    if let Some(e) = error {
+        return Err(e);
+    }
+    // Watermarks of partitions not at EOF.
+    for s in states.iter_mut().filter(|s| !s.eof) {
+        if let Ok((_, high)) = consumer.fetch_watermarks(
+            &spec.topic,
+            s.partition,
+            spec.kafka_timeout.min(Duration::from_secs(5)),
+        ) {
+            s.high_watermark = high;
+        }
+    }
+    Ok(states)
+}
+
+fn position_of(c: &BaseConsumer, topic: &str, p: i32) -> Option<i64> {
+    let pos = c.position().ok()?;
+    match pos.find_partition(topic, p)?.offset() {
+        Offset::Offset(o) => Some(o),
+        _ => None,
+    }
+}
+
+fn out_of_range_partition(
+    c: &BaseConsumer,
+    spec: &ConsumeSpec,
+    states: &[PartitionState],
+) -> (i32, i64) {
+    for s in states.iter().filter(|s| !s.eof) {
+        let next = if s.last_offset >= 0 {
+            s.last_offset + 1
+        } else {
+            s.begin_offset
+        };
+        if let Ok((low, high)) = c.fetch_watermarks(&spec.topic, s.partition, spec.kafka_timeout) {
+            if next < low || next > high {
+                return (s.partition, next);
+            }
+        }
+    }
+    states
+        .first()
+        .map(|s| (s.partition, s.begin_offset))
+        .unwrap_or((-1, -1))
+}
+
+/// Runs every consumer of a task on blocking threads; chunks go to `tx` as they fill. Returns
+/// the state of every partition, or the first consumer error.
+pub fn consume(
+    spec: &ConsumeSpec,
+    cancel: Arc<AtomicBool>,
+    tx: SyncSender<MessageChunk>,
+) -> Result<Vec<PartitionState>, String> {
+    let groups = deal_partitions(&spec.begin_offsets, spec.max_consumers);
+    let shared = Arc::new(ConsumeShared {
+        deadline: Instant::now() + spec.max_interval,
+        bytes: AtomicU64::new(0),
+        max_bytes: if spec.max_bytes == 0 {
+            u64::MAX
+        } else {
+            spec.max_bytes
+        },
+        cancel: cancel.clone(),
+    });
+    let mut handles = Vec::new();
+    for g in groups {
+        let spec = spec.clone();
+        let shared = shared.clone();
+        let tx = tx.clone();
+        let cancel = cancel.clone();
+        let h = std::thread::Builder::new()
+            .name("rl-consumer".into())
+            .spawn(move || {
+                let r = run_consumer(&spec, &g, &shared, &tx);
+                if r.is_err() {
+                    // One consumer failing ends the whole group.
+                    cancel.store(true, Ordering::Relaxed);
+                }
+                r
+            })
+            .map_err(|e| format!("failed to start consumer thread: {e}"))?;
+        handles.push(h);
+    }
+    drop(tx);
+    let mut all = Vec::new();
+    let mut first_err: Option<String> = None;
+    for h in handles {
+        match h.join() {
+            Ok(Ok(states)) => all.extend(states),
+            Ok(Err(e)) => {
+                // A consumer stopped by another's failure reports `Cancelled`; keep the cause.
+                if first_err.is_none() || first_err.as_deref() == Some("Cancelled") {
+                    first_err = Some(e);
+                }
+            }
+            Err(_) => first_err = Some("consumer thread panicked".into()),
+        }
+    }
+    if let Some(e) = first_err {
+        return Err(e);
+    }
+    all.sort_by_key(|s| s.partition);
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_are_dealt_round_robin() {
+        let p: Vec<(i32, i64)> = (0..5).map(|i| (i, 0)).collect();
+        let g = deal_partitions(&p, 3);
+        assert_eq!(g.len(), 3);
+        assert_eq!(g[0], vec![(0, 0), (3, 0)]);
+        assert_eq!(g[2], vec![(2, 0)]);
+        assert_eq!(deal_partitions(&p[..1], 3).len(), 1);
+    }
+
+    #[test]
+    fn user_properties_override_defaults_and_bad_values_pause() {
+        let mut spec = ConsumeSpec {
+            brokers: "127.0.0.1:1".into(),
+            topic: "t".into(),
+            begin_offsets: vec![(0, 0)],
+            properties: HashMap::new(),
+            group_id: "g".into(),
+            max_interval: Duration::from_secs(1),
+            max_bytes: 0,
+            max_consumers: 3,
+            kafka_timeout: Duration::from_secs(1),
+        };
+        spec.properties
+            .insert("auto.offset.reset".into(), "earliest".into());
+        spec.properties
+            .insert("security.protocol".into(), "plaintext".into());
+        let c = client_config(&spec);
+        assert_eq!(c.get("auto.offset.reset"), Some("earliest"));
+        assert_eq!(c.get("enable.partition.eof"), Some("true"));
+        assert!(create_consumer(&spec).is_ok());
+        spec.properties
+            .insert("no.such.property".into(), "x".into());
+        assert!(create_consumer(&spec).is_ok());
+        spec.properties
+            .insert("fetch.message.max.bytes".into(), "notanumber".into());
+        let e = create_consumer(&spec).err().unwrap();
+        assert!(
+            e.starts_with(
+                "PAUSE: failed to set 'fetch.message.max.bytes', value: 'notanumber', err: "
+            ),
+            "{e}"
+        );
+    }
+}

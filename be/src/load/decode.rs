@@ -1,0 +1,156 @@
+//! Decoders: Kafka messages -> columnar source batches.
+//!
+//! Consumers copy payloads into a [`MessageChunk`] (one contiguous arena plus an index: no
+//! allocation per message). A decoder turns a chunk into a [`SourceBatch`]: one nullable Utf8
+//! column per source name (the COLUMNS bare names, or the table columns), the values still text
+//! as StarRocks's scanners hand them to the converters. Rows the decoder rejects (wrong column
+//! count, invalid UTF-8, unparseable JSON) go to [`ErrorRows`]; every row seen is counted in
+//! `ErrorRows::total`.
+
+pub mod avro;
+pub mod csv;
+pub mod json;
+pub mod schema_registry;
+
+use crate::load::error_rows::ErrorRows;
+use arrow::array::{Array, BinaryBuilder, StringArray};
+
+/// Messages of one consumer, payloads in one arena.
+#[derive(Debug, Default, Clone)]
+pub struct MessageChunk {
+    /// All payloads, back to back.
+    pub data: Vec<u8>,
+    /// One entry per message, in consume order.
+    pub msgs: Vec<MessageMeta>,
+}
+
+/// Where one message sits in its chunk, and its Kafka coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageMeta {
+    pub partition: i32,
+    pub offset: i64,
+    /// Kafka timestamp in ms; -1 when the broker sent none.
+    pub timestamp_ms: i64,
+    pub start: u32,
+    pub len: u32,
+}
+
+impl MessageChunk {
+    /// An empty chunk with room for `bytes` of payload.
+    pub fn with_capacity(bytes: usize, msgs: usize) -> Self {
+        Self {
+            data: Vec::with_capacity(bytes),
+            msgs: Vec::with_capacity(msgs),
+        }
+    }
+
+    /// Appends one message.
+    pub fn push(&mut self, partition: i32, offset: i64, timestamp_ms: i64, payload: &[u8]) {
+        let start = self.data.len() as u32;
+        self.data.extend_from_slice(payload);
+        self.msgs.push(MessageMeta {
+            partition,
+            offset,
+            timestamp_ms,
+            start,
+            len: payload.len() as u32,
+        });
+    }
+
+    /// Payload of message `i`.
+    #[inline]
+    pub fn payload(&self, i: usize) -> &[u8] {
+        let m = &self.msgs[i];
+        &self.data[m.start as usize..(m.start + m.len) as usize]
+    }
+
+    /// Payload bytes held.
+    pub fn bytes(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when no message is held.
+    pub fn is_empty(&self) -> bool {
+        self.msgs.is_empty()
+    }
+}
+
+/// Where a decoded row came from (byte range in the chunk arena), for the error log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowOrigin {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Decoded rows of one chunk: text columns by source name.
+#[derive(Debug, Clone)]
+pub struct SourceBatch {
+    /// One column per source name, in the decoder's name order.
+    pub columns: Vec<StringArray>,
+    /// One entry per row.
+    pub origins: Vec<RowOrigin>,
+}
+
+impl SourceBatch {
+    /// Number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.origins.len()
+    }
+}
+
+/// A message decoder of one format.
+pub trait Decoder: Send {
+    /// Decodes every message of `chunk`. Counts each row seen in `errors.total`, rejected rows
+    /// in `errors` (with StarRocks's reason). An error fails the task (e.g. the schema
+    /// registry is unreachable); bad messages never do.
+    fn decode(
+        &mut self,
+        chunk: &MessageChunk,
+        errors: &mut ErrorRows,
+    ) -> Result<SourceBatch, String>;
+}
+
+/// Builds one text column from raw bytes without a per-value UTF-8 check: bytes go into a
+/// binary builder and the whole buffer is validated once at the end.
+pub(crate) struct TextColumnBuilder {
+    inner: BinaryBuilder,
+}
+
+impl TextColumnBuilder {
+    pub(crate) fn with_capacity(rows: usize, bytes: usize) -> Self {
+        Self {
+            inner: BinaryBuilder::with_capacity(rows, bytes),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn append(&mut self, v: &[u8]) {
+        self.inner.append_value(v);
+    }
+
+    #[inline]
+    pub(crate) fn append_null(&mut self) {
+        self.inner.append_null();
+    }
+
+    /// Finishes into a Utf8 array. Values that are not UTF-8 (impossible when the caller
+    /// validated rows) become NULL rather than failing the batch.
+    pub(crate) fn finish(mut self) -> StringArray {
+        let bin = self.inner.finish();
+        let (offsets, values, nulls) = bin.clone().into_parts();
+        match StringArray::try_new(offsets, values, nulls) {
+            Ok(s) => s,
+            Err(_) => {
+                let mut b = arrow::array::StringBuilder::with_capacity(bin.len(), 0);
+                for i in 0..bin.len() {
+                    if bin.is_null(i) {
+                        b.append_null();
+                    } else {
+                        b.append_option(std::str::from_utf8(bin.value(i)).ok());
+                    }
+                }
+                b.finish()
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Avro messages in Confluent framing -> text columns (StarRocks `be/src/exec/avro_scanner.cpp`
+//! with libserdes; spec routine-load.md §8.3).
+//!
+//! - Byte 0 must be the magic 0; otherwise the row is rejected with
+//!   `Invalid CP1 magic byte <b>, expected 0`. Bytes 1..5 are the big-endian schema id; the rest
+//!   is one Avro datum, decoded with the registry's schema (fetched once per id).
+//! - A datum that does not decode is rejected with `serdes deserialize avro failed: <e>`.
+//! - An unreachable registry fails the task (never silently drops rows).
+//! - The record becomes a JSON value with the seed's type mapping (record/map -> JSON object,
+//!   array -> array, union(T, null) -> T or NULL, enum/fixed/bytes -> string), then columns are
+//!   taken by name or by jsonpaths exactly as for JSON.
+
+use super::json::{JsonOptions, JsonRowSink};
+use super::{Decoder, MessageChunk, RowOrigin, SourceBatch};
+use crate::load::error_rows::ErrorRows;
+use serde_json::{Map, Number, Value as Json};
+use std::time::Duration;
+
+/// Converts an Avro value with StarRocks's mapping.
+pub fn avro_to_json(v: apache_avro::types::Value) -> Json {
+    use apache_avro::types::Value as A;
+    match v {
+        A::Null => Json::Null,
+        A::Boolean(b) => Json::Bool(b),
+        A::Int(i) => Json::Number(i.into()),
+        A::Long(l) => Json::Number(l.into()),
+        A::Float(f) => Number::from_f64(f as f64)
+            .map(Json::Number)
+            .unwrap_or(Json::Null),
+        A::Double(d) => Number::from_f64(d).map(Json::Number).unwrap_or(Json::Null),
+        A::Bytes(b) | A::Fixed(_, b) => Json::String(String::from_utf8_lossy(&b).into_owned()),
+        A::String(s) | A::Enum(_, s) => Json::String(s),
+        A::Union(_, b) => avro_to_json(*b),
+        A::Array(items) => Json::Array(items.into_iter().map(avro_to_json).collect()),
+        A::Map(m) => {
+            let mut o = Map::new();
+            for (k, v) in m {
+                o.insert(k, avro_to_json(v));
+            }
+            Json::Object(o)
+        }
+        A::Record(fields) => {
+            let mut o = Map::new();
+            for (k, v) in fields {
+                o.insert(k, avro_to_json(v));
+            }
+            Json::Object(o)
+        }
+        // Logical types: numbers as Avro stores them; others by their text.
+        A::Date(d) => Json::Number(d.into()),
+        A::TimeMillis(t) => Json::Number(t.into()),
+        A::TimeMicros(t)
+        | A::TimestampMillis(t)
+        | A::TimestampMicros(t)
+        | A::TimestampNanos(t)
+        | A::LocalTimestampMillis(t)
+        | A::LocalTimestampMicros(t)
+        | A::LocalTimestampNanos(t) => Json::Number(t.into()),
+        A::Uuid(u) => Json::String(u.to_string()),
+        other => Json::String(format!("{other:?}")),
+    }
+}
+
+/// The Avro decoder of one task.
+pub struct AvroDecoder {
+    names: Vec<String>,
+    opts: JsonOptions,
+    registry_url: String,
+    timeout: Duration,
+}
+
+impl AvroDecoder {
+    /// A decoder filling `names` from records whose schemas live at `registry_url`.
+    pub fn new(
+        names: Vec<String>,
+        opts: JsonOptions,
+        registry_url: String,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            names,
+            opts,
+            registry_url,
+            timeout,
+        }
+    }
+}
+
+impl Decoder for AvroDecoder {
+    fn decode(
+        &mut self,
+        chunk: &MessageChunk,
+        errors: &mut ErrorRows,
+    ) -> Result<SourceBatch, String> {
+        let mut sink = JsonRowSink::new(&self.names, &self.opts, chunk.msgs.len());
+        for mi in 0..chunk.msgs.len() {
+            let m = chunk.msgs[mi];
+            let payload = chunk.payload(mi);
+            let origin = RowOrigin {
+                start: m.start,
+                end: m.start + m.len,
+            };
+            errors.total += 1;
+            if payload.len() < 5 || payload[0] != 0 {
+                let b = payload.first().copied().unwrap_or(0);
+                errors.reject(&format!("Invalid CP1 magic byte {b}, expected 0"), payload);
+                continue;
+            }
+            let id = u32::from_be_bytes([payload[1], payload[2], payload[3], payload[4]]);
+            let schema =
+                super::schema_registry::schema_by_id(&self.registry_url, id, self.timeout)?;
+            let mut body = &payload[5..];
+            let value = match apache_avro::from_avro_datum(&schema, &mut body, None) {
+                Ok(v) => avro_to_json(v),
+                Err(e) => {
+                    errors.reject(&format!("serdes deserialize avro failed: {e}"), payload);
+                    continue;
+                }
+            };
+            match super::json::document_rows(&value, &self.opts) {
+                Ok(rows) => {
+                    // The message was counted once above; extra rows (strip_outer_array over an
+                    // Avro array) are counted here.
+                    errors.total += rows.len().saturating_sub(1) as u64;
+                    for r in rows {
+                        sink.push_row(r, origin);
+                    }
+                }
+                Err(reason) => errors.reject(reason, payload),
+            }
+        }
+        Ok(sink.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apache_avro::types::Value as A;
+    use arrow::array::Array;
+
+    #[test]
+    fn type_mapping_follows_the_seed_table() {
+        let v = A::Record(vec![
+            ("n".into(), A::Union(1, Box::new(A::Null))),
+            ("i".into(), A::Union(0, Box::new(A::Int(3)))),
+            ("b".into(), A::Bytes(b"xy".to_vec())),
+            ("e".into(), A::Enum(1, "RED".into())),
+            ("f".into(), A::Fixed(2, b"ab".to_vec())),
+            ("a".into(), A::Array(vec![A::Long(1), A::Long(2)])),
+            (
+                "m".into(),
+                A::Map([("k".to_string(), A::Double(1.5))].into_iter().collect()),
+            ),
+        ]);
+        let j = avro_to_json(v);
+        assert_eq!(
+            j.to_string(),
+            r#"{"n":null,"i":3,"b":"xy","e":"RED","f":"ab","a":[1,2],"m":{"k":1.5}}"#
+        );
+    }
+
+    #[test]
+    fn bad_magic_is_a_row_error() {
+        let mut d = AvroDecoder::new(
+            vec!["id".into()],
+            JsonOptions::default(),
+            "http://127.0.0.1:1".into(),
+            Duration::from_millis(100),
+        );
+        let mut c = MessageChunk::default();
+        c.push(0, 0, -1, b"\x01\x00\x00\x00\x01abc");
+        let mut e = ErrorRows::new(0);
+        let b = d.decode(&c, &mut e).unwrap();
+        assert_eq!(b.num_rows(), 0);
+        assert_eq!(e.filtered, 1);
+        assert!(e.lines()[0].starts_with("Error: Invalid CP1 magic byte 1, expected 0. Row: "));
+        // A framed message whose registry is down fails the task instead.
+        let mut c = MessageChunk::default();
+        c.push(0, 0, -1, b"\x00\x00\x00\x00\x01\x02");
+        assert!(d.decode(&c, &mut e).is_err());
+        let _ = b.columns[0].len();
+    }
+}

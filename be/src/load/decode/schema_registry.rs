@@ -1,0 +1,252 @@
+//! Confluent schema registry client: `GET <url>/schemas/ids/<id>` (StarRocks uses libserdes,
+//! spec routine-load.md §8.3). Schemas are fetched once per (registry, id) for the life of the
+//! process: Confluent ids are immutable.
+//!
+//! The URL may carry credentials (`http://key:secret@host:port`), sent as HTTP Basic auth. The
+//! client speaks plain HTTP/1.1 over a TCP stream with a bounded timeout (decoders run on
+//! blocking threads); `https://` registries are reported as unsupported.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// A parsed registry URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryUrl {
+    pub host: String,
+    pub port: u16,
+    /// Path prefix without a trailing slash.
+    pub path: String,
+    /// `user:password` for Basic auth.
+    pub userinfo: Option<String>,
+}
+
+impl RegistryUrl {
+    /// Parses `http://[user:pass@]host[:port][/path]`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let rest = if let Some(r) = url.strip_prefix("http://") {
+            r
+        } else if url.starts_with("https://") {
+            return Err(format!("https schema registry is not supported: {url}"));
+        } else {
+            return Err(format!("invalid confluent.schema.registry.url: {url}"));
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+            None => (rest, ""),
+        };
+        let (userinfo, hostport) = match authority.rfind('@') {
+            Some(i) => (Some(authority[..i].to_string()), &authority[i + 1..]),
+            None => (None, authority),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) if !h.is_empty() => (
+                h.to_string(),
+                p.parse::<u16>()
+                    .map_err(|_| format!("invalid port in {url}"))?,
+            ),
+            _ => (hostport.to_string(), 80),
+        };
+        if host.is_empty() {
+            return Err(format!("invalid confluent.schema.registry.url: {url}"));
+        }
+        Ok(Self {
+            host,
+            port,
+            path: path.to_string(),
+            userinfo,
+        })
+    }
+}
+
+fn base64(input: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for c in input.chunks(3) {
+        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+        let n = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if c.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if c.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+/// One HTTP GET; returns (status, body).
+fn http_get(u: &RegistryUrl, path: &str, timeout: Duration) -> Result<(u16, Vec<u8>), String> {
+    let addr = (u.host.as_str(), u.port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve schema registry {}: {e}", u.host))?
+        .next()
+        .ok_or_else(|| format!("cannot resolve schema registry {}", u.host))?;
+    let mut s = TcpStream::connect_timeout(&addr, timeout).map_err(|e| {
+        format!(
+            "cannot connect to schema registry {}:{}: {e}",
+            u.host, u.port
+        )
+    })?;
+    s.set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    s.set_write_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    let mut req = format!(
+        "GET {}{} HTTP/1.1\r\nHost: {}:{}\r\nAccept: application/vnd.schemaregistry.v1+json, application/json\r\nConnection: close\r\n",
+        u.path, path, u.host, u.port
+    );
+    if let Some(ui) = &u.userinfo {
+        req.push_str(&format!(
+            "Authorization: Basic {}\r\n",
+            base64(ui.as_bytes())
+        ));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp)
+        .map_err(|e| format!("schema registry read failed: {e}"))?;
+    let head_end = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("malformed schema registry response")?;
+    let head = String::from_utf8_lossy(&resp[..head_end]).to_string();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok())
+        .ok_or("malformed schema registry status line")?;
+    let mut body = resp[head_end + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body)?;
+    }
+    Ok((status, body))
+}
+
+fn dechunk(mut b: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = b
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or("bad chunked body")?;
+        let size_text = String::from_utf8_lossy(&b[..line_end]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .map_err(|_| "bad chunk size")?;
+        b = &b[line_end + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        if b.len() < size {
+            return Err("truncated chunked body".into());
+        }
+        out.extend_from_slice(&b[..size]);
+        b = b.get(size + 2..).unwrap_or(&[]);
+    }
+}
+
+type Cache = Mutex<HashMap<(String, u32), Arc<apache_avro::Schema>>>;
+
+fn cache() -> &'static Cache {
+    static C: OnceLock<Cache> = OnceLock::new();
+    C.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The Avro schema with Confluent id `id`, from the process cache or the registry.
+pub fn schema_by_id(
+    url: &str,
+    id: u32,
+    timeout: Duration,
+) -> Result<Arc<apache_avro::Schema>, String> {
+    let key = (url.to_string(), id);
+    if let Some(s) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(s);
+    }
+    let u = RegistryUrl::parse(url)?;
+    let (status, body) = http_get(&u, &format!("/schemas/ids/{id}"), timeout)?;
+    if status != 200 {
+        return Err(format!(
+            "schema registry returned {status} for schema id {id}: {}",
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| format!("bad schema registry answer: {e}"))?;
+    let text = v
+        .get("schema")
+        .and_then(|s| s.as_str())
+        .ok_or("schema registry answer has no schema")?;
+    let schema = Arc::new(
+        apache_avro::Schema::parse_str(text)
+            .map_err(|e| format!("invalid avro schema {id}: {e}"))?,
+    );
+    if let Ok(mut c) = cache().lock() {
+        c.insert(key, schema.clone());
+    }
+    Ok(schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_with_credentials() {
+        let u = RegistryUrl::parse("http://key:se:cret@reg.example:8081/base/").unwrap();
+        assert_eq!(u.host, "reg.example");
+        assert_eq!(u.port, 8081);
+        assert_eq!(u.path, "/base");
+        assert_eq!(u.userinfo.as_deref(), Some("key:se:cret"));
+        assert_eq!(RegistryUrl::parse("http://h").unwrap().port, 80);
+        assert!(RegistryUrl::parse("https://h")
+            .unwrap_err()
+            .contains("https"));
+        assert!(RegistryUrl::parse("ftp://h").is_err());
+        assert_eq!(base64(b"key:secret"), "a2V5OnNlY3JldA==");
+        assert_eq!(base64(b"ab"), "YWI=");
+    }
+
+    #[test]
+    fn fetches_once_per_id_from_a_registry() {
+        use std::net::TcpListener;
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let mut served = 0;
+            // Serve exactly one request: the second lookup must come from the cache.
+            if let Ok((mut s, _)) = l.accept() {
+                let mut buf = [0u8; 4096];
+                let n = s.read(&mut buf).unwrap();
+                let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                assert!(req.starts_with("GET /schemas/ids/7 HTTP/1.1"));
+                assert!(req.contains("Authorization: Basic dTpw"));
+                let body = r#"{"schema":"{\"type\":\"record\",\"name\":\"r\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"}]}"}"#;
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{}",
+                    body.len(),
+                    body
+                );
+                s.write_all(resp.as_bytes()).unwrap();
+                served += 1;
+            }
+            served
+        });
+        let url = format!("http://u:p@127.0.0.1:{port}");
+        let s1 = schema_by_id(&url, 7, Duration::from_secs(5)).unwrap();
+        let s2 = schema_by_id(&url, 7, Duration::from_secs(5)).unwrap();
+        assert!(Arc::ptr_eq(&s1, &s2));
+        assert_eq!(server.join().unwrap(), 1);
+    }
+}

@@ -1,0 +1,509 @@
+//! Routine load task lifecycle on the BE (StarRocks `be/src/runtime/routine_load/
+//! routine_load_task_executor.cpp`; spec routine-load.md §4.5, §5.2, §6.3).
+//!
+//! [`TaskExecutor::submit`] answers at once: OK for a task id it already knows (running or
+//! recently finished: submit is idempotent), `TOO_MANY_TASKS` when `routine_load_thread_pool_size`
+//! tasks run, else it starts the task. [`execute`] runs one task on blocking threads (consumers,
+//! then decode -> transform -> sink per chunk) and returns the `ReportTaskRequest`, which the
+//! executor sends to the FE's `FrontendService.ReportTask` (retried; the FE decides the
+//! transaction's fate). A failure travels as the report's status with StarRocks's text.
+
+use crate::config::BeConfig;
+use crate::load::consumer::{self, ConsumeSpec, PartitionState};
+use crate::load::decode::avro::AvroDecoder;
+use crate::load::decode::csv::{parse_separator, CsvDecoder, CsvOptions};
+use crate::load::decode::json::{parse_jsonpaths, JsonDecoder, JsonOptions, JsonPath};
+use crate::load::decode::{Decoder, MessageChunk};
+use crate::load::error_rows::{self, ErrorRows};
+use crate::load::sink::TabletSink;
+use crate::load::transform::LoadPlan;
+use crate::storage::{TabletStore, WriteOptions};
+use arrow::record_batch::RecordBatch;
+use starload_proto::be::{DataFormat, SubmitRoutineLoadTaskRequest};
+use starload_proto::fe::frontend_service_client::FrontendServiceClient;
+use starload_proto::fe::{PartitionProgress, ReportTaskRequest};
+use starload_proto::types::{Status, StatusCode};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How many finished task ids are remembered for idempotent submits.
+const FINISHED_MEMORY: usize = 4096;
+
+struct Tasks {
+    running: HashMap<String, Arc<AtomicBool>>,
+    finished: VecDeque<String>,
+}
+
+/// Runs routine load tasks on this BE.
+pub struct TaskExecutor {
+    config: BeConfig,
+    store: Arc<TabletStore>,
+    tasks: Mutex<Tasks>,
+    rt: tokio::runtime::Handle,
+}
+
+impl TaskExecutor {
+    /// An executor writing into `store`; must be created inside a tokio runtime.
+    pub fn new(config: BeConfig, store: Arc<TabletStore>, rt: tokio::runtime::Handle) -> Arc<Self> {
+        Arc::new(Self {
+            config,
+            store,
+            tasks: Mutex::new(Tasks {
+                running: HashMap::new(),
+                finished: VecDeque::new(),
+            }),
+            rt,
+        })
+    }
+
+    /// Number of running tasks (heartbeat `running_tasks`).
+    pub fn running(&self) -> usize {
+        self.tasks.lock().map(|t| t.running.len()).unwrap_or(0)
+    }
+
+    /// Starts a task; see the module doc for the answers.
+    pub fn submit(self: &Arc<Self>, req: SubmitRoutineLoadTaskRequest) -> Status {
+        let cancel = {
+            let Ok(mut t) = self.tasks.lock() else {
+                return Status::err(StatusCode::InternalError, "task table poisoned");
+            };
+            if t.running.contains_key(&req.task_id) || t.finished.contains(&req.task_id) {
+                return Status::ok();
+            }
+            let limit = self.config.routine_load_thread_pool_size.max(1) as usize;
+            if t.running.len() >= limit {
+                return Status::err(
+                    StatusCode::TooManyTasks,
+                    format!(
+                        "current running tasks: {}, limit: {}",
+                        t.running.len(),
+                        limit
+                    ),
+                );
+            }
+            let cancel = Arc::new(AtomicBool::new(false));
+            t.running.insert(req.task_id.clone(), cancel.clone());
+            cancel
+        };
+        let this = self.clone();
+        self.rt.spawn(async move {
+            let task_id = req.task_id.clone();
+            let fe = (req.fe_host.clone(), req.fe_rpc_port);
+            let ctx = this.clone();
+            let report = tokio::task::spawn_blocking(move || {
+                execute(&ctx.config, &ctx.store, &ctx.rt, &req, cancel)
+            })
+            .await
+            .unwrap_or_else(|_| ReportTaskRequest {
+                task_id: task_id.clone(),
+                status: Some(Status::err(StatusCode::InternalError, "task panicked")),
+                ..Default::default()
+            });
+            send_report(&fe.0, fe.1, report).await;
+            if let Ok(mut t) = this.tasks.lock() {
+                t.running.remove(&task_id);
+                t.finished.push_back(task_id);
+                while t.finished.len() > FINISHED_MEMORY {
+                    t.finished.pop_front();
+                }
+            }
+        });
+        Status::ok()
+    }
+
+    /// Cancels a running task (its report then carries `Cancelled`). Unknown ids are OK.
+    pub fn cancel(&self, task_id: &str) -> Status {
+        if let Ok(t) = self.tasks.lock() {
+            if let Some(c) = t.running.get(task_id) {
+                c.store(true, Ordering::Relaxed);
+            }
+        }
+        Status::ok()
+    }
+}
+
+/// Sends a report to the FE, retrying a few times (the FE aborts the transaction at its
+/// timeout if the report never arrives).
+pub async fn send_report(host: &str, port: u32, report: ReportTaskRequest) {
+    let url = format!("http://{host}:{port}");
+    let mut delay = Duration::from_millis(200);
+    for attempt in 0..6 {
+        let res = async {
+            let mut c = FrontendServiceClient::connect(url.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            c.report_task(report.clone())
+                .await
+                .map_err(|e| e.message().to_string())
+        };
+        match tokio::time::timeout(Duration::from_secs(30), res).await {
+            Ok(Ok(_)) => return,
+            Ok(Err(e)) => tracing::warn!(
+                task = report.task_id.as_str(),
+                attempt,
+                error = e.as_str(),
+                "Report to FE failed."
+            ),
+            Err(_) => tracing::warn!(
+                task = report.task_id.as_str(),
+                attempt,
+                "Report to FE timed out."
+            ),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// The decoder a task's load spec asks for.
+pub fn make_decoder(
+    req: &SubmitRoutineLoadTaskRequest,
+    plan: &LoadPlan,
+) -> Result<Box<dyn Decoder>, String> {
+    let load = req.load.clone().unwrap_or_default();
+    let names = plan.source_names().to_vec();
+    match DataFormat::try_from(load.format).unwrap_or(DataFormat::Csv) {
+        DataFormat::Json => {
+            let jsonpaths = if load.jsonpaths.trim().is_empty() {
+                Vec::new()
+            } else {
+                parse_jsonpaths(&load.jsonpaths)?
+            };
+            let json_root = if load.json_root.trim().is_empty() {
+                None
+            } else {
+                Some(
+                    JsonPath::parse(&load.json_root)
+                        .ok_or_else(|| format!("Invalid json_root: {}", load.json_root))?,
+                )
+            };
+            Ok(Box::new(JsonDecoder::new(
+                names,
+                JsonOptions {
+                    jsonpaths,
+                    json_root,
+                    strip_outer_array: load.strip_outer_array,
+                },
+            )))
+        }
+        DataFormat::Avro => {
+            let url = req
+                .kafka
+                .as_ref()
+                .map(|k| k.confluent_schema_registry_url.clone())
+                .unwrap_or_default();
+            if url.is_empty() {
+                return Err("confluent.schema.registry.url is required for avro".into());
+            }
+            let jsonpaths = if load.jsonpaths.trim().is_empty() {
+                Vec::new()
+            } else {
+                parse_jsonpaths(&load.jsonpaths)?
+            };
+            Ok(Box::new(AvroDecoder::new(
+                names,
+                JsonOptions {
+                    jsonpaths,
+                    json_root: None,
+                    strip_outer_array: load.strip_outer_array,
+                },
+                url,
+                Duration::from_secs(10),
+            )))
+        }
+        DataFormat::Csv | DataFormat::Unspecified => {
+            let opts = CsvOptions {
+                column_separator: parse_separator(&load.column_separator, b"\t"),
+                row_delimiter: parse_separator(&load.row_delimiter, b"\n"),
+                enclose: (load.enclose != 0).then_some(load.enclose as u8),
+                escape: (load.escape != 0).then_some(load.escape as u8),
+                trim_space: load.trim_space,
+            };
+            Ok(Box::new(CsvDecoder::new(opts, names.len())))
+        }
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The parts of a task that do not touch Kafka: plan, decoder, sink, accounting. Used by
+/// [`execute`] and by benchmarks and tests that feed in-memory messages.
+pub struct LoadPipeline {
+    pub plan: LoadPlan,
+    pub decoder: Box<dyn Decoder>,
+    pub sink: TabletSink,
+    pub errors: ErrorRows,
+    pub received_bytes: u64,
+}
+
+impl LoadPipeline {
+    /// Plans the task's load spec and opens its sink.
+    pub fn new(
+        req: &SubmitRoutineLoadTaskRequest,
+        local_backend_id: i64,
+        store: Arc<TabletStore>,
+        rt: tokio::runtime::Handle,
+        cluster_token: &str,
+    ) -> Result<Self, String> {
+        let load = req.load.clone().unwrap_or_default();
+        let schema = req.schema.clone().ok_or("task has no table schema")?;
+        let plan = LoadPlan::new(
+            &schema,
+            &load.columns,
+            &load.where_sql,
+            load.strict_mode,
+            &load.timezone,
+            now_secs(),
+        )?;
+        let decoder = make_decoder(req, &plan)?;
+        let opts = WriteOptions {
+            partial_update_columns: if load.partial_update {
+                let mut cols: Vec<String> = load
+                    .columns
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .filter(|n| {
+                        schema
+                            .columns
+                            .iter()
+                            .any(|c| c.name.eq_ignore_ascii_case(n))
+                    })
+                    .collect();
+                cols.dedup();
+                cols
+            } else {
+                Vec::new()
+            },
+            merge_condition: (!load.merge_condition.is_empty())
+                .then(|| load.merge_condition.clone()),
+        };
+        let sink = TabletSink::new(
+            req.txn_id,
+            schema,
+            &req.tablets,
+            local_backend_id,
+            store,
+            opts,
+            cluster_token.to_string(),
+            rt,
+        )?;
+        Ok(Self {
+            plan,
+            decoder,
+            sink,
+            errors: ErrorRows::new(load.log_rejected_record_num),
+            received_bytes: 0,
+        })
+    }
+
+    /// Decodes, transforms and writes one chunk.
+    pub fn process(&mut self, chunk: &MessageChunk) -> Result<(), String> {
+        self.received_bytes += chunk.bytes() as u64;
+        let src = self.decoder.decode(chunk, &mut self.errors)?;
+        let batch = self.plan.apply(&src, chunk, &mut self.errors)?;
+        self.sink.write(&batch)
+    }
+
+    /// Ends the transaction's writes (eos to every replica).
+    pub fn finish(&mut self) -> Result<(), String> {
+        let empty = RecordBatch::new_empty(self.plan.output_schema());
+        self.sink.close(&empty)
+    }
+}
+
+/// Runs one task to its end and builds the report.
+pub fn execute(
+    config: &BeConfig,
+    store: &Arc<TabletStore>,
+    rt: &tokio::runtime::Handle,
+    req: &SubmitRoutineLoadTaskRequest,
+    cancel: Arc<AtomicBool>,
+) -> ReportTaskRequest {
+    let start = Instant::now();
+    let backend = req.backend.clone().unwrap_or_default();
+    let mut report = ReportTaskRequest {
+        cluster_token: req.cluster_token.clone(),
+        task_id: req.task_id.clone(),
+        job_id: req.job_id,
+        txn_id: req.txn_id,
+        label: req.label.clone(),
+        backend_id: backend.backend_id,
+        status: Some(Status::ok()),
+        ..Default::default()
+    };
+    let span = tracing::info_span!(
+        "routine_load_task",
+        job = req.job_name.as_str(),
+        task = req.task_id.as_str(),
+        txn = req.txn_id
+    );
+    let _g = span.enter();
+    let fail = |mut report: ReportTaskRequest, code: StatusCode, msg: String, start: Instant| {
+        tracing::warn!(reason = msg.as_str(), "Task failed.");
+        report.status = Some(Status::err(code, msg));
+        report.load_cost_ms = start.elapsed().as_millis() as i64;
+        report
+    };
+    let mut pipe = match LoadPipeline::new(
+        req,
+        backend.backend_id,
+        store.clone(),
+        rt.clone(),
+        &config.cluster_token,
+    ) {
+        Ok(p) => p,
+        Err(e) => return fail(report, StatusCode::InternalError, e, start),
+    };
+    let kafka = req.kafka.clone().unwrap_or_default();
+    let mut begin: Vec<(i32, i64)> = kafka
+        .partition_begin_offset
+        .iter()
+        .map(|(p, o)| (*p, *o))
+        .collect();
+    begin.sort();
+    let mut properties = kafka.properties.clone();
+    let group_id = properties
+        .remove("group.id")
+        .unwrap_or_else(|| format!("{}_{}", backend.host, uuid::Uuid::new_v4()));
+    properties.remove("kafka_default_offsets");
+    let spec = ConsumeSpec {
+        brokers: kafka.brokers.clone(),
+        topic: kafka.topic.clone(),
+        begin_offsets: begin.clone(),
+        properties,
+        group_id,
+        max_interval: Duration::from_secs(req.max_interval_s.max(1) as u64),
+        max_bytes: req.max_batch_size_bytes.max(0) as u64,
+        max_consumers: config.max_consumer_num_per_group.max(1) as usize,
+        kafka_timeout: Duration::from_secs(config.routine_load_kafka_timeout_second.max(1) as u64),
+    };
+    let (tx, rx) = std::sync::mpsc::sync_channel::<MessageChunk>(2);
+    let consume_cancel = cancel.clone();
+    let consumers = std::thread::Builder::new()
+        .name("rl-consume".into())
+        .spawn(move || consumer::consume(&spec, consume_cancel, tx));
+    let consumers = match consumers {
+        Ok(h) => h,
+        Err(e) => return fail(report, StatusCode::InternalError, e.to_string(), start),
+    };
+    let mut pipe_err: Option<String> = None;
+    for chunk in rx.iter() {
+        if let Err(e) = pipe.process(&chunk) {
+            pipe_err = Some(e);
+            cancel.store(true, Ordering::Relaxed);
+            break;
+        }
+    }
+    drop(rx);
+    let consumed = consumers
+        .join()
+        .unwrap_or_else(|_| Err("consumer thread panicked".into()));
+    if let Some(e) = pipe_err {
+        pipe.sink.abort_local();
+        return fail(report, StatusCode::InternalError, e, start);
+    }
+    let states: Vec<PartitionState> = match consumed {
+        Ok(s) => s,
+        Err(e) => {
+            pipe.sink.abort_local();
+            let code = if e == "Cancelled" {
+                StatusCode::Cancelled
+            } else {
+                StatusCode::InternalError
+            };
+            return fail(report, code, e, start);
+        }
+    };
+    report.progress = states
+        .iter()
+        .map(|s| PartitionProgress {
+            partition: s.partition,
+            begin_offset: s.begin_offset,
+            last_offset: s.last_offset,
+            last_timestamp_ms: s.last_timestamp_ms,
+            high_watermark: s.high_watermark,
+        })
+        .collect();
+    // Nothing consumed at all: StarRocks cancels the pipe (progress unchanged, task renewed).
+    if states.iter().all(|s| s.last_offset < 0) {
+        pipe.sink.abort_local();
+        return fail(report, StatusCode::Cancelled, "Cancelled".into(), start);
+    }
+    let load = req.load.clone().unwrap_or_default();
+    fill_counters(&mut report, &pipe);
+    write_error_log(config, &backend, req, &pipe.errors, &mut report);
+    if pipe.errors.exceeds_filter_ratio(load.max_filter_ratio) {
+        pipe.sink.abort_local();
+        return fail(
+            report,
+            StatusCode::InternalError,
+            "too many filtered rows".into(),
+            start,
+        );
+    }
+    if let Err(e) = pipe.finish() {
+        pipe.sink.abort_local();
+        return fail(report, StatusCode::InternalError, e, start);
+    }
+    report.tablet_commit_infos = pipe.sink.commit_infos();
+    report.load_cost_ms = start.elapsed().as_millis().max(1) as i64;
+    metrics::counter!("starload_be_load_rows_loaded_total", "job" => req.job_name.clone())
+        .increment(report.loaded_rows as u64);
+    metrics::counter!("starload_be_load_rows_filtered_total", "job" => req.job_name.clone())
+        .increment(report.filtered_rows as u64);
+    metrics::counter!("starload_be_load_bytes_received_total", "job" => req.job_name.clone())
+        .increment(report.received_bytes as u64);
+    tracing::info!(
+        loaded = report.loaded_rows,
+        filtered = report.filtered_rows,
+        unselected = report.unselected_rows,
+        ms = report.load_cost_ms,
+        "Task finished."
+    );
+    report
+}
+
+fn fill_counters(report: &mut ReportTaskRequest, pipe: &LoadPipeline) {
+    let e = &pipe.errors;
+    report.total_rows = e.total as i64;
+    report.loaded_rows = e.loaded() as i64;
+    report.filtered_rows = e.filtered as i64;
+    report.unselected_rows = e.unselected as i64;
+    report.received_bytes = pipe.received_bytes as i64;
+    report.loaded_bytes = pipe.received_bytes as i64;
+}
+
+fn write_error_log(
+    config: &BeConfig,
+    backend: &starload_proto::types::BackendAddr,
+    req: &SubmitRoutineLoadTaskRequest,
+    errors: &ErrorRows,
+    report: &mut ReportTaskRequest,
+) {
+    let file = error_rows::error_log_file_name(&req.task_id);
+    let dir = error_rows::error_log_dir(&config.sys_log_dir);
+    match errors.write_log(&dir, &file) {
+        Ok(Some(f)) => {
+            let host = if backend.host.is_empty() {
+                "127.0.0.1"
+            } else {
+                backend.host.as_str()
+            };
+            let port = if backend.http_port == 0 {
+                config.be_http_port as u32
+            } else {
+                backend.http_port
+            };
+            report.error_log_url = error_rows::error_log_url(host, port, &f);
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "Failed to write the error log."),
+    }
+}

@@ -2,7 +2,7 @@
 //! both use this one mapping so that scanned batches and planned schemas always agree.
 
 use crate::types::{ColumnDef, ColumnType, PrimitiveType, TabletSchema};
-use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use ::arrow_schema::{DataType, Field, Schema, TimeUnit};
 
 /// Arrow type that carries values of `t`.
 ///

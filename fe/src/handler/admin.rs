@@ -1,15 +1,86 @@
-//! Executes admin statements.
+//! Executes admin statements: backends (ALTER SYSTEM, SHOW BACKENDS, SHOW PROC '/backends'),
+//! SHOW FRONTENDS, and FE config (ADMIN SET/SHOW FRONTEND CONFIG; runtime changes are not
+//! persisted, as in StarRocks).
 
+use crate::config::ConfigError;
 use crate::context::FeContext;
-use crate::error::SqlResult;
-use crate::handler::QueryResult;
+use crate::error::{SqlError, SqlResult};
+use crate::handler::{QueryResult, ResultSet};
 use crate::session::Session;
 use crate::sql::admin::AdminStmt;
+use crate::sql::lexer::like_match;
+use starload_proto::error_code;
+
+/// ADMIN SHOW FRONTEND CONFIG titles (`AdminShowConfigStmt`).
+pub const CONFIG_TITLES: &[&str] = &["Key", "AliasNames", "Value", "Type", "IsMutable", "Comment"];
 
 pub async fn execute(
-    _ctx: &FeContext,
+    ctx: &FeContext,
     _session: &mut Session,
     stmt: AdminStmt,
 ) -> SqlResult<QueryResult> {
-    match stmt {}
+    match stmt {
+        AdminStmt::AddBackends(hps) => {
+            ctx.cluster.add_backends(&hps)?;
+            Ok(QueryResult::ok())
+        }
+        AdminStmt::DropBackends(hps) => {
+            ctx.cluster.drop_backends(&hps)?;
+            Ok(QueryResult::ok())
+        }
+        AdminStmt::ShowBackends => Ok(show_backends(ctx)),
+        AdminStmt::ShowFrontends => Ok(QueryResult::Rows(ctx.cluster.show_frontends())),
+        AdminStmt::ShowProc(path) => {
+            let p = path.trim().trim_end_matches('/');
+            match p {
+                "/backends" => Ok(show_backends(ctx)),
+                "/frontends" => Ok(QueryResult::Rows(ctx.cluster.show_frontends())),
+                _ => Err(SqlError::code(error_code::ERR_WRONG_PROC_PATH, &[&path])),
+            }
+        }
+        AdminStmt::SetFrontendConfig(pairs) => {
+            for (k, v) in pairs {
+                ctx.config.set_runtime(&k, &v).map_err(|e| match e {
+                    ConfigError::NotExistOrImmutable(k) => {
+                        SqlError::code(error_code::ERROR_CONFIG_NOT_EXIST, &[&k])
+                    }
+                    ConfigError::BadValue(msg) => {
+                        SqlError::code(error_code::ERROR_SET_CONFIG_FAILED, &[&msg])
+                    }
+                })?;
+                tracing::info!(key = %k, value = %v, "Frontend config set.");
+            }
+            Ok(QueryResult::ok())
+        }
+        AdminStmt::ShowFrontendConfig { pattern } => {
+            let rows = ctx
+                .config
+                .get()
+                .items()
+                .into_iter()
+                .filter(|i| pattern.as_deref().is_none_or(|p| like_match(p, i.key)))
+                .map(|i| {
+                    vec![
+                        Some(i.key.to_string()),
+                        Some("[]".to_string()),
+                        Some(i.value),
+                        Some(i.type_name.to_string()),
+                        Some(i.mutable.to_string()),
+                        Some(i.comment.to_string()),
+                    ]
+                })
+                .collect();
+            Ok(QueryResult::Rows(ResultSet {
+                rows,
+                ..ResultSet::with_titles(CONFIG_TITLES)
+            }))
+        }
+    }
+}
+
+fn show_backends(ctx: &FeContext) -> QueryResult {
+    QueryResult::Rows(
+        ctx.cluster
+            .show_backends(&ctx.catalog.tablet_num_by_backend()),
+    )
 }

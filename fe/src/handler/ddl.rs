@@ -1,15 +1,437 @@
-//! Executes ddl statements.
+//! Executes ddl statements: databases and tables in the catalog, tablets on the BEs, and the
+//! SHOW statements that describe them (titles and values as `ShowExecutor` and
+//! `ShowResultMetaFactory` print them).
+//!
+//! CREATE TABLE order: analyse -> place replicas on alive BEs -> CreateTablet on every replica
+//! -> persist the table (one MetaBatch). A failure before the last step leaves no catalog
+//! trace (created tablets are dropped again). DROP persists first, then drops tablets in the
+//! background (best effort).
 
+use crate::catalog::create::analyze_create_table;
+use crate::catalog::info_schema::INFORMATION_SCHEMA_TABLES;
+use crate::catalog::{now_ms, Catalog, Partition, Table, Tablet, PARTITION_INIT_VERSION};
 use crate::context::FeContext;
-use crate::error::SqlResult;
-use crate::handler::QueryResult;
+use crate::error::{SqlError, SqlResult};
+use crate::handler::{QueryResult, ResultSet};
 use crate::session::Session;
-use crate::sql::ddl::DdlStmt;
+use crate::sql::ddl::{CreateTableStmt, DdlStmt, TableRef};
+use crate::sql::lexer::like_match_case;
+use std::sync::Arc;
+
+/// SHOW TABLE STATUS titles (MySQL's 18).
+pub const TABLE_STATUS_TITLES: &[&str] = &[
+    "Name",
+    "Engine",
+    "Version",
+    "Row_format",
+    "Rows",
+    "Avg_row_length",
+    "Data_length",
+    "Max_data_length",
+    "Index_length",
+    "Data_free",
+    "Auto_increment",
+    "Create_time",
+    "Update_time",
+    "Check_time",
+    "Collation",
+    "Checksum",
+    "Create_options",
+    "Comment",
+];
+
+/// SHOW INDEX titles.
+pub const INDEX_TITLES: &[&str] = &[
+    "Table",
+    "Non_unique",
+    "Key_name",
+    "Seq_in_index",
+    "Column_name",
+    "Collation",
+    "Cardinality",
+    "Sub_part",
+    "Packed",
+    "Null",
+    "Index_type",
+    "Comment",
+];
 
 pub async fn execute(
-    _ctx: &FeContext,
-    _session: &mut Session,
+    ctx: &FeContext,
+    session: &mut Session,
     stmt: DdlStmt,
 ) -> SqlResult<QueryResult> {
-    match stmt {}
+    match stmt {
+        DdlStmt::CreateDatabase {
+            name,
+            if_not_exists,
+        } => {
+            check_db_name(&name)?;
+            let _ddl = ctx.catalog.ddl_lock().await;
+            ctx.catalog.create_database(&name, if_not_exists)?;
+            Ok(QueryResult::ok())
+        }
+        DdlStmt::DropDatabase {
+            name, if_exists, ..
+        } => {
+            if Catalog::is_system_db(&name) {
+                return Err(SqlError::plain(format!(
+                    "Access denied; system database '{name}' cannot be dropped"
+                )));
+            }
+            let _ddl = ctx.catalog.ddl_lock().await;
+            if let Some(tables) = ctx.catalog.drop_database(&name, if_exists)? {
+                drop_tablets_in_background(ctx, tables);
+            }
+            Ok(QueryResult::ok())
+        }
+        DdlStmt::ShowDatabases { pattern } => {
+            let rows = ctx
+                .catalog
+                .list_database_names()
+                .into_iter()
+                .filter(|d| pattern.as_deref().is_none_or(|p| like_match_case(p, d, true)))
+                .map(|d| vec![Some(d)])
+                .collect();
+            Ok(rows_result(&["Database"], rows))
+        }
+        DdlStmt::ShowTables { db, full, pattern } => {
+            let db = resolve_db(ctx, session, db)?;
+            let mut rows: Vec<(String, &str)> = if db.eq_ignore_ascii_case("information_schema")
+            {
+                INFORMATION_SCHEMA_TABLES
+                    .iter()
+                    .map(|t| (t.to_string(), "SYSTEM VIEW"))
+                    .collect()
+            } else {
+                ctx.catalog
+                    .list_tables(&db)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|t| (t.name.clone(), "BASE TABLE"))
+                    .collect()
+            };
+            if let Some(p) = &pattern {
+                rows.retain(|(t, _)| like_match_case(p, t, true));
+            }
+            rows.sort();
+            let title = format!("Tables_in_{db}");
+            let mut titles = vec![title.as_str()];
+            if full {
+                titles.push("Table_type");
+            }
+            let rows = rows
+                .into_iter()
+                .map(|(t, ty)| {
+                    let mut r = vec![Some(t)];
+                    if full {
+                        r.push(Some(ty.to_string()));
+                    }
+                    r
+                })
+                .collect();
+            Ok(rows_result(&titles, rows))
+        }
+        DdlStmt::ShowColumns {
+            table,
+            full,
+            pattern,
+        } => {
+            let t = lookup_table(ctx, session, &table)?;
+            let mut rows = t.show_columns_rows(full);
+            if let Some(p) = &pattern {
+                rows.retain(|r| r[0].as_deref().is_some_and(|n| like_match_case(p, n, false)));
+            }
+            let titles: &[&str] = if full {
+                &[
+                    "Field",
+                    "Type",
+                    "Collation",
+                    "Null",
+                    "Key",
+                    "Default",
+                    "Extra",
+                    "Privileges",
+                    "Comment",
+                ]
+            } else {
+                &["Field", "Type", "Null", "Key", "Default", "Extra"]
+            };
+            Ok(rows_result(titles, rows))
+        }
+        DdlStmt::Desc { table, all } => {
+            let t = lookup_table(ctx, session, &table)?;
+            if all {
+                let rows = t
+                    .desc_rows()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let mut row = if i == 0 {
+                            vec![Some(t.name.clone()), Some(t.keys_type.name().to_string())]
+                        } else {
+                            vec![Some(String::new()), Some(String::new())]
+                        };
+                        row.extend(r);
+                        row
+                    })
+                    .collect();
+                Ok(rows_result(
+                    &[
+                        "IndexName",
+                        "IndexKeysType",
+                        "Field",
+                        "Type",
+                        "Null",
+                        "Key",
+                        "Default",
+                        "Extra",
+                    ],
+                    rows,
+                ))
+            } else {
+                Ok(rows_result(
+                    &["Field", "Type", "Null", "Key", "Default", "Extra"],
+                    t.desc_rows(),
+                ))
+            }
+        }
+        DdlStmt::ShowCreateTable { table } => {
+            let t = lookup_table(ctx, session, &table)?;
+            Ok(rows_result(
+                &["Table", "Create Table"],
+                vec![vec![Some(t.name.clone()), Some(t.show_create_table())]],
+            ))
+        }
+        DdlStmt::ShowCreateDatabase { name } => {
+            if !ctx.catalog.db_exists(&name) {
+                return Err(SqlError::bad_db(&name));
+            }
+            Ok(rows_result(
+                &["Database", "Create Database"],
+                vec![vec![
+                    Some(name.clone()),
+                    Some(format!("CREATE DATABASE `{name}`")),
+                ]],
+            ))
+        }
+        DdlStmt::ShowTableStatus { db, pattern } => {
+            let db = resolve_db(ctx, session, db)?;
+            let rows = ctx
+                .catalog
+                .list_tables(&db)
+                .unwrap_or_default()
+                .iter()
+                .filter(|t| {
+                    pattern
+                        .as_deref()
+                        .is_none_or(|p| like_match_case(p, &t.name, true))
+                })
+                .map(|t| table_status_row(t))
+                .collect();
+            Ok(rows_result(TABLE_STATUS_TITLES, rows))
+        }
+        DdlStmt::ShowIndex { table } => {
+            // OLAP tables without bitmap/bloom indexes have no rows (as in StarRocks).
+            lookup_table(ctx, session, &table)?;
+            Ok(rows_result(INDEX_TITLES, Vec::new()))
+        }
+        DdlStmt::CreateTable(stmt) => create_table(ctx, session, &stmt).await,
+        DdlStmt::DropTable {
+            table, if_exists, ..
+        } => {
+            let db = resolve_db(ctx, session, table.db.clone())?;
+            let _ddl = ctx.catalog.ddl_lock().await;
+            if ctx.catalog.get_table(&db, &table.table).is_none() {
+                return if if_exists {
+                    Ok(QueryResult::ok())
+                } else {
+                    Err(SqlError::bad_table(&table.table))
+                };
+            }
+            let t = ctx.catalog.drop_table(&db, &table.table)?;
+            drop_tablets_in_background(ctx, vec![t]);
+            Ok(QueryResult::ok())
+        }
+        DdlStmt::TruncateTable { table } => {
+            let db = resolve_db(ctx, session, table.db.clone())?;
+            let _ddl = ctx.catalog.ddl_lock().await;
+            if ctx.catalog.get_table(&db, &table.table).is_none() {
+                return Err(SqlError::bad_table(&table.table));
+            }
+            let t = ctx.catalog.truncate_table(&db, &table.table)?;
+            let failures = ctx.cluster.truncate_tablets(&t).await;
+            if let Some((tablet, be, msg)) = failures.first() {
+                return Err(SqlError::plain(format!(
+                    "Truncate of {} replica(s) failed (first: tablet {tablet} on backend {be}: {msg}); the table is truncated in the catalog, run TRUNCATE TABLE again once the backends are alive",
+                    failures.len()
+                )));
+            }
+            Ok(QueryResult::ok())
+        }
+    }
+}
+
+fn rows_result(titles: &[&str], rows: Vec<Vec<Option<String>>>) -> QueryResult {
+    QueryResult::Rows(ResultSet {
+        rows,
+        ..ResultSet::with_titles(titles)
+    })
+}
+
+fn drop_tablets_in_background(ctx: &FeContext, tables: Vec<Arc<Table>>) {
+    let cluster = ctx.cluster.clone();
+    tokio::spawn(async move {
+        for t in tables {
+            cluster.drop_tablets(&t).await;
+        }
+    });
+}
+
+/// `FeNameFormat.checkDbName`: a letter, then letters, digits and `_` (at most 256).
+fn check_db_name(name: &str) -> SqlResult<()> {
+    let mut chars = name.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 256;
+    if ok {
+        Ok(())
+    } else {
+        Err(SqlError {
+            errno: 1102,
+            sqlstate: "42000".into(),
+            message: format!("Incorrect database name '{name}'"),
+        })
+    }
+}
+
+/// The database a statement names, else the session's; 1046 when none, 1049 when unknown.
+fn resolve_db(ctx: &FeContext, session: &Session, db: Option<String>) -> SqlResult<String> {
+    let db = match db {
+        Some(d) => d,
+        None if !session.current_db.is_empty() => session.current_db.clone(),
+        None => return Err(SqlError::no_db()),
+    };
+    if !ctx.catalog.db_exists(&db) {
+        return Err(SqlError::bad_db(&db));
+    }
+    Ok(db)
+}
+
+fn lookup_table(ctx: &FeContext, session: &Session, t: &TableRef) -> SqlResult<Arc<Table>> {
+    let db = resolve_db(ctx, session, t.db.clone())?;
+    ctx.catalog
+        .get_table(&db, &t.table)
+        .ok_or_else(|| SqlError::bad_table(&format!("{db}.{}", t.table)))
+}
+
+fn table_status_row(t: &Table) -> Vec<Option<String>> {
+    let time = |ms: i64| {
+        (ms > 0).then(|| crate::cluster::show::time_string(ms))
+    };
+    vec![
+        Some(t.name.clone()),
+        Some("StarRocks".into()),
+        None,
+        Some(String::new()),
+        Some("0".into()),
+        Some("0".into()),
+        Some("0".into()),
+        None,
+        None,
+        None,
+        None,
+        time(t.create_time_ms),
+        time(t.update_time_ms().max(t.create_time_ms)),
+        None,
+        Some("utf8_general_ci".into()),
+        None,
+        Some(String::new()),
+        Some(t.comment.clone()),
+    ]
+}
+
+async fn create_table(
+    ctx: &FeContext,
+    session: &Session,
+    stmt: &CreateTableStmt,
+) -> SqlResult<QueryResult> {
+    let db_name = resolve_db(ctx, session, stmt.table.db.clone())?;
+    let Some(db) = ctx.catalog.get_db(&db_name) else {
+        return Err(SqlError::plain(format!(
+            "Access denied; tables cannot be created in system database '{db_name}'"
+        )));
+    };
+    let name = &stmt.table.table;
+    if name.is_empty() || name.len() > 1024 || name.contains('\0') {
+        return Err(SqlError {
+            errno: 1103,
+            sqlstate: "42000".into(),
+            message: format!("Incorrect table name '{name}'"),
+        });
+    }
+    let _ddl = ctx.catalog.ddl_lock().await;
+    if ctx.catalog.get_table(&db_name, name).is_some() {
+        return if stmt.if_not_exists {
+            Ok(QueryResult::ok())
+        } else {
+            Err(SqlError::code(
+                starload_proto::error_code::ERR_TABLE_EXISTS_ERROR,
+                &[name],
+            ))
+        };
+    }
+    let cfg = ctx.config.get();
+    let analyzed = analyze_create_table(
+        stmt,
+        db.id,
+        ctx.cluster.backend_num(),
+        cfg.default_replication_num,
+        cfg.allow_system_reserved_names,
+    )?;
+    let mut table = analyzed.table;
+    let placement = ctx
+        .cluster
+        .place_tablets(
+            name,
+            table.distribution.bucket_num,
+            table.replication_num,
+            analyzed.replication_num_explicit,
+        )
+        .map_err(SqlError::plain)?;
+    // Ids: table, partition, then one per tablet.
+    let n = 2 + placement.len() as i64;
+    let first = ctx.catalog.meta().next_ids(n).map_err(SqlError::internal)?;
+    table.id = first;
+    table.create_time_ms = now_ms();
+    table.partitions = vec![Partition {
+        id: first + 1,
+        name: name.clone(),
+        visible_version: PARTITION_INIT_VERSION,
+        visible_version_time_ms: table.create_time_ms,
+        committed_version: PARTITION_INIT_VERSION,
+        tablets: placement
+            .into_iter()
+            .enumerate()
+            .map(|(i, replicas)| Tablet {
+                id: first + 2 + i as i64,
+                bucket: i as u32,
+                replicas,
+            })
+            .collect(),
+    }];
+    ctx.cluster
+        .create_tablets(&table)
+        .await
+        .map_err(SqlError::plain)?;
+    match ctx.catalog.create_table(table.clone()) {
+        Ok(t) => {
+            tracing::info!(db = %db_name, table = %t.name, id = t.id, buckets = t.distribution.bucket_num, replicas = t.replication_num, "Table created.");
+            Ok(QueryResult::ok())
+        }
+        Err(e) => {
+            ctx.cluster.drop_tablets(&table).await;
+            Err(e.into())
+        }
+    }
 }

@@ -1,12 +1,131 @@
-//! Parser for the admin statement family (see `sql.rs` for the dispatch).
+//! Parser for the admin statement family (see `sql.rs` for the dispatch): ALTER SYSTEM
+//! ADD/DROP BACKEND, SHOW BACKENDS / FRONTENDS / PROC, ADMIN SET/SHOW FRONTEND CONFIG.
 
-use crate::error::SqlResult;
+use crate::error::{SqlError, SqlResult};
+use crate::sql::ddl::leading_words;
+use crate::sql::lexer::Cursor;
 
 /// A parsed admin statement.
-#[derive(Debug, Clone)]
-pub enum AdminStmt {}
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminStmt {
+    /// `ALTER SYSTEM ADD BACKEND "host:port"[, ...]`
+    AddBackends(Vec<String>),
+    /// `ALTER SYSTEM DROP BACKEND "host:port"[, ...]`
+    DropBackends(Vec<String>),
+    ShowBackends,
+    ShowFrontends,
+    /// `SHOW PROC '<path>'`
+    ShowProc(String),
+    /// `ADMIN SET FRONTEND CONFIG ("k" = "v")`
+    SetFrontendConfig(Vec<(String, String)>),
+    /// `ADMIN SHOW FRONTEND CONFIG [LIKE 'p']`
+    ShowFrontendConfig { pattern: Option<String> },
+}
+
+fn owns(w: &[String]) -> bool {
+    let w = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
+    match w(0) {
+        "ALTER" => w(1) == "SYSTEM",
+        "SHOW" => matches!(w(1), "BACKENDS" | "FRONTENDS" | "PROC"),
+        "ADMIN" => matches!(w(1), "SET" | "SHOW") && w(2) == "FRONTEND",
+        _ => false,
+    }
+}
 
 /// Returns None when `sql` is not a statement of this family.
-pub fn try_parse(_sql: &str) -> Option<SqlResult<AdminStmt>> {
-    None
+pub fn try_parse(sql: &str) -> Option<SqlResult<AdminStmt>> {
+    if !owns(&leading_words(sql, 3)) {
+        return None;
+    }
+    Some(Cursor::new(sql).and_then(|mut c| parse(&mut c)))
+}
+
+fn string_list(c: &mut Cursor) -> SqlResult<Vec<String>> {
+    let mut v = vec![c.string()?];
+    while c.accept_symbol(',') {
+        v.push(c.string()?);
+    }
+    Ok(v)
+}
+
+fn parse(c: &mut Cursor) -> SqlResult<AdminStmt> {
+    let stmt = if c.accept_kws(&["ALTER", "SYSTEM"]) {
+        if c.accept_kw("ADD") {
+            c.expect_kw("BACKEND")?;
+            AdminStmt::AddBackends(string_list(c)?)
+        } else if c.accept_kw("DROP") {
+            c.expect_kw("BACKEND")?;
+            AdminStmt::DropBackends(string_list(c)?)
+        } else if c.peek().is_kw("DECOMMISSION") || c.peek().is_kw("MODIFY") {
+            return Err(SqlError::plain(format!(
+                "ALTER SYSTEM {} is not supported by starload",
+                c.peek().text.to_ascii_uppercase()
+            )));
+        } else {
+            return Err(c.unexpected(&["ADD", "DROP"]));
+        }
+    } else if c.accept_kw("ADMIN") {
+        if c.accept_kw("SET") {
+            c.expect_kw("FRONTEND")?;
+            c.expect_kw("CONFIG")?;
+            AdminStmt::SetFrontendConfig(c.property_list()?)
+        } else {
+            c.expect_kw("SHOW")?;
+            c.expect_kw("FRONTEND")?;
+            c.expect_kw("CONFIG")?;
+            let pattern = if c.accept_kw("LIKE") {
+                Some(c.string()?)
+            } else {
+                None
+            };
+            AdminStmt::ShowFrontendConfig { pattern }
+        }
+    } else {
+        c.expect_kw("SHOW")?;
+        if c.accept_kw("BACKENDS") {
+            AdminStmt::ShowBackends
+        } else if c.accept_kw("FRONTENDS") {
+            AdminStmt::ShowFrontends
+        } else {
+            c.expect_kw("PROC")?;
+            AdminStmt::ShowProc(c.string()?)
+        }
+    };
+    c.expect_eof()?;
+    Ok(stmt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> AdminStmt {
+        try_parse(s).expect("owned").expect("parses")
+    }
+
+    #[test]
+    fn parses_admin_statements() {
+        assert_eq!(
+            p("ALTER SYSTEM ADD BACKEND \"127.0.0.1:9050\", '127.0.0.1:9150';"),
+            AdminStmt::AddBackends(vec!["127.0.0.1:9050".into(), "127.0.0.1:9150".into()])
+        );
+        assert_eq!(
+            p("alter system drop backend '127.0.0.1:9050'"),
+            AdminStmt::DropBackends(vec!["127.0.0.1:9050".into()])
+        );
+        assert_eq!(p("SHOW PROC '/backends'"), AdminStmt::ShowProc("/backends".into()));
+        assert_eq!(
+            p("ADMIN SET FRONTEND CONFIG (\"heartbeat_timeout_ms\" = \"3000\")"),
+            AdminStmt::SetFrontendConfig(vec![("heartbeat_timeout_ms".into(), "3000".into())])
+        );
+        assert_eq!(
+            p("ADMIN SHOW FRONTEND CONFIG LIKE '%heartbeat%'"),
+            AdminStmt::ShowFrontendConfig {
+                pattern: Some("%heartbeat%".into())
+            }
+        );
+        assert!(try_parse("SHOW BACKEND").is_none());
+        let e = try_parse("ALTER SYSTEM ADD BACKEND").unwrap().unwrap_err();
+        assert!(e.message.contains("'<EOF>'"), "{}", e.message);
+    }
 }

@@ -1,0 +1,141 @@
+//! The heartbeat loop: every `heartbeat_interval_ms` the FE calls `BackendService.Heartbeat`
+//! on each backend's heartbeat port (carrying `cluster_token` and the FE's rpc address).
+//! A success marks the backend alive and records its ports, version and capacity; a backend
+//! without a successful heartbeat for `heartbeat_timeout_ms` is marked not alive (StarRocks
+//! `HeartbeatMgr`; there the limit is a count of failed heartbeats).
+//!
+//! Metrics: `starload_fe_heartbeat_total{result="ok"|"error"}`, `starload_fe_backends_alive`.
+
+use super::{make_client, BackendInfo, Cluster};
+use crate::catalog::now_ms;
+use crate::context::FeContext;
+use starload_proto::be::backend_service_client::BackendServiceClient;
+use starload_proto::be::HeartbeatRequest;
+use starload_proto::types::StatusCode;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+
+/// Starts the heartbeat loop for the FE's cluster (same as `ctx.cluster.start()`).
+pub fn start(ctx: &Arc<FeContext>) {
+    ctx.cluster.start();
+}
+
+/// The loop itself; runs until the runtime shuts down.
+pub async fn run(cluster: Arc<Cluster>) {
+    let mut clients: HashMap<i64, (String, BackendServiceClient<Channel>)> = HashMap::new();
+    loop {
+        let cfg = cluster.config().get();
+        let interval = Duration::from_millis(cfg.heartbeat_interval_ms.max(50) as u64);
+        let timeout = Duration::from_millis(cfg.heartbeat_timeout_ms.max(100) as u64)
+            .min(interval.max(Duration::from_millis(500)));
+        let started = Instant::now();
+        let backends = cluster.backends();
+        clients.retain(|id, _| backends.iter().any(|b| b.backend.id == *id));
+        let mut calls = Vec::with_capacity(backends.len());
+        for b in &backends {
+            let addr = format!("{}:{}", b.backend.host, b.backend.heartbeat_port);
+            let client = match clients.get(&b.backend.id) {
+                Some((a, c)) if *a == addr => Some(c.clone()),
+                _ => match make_client(&b.backend.host, b.backend.heartbeat_port) {
+                    Ok(c) => {
+                        clients.insert(b.backend.id, (addr, c.clone()));
+                        Some(c)
+                    }
+                    Err(e) => {
+                        record_failure(&cluster, b, &format!("invalid address: {e}"));
+                        None
+                    }
+                },
+            };
+            if let Some(c) = client {
+                let req = HeartbeatRequest {
+                    cluster_token: cfg.cluster_token.clone(),
+                    backend_id: b.backend.id,
+                    fe_host: cfg.priority_networks.clone(),
+                    fe_rpc_port: cfg.rpc_port as u32,
+                };
+                calls.push(heartbeat_one(cluster.clone(), b.clone(), c, req, timeout));
+            }
+        }
+        futures::future::join_all(calls).await;
+        metrics::gauge!("starload_fe_backends_alive").set(cluster.alive_backend_ids().len() as f64);
+        let elapsed = started.elapsed();
+        if elapsed < interval {
+            tokio::time::sleep(interval - elapsed).await;
+        }
+    }
+}
+
+async fn heartbeat_one(
+    cluster: Arc<Cluster>,
+    info: BackendInfo,
+    mut client: BackendServiceClient<Channel>,
+    req: HeartbeatRequest,
+    timeout: Duration,
+) {
+    let res = tokio::time::timeout(timeout, client.heartbeat(req)).await;
+    let resp = match res {
+        Err(_) => {
+            return record_failure(
+                &cluster,
+                &info,
+                &format!("heartbeat timed out after {} ms", timeout.as_millis()),
+            )
+        }
+        Ok(Err(status)) => return record_failure(&cluster, &info, status.message()),
+        Ok(Ok(r)) => r.into_inner(),
+    };
+    if let Some(st) = &resp.status {
+        if !st.is_ok() {
+            let msg = if st.code == StatusCode::Unauthenticated as i32 {
+                format!("cluster_token mismatch: {}", st.message)
+            } else {
+                st.message.clone()
+            };
+            return record_failure(&cluster, &info, &msg);
+        }
+    }
+    metrics::counter!("starload_fe_heartbeat_total", "result" => "ok").increment(1);
+    let id = info.backend.id;
+    if let Err(e) = cluster.update_ports(id, resp.be_port as u16, resp.http_port as u16) {
+        tracing::warn!(backend = id, error = %e, "Could not persist backend ports.");
+    }
+    let was_alive = info.status.alive;
+    cluster.update_status(id, |s| {
+        s.alive = true;
+        s.last_heartbeat_ms = now_ms();
+        s.last_start_time_ms = resp.start_time_ms;
+        s.err_msg.clear();
+        s.version = resp.version.clone();
+        s.cpu_cores = resp.cpu_cores;
+        s.mem_limit_bytes = resp.mem_limit_bytes;
+        s.disk_total_bytes = resp.disk_total_bytes;
+        s.disk_avail_bytes = resp.disk_avail_bytes;
+        s.data_used_bytes = resp.data_used_bytes;
+        s.be_tablet_num = resp.tablet_num;
+        s.running_tasks = resp.running_tasks;
+    });
+    if !was_alive {
+        tracing::info!(backend = id, host = %info.backend.host, "Backend is alive.");
+    }
+}
+
+fn record_failure(cluster: &Cluster, info: &BackendInfo, msg: &str) {
+    metrics::counter!("starload_fe_heartbeat_total", "result" => "error").increment(1);
+    let timeout_ms = cluster.config().get().heartbeat_timeout_ms;
+    let now = now_ms();
+    let id = info.backend.id;
+    let mut went_down = false;
+    cluster.update_status(id, |s| {
+        s.err_msg = msg.to_string();
+        if s.alive && now - s.last_heartbeat_ms >= timeout_ms {
+            s.alive = false;
+            went_down = true;
+        }
+    });
+    if went_down {
+        tracing::warn!(backend = id, host = %info.backend.host, error = msg, "Backend is not alive.");
+    }
+}

@@ -1,0 +1,170 @@
+//! Tablet lifecycle RPCs fanned out to every replica: CreateTablet on CREATE TABLE (all must
+//! succeed, else the created ones are dropped again), DropTablet on DROP TABLE/DATABASE (best
+//! effort: a dead BE keeps an orphan tablet), TruncateTablet on TRUNCATE TABLE.
+
+use super::Cluster;
+use crate::catalog::Table;
+use futures::stream::{self, StreamExt};
+use starload_proto::be::{CreateTabletRequest, DropTabletRequest, TruncateTabletRequest};
+use starload_proto::types::Status;
+use std::time::Duration;
+
+/// Per-RPC deadline of tablet DDL (StarRocks `tablet_create_timeout_second` is 10 s).
+const TABLET_RPC_TIMEOUT: Duration = Duration::from_secs(10);
+/// RPCs in flight at once.
+const PARALLELISM: usize = 32;
+
+fn status_error(st: Option<Status>) -> Option<String> {
+    match st {
+        Some(s) if !s.is_ok() => Some(s.message),
+        _ => None,
+    }
+}
+
+impl Cluster {
+    /// (tablet id, partition id, backend id) of every replica.
+    fn replicas(table: &Table) -> Vec<(i64, i64, i64)> {
+        table
+            .tablets()
+            .flat_map(|(p, t)| t.replicas.iter().map(move |be| (t.id, p.id, *be)))
+            .collect()
+    }
+
+    /// Creates every replica of `table` on its backend. On any failure the replicas already
+    /// created are dropped and the first error is returned (as StarRocks:
+    /// `Failed to create partition[...]`).
+    pub async fn create_tablets(&self, table: &Table) -> Result<(), String> {
+        let schema = table.tablet_schema();
+        let token = self.cluster_token();
+        let results: Vec<((i64, i64, i64), Result<(), String>)> =
+            stream::iter(Self::replicas(table))
+                .map(|(tablet_id, partition_id, be)| {
+                    let req = CreateTabletRequest {
+                        cluster_token: token.clone(),
+                        tablet_id,
+                        table_id: table.id,
+                        partition_id,
+                        schema: Some(schema.clone()),
+                    };
+                    async move {
+                        let r = async {
+                            let mut c = self.client(be).map_err(|e| e.to_string())?;
+                            let resp = tokio::time::timeout(TABLET_RPC_TIMEOUT, c.create_tablet(req))
+                                .await
+                                .map_err(|_| "timeout".to_string())?
+                                .map_err(|s| s.message().to_string())?
+                                .into_inner();
+                            match status_error(resp.status) {
+                                Some(e) => Err(e),
+                                None => Ok(()),
+                            }
+                        }
+                        .await;
+                        ((tablet_id, partition_id, be), r)
+                    }
+                })
+                .buffer_unordered(PARALLELISM)
+                .collect()
+                .await;
+        let first_err = results.iter().find_map(|((tablet, _, be), r)| {
+            r.as_ref()
+                .err()
+                .map(|e| format!("Failed to create tablet {tablet} on backend {be}: {e}"))
+        });
+        match first_err {
+            None => Ok(()),
+            Some(err) => {
+                let created: Vec<(i64, i64)> = results
+                    .iter()
+                    .filter(|(_, r)| r.is_ok())
+                    .map(|((t, _, be), _)| (*t, *be))
+                    .collect();
+                self.drop_replicas(&created).await;
+                let pname = table
+                    .partitions
+                    .first()
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
+                Err(format!("Failed to create partition[{pname}]. {err}"))
+            }
+        }
+    }
+
+    /// Drops every replica of `table` (best effort; failures are logged).
+    pub async fn drop_tablets(&self, table: &Table) {
+        let replicas: Vec<(i64, i64)> = Self::replicas(table)
+            .into_iter()
+            .map(|(t, _, be)| (t, be))
+            .collect();
+        self.drop_replicas(&replicas).await;
+    }
+
+    async fn drop_replicas(&self, replicas: &[(i64, i64)]) {
+        let token = self.cluster_token();
+        stream::iter(replicas.iter().copied())
+            .map(|(tablet_id, be)| {
+                let req = DropTabletRequest {
+                    cluster_token: token.clone(),
+                    tablet_id,
+                };
+                async move {
+                    let r = async {
+                        let mut c = self.client(be).map_err(|e| e.to_string())?;
+                        let resp = tokio::time::timeout(TABLET_RPC_TIMEOUT, c.drop_tablet(req))
+                            .await
+                            .map_err(|_| "timeout".to_string())?
+                            .map_err(|s| s.message().to_string())?
+                            .into_inner();
+                        status_error(resp.status).map_or(Ok(()), Err)
+                    }
+                    .await;
+                    if let Err(e) = r {
+                        tracing::warn!(tablet = tablet_id, backend = be, error = %e, "Drop tablet failed; the replica is left behind.");
+                    }
+                }
+            })
+            .buffer_unordered(PARALLELISM)
+            .collect::<Vec<()>>()
+            .await;
+    }
+
+    /// Tells every replica to discard all versions up to its partition's (new) visible
+    /// version. Returns the failures (tablet, backend, message); empty when all succeeded.
+    pub async fn truncate_tablets(&self, table: &Table) -> Vec<(i64, i64, String)> {
+        let token = self.cluster_token();
+        let reqs: Vec<(i64, i64, i64)> = table
+            .tablets()
+            .flat_map(|(p, t)| {
+                t.replicas
+                    .iter()
+                    .map(move |be| (t.id, *be, p.visible_version))
+            })
+            .collect();
+        stream::iter(reqs)
+            .map(|(tablet_id, be, version)| {
+                let req = TruncateTabletRequest {
+                    cluster_token: token.clone(),
+                    tablet_id,
+                    version,
+                };
+                async move {
+                    let r = async {
+                        let mut c = self.client(be).map_err(|e| e.to_string())?;
+                        let resp =
+                            tokio::time::timeout(TABLET_RPC_TIMEOUT, c.truncate_tablet(req))
+                                .await
+                                .map_err(|_| "timeout".to_string())?
+                                .map_err(|s| s.message().to_string())?
+                                .into_inner();
+                        status_error(resp.status).map_or(Ok(()), Err)
+                    }
+                    .await;
+                    r.err().map(|e| (tablet_id, be, e))
+                }
+            })
+            .buffer_unordered(PARALLELISM)
+            .filter_map(|r| async move { r })
+            .collect()
+            .await
+    }
+}

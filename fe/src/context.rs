@@ -7,7 +7,9 @@ use crate::config::{ConfigHandle, FeConfig};
 use crate::meta::{MetaError, MetaStore};
 use crate::query::QueryEngine;
 use crate::routine_load::RoutineLoadManager;
+use crate::session::SessionRegistry;
 use crate::txn::TxnManager;
+use crate::variables::GlobalVariables;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -20,12 +22,17 @@ pub struct FeContext {
     pub txn: Arc<TxnManager>,
     pub routine_load: Arc<RoutineLoadManager>,
     pub query: Arc<QueryEngine>,
+    /// Global variables (server/variables).
+    pub variables: Arc<GlobalVariables>,
+    /// Open MySQL connections (server).
+    pub sessions: Arc<SessionRegistry>,
 }
 
 impl FeContext {
     /// Opens the metadata store and loads every module's persisted state.
     pub fn open(config: FeConfig) -> Result<Arc<Self>, MetaError> {
         let meta = Arc::new(MetaStore::open(Path::new(&config.meta_dir))?);
+        let variables = Arc::new(GlobalVariables::load(&config, meta.clone())?);
         let config = ConfigHandle::new(config);
         let catalog = Arc::new(Catalog::load(meta.clone())?);
         let cluster = Arc::new(Cluster::load(meta.clone(), config.clone())?);
@@ -40,6 +47,8 @@ impl FeContext {
             txn,
             routine_load,
             query,
+            variables,
+            sessions: Arc::new(SessionRegistry::new()),
         }))
     }
 }

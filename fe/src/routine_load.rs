@@ -14,4 +14,7 @@ impl RoutineLoadManager {
     pub fn load(meta: Arc<MetaStore>) -> Result<Self, MetaError> {
         Ok(Self { meta })
     }
+
+    /// Starts the scheduler loop. None yet; added so `main` has one call.
+    pub fn start(self: &Arc<Self>) {}
 }

@@ -57,6 +57,8 @@ codes! {
     ERR_UNKNOWN_COM_ERROR = (1047, "08S01", "Unknown command");
     /// ErrorCode.ERR_BAD_DB_ERROR: StarRocks >=3.4 sends 5501/3F000; we send MySQL's 1049/42000.
     ERR_BAD_DB_ERROR = (1049, "42000", "Unknown database '%s'");
+    /// ErrorCode.ERR_NO_SUCH_THREAD (KILL of an unknown connection id)
+    ERR_NO_SUCH_THREAD = (1094, "HY000", "Unknown thread id: %s");
     /// ErrorCode.ERR_TABLE_EXISTS_ERROR (MySQL standard 1050/42S01)
     ERR_TABLE_EXISTS_ERROR = (1050, "42S01", "Table '%s' already exists");
     /// ErrorCode.ERR_DUP_FIELDNAME
@@ -78,8 +80,12 @@ codes! {
     ERR_GLOBAL_VARIABLE = (1229, "HY000", "Variable '%s' is a GLOBAL variable and should be set with SET GLOBAL");
     /// ErrorCode.ERR_WRONG_VALUE_FOR_VAR
     ERR_WRONG_VALUE_FOR_VAR = (1231, "42000", "Variable '%s' can't be set to the value of '%s'");
+    /// ErrorCode.ERR_WRONG_TYPE_FOR_VAR
+    ERR_WRONG_TYPE_FOR_VAR = (1232, "42000", "Incorrect argument type to variable '%s'");
     /// ErrorCode.ERR_UNKNOWN_TIME_ZONE
     ERR_UNKNOWN_TIME_ZONE = (1298, "HY000", "Unknown or incorrect time zone: '%s'");
+    /// MySQL ER_QUERY_INTERRUPTED: the statement was stopped by KILL QUERY.
+    ERR_QUERY_INTERRUPTED = (1317, "70100", "Query execution was interrupted");
     /// ErrorCode.ERR_VARIABLE_IS_READONLY
     ERR_VARIABLE_IS_READONLY = (1621, "HY000", "Variable '%s' is a read only variable");
     /// ErrorCode.ERR_WRONG_PROC_PATH

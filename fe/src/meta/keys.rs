@@ -12,6 +12,7 @@
 //! | `0x40` | `40 txn_id`                    | `txn::TransactionState`  | txn                   |
 //! | `0x50` | `50 user name`                 | auth user record         | auth (issue 6)        |
 //! | `0x51` | `51 role name`                 | auth role record         | auth (issue 6)        |
+//! | `0x60` | `60 variable name`             | `String` (SET GLOBAL value) | variables          |
 //!
 //! A transaction's COMMITTED state, the table's new partition versions and the job's new
 //! progress are written in one `MetaBatch` (one atomic RocksDB write): see `txn`.

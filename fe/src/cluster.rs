@@ -424,23 +424,4 @@ mod tests {
         assert_eq!(c.backend_num(), 1);
         assert!(matches!(c.client(ids[0]), Err(ClusterError::NoBePort(_))));
     }
-
-    /// (online, total) backends for `/api/health`. Minimal accessor added by the server
-    /// helper: reads the persisted registry (key 0x20) and counts `alive: true` entries.
-    /// Replace with the in-memory registry once heartbeats exist.
-    pub fn backend_counts(&self) -> (usize, usize) {
-        match self.meta.scan_prefix::<serde_json::Value>(&[0x20]) {
-            Ok(rows) => {
-                let online = rows
-                    .iter()
-                    .filter(|(_, v)| v.get("alive").and_then(|a| a.as_bool()) == Some(true))
-                    .count();
-                (online, rows.len())
-            }
-            Err(_) => (0, 0),
-        }
-    }
-
-    /// Starts the background loops (heartbeats). None yet; added so `main` has one call.
-    pub fn start(self: &Arc<Self>) {}
 }

@@ -108,6 +108,13 @@ async fn run() -> Result<(), String> {
     let ctx = Arc::new(BeContext::new(config.clone(), store.clone()));
     std::fs::create_dir_all(&ctx.error_log_dir)
         .map_err(|e| format!("create {}: {e}", ctx.error_log_dir.display()))?;
+    let _ = ctx
+        .routine_load
+        .set(starload_be::load::task::TaskExecutor::new(
+            config.clone(),
+            store.clone(),
+            tokio::runtime::Handle::current(),
+        ));
 
     let be_l = bind(config.be_port).await?;
     let hb_l = bind(config.heartbeat_service_port).await?;

@@ -106,6 +106,7 @@ fn fixture(schema: &TabletSchema) -> Fixture {
     }
     let config = BeConfig {
         sys_log_dir: dir.path().join("log").to_string_lossy().into(),
+        storage_root_path: dir.path().join("storage").to_string_lossy().into(),
         ..BeConfig::default()
     };
     Fixture {
@@ -251,10 +252,7 @@ async fn csv_task_loads_seed_rows_exactly_once_into_tablets() {
         report.error_log_url
     );
     let file = report.error_log_url.split("file=").nth(1).unwrap();
-    let log = std::fs::read_to_string(
-        starload_be::load::error_rows::error_log_path(&f.config.sys_log_dir, file).unwrap(),
-    )
-    .unwrap();
+    let log = std::fs::read_to_string(f.config.error_log_dir().join(file)).unwrap();
     assert_eq!(log.lines().count(), 2);
     // Invisible until published; then exactly the good rows.
     for t in &f.tablets {

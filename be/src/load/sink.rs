@@ -227,7 +227,15 @@ impl TabletSink {
             return Ok(());
         }
         let nb = self.tablets.len() as u32;
-        let buckets = bucket_of_rows(batch, &self.schema.distribution_idx, nb, self.rr);
+        // HASH distribution: the storage module's bucket function (one definition for the BE);
+        // RANDOM: round-robin across batches.
+        let buckets = if self.schema.distribution_idx.is_empty() {
+            bucket_of_rows(batch, &[], nb, self.rr)
+        } else {
+            let mut s = self.schema.clone();
+            s.bucket_num = nb;
+            crate::storage::buckets(batch, &s).map_err(|e| e.to_string())?
+        };
         self.rr = self.rr.wrapping_add(n as u32);
         // Row indexes per bucket (counting pass, then one fill: no per-row allocation).
         let mut counts = vec![0usize; nb as usize];

@@ -42,12 +42,14 @@ pub struct TaskExecutor {
     store: Arc<TabletStore>,
     tasks: Mutex<Tasks>,
     rt: tokio::runtime::Handle,
+    /// Weak self-reference so the `&self` trait methods can spawn tasks holding an Arc.
+    me: std::sync::OnceLock<std::sync::Weak<TaskExecutor>>,
 }
 
 impl TaskExecutor {
     /// An executor writing into `store`; must be created inside a tokio runtime.
     pub fn new(config: BeConfig, store: Arc<TabletStore>, rt: tokio::runtime::Handle) -> Arc<Self> {
-        Arc::new(Self {
+        let this = Arc::new(Self {
             config,
             store,
             tasks: Mutex::new(Tasks {
@@ -55,7 +57,10 @@ impl TaskExecutor {
                 finished: VecDeque::new(),
             }),
             rt,
-        })
+            me: std::sync::OnceLock::new(),
+        });
+        let _ = this.me.set(Arc::downgrade(&this));
+        this
     }
 
     /// Number of running tasks (heartbeat `running_tasks`).
@@ -121,6 +126,24 @@ impl TaskExecutor {
             }
         }
         Status::ok()
+    }
+}
+
+impl crate::context::RoutineLoadTasks for TaskExecutor {
+    fn submit(&self, req: SubmitRoutineLoadTaskRequest) -> Status {
+        // The trait takes &self; the executor lives in an Arc held by the context.
+        match self.me.get().and_then(|w| w.upgrade()) {
+            Some(me) => TaskExecutor::submit(&me, req),
+            None => Status::err(StatusCode::InternalError, "task executor is shutting down"),
+        }
+    }
+
+    fn cancel(&self, task_id: &str) -> Status {
+        TaskExecutor::cancel(self, task_id)
+    }
+
+    fn running_tasks(&self) -> u32 {
+        self.running() as u32
     }
 }
 
@@ -488,7 +511,8 @@ fn write_error_log(
     report: &mut ReportTaskRequest,
 ) {
     let file = error_rows::error_log_file_name(&req.task_id);
-    let dir = error_rows::error_log_dir(&config.sys_log_dir);
+    // The directory the BE HTTP server serves `/api/_load_error_log` from.
+    let dir = config.error_log_dir();
     match errors.write_log(&dir, &file) {
         Ok(Some(f)) => {
             let host = if backend.host.is_empty() {
@@ -501,7 +525,7 @@ fn write_error_log(
             } else {
                 backend.http_port
             };
-            report.error_log_url = error_rows::error_log_url(host, port, &f);
+            report.error_log_url = error_rows::error_log_url(&host, port, &f);
         }
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "Failed to write the error log."),

@@ -41,7 +41,14 @@ async fn fe_start_once() -> Result<Duration> {
     ];
     let bin = fe_binary()?;
     let started = Instant::now();
-    let mut child = ChildGuard::spawn("starload-fe", &bin, &args, dir.path(), &dir.path().join("fe.out"), &[])?;
+    let mut child = ChildGuard::spawn(
+        "starload-fe",
+        &bin,
+        &args,
+        dir.path(),
+        &dir.path().join("fe.out"),
+        &[],
+    )?;
     let url = mysql_url(p[0], "root", "", None);
     let d = Deadline::after(Duration::from_secs(60));
     loop {
@@ -88,7 +95,12 @@ async fn startup(runs: usize) -> Result<()> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["startup"] => startup(5).await,
         ["startup", "--runs", n] => startup(n.parse::<usize>().context("--runs N")?.max(1)).await,
         _ => bail!("usage: starload-bench startup [--runs N]"),

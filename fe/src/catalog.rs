@@ -181,7 +181,9 @@ impl Catalog {
 
     /// True for information_schema, _statistics_ and sys (case-insensitive, as StarRocks).
     pub fn is_system_db(name: &str) -> bool {
-        SYSTEM_DATABASES.iter().any(|s| s.eq_ignore_ascii_case(name))
+        SYSTEM_DATABASES
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(name))
     }
 
     /// True when `name` is a user or system database (what USE accepts).
@@ -404,14 +406,12 @@ impl Catalog {
         let mut next = (*t).clone();
         let mut assigned = Vec::with_capacity(partition_ids.len());
         for pid in partition_ids {
-            let p = next
-                .partitions
-                .iter_mut()
-                .find(|p| p.id == *pid)
-                .ok_or(CatalogError::UnknownPartition {
+            let p = next.partitions.iter_mut().find(|p| p.id == *pid).ok_or(
+                CatalogError::UnknownPartition {
                     table_id,
                     partition_id: *pid,
-                })?;
+                },
+            )?;
             p.committed_version += 1;
             assigned.push((*pid, p.committed_version));
         }
@@ -435,14 +435,12 @@ impl Catalog {
             .ok_or(CatalogError::UnknownTableId(table_id))?;
         let mut next = (*t).clone();
         for (pid, v) in versions {
-            let p = next
-                .partitions
-                .iter_mut()
-                .find(|p| p.id == *pid)
-                .ok_or(CatalogError::UnknownPartition {
+            let p = next.partitions.iter_mut().find(|p| p.id == *pid).ok_or(
+                CatalogError::UnknownPartition {
                     table_id,
                     partition_id: *pid,
-                })?;
+                },
+            )?;
             if *v > p.visible_version {
                 p.visible_version = *v;
                 p.committed_version = p.committed_version.max(*v);
@@ -562,7 +560,10 @@ mod tests {
     #[test]
     fn errors_carry_starrocks_codes() {
         let e: SqlError = CatalogError::UnknownDb("x".into()).into();
-        assert_eq!((e.errno, e.message.as_str()), (1049, "Unknown database 'x'"));
+        assert_eq!(
+            (e.errno, e.message.as_str()),
+            (1049, "Unknown database 'x'")
+        );
         let e: SqlError = CatalogError::TableExists("t".into()).into();
         assert_eq!((e.errno, e.sqlstate.as_str()), (1050, "42S01"));
         let e: SqlError = CatalogError::DbDropMissing("d".into()).into();

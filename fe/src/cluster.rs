@@ -23,7 +23,6 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tonic::transport::{Channel, Endpoint};
 
-
 /// Largest gRPC message FE<->BE (Arrow IPC batches of scans and loads).
 pub const MAX_GRPC_MESSAGE_BYTES: usize = 1 << 30;
 

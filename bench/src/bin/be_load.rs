@@ -13,7 +13,9 @@ use starload_be::load::error_rows::ErrorRows;
 use starload_be::load::task::LoadPipeline;
 use starload_be::storage::TabletStore;
 use starload_proto::be::{ColumnMapping, DataFormat, LoadSpec, SubmitRoutineLoadTaskRequest};
-use starload_proto::types::{BackendAddr, ColumnDef, ColumnType, KeysType, PrimitiveType, TabletLocation, TabletSchema};
+use starload_proto::types::{
+    BackendAddr, ColumnDef, ColumnType, KeysType, PrimitiveType, TabletLocation, TabletSchema,
+};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,7 +24,13 @@ const CHUNK_MSGS: usize = 64 * 1024;
 fn col(name: &str, t: PrimitiveType, len: i32, nullable: bool) -> ColumnDef {
     ColumnDef {
         name: name.into(),
-        r#type: Some(ColumnType { r#type: t as i32, len, precision: 0, scale: 0, item: None }),
+        r#type: Some(ColumnType {
+            r#type: t as i32,
+            len,
+            precision: 0,
+            scale: 0,
+            item: None,
+        }),
         nullable,
         ..Default::default()
     }
@@ -46,7 +54,10 @@ struct Measure {
 fn measure(f: impl FnOnce()) -> Measure {
     let (t, c) = (Instant::now(), cpu_secs());
     f();
-    Measure { wall: t.elapsed().as_secs_f64(), cpu: cpu_secs() - c }
+    Measure {
+        wall: t.elapsed().as_secs_f64(),
+        cpu: cpu_secs() - c,
+    }
 }
 
 fn print(name: &str, rows: usize, bytes: usize, m: &Measure) {
@@ -66,26 +77,49 @@ fn chunks(msgs: &[Vec<u8>]) -> Vec<MessageChunk> {
         .map(|(ci, part)| {
             let mut c = MessageChunk::with_capacity(part.iter().map(|m| m.len()).sum(), part.len());
             for (i, m) in part.iter().enumerate() {
-                c.push((i % 4) as i32, (ci * CHUNK_MSGS + i) as i64, 1_589_191_487_000, m);
+                c.push(
+                    (i % 4) as i32,
+                    (ci * CHUNK_MSGS + i) as i64,
+                    1_589_191_487_000,
+                    m,
+                );
             }
             c
         })
         .collect()
 }
 
-fn request(schema: TabletSchema, load: LoadSpec, tablets: Vec<TabletLocation>, txn: i64) -> SubmitRoutineLoadTaskRequest {
+fn request(
+    schema: TabletSchema,
+    load: LoadSpec,
+    tablets: Vec<TabletLocation>,
+    txn: i64,
+) -> SubmitRoutineLoadTaskRequest {
     SubmitRoutineLoadTaskRequest {
         task_id: format!("bench-{txn}"),
         txn_id: txn,
         schema: Some(schema),
         tablets,
         load: Some(load),
-        backend: Some(BackendAddr { backend_id: 1, host: "127.0.0.1".into(), be_port: 0, http_port: 0 }),
+        backend: Some(BackendAddr {
+            backend_id: 1,
+            host: "127.0.0.1".into(),
+            be_port: 0,
+            http_port: 0,
+        }),
         ..Default::default()
     }
 }
 
-fn run_format(name: &str, rt: &tokio::runtime::Handle, schema: TabletSchema, load: LoadSpec, msgs: &[Vec<u8>], raw: &dyn Fn(&[Vec<u8>]) -> usize, txn: i64) {
+fn run_format(
+    name: &str,
+    rt: &tokio::runtime::Handle,
+    schema: TabletSchema,
+    load: LoadSpec,
+    msgs: &[Vec<u8>],
+    raw: &dyn Fn(&[Vec<u8>]) -> usize,
+    txn: i64,
+) {
     let rows = msgs.len();
     let bytes: usize = msgs.iter().map(|m| m.len()).sum();
     println!("--- {name}: {rows} messages, {:.1} MB", bytes as f64 / 1e6);
@@ -97,9 +131,19 @@ fn run_format(name: &str, rt: &tokio::runtime::Handle, schema: TabletSchema, loa
 
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Arc::new(TabletStore::open(dir.path()).expect("open store"));
-    let me = BackendAddr { backend_id: 1, host: "127.0.0.1".into(), be_port: 0, http_port: 0 };
+    let me = BackendAddr {
+        backend_id: 1,
+        host: "127.0.0.1".into(),
+        be_port: 0,
+        http_port: 0,
+    };
     let tablets: Vec<TabletLocation> = (0..schema.bucket_num)
-        .map(|b| TabletLocation { tablet_id: 1000 + b as i64, partition_id: 1, bucket: b, replicas: vec![me.clone()] })
+        .map(|b| TabletLocation {
+            tablet_id: 1000 + b as i64,
+            partition_id: 1,
+            bucket: b,
+            replicas: vec![me.clone()],
+        })
         .collect();
     let req = request(schema.clone(), load, tablets.clone(), txn);
     let mut pipe = match LoadPipeline::new(&req, 1, store.clone(), rt.clone(), "") {
@@ -112,7 +156,12 @@ fn run_format(name: &str, rt: &tokio::runtime::Handle, schema: TabletSchema, loa
     let m = measure(|| {
         let mut e = ErrorRows::new(0);
         for c in &cs {
-            std::hint::black_box(pipe.decoder.decode(c, &mut e).map(|b| b.num_rows()).unwrap_or(0));
+            std::hint::black_box(
+                pipe.decoder
+                    .decode(c, &mut e)
+                    .map(|b| b.num_rows())
+                    .unwrap_or(0),
+            );
         }
     });
     print("decode", rows, bytes, &m);
@@ -120,7 +169,12 @@ fn run_format(name: &str, rt: &tokio::runtime::Handle, schema: TabletSchema, loa
         let mut e = ErrorRows::new(0);
         for c in &cs {
             if let Ok(b) = pipe.decoder.decode(c, &mut e) {
-                std::hint::black_box(pipe.plan.apply(&b, c, &mut e).map(|b| b.num_rows()).unwrap_or(0));
+                std::hint::black_box(
+                    pipe.plan
+                        .apply(&b, c, &mut e)
+                        .map(|b| b.num_rows())
+                        .unwrap_or(0),
+                );
             }
         }
         assert_eq!(e.filtered, 0, "{:?}", e.lines().first());
@@ -163,22 +217,55 @@ fn run_format(name: &str, rt: &tokio::runtime::Handle, schema: TabletSchema, loa
             print("decode+transform+write+publish", rows, bytes, &m);
             let n: usize = tablets
                 .iter()
-                .map(|t| store.scan(t.tablet_id, 2, &[], &[]).map(|b| b.iter().map(|b| b.num_rows()).sum::<usize>()).unwrap_or(0))
+                .map(|t| {
+                    store
+                        .scan(t.tablet_id, 2, &[], &[])
+                        .map(|b| b.iter().map(|b| b.num_rows()).sum::<usize>())
+                        .unwrap_or(0)
+                })
                 .sum();
-            println!("rows visible after publish: {n} (loaded {})", pipe.errors.loaded());
+            println!(
+                "rows visible after publish: {n} (loaded {})",
+                pipe.errors.loaded()
+            );
         }
     }
 }
 
 fn main() {
-    let rows: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(2_000_000);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-    let names = ["Johann Georg Faust", "Julien Sorel", "Dorian Grey", "Anna Karenina", "Tess Durbeyfield", "Edogawa Conan"];
+    let rows: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(2_000_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let names = [
+        "Johann Georg Faust",
+        "Julien Sorel",
+        "Dorian Grey",
+        "Anna Karenina",
+        "Tess Durbeyfield",
+        "Edogawa Conan",
+    ];
     let countries = ["Deutschland", "France", "UK", "Russia", "US", "japan"];
 
     // CSV: the seed's ordertest1 rows into example_tbl1.
     let csv: Vec<Vec<u8>> = (0..rows)
-        .map(|i| format!("{},2020-05-{:02},{},{},{},{}", 2020050800 + i, i % 28 + 1, names[i % 6], countries[i % 6], if i % 2 == 0 { "male" } else { "female" }, 100 + i % 9000).into_bytes())
+        .map(|i| {
+            format!(
+                "{},2020-05-{:02},{},{},{},{}",
+                2020050800 + i,
+                i % 28 + 1,
+                names[i % 6],
+                countries[i % 6],
+                if i % 2 == 0 { "male" } else { "female" },
+                100 + i % 9000
+            )
+            .into_bytes()
+        })
         .collect();
     let tbl1 = TabletSchema {
         keys_type: KeysType::DupKeys as i32,
@@ -194,11 +281,21 @@ fn main() {
         bucket_num: 4,
         schema_version: 0,
     };
-    let m = |n: &str, e: &str| ColumnMapping { name: n.into(), expr_sql: e.into() };
+    let m = |n: &str, e: &str| ColumnMapping {
+        name: n.into(),
+        expr_sql: e.into(),
+    };
     let csv_load = LoadSpec {
         format: DataFormat::Csv as i32,
         column_separator: b",".to_vec(),
-        columns: vec![m("order_id", ""), m("pay_dt", ""), m("customer_name", ""), m("nationality", ""), m("temp_gender", ""), m("price", "")],
+        columns: vec![
+            m("order_id", ""),
+            m("pay_dt", ""),
+            m("customer_name", ""),
+            m("nationality", ""),
+            m("temp_gender", ""),
+            m("price", ""),
+        ],
         max_filter_ratio: 1.0,
         ..Default::default()
     };
@@ -209,7 +306,15 @@ fn main() {
         }
         fields
     };
-    run_format("CSV (seed ordertest1)", rt.handle(), tbl1, csv_load, &csv, &raw_csv, 11);
+    run_format(
+        "CSV (seed ordertest1)",
+        rt.handle(),
+        tbl1,
+        csv_load,
+        &csv,
+        &raw_csv,
+        11,
+    );
 
     // JSON: the seed's ordertest2 documents into example_tbl2 (jsonpaths + from_unixtime).
     let json: Vec<Vec<u8>> = (0..rows)
@@ -223,7 +328,10 @@ fn main() {
             col("country", PrimitiveType::Varchar, 26, true),
             col("pay_time", PrimitiveType::Bigint, -1, true),
             col("pay_dt", PrimitiveType::Date, -1, true),
-            ColumnDef { agg: starload_proto::types::AggType::Sum as i32, ..col("price", PrimitiveType::Double, -1, true) },
+            ColumnDef {
+                agg: starload_proto::types::AggType::Sum as i32,
+                ..col("price", PrimitiveType::Double, -1, true)
+            },
         ],
         sort_key_idx: vec![0, 1, 2, 3, 4],
         distribution_idx: vec![0],
@@ -232,8 +340,16 @@ fn main() {
     };
     let json_load = LoadSpec {
         format: DataFormat::Json as i32,
-        columns: vec![m("commodity_id", ""), m("customer_name", ""), m("country", ""), m("pay_time", ""), m("price", ""), m("pay_dt", "from_unixtime(pay_time, '%Y%m%d')")],
-        jsonpaths: r#"["$.commodity_id","$.customer_name","$.country","$.pay_time","$.price"]"#.into(),
+        columns: vec![
+            m("commodity_id", ""),
+            m("customer_name", ""),
+            m("country", ""),
+            m("pay_time", ""),
+            m("price", ""),
+            m("pay_dt", "from_unixtime(pay_time, '%Y%m%d')"),
+        ],
+        jsonpaths: r#"["$.commodity_id","$.customer_name","$.country","$.pay_time","$.price"]"#
+            .into(),
         max_filter_ratio: 1.0,
         ..Default::default()
     };
@@ -246,5 +362,13 @@ fn main() {
         }
         n
     };
-    run_format("JSON (seed ordertest2)", rt.handle(), tbl2, json_load, &json, &raw_json, 12);
+    run_format(
+        "JSON (seed ordertest2)",
+        rt.handle(),
+        tbl2,
+        json_load,
+        &json,
+        &raw_json,
+        12,
+    );
 }

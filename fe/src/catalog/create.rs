@@ -108,7 +108,9 @@ pub fn analyze_create_table(
             )));
         }
         if c.auto_increment {
-            return Err(analyzing("AUTO_INCREMENT columns are not supported by starload"));
+            return Err(analyzing(
+                "AUTO_INCREMENT columns are not supported by starload",
+            ));
         }
     }
 
@@ -396,9 +398,11 @@ pub fn analyze_create_table(
     }
     let replication_num_explicit = given.contains_key("replication_num");
     let replication_num: i64 = match given.get("replication_num") {
-        Some(v) => v.trim().parse::<i16>().map(i64::from).map_err(|_| {
-            SqlError::plain(format!("For input string: \"{v}\""))
-        })?,
+        Some(v) => v
+            .trim()
+            .parse::<i16>()
+            .map(i64::from)
+            .map_err(|_| SqlError::plain(format!("For input string: \"{v}\"")))?,
         None => default_replication_num,
     };
     if replication_num <= 0 {
@@ -544,7 +548,9 @@ mod tests {
         let text = t.show_create_table();
         assert!(text.contains("  `pay_time` bigint(20) NULL COMMENT \"Payment time\",\n"));
         assert!(text.contains("  `price` double SUM NULL COMMENT \"Price\"\n"));
-        assert!(text.contains("\nAGGREGATE KEY(`commodity_id`, `customer_name`, `country`, `pay_time`, `pay_dt`)\n"));
+        assert!(text.contains(
+            "\nAGGREGATE KEY(`commodity_id`, `customer_name`, `country`, `pay_time`, `pay_dt`)\n"
+        ));
     }
 
     #[test]
@@ -559,7 +565,12 @@ mod tests {
         assert!(t.columns[1].nullable);
         assert_eq!(t.columns[1].agg, Some(AggType::Replace));
         assert!(t.columns[1].agg_implicit);
-        assert_eq!(t.properties.get("enable_persistent_index").map(String::as_str), Some("true"));
+        assert_eq!(
+            t.properties
+                .get("enable_persistent_index")
+                .map(String::as_str),
+            Some("true")
+        );
         assert!(t
             .show_create_table()
             .contains("DISTRIBUTED BY HASH(`id`) BUCKETS 2 \nPROPERTIES"));
@@ -568,15 +579,24 @@ mod tests {
             .table;
         assert_eq!(t.keys_type, KeysType::Duplicate);
         assert_eq!(t.key_columns().count(), 1);
-        assert_eq!(t.properties.get("bucket_size").map(String::as_str), Some(DEFAULT_BUCKET_SIZE));
+        assert_eq!(
+            t.properties.get("bucket_size").map(String::as_str),
+            Some(DEFAULT_BUCKET_SIZE)
+        );
     }
 
     #[test]
     fn errors_use_starrocks_texts_and_codes() {
         let e = analyze("CREATE TABLE t (a int, A int) DISTRIBUTED BY HASH(a)", 1).unwrap_err();
-        assert_eq!((e.errno, e.message.as_str()), (1060, "Duplicate column name 'A'"));
-        let e = analyze("CREATE TABLE t (a int SUM, b int) AGGREGATE KEY(a) DISTRIBUTED BY HASH(a)", 1)
-            .unwrap_err();
+        assert_eq!(
+            (e.errno, e.message.as_str()),
+            (1060, "Duplicate column name 'A'")
+        );
+        let e = analyze(
+            "CREATE TABLE t (a int SUM, b int) AGGREGATE KEY(a) DISTRIBUTED BY HASH(a)",
+            1,
+        )
+        .unwrap_err();
         assert_eq!(e.errno, 5003);
         let e = analyze(
             "CREATE TABLE t (a int) DISTRIBUTED BY HASH(a) PROPERTIES (\"foo\" = \"bar\")",
@@ -584,17 +604,31 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.message, "Unknown properties: {foo=bar}");
-        let e = analyze("CREATE TABLE t (a int, b int) UNIQUE KEY(a) DISTRIBUTED BY RANDOM", 1)
-            .unwrap_err();
-        assert!(e.message.contains("Random distribution only support DUP_KEYS"));
+        let e = analyze(
+            "CREATE TABLE t (a int, b int) UNIQUE KEY(a) DISTRIBUTED BY RANDOM",
+            1,
+        )
+        .unwrap_err();
+        assert!(e
+            .message
+            .contains("Random distribution only support DUP_KEYS"));
         let e = analyze("CREATE TABLE t (a double, b int) DISTRIBUTED BY HASH(b)", 1).unwrap_err();
-        assert!(e.message.contains("Data type of first column cannot be DOUBLE"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("Data type of first column cannot be DOUBLE"),
+            "{}",
+            e.message
+        );
         let e = analyze(
             "CREATE TABLE t (a int, b int) DUPLICATE KEY(b) DISTRIBUTED BY HASH(a)",
             1,
         )
         .unwrap_err();
-        assert!(e.message.contains("Key columns should be a ordered prefix"), "{}", e.message);
+        assert!(
+            e.message.contains("Key columns should be a ordered prefix"),
+            "{}",
+            e.message
+        );
         let e = analyze(
             "CREATE TABLE t (a int) DISTRIBUTED BY HASH(a) PROPERTIES (\"replication_num\" = \"0\")",
             1,

@@ -25,7 +25,9 @@ pub const INFORMATION_SCHEMA_TABLES: &[&str] = &[
 ];
 
 fn cols(spec: &[(&str, ColumnKind)]) -> Vec<ResultColumn> {
-    spec.iter().map(|(n, k)| ResultColumn::new(*n, *k)).collect()
+    spec.iter()
+        .map(|(n, k)| ResultColumn::new(*n, *k))
+        .collect()
 }
 
 fn datetime(ms: i64) -> Option<String> {

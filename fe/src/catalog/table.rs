@@ -172,7 +172,11 @@ impl Column {
                 s.push_str(a.name());
             }
         }
-        s.push_str(if self.nullable { " NULL " } else { " NOT NULL " });
+        s.push_str(if self.nullable {
+            " NULL "
+        } else {
+            " NOT NULL "
+        });
         match &self.default {
             Some(DefaultValue::Literal(v)) => {
                 s.push_str(&format!("DEFAULT \"{}\" ", escape_quoted(v)));
@@ -222,10 +226,7 @@ impl Column {
                 Some(DefaultValue::Literal(v)) => Some(v.clone()),
                 _ => None,
             },
-            default_current_timestamp: matches!(
-                self.default,
-                Some(DefaultValue::CurrentTimestamp)
-            ),
+            default_current_timestamp: matches!(self.default, Some(DefaultValue::CurrentTimestamp)),
             comment: self.comment.clone(),
         }
     }

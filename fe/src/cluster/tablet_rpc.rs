@@ -49,11 +49,12 @@ impl Cluster {
                     async move {
                         let r = async {
                             let mut c = self.client(be).map_err(|e| e.to_string())?;
-                            let resp = tokio::time::timeout(TABLET_RPC_TIMEOUT, c.create_tablet(req))
-                                .await
-                                .map_err(|_| "timeout".to_string())?
-                                .map_err(|s| s.message().to_string())?
-                                .into_inner();
+                            let resp =
+                                tokio::time::timeout(TABLET_RPC_TIMEOUT, c.create_tablet(req))
+                                    .await
+                                    .map_err(|_| "timeout".to_string())?
+                                    .map_err(|s| s.message().to_string())?
+                                    .into_inner();
                             match status_error(resp.status) {
                                 Some(e) => Err(e),
                                 None => Ok(()),
@@ -150,12 +151,11 @@ impl Cluster {
                 async move {
                     let r = async {
                         let mut c = self.client(be).map_err(|e| e.to_string())?;
-                        let resp =
-                            tokio::time::timeout(TABLET_RPC_TIMEOUT, c.truncate_tablet(req))
-                                .await
-                                .map_err(|_| "timeout".to_string())?
-                                .map_err(|s| s.message().to_string())?
-                                .into_inner();
+                        let resp = tokio::time::timeout(TABLET_RPC_TIMEOUT, c.truncate_tablet(req))
+                            .await
+                            .map_err(|_| "timeout".to_string())?
+                            .map_err(|s| s.message().to_string())?
+                            .into_inner();
                         status_error(resp.status).map_or(Ok(()), Err)
                     }
                     .await;

@@ -90,15 +90,18 @@ pub async fn execute(
                 .catalog
                 .list_database_names()
                 .into_iter()
-                .filter(|d| pattern.as_deref().is_none_or(|p| like_match_case(p, d, true)))
+                .filter(|d| {
+                    pattern
+                        .as_deref()
+                        .is_none_or(|p| like_match_case(p, d, true))
+                })
                 .map(|d| vec![Some(d)])
                 .collect();
             Ok(rows_result(&["Database"], rows))
         }
         DdlStmt::ShowTables { db, full, pattern } => {
             let db = resolve_db(ctx, session, db)?;
-            let mut rows: Vec<(String, &str)> = if db.eq_ignore_ascii_case("information_schema")
-            {
+            let mut rows: Vec<(String, &str)> = if db.eq_ignore_ascii_case("information_schema") {
                 INFORMATION_SCHEMA_TABLES
                     .iter()
                     .map(|t| (t.to_string(), "SYSTEM VIEW"))
@@ -140,7 +143,10 @@ pub async fn execute(
             let t = lookup_table(ctx, session, &table)?;
             let mut rows = t.show_columns_rows(full);
             if let Some(p) = &pattern {
-                rows.retain(|r| r[0].as_deref().is_some_and(|n| like_match_case(p, n, false)));
+                rows.retain(|r| {
+                    r[0].as_deref()
+                        .is_some_and(|n| like_match_case(p, n, false))
+                });
             }
             let titles: &[&str] = if full {
                 &[
@@ -326,9 +332,7 @@ fn lookup_table(ctx: &FeContext, session: &Session, t: &TableRef) -> SqlResult<A
 }
 
 fn table_status_row(t: &Table) -> Vec<Option<String>> {
-    let time = |ms: i64| {
-        (ms > 0).then(|| crate::cluster::show::time_string(ms))
-    };
+    let time = |ms: i64| (ms > 0).then(|| crate::cluster::show::time_string(ms));
     vec![
         Some(t.name.clone()),
         Some("StarRocks".into()),

@@ -19,7 +19,9 @@ pub enum AdminStmt {
     /// `ADMIN SET FRONTEND CONFIG ("k" = "v")`
     SetFrontendConfig(Vec<(String, String)>),
     /// `ADMIN SHOW FRONTEND CONFIG [LIKE 'p']`
-    ShowFrontendConfig { pattern: Option<String> },
+    ShowFrontendConfig {
+        pattern: Option<String>,
+    },
 }
 
 fn owns(w: &[String]) -> bool {
@@ -113,7 +115,10 @@ mod tests {
             p("alter system drop backend '127.0.0.1:9050'"),
             AdminStmt::DropBackends(vec!["127.0.0.1:9050".into()])
         );
-        assert_eq!(p("SHOW PROC '/backends'"), AdminStmt::ShowProc("/backends".into()));
+        assert_eq!(
+            p("SHOW PROC '/backends'"),
+            AdminStmt::ShowProc("/backends".into())
+        );
         assert_eq!(
             p("ADMIN SET FRONTEND CONFIG (\"heartbeat_timeout_ms\" = \"3000\")"),
             AdminStmt::SetFrontendConfig(vec![("heartbeat_timeout_ms".into(), "3000".into())])

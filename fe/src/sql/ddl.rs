@@ -123,7 +123,10 @@ fn owns(words: &[String]) -> bool {
     let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
     match w(0) {
         "CREATE" => {
-            matches!(w(1), "DATABASE" | "SCHEMA" | "TABLE" | "EXTERNAL" | "TEMPORARY")
+            matches!(
+                w(1),
+                "DATABASE" | "SCHEMA" | "TABLE" | "EXTERNAL" | "TEMPORARY"
+            )
         }
         "DROP" => matches!(w(1), "DATABASE" | "SCHEMA" | "TABLE"),
         "TRUNCATE" => true,
@@ -319,7 +322,10 @@ fn table_ref(c: &mut Cursor) -> SqlResult<TableRef> {
     // `catalog.db.table` with the internal catalog.
     if c.accept_symbol('.') {
         let t = c.ident()?;
-        return Ok(TableRef { db: Some(table), table: t });
+        return Ok(TableRef {
+            db: Some(table),
+            table: t,
+        });
     }
     Ok(TableRef { db, table })
 }
@@ -645,7 +651,9 @@ pub fn parse_type(c: &mut Cursor) -> SqlResult<DataType> {
 fn quote(s: &str) -> String {
     format!(
         "\"{}\"",
-        s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
     )
 }
 
@@ -823,9 +831,15 @@ pub(crate) mod tests {
                 all: false
             }
         );
-        assert!(matches!(p("show create database d"), DdlStmt::ShowCreateDatabase { .. }));
+        assert!(matches!(
+            p("show create database d"),
+            DdlStmt::ShowCreateDatabase { .. }
+        ));
         assert!(matches!(p("SHOW KEYS FROM t"), DdlStmt::ShowIndex { .. }));
-        assert!(matches!(p("SHOW TABLE STATUS"), DdlStmt::ShowTableStatus { .. }));
+        assert!(matches!(
+            p("SHOW TABLE STATUS"),
+            DdlStmt::ShowTableStatus { .. }
+        ));
         assert!(try_parse("SHOW FULL PROCESSLIST").is_none());
         assert!(try_parse("SHOW CREATE ROUTINE LOAD x").is_none());
         assert!(try_parse("SELECT 1").is_none());
@@ -842,10 +856,18 @@ pub(crate) mod tests {
             "Getting syntax error at line 1, column 38. Detail message: Unexpected input 'FOO', the most similar input is {'HASH', 'RANDOM'}."
         );
         let e = try_parse("CREATE DATABASE").unwrap().unwrap_err();
-        assert!(e.message.contains("Unexpected input '<EOF>'"), "{}", e.message);
+        assert!(
+            e.message.contains("Unexpected input '<EOF>'"),
+            "{}",
+            e.message
+        );
         let e = try_parse("CREATE TABLE t (k decimal(40,2))")
             .unwrap()
             .unwrap_err();
-        assert!(e.message.starts_with("Getting analyzing error."), "{}", e.message);
+        assert!(
+            e.message.starts_with("Getting analyzing error."),
+            "{}",
+            e.message
+        );
     }
 }

@@ -260,7 +260,11 @@ impl Cursor {
 
     /// Consumes the keyword sequence if all of it is next.
     pub fn accept_kws(&mut self, kws: &[&str]) -> bool {
-        if kws.iter().enumerate().all(|(i, k)| self.peek_at(i).is_kw(k)) {
+        if kws
+            .iter()
+            .enumerate()
+            .all(|(i, k)| self.peek_at(i).is_kw(k))
+        {
             self.pos += kws.len();
             true
         } else {
@@ -369,7 +373,9 @@ impl Cursor {
     pub fn integer(&mut self) -> Result<u64, SqlError> {
         match &self.peek().kind {
             TokenKind::Number(n) if n.chars().all(|c| c.is_ascii_digit()) => {
-                let v = n.parse().map_err(|_| self.error_here("Number out of range"))?;
+                let v = n
+                    .parse()
+                    .map_err(|_| self.error_here("Number out of range"))?;
                 self.pos += 1;
                 Ok(v)
             }
@@ -471,7 +477,9 @@ mod tests {
         assert_eq!(toks[0].kind, TokenKind::Str("a\"b".into()));
         assert_eq!(toks[1].kind, TokenKind::Str("it's".into()));
         let e = tokenize("SELECT 'abc").unwrap_err();
-        assert!(e.message.starts_with("Getting syntax error at line 1, column 7."));
+        assert!(e
+            .message
+            .starts_with("Getting syntax error at line 1, column 7."));
     }
 
     #[test]

@@ -1,0 +1,85 @@
+//! What a query reads from the rest of the FE, as plain snapshots: the catalog (databases,
+//! tables, partitions at their visible versions, replica addresses) and the session's system
+//! variables. The handler adapts the real catalog/cluster/variables to these traits, unit tests
+//! use in-memory ones. Snapshots are taken once per query so that every table is read at one
+//! set of visible versions (a query never sees half of a load).
+
+use crate::error::SqlError;
+use starload_proto::types::{TabletLocation, TabletSchema};
+
+/// One table partition as a query reads it: every tablet at `visible_version`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionSnapshot {
+    pub id: i64,
+    pub name: String,
+    /// Published version every tablet of this partition is read at. 1 = empty partition.
+    pub visible_version: i64,
+    /// Each tablet with the replicas that may serve reads (alive BEs first).
+    pub tablets: Vec<TabletLocation>,
+}
+
+/// One OLAP table with everything a scan and information_schema need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableSnapshot {
+    pub id: i64,
+    pub name: String,
+    pub schema: TabletSchema,
+    pub comment: String,
+    /// Creation time, seconds since the epoch (information_schema.tables.CREATE_TIME).
+    pub create_time_s: i64,
+    pub partitions: Vec<PartitionSnapshot>,
+}
+
+/// Read access to the catalog. Names are matched exactly (StarRocks with
+/// `lower_case_table_names = 0`).
+pub trait CatalogSource: Send + Sync {
+    /// Every user database, sorted.
+    fn database_names(&self) -> Vec<String>;
+    fn database_exists(&self, db: &str) -> bool;
+    /// Table names of `db`, sorted; `None` if the database does not exist.
+    fn table_names(&self, db: &str) -> Option<Vec<String>>;
+    /// A snapshot of one table; `None` if it does not exist.
+    fn table(&self, db: &str, table: &str) -> Option<TableSnapshot>;
+}
+
+/// Which variable table `@@x` reads: `@@x`, `@@session.x` and `@@local.x` read the session
+/// value; `@@global.x` the global one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarScope {
+    Session,
+    Global,
+}
+
+/// A system variable value with the column type `SELECT @@x` returns (VariableMgr: boolean ->
+/// BOOLEAN, int -> INT, long -> BIGINT, String -> VARCHAR; double -> DOUBLE).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SysVarValue {
+    Bool(bool),
+    Int(i32),
+    BigInt(i64),
+    Double(f64),
+    Str(String),
+}
+
+/// Read access to system variables (the FE's `variables` module behind it).
+pub trait SystemVariables: Send + Sync {
+    /// The value of `name` (lower-case, no `@@`) in `scope`, or StarRocks's error
+    /// (1193 `Unknown system variable ...`).
+    fn get(&self, name: &str, scope: VarScope) -> Result<SysVarValue, SqlError>;
+}
+
+/// What the information functions return for the current session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub connection_id: u32,
+    /// `DATABASE()`; empty when none is selected (StarRocks starts with "").
+    pub current_db: String,
+    /// `USER()`: `'user'@'host'`.
+    pub user: String,
+    /// `CURRENT_USER()`: `'user'@'%'`.
+    pub current_user: String,
+    /// `VERSION()`: mysql_server_version.
+    pub server_version: String,
+    /// `current_version()`: the StarRocks-style build string.
+    pub current_version: String,
+}

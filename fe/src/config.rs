@@ -73,7 +73,7 @@ impl ConfValue for String {
 }
 
 macro_rules! fe_config {
-    ($( $(#[doc = $doc:expr])* $name:ident : $t:ty = $default:expr, mutable = $m:expr; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:ident : $t:ty = $default:expr, mutable = $m:expr; )*) => {
         /// Typed FE configuration. See the module docs for precedence.
         #[derive(Debug, Clone)]
         pub struct FeConfig { $( $(#[doc = $doc])* pub $name: $t, )* }

@@ -1,0 +1,32 @@
+//! starload's test harness and golden-case runner.
+//!
+//! Integration tests in `fe/tests` and `be/tests` use this crate as a dev-dependency:
+//!
+//! ```ignore
+//! use starload_compat_tests::{Broker, Cluster, sql::*};
+//! let broker = Broker::start().await?;           // Tansu, SQLite storage, free port
+//! broker.create_topic("t1", 3).await?;
+//! broker.produce("t1", 0, &["1,a", "2,b"]).await?;
+//! let mut cluster = Cluster::start(3).await?;     // FE + 3 BEs, all alive
+//! let mut conn = cluster.conn().await?;
+//! must_exec(&mut conn, "CREATE DATABASE d").await;
+//! must_reach_state(&mut conn, "d.job", "RUNNING", Duration::from_secs(60)).await;
+//! cluster.kill_be(1); cluster.restart_be(1).await?;
+//! ```
+//!
+//! Modules: [`paths`] (binaries), [`ports`], [`process`] (kill-on-drop children), [`poll`]
+//! (deadlines), [`cluster`], [`broker`] (Tansu, mock cluster, producer), [`sql`] (client and
+//! `must_*` assertions), [`runner`] (the `starload-compat` golden-case runner).
+
+pub mod broker;
+pub mod cluster;
+pub mod paths;
+pub mod poll;
+pub mod ports;
+pub mod process;
+pub mod sql;
+
+pub use broker::{create_topic, high_watermarks, Broker, MockBroker, Producer};
+pub use cluster::{BeNode, Cluster, ClusterOptions, FeNode};
+pub use poll::{poll_until, Deadline};
+pub mod runner;

@@ -1,0 +1,318 @@
+//! Running one case against a live FE (and broker) and rendering what happened as result text.
+//!
+//! Result text of a case:
+//! ```text
+//! -- name: <case>
+//! <statement source>
+//! -- result:
+//! <Col1>\t<Col2>            (column titles, only when there is a result set)
+//! <v1>\t<v2>                (rows; NULL for SQL NULL)
+//! -- !result
+//! <directive source line(s)> (echoed; a failed wait adds `-- wait failed: ...` and ends the case)
+//! ```
+//! Errors print as `E: (errno, "message")` between `-- result:` and `-- !result`; a connection
+//! failure as `E: (client, "...")`, after which the next statement uses a new connection.
+//! Concrete `${uuid}`s and the broker address are turned back into their placeholders.
+
+use std::time::{Duration, Instant};
+
+use mysql_async::prelude::Queryable;
+use mysql_async::Conn;
+
+use super::case::{Case, Step, WaitOp};
+use crate::broker::{create_topic, Producer};
+use crate::sql::{connect, query, server_error, QueryOutput};
+
+/// Where a case runs.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `mysql://user[:pw]@host:port`
+    pub mysql_url: String,
+    /// Kafka bootstrap servers for `${broker}`, produce and create_topic.
+    pub broker: Option<String>,
+}
+
+/// Placeholder → concrete value for one case.
+struct Vars {
+    pairs: Vec<(String, String)>,
+}
+
+impl Vars {
+    fn new(broker: Option<&str>) -> Self {
+        let mut pairs = Vec::new();
+        for i in (0..10).rev() {
+            pairs.push((format!("${{uuid{i}}}"), short_uuid()));
+        }
+        pairs.push(("${uuid}".to_string(), short_uuid()));
+        if let Some(b) = broker {
+            pairs.push(("${broker}".to_string(), b.to_string()));
+        }
+        Self { pairs }
+    }
+
+    fn substitute(&self, s: &str) -> String {
+        let mut s = s.to_string();
+        for (k, v) in &self.pairs {
+            s = s.replace(k, v);
+        }
+        s
+    }
+
+    fn restore(&self, s: &str) -> String {
+        let mut s = s.to_string();
+        for (k, v) in &self.pairs {
+            s = s.replace(v, k);
+        }
+        s
+    }
+}
+
+fn short_uuid() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..16].to_string()
+}
+
+fn render_output(out: &QueryOutput, mask: &[String], sort: bool) -> Vec<String> {
+    let masked: Vec<usize> = mask.iter().filter_map(|m| out.col(m)).collect();
+    let mut rows: Vec<String> = out
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(i, v)| if masked.contains(&i) { "*" } else { v.as_str() })
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect();
+    if sort {
+        rows.sort();
+    }
+    let mut lines = Vec::with_capacity(rows.len() + 1);
+    if !out.columns.is_empty() {
+        lines.push(out.columns.join("\t"));
+    }
+    lines.extend(rows);
+    lines
+}
+
+fn wait_matches(out: &QueryOutput, column: &str, op: WaitOp, value: &str) -> (bool, String) {
+    let Some(got) = out.get(0, column) else {
+        return (false, format!("no row/column {column}"));
+    };
+    let ok = match op {
+        WaitOp::Eq => got == value,
+        WaitOp::Ne => got != value,
+        WaitOp::Ge => match (got.parse::<f64>(), value.parse::<f64>()) {
+            (Ok(g), Ok(v)) => g >= v,
+            _ => false,
+        },
+    };
+    (ok, got.to_string())
+}
+
+/// Runs `case`; returns its result text (see the module docs) and the databases it created.
+pub async fn run_case(case: &Case, target: &Target) -> (String, Vec<String>) {
+    let vars = Vars::new(target.broker.as_deref());
+    let mut text: Vec<String> = vec![format!("-- name: {}", case.name)];
+    let mut created_dbs = Vec::new();
+    let mut conn: Option<Conn> = None;
+    for step in &case.steps {
+        match step {
+            Step::Sql { source, mask, sort } => {
+                text.push(source.clone());
+                text.push("-- result:".into());
+                let sql = vars.substitute(source);
+                let sql = sql.trim_end().trim_end_matches(';').to_string();
+                if let Some(db) = created_database(&sql) {
+                    created_dbs.push(db);
+                }
+                let c = match conn.take() {
+                    Some(c) => Ok(c),
+                    None => connect(&target.mysql_url).await,
+                };
+                match c {
+                    Err(e) => text.push(format!("E: (client, \"connect: {e}\")")),
+                    Ok(mut c) => match query(&mut c, &sql).await {
+                        Ok(out) => {
+                            text.extend(render_output(&out, mask, *sort));
+                            conn = Some(c);
+                        }
+                        Err(e) => match server_error(&e) {
+                            Some(s) => {
+                                text.push(format!("E: ({}, \"{}\")", s.code, s.message));
+                                conn = Some(c);
+                            }
+                            None => text.push(format!("E: (client, \"{e}\")")),
+                        },
+                    },
+                }
+                text.push("-- !result".into());
+            }
+            Step::Wait {
+                source,
+                sql,
+                column,
+                op,
+                value,
+                timeout_s,
+            } => {
+                text.push(source.clone());
+                let sql = vars.substitute(sql);
+                let value = vars.substitute(value);
+                let deadline = Instant::now() + Duration::from_secs(*timeout_s);
+                let (ok, last) = loop {
+                    let c = match conn.take() {
+                        Some(c) => Ok(c),
+                        None => connect(&target.mysql_url).await,
+                    };
+                    let (hit, got) = match c {
+                        Ok(mut c) => {
+                            let r = match query(&mut c, &sql).await {
+                                Ok(out) => wait_matches(&out, column, *op, &value),
+                                Err(e) => (false, e.to_string()),
+                            };
+                            conn = Some(c);
+                            r
+                        }
+                        Err(e) => (false, e.to_string()),
+                    };
+                    if hit || Instant::now() >= deadline {
+                        break (hit, got);
+                    }
+                    tokio::time::sleep(crate::poll::POLL_INTERVAL).await;
+                };
+                if !ok {
+                    text.push(format!(
+                        "-- wait failed after {timeout_s}s: last {column} = {}",
+                        vars.restore(&last)
+                    ));
+                    break;
+                }
+            }
+            Step::CreateTopic {
+                source,
+                topic,
+                partitions,
+            } => {
+                text.push(source.clone());
+                let r = match &target.broker {
+                    Some(b) => create_topic(b, &vars.substitute(topic), *partitions).await,
+                    None => Err(anyhow::anyhow!("no broker (--broker)")),
+                };
+                if let Err(e) = r {
+                    text.push(format!(
+                        "-- create_topic failed: {}",
+                        vars.restore(&format!("{e:#}"))
+                    ));
+                    break;
+                }
+            }
+            Step::Produce {
+                source,
+                topic,
+                partition,
+                payloads,
+            } => {
+                text.push(source.clone());
+                let payloads: Vec<String> = payloads.iter().map(|p| vars.substitute(p)).collect();
+                let r = match &target.broker {
+                    Some(b) => match Producer::new(b) {
+                        Ok(p) => p.send(&vars.substitute(topic), *partition, &payloads).await,
+                        Err(e) => Err(e),
+                    },
+                    None => Err(anyhow::anyhow!("no broker (--broker)")),
+                };
+                if let Err(e) = r {
+                    text.push(format!(
+                        "-- produce failed: {}",
+                        vars.restore(&format!("{e:#}"))
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(c) = conn {
+        let _ = c.disconnect().await;
+    }
+    let text = vars.restore(&text.join("\n"));
+    let dbs = created_dbs;
+    (text, dbs)
+}
+
+/// Drops the databases a case created (best effort; not part of the result).
+pub async fn cleanup(target: &Target, dbs: &[String]) {
+    if dbs.is_empty() {
+        return;
+    }
+    if let Ok(mut c) = connect(&target.mysql_url).await {
+        for db in dbs {
+            let _ = c.query_drop(format!("DROP DATABASE IF EXISTS {db}")).await;
+        }
+        let _ = c.disconnect().await;
+    }
+}
+
+/// The database name of a `CREATE DATABASE [IF NOT EXISTS] name` statement.
+fn created_database(sql: &str) -> Option<String> {
+    let words: Vec<&str> = sql.split_whitespace().collect();
+    let upper: Vec<String> = words
+        .iter()
+        .take(5)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    let idx = match upper
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["CREATE", "DATABASE", "IF", "NOT", "EXISTS", ..] => 5,
+        ["CREATE", "DATABASE", ..] => 2,
+        _ => return None,
+    };
+    words.get(idx).map(|w| w.trim_end_matches(';').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_created_databases() {
+        assert_eq!(
+            created_database("create database d1").as_deref(),
+            Some("d1")
+        );
+        assert_eq!(
+            created_database("CREATE DATABASE IF NOT EXISTS `d2`").as_deref(),
+            Some("`d2`")
+        );
+        assert_eq!(created_database("CREATE TABLE t (a int)"), None);
+    }
+
+    #[test]
+    fn renders_masked_sorted_rows() {
+        let out = QueryOutput {
+            columns: vec!["Id".into(), "Name".into()],
+            rows: vec![vec!["2".into(), "b".into()], vec!["1".into(), "a".into()]],
+        };
+        assert_eq!(
+            render_output(&out, &["Id".into()], true),
+            vec!["Id\tName", "*\ta", "*\tb"]
+        );
+        assert_eq!(
+            render_output(&out, &[], false),
+            vec!["Id\tName", "2\tb", "1\ta"]
+        );
+    }
+
+    #[test]
+    fn placeholders_round_trip() {
+        let v = Vars::new(Some("127.0.0.1:1234"));
+        let s = "db_${uuid} ${uuid1} ${broker}";
+        let c = v.substitute(s);
+        assert!(!c.contains("${"));
+        assert_eq!(v.restore(&c), s);
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The main job in one command (the README's first command):
+#
+#   deploy/quickstart.sh [--bes N] [--dir DIR]
+#
+# 1. installs dependencies (deploy/install-deps.sh) and builds the release binaries;
+# 2. starts a local cluster with StarRocks's default ports (deploy/start-cluster.sh; 3 BEs);
+# 3. starts a local Tansu broker on 127.0.0.1:9092 (SQLite storage under DIR/broker) unless
+#    KAFKA_BROKERS names your own brokers (host:port,host:port);
+# 4. creates topics ordertest1 and ordertest2 (5 partitions) and produces the seed's sample
+#    CSV and JSON messages (deploy/quickstart/*.csv|json);
+# 5. runs the seed's CREATE TABLE and CREATE ROUTINE LOAD statements verbatim
+#    (deploy/quickstart/seed.sql; only the broker list is substituted);
+# 6. waits for the rows, then prints SHOW ROUTINE LOAD and the loaded rows.
+# Re-running starts over: example_db is dropped and the local broker's data is wiped.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+bes=3
+dir="$HOME/.cache/starload/cluster"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bes) bes="$2"; shift 2 ;;
+    --dir) dir="$2"; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "quickstart.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/starload/target}"
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+
+echo "== 1. dependencies and build"
+"$here/install-deps.sh"
+(cd "$repo" && cargo build --release -p starload-fe -p starload-be -p starload-compat-tests --bins)
+kafka_tool="$CARGO_TARGET_DIR/release/starload-kafka"
+
+echo "== 2. cluster"
+"$here/start-cluster.sh" --bes "$bes" --dir "$dir"
+mysql_cmd=(mysql -h127.0.0.1 -P9030 -uroot)
+
+echo "== 3. broker"
+if [ -n "${KAFKA_BROKERS:-}" ]; then
+  brokers="$KAFKA_BROKERS"
+  echo "using your brokers: $brokers"
+else
+  brokers="127.0.0.1:9092"
+  bdir="$dir/broker"
+  if [ -f "$bdir/pid" ] && kill -0 "$(cat "$bdir/pid")" 2>/dev/null; then
+    kill -TERM "$(cat "$bdir/pid")" 2>/dev/null || true
+    while kill -0 "$(cat "$bdir/pid")" 2>/dev/null; do sleep 0.2; done
+  fi
+  rm -rf "$bdir"
+  mkdir -p "$bdir"
+  (cd "$bdir" && nohup "$HOME/.cache/starload/tools/bin/tansu" broker \
+      --listener-url=tcp://127.0.0.1:9092 --advertised-listener-url=tcp://127.0.0.1:9092 \
+      --storage-engine=sqlite://tansu.db >> "$bdir/tansu.out" 2>&1 < /dev/null & echo $! > "$bdir/pid")
+  "$kafka_tool" --broker "$brokers" wait
+  echo "Tansu broker at $brokers (pid $(cat "$bdir/pid")), data in $bdir"
+fi
+
+echo "== 4. topics and the seed's messages"
+"${mysql_cmd[@]}" -e "DROP DATABASE IF EXISTS example_db"
+"$kafka_tool" --broker "$brokers" create-topic ordertest1 5
+"$kafka_tool" --broker "$brokers" create-topic ordertest2 5
+"$kafka_tool" --broker "$brokers" produce ordertest1 5 < "$here/quickstart/ordertest1.csv"
+"$kafka_tool" --broker "$brokers" produce ordertest2 5 < "$here/quickstart/ordertest2.json"
+
+echo "== 5. the seed's statements"
+sed "s/<kafka_broker1_ip>:<kafka_broker1_port>,<kafka_broker2_ip>:<kafka_broker2_port>/$brokers/" \
+  "$here/quickstart/seed.sql" | "${mysql_cmd[@]}" -v
+
+echo "== 6. results"
+want1=$(grep -c . "$here/quickstart/ordertest1.csv")
+want2=$(grep -c . "$here/quickstart/ordertest2.json")
+deadline=$((SECONDS + 120))
+count() { "${mysql_cmd[@]}" -N -B -e "SELECT count(*) FROM example_db.$1" 2>/dev/null || echo 0; }
+until [ "$(count example_tbl1)" -ge "$want1" ] && [ "$(count example_tbl2)" -ge "$want2" ]; do
+  if [ $SECONDS -ge $deadline ]; then echo "rows did not arrive within 120s (see SHOW ROUTINE LOAD below)"; break; fi
+  sleep 1
+done
+"${mysql_cmd[@]}" -e "SHOW ROUTINE LOAD FROM example_db\G"
+"${mysql_cmd[@]}" -t -e "SELECT * FROM example_db.example_tbl1 ORDER BY order_id, customer_name; SELECT * FROM example_db.example_tbl2 ORDER BY commodity_id"
+echo
+echo "Connect with: mysql -h127.0.0.1 -P9030 -uroot example_db"
+echo "Stop everything with: deploy/stop-cluster.sh --dir $dir"

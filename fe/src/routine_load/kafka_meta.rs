@@ -1,0 +1,145 @@
+//! Kafka metadata the FE needs for scheduling: the topic's partition ids, and per partition
+//! the beginning offset (low watermark) and the high watermark (last offset + 1). StarRocks
+//! asks a BE to proxy these (`KafkaUtil`, `routine_load_kafka_timeout_second`); we ask the
+//! broker directly through rdkafka. Every call is blocking in librdkafka, so it runs on the
+//! blocking pool with a deadline, off the SHOW path (DESIGN.md §5). `property.*` settings
+//! (security.protocol, sasl.*, ssl.* ...) are passed through to the client.
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::ClientConfig;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Where and how to reach the topic.
+#[derive(Debug, Clone)]
+pub struct KafkaSource {
+    pub brokers: String,
+    pub topic: String,
+    /// librdkafka properties (prefix `property.` stripped, kafka_default_offsets removed).
+    pub properties: BTreeMap<String, String>,
+}
+
+fn consumer(src: &KafkaSource) -> Result<BaseConsumer, String> {
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", &src.brokers);
+    cfg.set("enable.auto.commit", "false");
+    cfg.set("enable.partition.eof", "false");
+    cfg.set("api.version.request", "true");
+    for (k, v) in &src.properties {
+        // group.id only names the job's group; metadata calls do not join it.
+        cfg.set(k, v);
+    }
+    if !src.properties.contains_key("group.id") {
+        cfg.set("group.id", "starload_fe_meta");
+    }
+    cfg.create::<BaseConsumer>().map_err(|e| e.to_string())
+}
+
+fn partitions_blocking(src: &KafkaSource, timeout: Duration) -> Result<Vec<i32>, String> {
+    let c = consumer(src)?;
+    let md = c
+        .fetch_metadata(Some(&src.topic), timeout)
+        .map_err(|e| e.to_string())?;
+    let t = md
+        .topics()
+        .iter()
+        .find(|t| t.name() == src.topic)
+        .ok_or_else(|| format!("topic {} not found", src.topic))?;
+    if let Some(err) = t.error() {
+        return Err(format!("{:?}", rdkafka::error::RDKafkaErrorCode::from(err)));
+    }
+    let mut ids: Vec<i32> = t.partitions().iter().map(|p| p.id()).collect();
+    ids.sort();
+    Ok(ids)
+}
+
+fn watermarks_blocking(
+    src: &KafkaSource,
+    partitions: &[i32],
+    timeout: Duration,
+) -> Result<Vec<(i32, i64, i64)>, String> {
+    let c = consumer(src)?;
+    partitions
+        .iter()
+        .map(|p| {
+            c.fetch_watermarks(&src.topic, *p, timeout)
+                .map(|(lo, hi)| (*p, lo, hi))
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+async fn run_blocking<T: Send + 'static>(
+    timeout: Duration,
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    // The librdkafka timeout bounds each call; the outer deadline bounds the whole job
+    // (client creation, several partitions) so that a dead broker never hangs the scheduler.
+    let outer = timeout.saturating_mul(2) + Duration::from_secs(1);
+    match tokio::time::timeout(outer, tokio::task::spawn_blocking(f)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("Local: Timed out".into()),
+    }
+}
+
+/// The topic's partition ids, ascending.
+pub async fn partitions(src: &KafkaSource, timeout: Duration) -> Result<Vec<i32>, String> {
+    let s = src.clone();
+    run_blocking(timeout, move || partitions_blocking(&s, timeout)).await
+}
+
+/// `(partition, beginning offset, high watermark)` for each partition.
+pub async fn watermarks(
+    src: &KafkaSource,
+    partitions: &[i32],
+    timeout: Duration,
+) -> Result<Vec<(i32, i64, i64)>, String> {
+    let s = src.clone();
+    let ps = partitions.to_vec();
+    run_blocking(timeout, move || watermarks_blocking(&s, &ps, timeout)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdkafka::mocking::MockCluster;
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn partitions_and_watermarks_from_a_real_broker() {
+        let cluster = MockCluster::new(1).unwrap();
+        cluster.create_topic("t1", 3, 1).unwrap();
+        let producer: BaseProducer = ClientConfig::new()
+            .set("bootstrap.servers", cluster.bootstrap_servers())
+            .create()
+            .unwrap();
+        for i in 0..5 {
+            producer
+                .send(BaseRecord::<(), str>::to("t1").partition(1).payload(&format!("m{i}")))
+                .unwrap();
+        }
+        producer.flush(Duration::from_secs(10)).unwrap();
+        let src = KafkaSource {
+            brokers: cluster.bootstrap_servers(),
+            topic: "t1".into(),
+            properties: BTreeMap::new(),
+        };
+        let t = Duration::from_secs(10);
+        assert_eq!(partitions(&src, t).await.unwrap(), vec![0, 1, 2]);
+        let w = watermarks(&src, &[0, 1], t).await.unwrap();
+        assert_eq!(w, vec![(0, 0, 0), (1, 0, 5)]);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn dead_broker_fails_within_the_deadline() {
+        let src = KafkaSource {
+            brokers: "127.0.0.1:1".into(),
+            topic: "t".into(),
+            properties: BTreeMap::new(),
+        };
+        let started = std::time::Instant::now();
+        assert!(partitions(&src, Duration::from_millis(500)).await.is_err());
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,507 @@
+//! The job's side of a task's transaction (StarRocks's `TxnStateChangeCallback` on
+//! `RoutineLoadJob`: beforeCommitted / afterCommitted / afterAborted / afterVisible), driven by
+//! the BE's `ReportTask` (ARCHITECTURE.md step 4) and by the publish loop.
+//!
+//! Exactly-once rules enforced here (DESIGN.md §1):
+//! - a report is applied only if its transaction is PREPARE, its label matches, and its task is
+//!   still the job's current task for that transaction (late reports are rejected);
+//! - it commits only if every partition's begin offset equals the job's progress and a
+//!   majority of each touched tablet's replicas staged the rows;
+//! - the commit writes the txn COMMITTED, the partition versions and the job's new progress and
+//!   statistics in ONE batch; an abort never moves progress, except the empty-load rule
+//!   (nothing loaded: the consumed offsets are skipped, spec §5.4).
+
+use super::job::{code, AfterCommit, ErrorReason, JobState, TaskCounters};
+use super::task::{RoutineLoadTask, TaskTxnStatus};
+use super::{now_ms, JobEntry, RoutineLoadManager};
+use crate::context::FeContext;
+use crate::txn::{TransactionState, TxnStatus};
+use starload_proto::fe::ReportTaskRequest;
+use starload_proto::types::{Status, StatusCode};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The abort reason of a load that imported nothing (newest StarRocks NO_ROWS_IMPORTED).
+pub const EMPTY_LOAD_REASON: &str = "No rows were imported from upstream";
+
+/// What the FE decided for a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Committed,
+    /// Aborted with this reason.
+    Aborted(String),
+    /// Not applied (unknown or finished transaction); the BE discards its rows unless the
+    /// transaction is COMMITTED/VISIBLE.
+    Rejected(Status),
+}
+
+impl Decision {
+    /// The status sent back to the BE.
+    pub fn status(&self) -> Status {
+        match self {
+            Decision::Committed => Status::ok(),
+            Decision::Aborted(r) => Status::err(StatusCode::Cancelled, r.clone()),
+            Decision::Rejected(s) => s.clone(),
+        }
+    }
+}
+
+/// Tablets that did not reach a write quorum, or None when every tablet of the touched
+/// partitions did. `replicas`: partition -> [(tablet, replica backends)].
+pub fn quorum_failures(
+    replicas: &BTreeMap<i64, Vec<(i64, Vec<i64>)>>,
+    staged: &BTreeMap<i64, BTreeSet<i64>>,
+) -> Vec<i64> {
+    let mut bad = Vec::new();
+    for tablets in replicas.values() {
+        for (tablet, bes) in tablets {
+            let got = staged
+                .get(tablet)
+                .map(|s| bes.iter().filter(|b| s.contains(b)).count())
+                .unwrap_or(0);
+            if got < bes.len() / 2 + 1 {
+                bad.push(*tablet);
+            }
+        }
+    }
+    bad
+}
+
+/// Checks the report's offsets against the task and the job's progress.
+pub fn offsets_match(
+    task: &RoutineLoadTask,
+    progress: &super::progress::KafkaProgress,
+    req: &ReportTaskRequest,
+) -> Result<(), String> {
+    for p in &req.progress {
+        let Some((_, begin)) = task.offsets.iter().find(|(tp, _)| *tp == p.partition) else {
+            return Err(format!(
+                "partition {} is not consumed by task {}",
+                p.partition, task.id
+            ));
+        };
+        if p.begin_offset != *begin {
+            return Err(format!(
+                "partition {} begin offset {} does not match the task's offset {}",
+                p.partition, p.begin_offset, begin
+            ));
+        }
+        if progress.get(p.partition) != Some(*begin) {
+            return Err(format!(
+                "partition {} begin offset {} does not match the job's progress {:?}",
+                p.partition,
+                begin,
+                progress.get(p.partition)
+            ));
+        }
+        if p.last_offset >= 0 && p.last_offset < p.begin_offset {
+            return Err(format!(
+                "partition {} last offset {} is before its begin offset {}",
+                p.partition, p.last_offset, p.begin_offset
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn counters(req: &ReportTaskRequest) -> TaskCounters {
+    TaskCounters {
+        loaded_rows: req.loaded_rows,
+        filtered_rows: req.filtered_rows,
+        unselected_rows: req.unselected_rows,
+        received_bytes: req.received_bytes,
+        load_cost_ms: req.load_cost_ms,
+    }
+}
+
+/// Applies the report's consumed offsets (last + 1) and timestamps to the job.
+fn advance_progress(entry: &mut JobEntry, req: &ReportTaskRequest) -> Vec<(i32, i64)> {
+    let consumed: Vec<(i32, i64)> = req
+        .progress
+        .iter()
+        .filter(|p| p.last_offset >= 0)
+        .map(|p| (p.partition, p.last_offset))
+        .collect();
+    entry.job.progress.update_from_last_offsets(&consumed);
+    let ts: Vec<(i32, i64)> = req
+        .progress
+        .iter()
+        .filter(|p| p.last_offset >= 0 && p.last_timestamp_ms >= 0)
+        .map(|p| (p.partition, p.last_timestamp_ms))
+        .collect();
+    entry.job.timestamp_progress.update_from_last_offsets(&ts);
+    consumed
+}
+
+fn record_watermarks(entry: &mut JobEntry, req: &ReportTaskRequest) {
+    for p in &req.progress {
+        if p.high_watermark >= 0 {
+            entry.set_latest(p.partition, p.high_watermark);
+        }
+    }
+}
+
+/// How an abort affects the job (spec §3.4, `RoutineLoadJob.afterAborted`).
+pub fn abort_effect(
+    reason: &str,
+    be_id: i64,
+    pause_on_fatal_parse_error: bool,
+) -> Option<ErrorReason> {
+    if reason.contains("Offset out of range") || reason.contains("PAUSE") {
+        return Some(ErrorReason::new(
+            code::TASKS_ABORT_ERR,
+            format!("be {be_id} abort task with reason: {reason}"),
+        ));
+    }
+    if reason.contains("too many filtered rows") {
+        return Some(ErrorReason::new(
+            code::TOO_MANY_FAILURE_ROWS_ERR,
+            format!(
+                "{reason}. Check the 'TrackingSQL' field for detailed information. If you are sure that the data has many errors, you can set 'max_filter_ratio' property to a greater value through ALTER ROUTINE LOAD and RESUME the job"
+            ),
+        ));
+    }
+    if pause_on_fatal_parse_error && reason.contains("parse error") {
+        return Some(ErrorReason::new(
+            5611,
+            format!("{reason}. Check the 'TrackingSQL' field for detailed information."),
+        ));
+    }
+    None
+}
+
+/// Replaces task `idx` by a renewed one (same partitions, offsets from the job's progress).
+pub fn renew_task(entry: &mut JobEntry, idx: usize, execute_at_ms: i64, message: Option<String>) {
+    let now = now_ms();
+    let old = &entry.tasks[idx];
+    let offsets: Vec<(i32, i64)> = old
+        .offsets
+        .iter()
+        .map(|(p, o)| (*p, entry.job.progress.get(*p).unwrap_or(*o)))
+        .collect();
+    let mut t = RoutineLoadTask::new(
+        entry.job.id,
+        offsets,
+        now,
+        execute_at_ms,
+        entry.job.props.task_timeout_second,
+        old.be_id.max(old.prev_be_id),
+    );
+    t.message = message;
+    entry.tasks[idx] = t;
+}
+
+/// Handles a BE's report of task end. Called by `rpc::report_task`.
+pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
+    let Some(txn) = ctx.txn.get(req.txn_id) else {
+        return Decision::Rejected(Status::err(
+            StatusCode::NotFound,
+            format!("transaction not found, id: {}", req.txn_id),
+        ));
+    };
+    if txn.label != req.label {
+        return Decision::Rejected(Status::err(
+            StatusCode::InvalidArgument,
+            format!(
+                "transaction {} has label {}, not {}",
+                req.txn_id, txn.label, req.label
+            ),
+        ));
+    }
+    match txn.status {
+        // A retried report of a task that was already committed.
+        TxnStatus::COMMITTED | TxnStatus::VISIBLE => return Decision::Committed,
+        TxnStatus::ABORTED => {
+            return Decision::Rejected(Status::err(
+                StatusCode::Cancelled,
+                format!("transaction {} has been aborted: {}", txn.txn_id, txn.reason),
+            ))
+        }
+        TxnStatus::PREPARE => {}
+    }
+    let mut jobs = ctx.routine_load.lock();
+    let entry = jobs.get_mut(&txn.job_id);
+    let task_idx = entry.as_ref().and_then(|e| {
+        e.tasks
+            .iter()
+            .position(|t| t.txn_id == txn.txn_id && t.id.to_string() == req.task_id)
+    });
+    let (Some(entry), Some(idx)) = (entry, task_idx) else {
+        // beforeCommitted: the task is no longer part of the job.
+        let reason = format!(
+            "txn {} could not be COMMITTED while task {} has been aborted.",
+            txn.txn_id, txn.label
+        );
+        let mut job_after = jobs.get(&txn.job_id).map(|e| e.job.clone());
+        if let Some(j) = job_after.as_mut() {
+            j.stat.aborted_task_num += 1;
+        }
+        let res = ctx.txn.abort(txn.txn_id, &reason, |b| match &job_after {
+            Some(j) => RoutineLoadManager::put_job(b, j),
+            None => Ok(()),
+        });
+        if res.is_ok() {
+            if let (Some(j), Some(e)) = (job_after, jobs.get_mut(&txn.job_id)) {
+                e.job = j;
+            }
+        }
+        drop(jobs);
+        notify_abort(ctx, &txn);
+        return Decision::Aborted(reason);
+    };
+
+    let fail = |entry: &mut JobEntry, reason: String, empty_load: bool| -> Decision {
+        let mut next = entry.clone();
+        next.job.stat.aborted_task_num += 1;
+        if empty_load {
+            advance_progress(&mut next, req);
+            if let AfterCommit::Pause(r) = next.job.apply_counters(counters(req)) {
+                next.change_state(JobState::PAUSED, Some(r), now_ms());
+            }
+        }
+        record_watermarks(&mut next, req);
+        let pause = abort_effect(
+            &reason,
+            req.backend_id,
+            next.job.props.pause_on_fatal_parse_error,
+        );
+        if next.job.state == JobState::RUNNING {
+            match pause {
+                Some(r) => next.change_state(JobState::PAUSED, Some(r), now_ms()),
+                None => {
+                    let at = now_ms() + next.job.props.max_batch_interval_s * 1000;
+                    next.tasks[idx].txn_status = TaskTxnStatus::Aborted;
+                    renew_task(
+                        &mut next,
+                        idx,
+                        at,
+                        Some(format!("previous task aborted because of {reason}")),
+                    );
+                }
+            }
+        }
+        if !empty_load {
+            let msg = if req.status.as_ref().is_some_and(|s| !s.is_ok()) {
+                format!("The {} task failed due to: {}", req.task_id, reason)
+            } else {
+                reason.clone()
+            };
+            next.job.set_other_msg(&msg);
+        }
+        match ctx.txn.abort(txn.txn_id, &reason, |b| {
+            RoutineLoadManager::put_job(b, &next.job)
+        }) {
+            Ok(_) => *entry = next,
+            Err(e) => {
+                tracing::warn!(txn = txn.txn_id, error = %e, "Abort failed.");
+                return Decision::Rejected(Status::err(StatusCode::InternalError, e.to_string()));
+            }
+        }
+        Decision::Aborted(reason)
+    };
+
+    let decision = 'decide: {
+        if let Some(s) = req.status.as_ref().filter(|s| !s.is_ok()) {
+            break 'decide fail(entry, s.message.clone(), false);
+        }
+        if let Err(reason) = offsets_match(&entry.tasks[idx], &entry.job.progress, req) {
+            break 'decide fail(entry, reason, false);
+        }
+        if req.loaded_rows == 0 {
+            let advanced = req.progress.iter().any(|p| p.last_offset >= 0);
+            break 'decide fail(entry, EMPTY_LOAD_REASON.to_string(), advanced);
+        }
+        let Some(table) = ctx.catalog.get_table_by_id(entry.job.table_id) else {
+            let r = ErrorReason::new(code::TABLE_ERR, "table not exist");
+            let mut next = entry.clone();
+            next.change_state(JobState::CANCELLED, Some(r), now_ms());
+            let reason = "table not exist".to_string();
+            if ctx
+                .txn
+                .abort(txn.txn_id, &reason, |b| {
+                    RoutineLoadManager::put_job(b, &next.job)
+                })
+                .is_ok()
+            {
+                *entry = next;
+            }
+            break 'decide Decision::Aborted(reason);
+        };
+        // Which partitions the reported tablets belong to, and their replicas.
+        let staged: BTreeMap<i64, BTreeSet<i64>> = req
+            .tablet_commit_infos
+            .iter()
+            .map(|t| (t.tablet_id, t.backend_ids.iter().copied().collect()))
+            .collect();
+        let mut touched: BTreeMap<i64, Vec<(i64, Vec<i64>)>> = BTreeMap::new();
+        for p in &table.partitions {
+            if p.tablets.iter().any(|t| staged.contains_key(&t.id)) {
+                touched.insert(
+                    p.id,
+                    p.tablets
+                        .iter()
+                        .map(|t| (t.id, t.replicas.clone()))
+                        .collect(),
+                );
+            }
+        }
+        if touched.is_empty() {
+            break 'decide fail(
+                entry,
+                "no tablet of the target table was written".to_string(),
+                false,
+            );
+        }
+        let bad = quorum_failures(&touched, &staged);
+        if !bad.is_empty() {
+            break 'decide fail(
+                entry,
+                format!(
+                    "Failed to commit txn {}. Tablet [{}] success replica num is less than quorum replica num",
+                    txn.txn_id,
+                    bad.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+                ),
+                false,
+            );
+        }
+        // Commit: txn COMMITTED + partition versions + job progress and statistics.
+        let mut next = entry.clone();
+        advance_progress(&mut next, req);
+        next.job.stat.committed_task_num += 1;
+        next.job.add_error_log_url(&req.error_log_url);
+        let after = next.job.apply_counters(counters(req));
+        record_watermarks(&mut next, req);
+        next.tasks[idx].txn_status = TaskTxnStatus::Committed;
+        let pids: Vec<i64> = touched.keys().copied().collect();
+        match ctx.txn.commit(&ctx.catalog, txn.txn_id, &pids, |b, _| {
+            RoutineLoadManager::put_job(b, &next.job)
+        }) {
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(txn = txn.txn_id, error = %e, "Commit failed.");
+                break 'decide fail(entry, format!("commit failed: {e}"), false);
+            }
+        }
+        *entry = next;
+        if let AfterCommit::Pause(r) = after {
+            let mut paused = entry.clone();
+            paused.change_state(JobState::PAUSED, Some(r), now_ms());
+            if ctx.routine_load.persist(&paused.job).is_ok() {
+                *entry = paused;
+            }
+        }
+        Decision::Committed
+    };
+    drop(jobs);
+    ctx.routine_load.wake.notify_one();
+    if matches!(decision, Decision::Aborted(_)) {
+        notify_abort(ctx, &txn);
+    }
+    decision
+}
+
+/// After a transaction became VISIBLE: renew its task (`afterVisible`).
+pub fn on_visible(ctx: &FeContext, txn: &TransactionState) {
+    let mut jobs = ctx.routine_load.lock();
+    let Some(entry) = jobs.get_mut(&txn.job_id) else {
+        return;
+    };
+    if entry.job.state != JobState::RUNNING {
+        return;
+    }
+    let Some(idx) = entry.tasks.iter().position(|t| t.txn_id == txn.txn_id) else {
+        return;
+    };
+    let consumed: Vec<(i32, i64)> = entry.tasks[idx]
+        .offsets
+        .iter()
+        .filter_map(|(p, _)| entry.job.progress.get(*p).map(|n| (*p, n - 1)))
+        .collect();
+    let now = now_ms();
+    let at = if entry.tasks[idx].kept_up(&consumed) {
+        now + entry.job.props.max_batch_interval_s * 1000
+    } else {
+        now
+    };
+    renew_task(entry, idx, at, None);
+    drop(jobs);
+    ctx.routine_load.wake.notify_one();
+}
+
+/// Tells the BEs holding the table's replicas to discard the transaction's staged rows
+/// (best effort: a BE that misses it asks `GetTxnState` later).
+pub fn notify_abort(ctx: &FeContext, txn: &TransactionState) {
+    let Some(table) = ctx.catalog.get_table_by_id(txn.table_id) else {
+        return;
+    };
+    let mut by_be: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (_, t) in table.tablets() {
+        for be in &t.replicas {
+            by_be.entry(*be).or_default().push(t.id);
+        }
+    }
+    crate::rpc::backends::abort_txn_on(ctx, txn.txn_id, by_be);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use starload_proto::fe::PartitionProgress;
+
+    #[test]
+    fn quorum_needs_a_majority_of_each_tablet() {
+        let replicas = BTreeMap::from([(1, vec![(10, vec![1, 2, 3]), (11, vec![2, 3, 4])])]);
+        let staged = BTreeMap::from([
+            (10, BTreeSet::from([1, 2])),
+            (11, BTreeSet::from([4, 9])),
+        ]);
+        assert_eq!(quorum_failures(&replicas, &staged), vec![11]);
+        let staged = BTreeMap::from([
+            (10, BTreeSet::from([1, 3])),
+            (11, BTreeSet::from([2, 3, 4])),
+        ]);
+        assert!(quorum_failures(&replicas, &staged).is_empty());
+        let single = BTreeMap::from([(1, vec![(10, vec![5])])]);
+        assert_eq!(quorum_failures(&single, &BTreeMap::new()), vec![10]);
+    }
+
+    #[test]
+    fn offsets_must_equal_task_and_progress() {
+        let task = RoutineLoadTask::new(1, vec![(0, 5), (1, 0)], 0, 0, 60, -1);
+        let mut progress = super::super::progress::KafkaProgress::default();
+        progress.set(0, 5);
+        progress.set(1, 0);
+        let mut req = ReportTaskRequest {
+            progress: vec![PartitionProgress {
+                partition: 0,
+                begin_offset: 5,
+                last_offset: 9,
+                last_timestamp_ms: -1,
+                high_watermark: 10,
+            }],
+            ..Default::default()
+        };
+        assert!(offsets_match(&task, &progress, &req).is_ok());
+        req.progress[0].begin_offset = 4;
+        assert!(offsets_match(&task, &progress, &req).is_err());
+        req.progress[0].begin_offset = 5;
+        progress.set(0, 10); // already committed by someone else
+        assert!(offsets_match(&task, &progress, &req).is_err());
+        progress.set(0, 5);
+        req.progress[0].partition = 7;
+        assert!(offsets_match(&task, &progress, &req).is_err());
+    }
+
+    #[test]
+    fn abort_classification() {
+        assert_eq!(
+            abort_effect("Broker: Offset out of range, partition 0 offset 9 has no data", 3, false)
+                .unwrap()
+                .to_string(),
+            "ErrorReason{errCode = 104, msg='be 3 abort task with reason: Broker: Offset out of range, partition 0 offset 9 has no data'}"
+        );
+        assert_eq!(abort_effect("too many filtered rows", 3, false).unwrap().code, 102);
+        assert!(abort_effect("parse error", 3, false).is_none());
+        assert!(abort_effect("parse error", 3, true).is_some());
+        assert!(abort_effect("timeout by txn manager", 3, false).is_none());
+    }
+}

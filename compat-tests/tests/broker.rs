@@ -66,7 +66,6 @@ async fn mock_broker_down_and_up() {
     assert_eq!(offsets, vec![0]);
 }
 
-#[ignore = "needs the Tansu binary from deploy/install-deps.sh; see KNOWN_GAPS.md"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tansu_broker_keeps_data_across_kill_and_restart() {
     let mut broker = Broker::start().await.unwrap();

@@ -70,6 +70,18 @@ impl TaskExecutor {
 
     /// Starts a task; see the module doc for the answers.
     pub fn submit(self: &Arc<Self>, req: SubmitRoutineLoadTaskRequest) -> Status {
+        // A task without an id, a source or a schema cannot be run or reported: refuse it up
+        // front instead of failing later inside the task.
+        if req.task_id.is_empty()
+            || req.kafka.is_none()
+            || req.schema.is_none()
+            || req.load.is_none()
+        {
+            return Status::err(
+                StatusCode::InvalidArgument,
+                "invalid routine load task: task_id, kafka, schema and load are required",
+            );
+        }
         let cancel = {
             let Ok(mut t) = self.tasks.lock() else {
                 return Status::err(StatusCode::InternalError, "task table poisoned");

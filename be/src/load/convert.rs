@@ -8,8 +8,7 @@
 
 use arrow::array::{
     Array, ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float32Builder,
-    Float64Builder, Int16Builder, Int32Builder, Int64Builder, Int8Builder, StringArray,
-    StringBuilder, TimestampMicrosecondBuilder,
+    Float64Builder, Int64Builder, StringArray, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::datatypes::DataType;
 use starload_proto::types::{ColumnDef, ColumnType, PrimitiveType};
@@ -101,36 +100,9 @@ impl TargetType {
 pub fn convert_text(src: &StringArray, target: &TargetType) -> (ArrayRef, Vec<u32>) {
     let mut failed = Vec::new();
     let arr: ArrayRef = match target.prim {
-        PrimitiveType::Tinyint => {
-            let mut b = Int8Builder::with_capacity(src.len());
-            each(
-                src,
-                &mut failed,
-                |s| parse_small_int::<i8>(s),
-                |v| b.append_option(v),
-            );
-            Arc::new(b.finish())
-        }
-        PrimitiveType::Smallint => {
-            let mut b = Int16Builder::with_capacity(src.len());
-            each(
-                src,
-                &mut failed,
-                |s| parse_small_int::<i16>(s),
-                |v| b.append_option(v),
-            );
-            Arc::new(b.finish())
-        }
-        PrimitiveType::Int => {
-            let mut b = Int32Builder::with_capacity(src.len());
-            each(
-                src,
-                &mut failed,
-                |s| parse_small_int::<i32>(s),
-                |v| b.append_option(v),
-            );
-            Arc::new(b.finish())
-        }
+        PrimitiveType::Tinyint => small_int::<arrow::datatypes::Int8Type>(src, &mut failed),
+        PrimitiveType::Smallint => small_int::<arrow::datatypes::Int16Type>(src, &mut failed),
+        PrimitiveType::Int => small_int::<arrow::datatypes::Int32Type>(src, &mut failed),
         PrimitiveType::Bigint => {
             let mut b = Int64Builder::with_capacity(src.len());
             each(src, &mut failed, parse_bigint, |v| b.append_option(v));
@@ -239,6 +211,22 @@ pub fn convert_text(src: &StringArray, target: &TargetType) -> (ArrayRef, Vec<u3
 
 /// Calls `parse` on every non-NULL value and `push` with the result; records failed rows.
 #[inline]
+/// TINYINT/SMALLINT/INT: the same parse rule (frontend.md §5.1) at three widths.
+fn small_int<T>(src: &StringArray, failed: &mut Vec<u32>) -> ArrayRef
+where
+    T: arrow::datatypes::ArrowPrimitiveType,
+    T::Native: TryFrom<i64>,
+{
+    let mut b = arrow::array::PrimitiveBuilder::<T>::with_capacity(src.len());
+    each(
+        src,
+        failed,
+        |s| parse_small_int::<T::Native>(s),
+        |v| b.append_option(v),
+    );
+    Arc::new(b.finish())
+}
+
 fn each<'a, T>(
     src: &'a StringArray,
     failed: &mut Vec<u32>,

@@ -7,7 +7,6 @@ use std::time::Duration;
 use starload_compat_tests::sql::{must_exec, must_query};
 use starload_compat_tests::Cluster;
 
-#[ignore = "mysql_async sends SELECT @@... at connect and SELECT is not wired to the query engine yet (KNOWN_GAPS.md)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_starts_kills_and_restarts() {
     let mut cluster = Cluster::start(2).await.unwrap();

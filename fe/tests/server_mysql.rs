@@ -97,7 +97,6 @@ async fn show_var(conn: &mut Conn, name: &str) -> Option<String> {
     rows.into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
 }
 
-#[ignore = "mysql_async sends SELECT @@... at connect and SELECT is not wired to the query engine yet (KNOWN_GAPS.md)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_statements_and_errors() {
     let dir = tempfile::tempdir().unwrap();
@@ -268,7 +267,6 @@ async fn session_statements_and_errors() {
     conn.disconnect().await.unwrap();
 }
 
-#[ignore = "mysql_async sends SELECT @@... at connect and SELECT is not wired to the query engine yet (KNOWN_GAPS.md)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authentication() {
     let dir = tempfile::tempdir().unwrap();
@@ -301,7 +299,6 @@ async fn authentication() {
     conn.disconnect().await.unwrap();
 }
 
-#[ignore = "mysql_async sends SELECT @@... at connect and SELECT is not wired to the query engine yet (KNOWN_GAPS.md)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn global_variables_survive_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -418,7 +415,6 @@ fn http_get(port: u16, path: &str) -> (String, String) {
     (head.to_string(), body.to_string())
 }
 
-#[ignore = "mysql_async sends SELECT @@... at connect and SELECT is not wired to the query engine yet (KNOWN_GAPS.md)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_health_and_metrics() {
     let dir = tempfile::tempdir().unwrap();
@@ -449,7 +445,6 @@ async fn http_health_and_metrics() {
     }
 }
 
-#[ignore = "mysql_async sends SELECT @@... at connect and SELECT is not wired to the query engine yet (KNOWN_GAPS.md)"]
 /// Not a correctness test: prints the time from process start to the first answered query
 /// (reported in the closing note; see STYLE.md, no timed asserts).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,15 +1,131 @@
-//! Executes queries through the query engine.
+//! Executes queries through the query engine. This file adapts the FE's catalog, cluster and
+//! session variables to the engine's read-only sources ([`crate::query::source`]), so the
+//! engine itself never touches locks or the metadata store.
 
+use crate::catalog::Catalog;
+use crate::cluster::Cluster;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
 use crate::handler::QueryResult;
+use crate::query::source::{
+    CatalogSource, PartitionSnapshot, SessionInfo, SysVarValue, SystemVariables, TableSnapshot,
+    VarScope,
+};
+use crate::query::QueryEnv;
 use crate::session::Session;
 use crate::sql::query::QueryStmt;
+use crate::variables::{self, SessionVariables, VarValue};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 pub async fn execute(
-    _ctx: &FeContext,
-    _session: &mut Session,
+    ctx: &FeContext,
+    session: &mut Session,
     stmt: QueryStmt,
 ) -> SqlResult<QueryResult> {
-    Err(SqlError::plain(format!("not supported yet: {}", stmt.sql)))
+    let config = ctx.config.get();
+    let env = QueryEnv {
+        catalog: Arc::new(LiveCatalog {
+            catalog: ctx.catalog.clone(),
+            cluster: ctx.cluster.clone(),
+        }),
+        variables: Arc::new(SessionVars(session.vars.clone())),
+        session: SessionInfo {
+            connection_id: session.connection_id,
+            current_db: session.current_db.clone(),
+            user: session.user_identity(),
+            current_user: format!("'{}'@'%'", session.user),
+            server_version: config.mysql_server_version.clone(),
+            current_version: format!(
+                "{} starload-{}",
+                config.starrocks_version,
+                env!("CARGO_PKG_VERSION")
+            ),
+        },
+        cluster_token: ctx.cluster.cluster_token(),
+    };
+    ctx.query
+        .execute(&stmt.sql, env)
+        .await
+        .map(QueryResult::Rows)
+}
+
+/// The live catalog seen through the engine's snapshot trait. A table snapshot copies the
+/// partitions' visible versions and replica addresses at one moment, so every scan of one
+/// query reads one consistent state.
+struct LiveCatalog {
+    catalog: Arc<Catalog>,
+    cluster: Arc<Cluster>,
+}
+
+impl CatalogSource for LiveCatalog {
+    fn database_names(&self) -> Vec<String> {
+        self.catalog.list_database_names()
+    }
+
+    fn database_exists(&self, db: &str) -> bool {
+        self.catalog.db_exists(db)
+    }
+
+    fn table_names(&self, db: &str) -> Option<Vec<String>> {
+        let mut names: Vec<String> = self
+            .catalog
+            .list_tables(db)?
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        names.sort();
+        Some(names)
+    }
+
+    fn table(&self, db: &str, table: &str) -> Option<TableSnapshot> {
+        let t = self.catalog.get_table(db, table)?;
+        let mut locations: HashMap<i64, Vec<_>> = HashMap::new();
+        for loc in self.cluster.tablet_locations(&t) {
+            locations.entry(loc.partition_id).or_default().push(loc);
+        }
+        // Alive replicas first: a scan tries them in order.
+        for locs in locations.values_mut() {
+            for loc in locs.iter_mut() {
+                loc.replicas
+                    .sort_by_key(|r| !self.cluster.is_alive(r.backend_id));
+            }
+        }
+        Some(TableSnapshot {
+            id: t.id,
+            name: t.name.clone(),
+            schema: t.tablet_schema(),
+            comment: t.comment.clone(),
+            create_time_s: t.create_time_ms / 1000,
+            partitions: t
+                .partitions
+                .iter()
+                .map(|p| PartitionSnapshot {
+                    id: p.id,
+                    name: p.name.clone(),
+                    visible_version: p.visible_version,
+                    tablets: locations.remove(&p.id).unwrap_or_default(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// The session's variables as the engine reads them (`@@x`).
+struct SessionVars(SessionVariables);
+
+impl SystemVariables for SessionVars {
+    fn get(&self, name: &str, scope: VarScope) -> Result<SysVarValue, SqlError> {
+        let scope = match scope {
+            VarScope::Session => variables::VarScope::Session,
+            VarScope::Global => variables::VarScope::Global,
+        };
+        Ok(match self.0.get_for_select(scope, name)? {
+            VarValue::Bool(b) => SysVarValue::Bool(b),
+            VarValue::Int(i) => SysVarValue::Int(i),
+            VarValue::Long(l) => SysVarValue::BigInt(l),
+            VarValue::Double(d) => SysVarValue::Double(d),
+            VarValue::Str(s) => SysVarValue::Str(s),
+        })
+    }
 }

@@ -195,9 +195,7 @@ fn write_value(a: &dyn Array, i: usize, out: &mut String, nested: bool) -> SqlRe
             a.as_primitive::<Float16Type>().value(i).to_f32(),
         )),
         DataType::Float32 => out.push_str(&format_float(a.as_primitive::<Float32Type>().value(i))),
-        DataType::Float64 => {
-            out.push_str(&format_double(a.as_primitive::<Float64Type>().value(i)))
-        }
+        DataType::Float64 => out.push_str(&format_double(a.as_primitive::<Float64Type>().value(i))),
         DataType::Decimal128(_, s) => {
             let v = a
                 .as_any()
@@ -214,12 +212,11 @@ fn write_value(a: &dyn Array, i: usize, out: &mut String, nested: bool) -> SqlRe
                 .value(i);
             write_decimal(&v.to_string(), *s, out);
         }
-        DataType::Date32 => write_date(
-            i64::from(a.as_primitive::<Date32Type>().value(i)),
-            out,
-        )?,
+        DataType::Date32 => write_date(i64::from(a.as_primitive::<Date32Type>().value(i)), out)?,
         DataType::Date64 => write_date(
-            a.as_primitive::<Date64Type>().value(i).div_euclid(86_400_000),
+            a.as_primitive::<Date64Type>()
+                .value(i)
+                .div_euclid(86_400_000),
             out,
         )?,
         DataType::Timestamp(unit, _) => {
@@ -268,11 +265,9 @@ fn write_value(a: &dyn Array, i: usize, out: &mut String, nested: bool) -> SqlRe
         }
         _ => {
             // Rare types (binary, intervals, structs): Arrow's own display.
-            let f = datafusion::arrow::util::display::ArrayFormatter::try_new(
-                a,
-                &Default::default(),
-            )
-            .map_err(SqlError::internal)?;
+            let f =
+                datafusion::arrow::util::display::ArrayFormatter::try_new(a, &Default::default())
+                    .map_err(SqlError::internal)?;
             let _ = write!(out, "{}", f.value(i));
         }
     }
@@ -332,7 +327,10 @@ mod tests {
         assert_eq!(format_double(0.0), "0");
         assert_eq!(format_double(-0.0), "0");
         assert_eq!(format_double(1.0 / 3.0), "0.3333333333333333");
-        assert_eq!(format_double(18446744073709551616.0), "1.8446744073709552e19");
+        assert_eq!(
+            format_double(18446744073709551616.0),
+            "1.8446744073709552e19"
+        );
         assert_eq!(format_double(0.00001), "1e-5");
         assert_eq!(format_double(123456.789), "123456.789");
     }

@@ -5,7 +5,9 @@
 //! tables, BOOLEAN shows DATA_TYPE `tinyint` with COLUMN_SIZE NULL).
 
 use super::source::{CatalogSource, TableSnapshot};
-use datafusion::arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder};
+use datafusion::arrow::array::{
+    ArrayRef, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::catalog::{MemTable, TableProvider};
 use datafusion::error::Result as DfResult;
@@ -239,15 +241,15 @@ fn tables(catalog: &dyn CatalogSource) -> DfResult<(SchemaRef, RecordBatch)> {
         strings(&|r| Some(r.name.clone())),
         strings(&|r| Some(r.ty.into())),
         strings(&|r| Some(r.engine.into())),
-        null_i64(), // VERSION
+        null_i64(),         // VERSION
         strings(&|_| None), // ROW_FORMAT
-        null_i64(), // TABLE_ROWS
-        null_i64(), // AVG_ROW_LENGTH
-        null_i64(), // DATA_LENGTH
-        null_i64(), // MAX_DATA_LENGTH
-        null_i64(), // INDEX_LENGTH
-        null_i64(), // DATA_FREE
-        null_i64(), // AUTO_INCREMENT
+        null_i64(),         // TABLE_ROWS
+        null_i64(),         // AVG_ROW_LENGTH
+        null_i64(),         // DATA_LENGTH
+        null_i64(),         // MAX_DATA_LENGTH
+        null_i64(),         // INDEX_LENGTH
+        null_i64(),         // DATA_FREE
+        null_i64(),         // AUTO_INCREMENT
         Arc::new(created.finish()),
         null_dt(), // UPDATE_TIME
         null_dt(), // CHECK_TIME

@@ -153,10 +153,12 @@ impl TableProvider for OlapTable {
             }
             for t in &p.tablets {
                 if t.replicas.is_empty() {
-                    return Err(DataFusionError::External(Box::new(SqlError::plain(format!(
-                        "Failed to find a queryable replica of tablet {} (partition {})",
-                        t.tablet_id, p.name
-                    )))));
+                    return Err(DataFusionError::External(Box::new(SqlError::plain(
+                        format!(
+                            "Failed to find a queryable replica of tablet {} (partition {})",
+                            t.tablet_id, p.name
+                        ),
+                    ))));
                 }
                 let start = (t.tablet_id.rem_euclid(t.replicas.len() as i64)) as usize;
                 let mut replicas = t.replicas.clone();
@@ -178,14 +180,8 @@ impl TableProvider for OlapTable {
                 }) as Arc<dyn PartitionStream>
             })
             .collect();
-        let exec = StreamingTableExec::try_new(
-            out_schema,
-            partitions,
-            None,
-            Vec::new(),
-            false,
-            limit,
-        )?;
+        let exec =
+            StreamingTableExec::try_new(out_schema, partitions, None, Vec::new(), false, limit)?;
         Ok(Arc::new(exec))
     }
 }
@@ -245,7 +241,10 @@ impl PartitionStream for TabletGroupStream {
             }
         });
         let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-        Box::pin(RecordBatchStreamAdapter::new(self.spec.out_schema.clone(), stream))
+        Box::pin(RecordBatchStreamAdapter::new(
+            self.spec.out_schema.clone(),
+            stream,
+        ))
     }
 }
 
@@ -274,17 +273,22 @@ async fn scan_tablet(
                     reason = %why,
                     "Scan replica failed, trying the next one."
                 );
-                reasons.push(format!("backend {} ({}:{}): {why}", r.backend_id, r.host, r.be_port));
+                reasons.push(format!(
+                    "backend {} ({}:{}): {why}",
+                    r.backend_id, r.host, r.be_port
+                ));
             }
             Err(ReplicaFailure::Fatal(e)) => return Err(e),
         }
     }
-    Err(DataFusionError::External(Box::new(SqlError::plain(format!(
-        "Failed to scan tablet {} at version {}: {}",
-        t.tablet_id,
-        t.version,
-        reasons.join("; ")
-    )))))
+    Err(DataFusionError::External(Box::new(SqlError::plain(
+        format!(
+            "Failed to scan tablet {} at version {}: {}",
+            t.tablet_id,
+            t.version,
+            reasons.join("; ")
+        ),
+    ))))
 }
 
 async fn scan_tablet_on(
@@ -343,8 +347,8 @@ async fn scan_tablet_on(
         if msg.arrow_ipc.is_empty() {
             continue;
         }
-        let batches = decode_ipc(&msg.arrow_ipc, &spec.out_schema)
-            .map_err(ReplicaFailure::Fatal)?;
+        let batches =
+            decode_ipc(&msg.arrow_ipc, &spec.out_schema).map_err(ReplicaFailure::Fatal)?;
         for b in batches {
             sent_any = true;
             if tx.send(Ok(b)).await.is_err() {
@@ -398,7 +402,11 @@ fn conform(b: &RecordBatch, out: &SchemaRef) -> DfResult<RecordBatch> {
             .map(|f| f.as_ref().clone().with_nullable(true))
             .collect::<Vec<_>>(),
     ));
-    let target = if cols.iter().zip(out.fields()).any(|(c, f)| !f.is_nullable() && c.null_count() > 0) {
+    let target = if cols
+        .iter()
+        .zip(out.fields())
+        .any(|(c, f)| !f.is_nullable() && c.null_count() > 0)
+    {
         relaxed
     } else {
         out.clone()

@@ -259,9 +259,11 @@ mod tests {
 
     #[test]
     fn aliases_are_added_to_the_outer_select_only() {
-        let mut stmts =
-            Parser::parse_sql(&MySqlDialect {}, "SELECT k, COUNT(*), sum(v) AS s FROM t GROUP BY k")
-                .unwrap();
+        let mut stmts = Parser::parse_sql(
+            &MySqlDialect {},
+            "SELECT k, COUNT(*), sum(v) AS s FROM t GROUP BY k",
+        )
+        .unwrap();
         let datafusion::sql::sqlparser::ast::Statement::Query(q) = &mut stmts[0] else {
             panic!()
         };

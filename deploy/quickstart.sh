@@ -32,7 +32,7 @@ dir="$(cd "$dir" && pwd)"
 
 echo "== 1. dependencies and build"
 "$here/install-deps.sh"
-(cd "$repo" && cargo build --release -p starload-fe -p starload-be -p starload-compat-tests --bins)
+(cd "$repo" && cargo build --release --workspace --bins)  # --workspace: one feature set, shared with the tests
 kafka_tool="$CARGO_TARGET_DIR/release/starload-kafka"
 
 echo "== 2. cluster"
@@ -52,9 +52,10 @@ else
   fi
   rm -rf "$bdir"
   mkdir -p "$bdir"
-  (cd "$bdir" && nohup "$HOME/.cache/starload/tools/bin/tansu" broker \
+  (cd "$bdir" && exec nohup "$HOME/.cache/starload/tools/bin/tansu" broker \
       --listener-url=tcp://127.0.0.1:9092 --advertised-listener-url=tcp://127.0.0.1:9092 \
-      --storage-engine=sqlite://tansu.db >> "$bdir/tansu.out" 2>&1 < /dev/null & echo $! > "$bdir/pid")
+      --storage-engine=sqlite://tansu.db >> "$bdir/tansu.out" 2>&1 < /dev/null) &
+  echo $! > "$bdir/pid"
   "$kafka_tool" --broker "$brokers" wait
   echo "Tansu broker at $brokers (pid $(cat "$bdir/pid")), data in $bdir"
 fi

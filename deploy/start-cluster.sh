@@ -58,7 +58,7 @@ fe_bin="$target/release/starload-fe"
 be_bin="$target/release/starload-be"
 if [ ! -x "$fe_bin" ] || [ ! -x "$be_bin" ]; then
   echo "Building release binaries into $target ..."
-  (cd "$repo" && CARGO_TARGET_DIR="$target" cargo build --release -p starload-fe -p starload-be)
+  (cd "$repo" && CARGO_TARGET_DIR="$target" cargo build --release --workspace --bins)
 fi
 
 query_port=$((9030 + offset))
@@ -86,7 +86,10 @@ start_proc() {
     return 0
   fi
   [ -f "$pdir/$(basename "$conf")" ] || cp "$conf" "$pdir/$(basename "$conf")"
-  (cd "$pdir" && nohup "$bin" "--conf=$pdir/$(basename "$conf")" "$@" >> "$pdir/$name.out" 2>&1 < /dev/null & echo $! > "$pdir/pid")
+  # exec: the pid file must name the server itself (not a wrapping shell), and no shell may
+  # keep our caller's stdout open.
+  (cd "$pdir" && exec nohup "$bin" "--conf=$pdir/$(basename "$conf")" "$@" >> "$pdir/$name.out" 2>&1 < /dev/null) &
+  echo $! > "$pdir/pid"
   echo "started $name (pid $(cat "$pdir/pid")), log $pdir/$name.out"
 }
 

@@ -5,7 +5,7 @@
 //!                                     (median of N fresh starts), idle RSS of the FE and one BE
 //! ```
 //! Binaries are found like the test harness finds them (`starload_compat_tests::paths`), so
-//! build first: `cargo build --release -p starload-fe -p starload-be -p starload-bench`.
+//! build first: `cargo build --release --workspace` (never `-p`: it rebuilds DataFusion with other features).
 
 use std::time::{Duration, Instant};
 

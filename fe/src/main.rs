@@ -184,7 +184,10 @@ async fn main() -> ExitCode {
         });
     }
     ctx.cluster.start();
-    ctx.routine_load.start();
+    // Background loops: the routine load scheduler (tasks, discovery, auto-resume) and the
+    // publisher that makes committed transactions visible on every replica.
+    starload_fe::routine_load::scheduler::start(ctx.clone());
+    starload_fe::txn::publish::start(ctx.clone());
     tracing::info!(
         query_port,
         http_port,

@@ -1,20 +1,269 @@
-//! Routine load jobs (key 0x30): properties, state machine, task scheduling, progress and the
-//! SHOW formats.
+//! Routine load jobs (key `0x30 job_id`): properties, state machine, task scheduling, progress
+//! and the SHOW formats. Mirrors StarRocks's `RoutineLoadMgr` (the job registry) with the job,
+//! task and scheduler logic in the submodules:
+//! - `properties` job / data-source properties with defaults, validation and error texts
+//! - `job` the persisted job, states, reasons, statistics, concurrency
+//! - `task` in-memory tasks; `scheduler` the loops; `txn_callback` commit/abort decisions
+//! - `progress` offsets and their display; `show` SHOW rows; `java_map` HashMap key order
+//! - `kafka_meta` partition lists and watermarks from the broker (never on the SHOW path)
+//!
+//! Invariants: a job's persisted record changes only through this manager, always written
+//! before the in-memory copy changes; the job lock is never held across an `.await`.
 
-use crate::meta::{MetaError, MetaStore};
-use std::sync::Arc;
+pub mod java_map;
+pub mod job;
+pub mod kafka_meta;
+pub mod progress;
+pub mod properties;
+pub mod scheduler;
+pub mod show;
+pub mod task;
+pub mod txn_callback;
+
+use crate::meta::{keys, MetaBatch, MetaError, MetaStore};
+use job::{ErrorReason, JobState, RoutineLoadJob};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use task::RoutineLoadTask;
+use tokio::sync::Notify;
+
+/// A job with its run-time state (tasks, cached watermarks), which is not persisted.
+#[derive(Debug, Clone)]
+pub struct JobEntry {
+    pub job: RoutineLoadJob,
+    pub tasks: Vec<RoutineLoadTask>,
+    /// High watermarks last seen per partition (LatestSourcePosition).
+    pub latest_offsets: Vec<(i32, i64)>,
+    /// RUNNING+UNSTABLE reason (code 105), if any.
+    pub unstable: Option<ErrorReason>,
+    /// When the topic's partitions were last fetched.
+    pub last_discovery_ms: i64,
+    /// A prepare (offset resolution / partition fetch) is in flight.
+    pub preparing: bool,
+}
+
+impl JobEntry {
+    pub fn new(job: RoutineLoadJob) -> Self {
+        Self {
+            job,
+            tasks: Vec::new(),
+            latest_offsets: Vec::new(),
+            unstable: None,
+            last_discovery_ms: 0,
+            preparing: false,
+        }
+    }
+
+    /// Changes the state (with StarRocks's side effects: pausing, rescheduling and final
+    /// states drop the tasks; their transactions are rejected if they report later).
+    pub fn change_state(&mut self, to: JobState, reason: Option<ErrorReason>, now_ms: i64) {
+        self.job.set_state(to, reason, now_ms);
+        if to != JobState::RUNNING {
+            self.tasks.clear();
+            self.unstable = None;
+        }
+    }
+
+    /// Records a high watermark for LatestSourcePosition.
+    pub fn set_latest(&mut self, partition: i32, hw: i64) {
+        match self.latest_offsets.iter_mut().find(|(p, _)| *p == partition) {
+            Some(e) => e.1 = hw,
+            None => self.latest_offsets.push((partition, hw)),
+        }
+    }
+}
 
 /// All routine load jobs.
 pub struct RoutineLoadManager {
-    #[allow(dead_code)]
     meta: Arc<MetaStore>,
+    jobs: Mutex<BTreeMap<i64, JobEntry>>,
+    /// Wakes the scheduler (a job was created or resumed, a task finished).
+    pub wake: Notify,
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 impl RoutineLoadManager {
+    /// Loads every persisted job. Tasks are not persisted: RUNNING jobs go back to
+    /// NEED_SCHEDULE and are divided again from their committed progress.
     pub fn load(meta: Arc<MetaStore>) -> Result<Self, MetaError> {
-        Ok(Self { meta })
+        let mut jobs = BTreeMap::new();
+        for (_, mut job) in meta.scan_prefix::<RoutineLoadJob>(&[keys::ROUTINE_LOAD_JOB])? {
+            if job.state == JobState::RUNNING {
+                job.state = JobState::NEED_SCHEDULE;
+            }
+            jobs.insert(job.id, JobEntry::new(job));
+        }
+        Ok(Self {
+            meta,
+            jobs: Mutex::new(jobs),
+            wake: Notify::new(),
+        })
     }
 
-    /// Starts the scheduler loop. None yet; added so `main` has one call.
-    pub fn start(self: &Arc<Self>) {}
+    /// The job table. Never hold it across an `.await`.
+    pub fn lock(&self) -> MutexGuard<'_, BTreeMap<i64, JobEntry>> {
+        match self.jobs.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    pub fn meta(&self) -> &Arc<MetaStore> {
+        &self.meta
+    }
+
+    /// Adds a put of `job` to `batch`.
+    pub fn put_job(batch: &mut MetaBatch, job: &RoutineLoadJob) -> Result<(), MetaError> {
+        batch.put(&keys::id_key(keys::ROUTINE_LOAD_JOB, job.id), job)
+    }
+
+    /// Persists one job.
+    pub fn persist(&self, job: &RoutineLoadJob) -> Result<(), MetaError> {
+        let mut b = MetaBatch::new();
+        Self::put_job(&mut b, job)?;
+        self.meta.write(b)
+    }
+
+    /// Registers a new job (persisted first). Fails with StarRocks's text when a non-final job
+    /// of the same db already has the name.
+    pub fn add(&self, job: RoutineLoadJob) -> Result<(), String> {
+        let mut jobs = self.lock();
+        if jobs.values().any(|e| {
+            e.job.db_id == job.db_id && e.job.name == job.name && !e.job.state.is_final()
+        }) {
+            return Err(format!(
+                "Name {} already used in db {}",
+                job.name, job.db_name
+            ));
+        }
+        self.persist(&job).map_err(|e| e.to_string())?;
+        jobs.insert(job.id, JobEntry::new(job));
+        drop(jobs);
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// The id of the job `name` in db `db_id` (the newest one; non-final only unless
+    /// `include_final`).
+    pub fn find(&self, db_id: i64, name: &str, include_final: bool) -> Option<i64> {
+        self.lock()
+            .values()
+            .filter(|e| e.job.db_id == db_id && e.job.name == name)
+            .filter(|e| include_final || !e.job.state.is_final())
+            .map(|e| e.job.id)
+            .max()
+    }
+
+    /// Applies `f` to job `id` and persists the result; the in-memory job changes only when
+    /// the write succeeded. Returns `f`'s value.
+    pub fn update<T>(
+        &self,
+        id: i64,
+        f: impl FnOnce(&mut JobEntry) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let mut jobs = self.lock();
+        let entry = jobs
+            .get_mut(&id)
+            .ok_or_else(|| format!("routine load job {id} not found"))?;
+        let mut next = entry.clone();
+        let out = f(&mut next)?;
+        if next.job != entry.job {
+            self.persist(&next.job).map_err(|e| e.to_string())?;
+        }
+        *entry = next;
+        drop(jobs);
+        self.wake.notify_one();
+        Ok(out)
+    }
+
+    /// Copies of all jobs (for SHOW), ordered by id.
+    pub fn snapshot(&self) -> Vec<JobEntry> {
+        self.lock().values().cloned().collect()
+    }
+
+    /// A copy of one job.
+    pub fn get(&self, id: i64) -> Option<JobEntry> {
+        self.lock().get(&id).cloned()
+    }
+
+    /// Number of tasks per BE that occupy a slot (submitted, not finished).
+    pub fn running_tasks_per_be(&self) -> BTreeMap<i64, i64> {
+        let mut m = BTreeMap::new();
+        for e in self.lock().values() {
+            for t in &e.tasks {
+                if t.be_id >= 0 && t.is_running() {
+                    *m.entry(t.be_id).or_insert(0) += 1;
+                }
+            }
+        }
+        m
+    }
+
+    /// Removes final jobs past `label_keep_max_second`.
+    pub fn remove_expired(&self, now_ms: i64, keep_s: i64) -> Result<usize, MetaError> {
+        let mut jobs = self.lock();
+        let old: Vec<i64> = jobs
+            .values()
+            .filter(|e| e.job.need_remove(now_ms, keep_s))
+            .map(|e| e.job.id)
+            .collect();
+        if old.is_empty() {
+            return Ok(0);
+        }
+        let mut b = MetaBatch::new();
+        for id in &old {
+            b.delete(&keys::id_key(keys::ROUTINE_LOAD_JOB, *id));
+        }
+        self.meta.write(b)?;
+        for id in &old {
+            jobs.remove(id);
+        }
+        Ok(old.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routine_load::job::tests::sample_job;
+
+    #[test]
+    fn jobs_persist_and_running_jobs_reschedule_after_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let meta = Arc::new(MetaStore::open(dir.path()).unwrap());
+            let m = RoutineLoadManager::load(meta).unwrap();
+            let mut job = sample_job();
+            job.state = JobState::RUNNING;
+            m.add(job.clone()).unwrap();
+            assert_eq!(
+                m.add(job).unwrap_err(),
+                "Name j1 already used in db db"
+            );
+            m.update(10001, |e| {
+                e.job.progress.set(0, 42);
+                Ok(())
+            })
+            .unwrap();
+        }
+        let meta = Arc::new(MetaStore::open(dir.path()).unwrap());
+        let m = RoutineLoadManager::load(meta).unwrap();
+        let e = m.get(10001).unwrap();
+        assert_eq!(e.job.state, JobState::NEED_SCHEDULE);
+        assert_eq!(e.job.progress.get(0), Some(42));
+        assert_eq!(m.find(10000, "j1", false), Some(10001));
+        m.update(10001, |e| {
+            e.change_state(JobState::STOPPED, None, 1000);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(m.find(10000, "j1", false), None);
+        assert_eq!(m.find(10000, "j1", true), Some(10001));
+        assert_eq!(m.remove_expired(1000 + 259_200_001, 259200).unwrap(), 1);
+        assert!(m.get(10001).is_none());
+    }
 }

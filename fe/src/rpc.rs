@@ -1,11 +1,132 @@
-//! FrontendService: BE -> FE gRPC (task reports, transaction state queries).
+//! FrontendService: the BE -> FE gRPC server (tonic). `ReportTask` hands a task's end to the
+//! routine-load transaction callback (commit or abort, ARCHITECTURE.md step 4); `GetTxnState`
+//! tells a restarted BE what became of the transactions it staged rows for (step 6).
+//! `serve` also starts the FE's load background loops (routine-load scheduler, publish loop),
+//! so that everything the BE talks to runs together.
+//! Every request must carry the configured `cluster_token` (STATUS_CODE_UNAUTHENTICATED
+//! otherwise).
+
+pub mod backends;
 
 use crate::context::FeContext;
+use crate::routine_load::txn_callback;
+use crate::txn::TxnStatus;
+use starload_proto::fe::frontend_service_server::{FrontendService, FrontendServiceServer};
+use starload_proto::fe::{
+    GetTxnStateRequest, GetTxnStateResponse, ReportTaskRequest, ReportTaskResponse, TxnState,
+    TxnStateEntry,
+};
+use starload_proto::types::{Status, StatusCode};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Serves FrontendService on `addr`. Minimal placeholder added by the server helper so
-/// `main` can start it; the routine-load helper owns the real service.
-pub async fn serve(_ctx: Arc<FeContext>, _addr: SocketAddr) -> Result<(), std::io::Error> {
-    Ok(())
+/// The service implementation.
+pub struct FrontendRpc {
+    ctx: Arc<FeContext>,
+}
+
+impl FrontendRpc {
+    pub fn new(ctx: Arc<FeContext>) -> Self {
+        Self { ctx }
+    }
+
+    fn token_ok(&self, token: &str) -> bool {
+        let want = self.ctx.config.get().cluster_token.clone();
+        want.is_empty() || want == token
+    }
+}
+
+fn unauthenticated() -> Status {
+    Status::err(StatusCode::Unauthenticated, "cluster_token mismatch")
+}
+
+/// What GetTxnState answers for one transaction: its state and, once committed, the version
+/// of every tablet of the partitions it wrote.
+pub fn txn_state_entry(ctx: &FeContext, txn_id: i64) -> TxnStateEntry {
+    let Some(t) = ctx.txn.get(txn_id) else {
+        return TxnStateEntry {
+            txn_id,
+            state: TxnState::Unknown as i32,
+            tablet_versions: Default::default(),
+        };
+    };
+    let mut tablet_versions = std::collections::HashMap::new();
+    if matches!(t.status, TxnStatus::COMMITTED | TxnStatus::VISIBLE) {
+        if let Some(table) = ctx.catalog.get_table_by_id(t.table_id) {
+            for (pid, v) in &t.partition_versions {
+                if let Some(p) = table.partitions.iter().find(|p| p.id == *pid) {
+                    for tablet in &p.tablets {
+                        tablet_versions.insert(tablet.id, *v);
+                    }
+                }
+            }
+        }
+    }
+    TxnStateEntry {
+        txn_id,
+        state: t.status.to_proto() as i32,
+        tablet_versions,
+    }
+}
+
+#[tonic::async_trait]
+impl FrontendService for FrontendRpc {
+    async fn report_task(
+        &self,
+        request: tonic::Request<ReportTaskRequest>,
+    ) -> Result<tonic::Response<ReportTaskResponse>, tonic::Status> {
+        let req = request.into_inner();
+        if !self.token_ok(&req.cluster_token) {
+            return Ok(tonic::Response::new(ReportTaskResponse {
+                status: Some(unauthenticated()),
+            }));
+        }
+        let ctx = self.ctx.clone();
+        // The decision does blocking RocksDB writes (fsync): keep it off the async workers.
+        let decision = tokio::task::spawn_blocking(move || txn_callback::on_report(&ctx, &req))
+            .await
+            .map_err(|e| tonic::Status::internal(e.to_string()))?;
+        tracing::debug!(decision = ?decision, "Task report handled.");
+        Ok(tonic::Response::new(ReportTaskResponse {
+            status: Some(decision.status()),
+        }))
+    }
+
+    async fn get_txn_state(
+        &self,
+        request: tonic::Request<GetTxnStateRequest>,
+    ) -> Result<tonic::Response<GetTxnStateResponse>, tonic::Status> {
+        let req = request.into_inner();
+        if !self.token_ok(&req.cluster_token) {
+            return Ok(tonic::Response::new(GetTxnStateResponse {
+                status: Some(unauthenticated()),
+                txns: Vec::new(),
+            }));
+        }
+        let txns = req
+            .txn_ids
+            .iter()
+            .map(|id| txn_state_entry(&self.ctx, *id))
+            .collect();
+        Ok(tonic::Response::new(GetTxnStateResponse {
+            status: Some(Status::ok()),
+            txns,
+        }))
+    }
+}
+
+/// Starts the routine-load scheduler and the publish loop, then serves FrontendService on
+/// `addr` until the process ends.
+pub async fn serve(ctx: Arc<FeContext>, addr: SocketAddr) -> Result<(), std::io::Error> {
+    crate::txn::publish::recover(&ctx);
+    crate::txn::publish::start(ctx.clone());
+    crate::routine_load::scheduler::start(ctx.clone());
+    let svc = FrontendServiceServer::new(FrontendRpc::new(ctx))
+        .max_decoding_message_size(64 * 1024 * 1024)
+        .max_encoding_message_size(64 * 1024 * 1024);
+    tonic::transport::Server::builder()
+        .add_service(svc)
+        .serve(addr)
+        .await
+        .map_err(std::io::Error::other)
 }

@@ -1,15 +1,786 @@
-//! Executes routine_load statements.
+//! Executes the routine load statements (spec §1.3–§1.8): CREATE (analysis order and texts of
+//! `CreateRoutineLoadAnalyzer` / `KafkaRoutineLoadJob.fromCreateStmt` / `RoutineLoadMgr`),
+//! ALTER (PAUSED jobs only), PAUSE / RESUME / STOP, SHOW [ALL] ROUTINE LOAD with the
+//! in-memory WHERE / ORDER BY / LIMIT of `RoutineLoadFunctionalExprProvider`, SHOW ROUTINE
+//! LOAD TASK and SHOW CREATE ROUTINE LOAD.
 
 use crate::context::FeContext;
-use crate::error::SqlResult;
-use crate::handler::QueryResult;
+use crate::error::{SqlError, SqlResult};
+use crate::handler::{QueryResult, ResultSet};
+use crate::routine_load::job::{code, ErrorReason, JobState, JobStatistic, RoutineLoadJob};
+use crate::routine_load::progress::KafkaProgress;
+use crate::routine_load::properties::{
+    self, JobDefaults, JobProperties, KafkaAlter, KafkaProperties, DEFAULT_TIME_ZONE,
+};
+use crate::routine_load::scheduler::delimiter_bytes;
+use crate::routine_load::{now_ms, show, JobEntry};
 use crate::session::Session;
-use crate::sql::routine_load::RoutineLoadStmt;
+use crate::sql::routine_load::{
+    AlterRoutineLoad, CreateRoutineLoad, JobRef, RoutineLoadStmt, ShowRoutineLoad,
+    ShowRoutineLoadTask,
+};
+use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, Value};
+use starload_proto::error_code;
+use std::collections::BTreeMap;
 
 pub async fn execute(
-    _ctx: &FeContext,
-    _session: &mut Session,
+    ctx: &FeContext,
+    session: &mut Session,
     stmt: RoutineLoadStmt,
 ) -> SqlResult<QueryResult> {
-    match stmt {}
+    match stmt {
+        RoutineLoadStmt::Create(c) => create(ctx, session, c),
+        RoutineLoadStmt::Alter(a) => alter(ctx, session, a),
+        RoutineLoadStmt::Pause(j) => pause(ctx, session, &j),
+        RoutineLoadStmt::Resume(j) => resume(ctx, session, &j),
+        RoutineLoadStmt::Stop(j) => stop(ctx, session, &j),
+        RoutineLoadStmt::Show(s) => show_jobs(ctx, session, &s),
+        RoutineLoadStmt::ShowTask(s) => show_tasks(ctx, session, &s),
+        RoutineLoadStmt::ShowCreate(j) => show_create(ctx, session, &j),
+    }
+}
+
+/// The session's `time_zone` (SHOW times, the job's default timezone).
+fn session_time_zone(session: &Session) -> String {
+    let tz = session.vars.get_str("time_zone");
+    if tz.is_empty() {
+        DEFAULT_TIME_ZONE.to_string()
+    } else {
+        tz
+    }
+}
+
+fn db_of(session: &Session, explicit: Option<&String>) -> SqlResult<String> {
+    match explicit {
+        Some(d) => Ok(d.clone()),
+        None if !session.current_db.is_empty() => Ok(session.current_db.clone()),
+        None => Err(SqlError::no_db()),
+    }
+}
+
+/// `FeNameFormat.checkCommonName` regex `^[a-zA-Z]\w{0,63}$|^_[a-zA-Z0-9]\w{0,62}$`.
+pub fn valid_common_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    match b.first() {
+        Some(c) if c.is_ascii_alphabetic() => b.len() <= 64 && b[1..].iter().all(word),
+        Some(b'_') => {
+            b.len() >= 2
+                && b.len() <= 64
+                && b[1].is_ascii_alphanumeric()
+                && b[2..].iter().all(word)
+        }
+        _ => false,
+    }
+}
+
+fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult<QueryResult> {
+    let cfg = ctx.config.get();
+    // 1. Database and names.
+    let db_name = db_of(session, c.job.db.as_ref())?;
+    if c.table.is_empty() {
+        return Err(SqlError::bad_table(""));
+    }
+    if !valid_common_name(&c.job.name) {
+        return Err(SqlError::analyzing(
+            error_code::ERR_WRONG_NAME_FORMAT.format(&["ROUTINE LOAD NAME", &c.job.name]),
+        ));
+    }
+    // 2. Load properties (separators), job properties, data source properties.
+    for sep in [&c.load.column_separator, &c.load.row_delimiter]
+        .into_iter()
+        .flatten()
+    {
+        delimiter_bytes(sep).map_err(SqlError::analyzing)?;
+    }
+    let job_props: BTreeMap<String, String> = c.properties.iter().cloned().collect();
+    let props = JobProperties::from_create(
+        &job_props,
+        JobDefaults {
+            max_routine_load_task_concurrent_num: cfg.max_routine_load_task_concurrent_num,
+            routine_load_task_consume_second: cfg.routine_load_task_consume_second,
+            routine_load_task_timeout_second: cfg.routine_load_task_timeout_second,
+        },
+        &session_time_zone(session),
+    )
+    .map_err(SqlError::analyzing)?;
+    let source = c.source.to_ascii_uppercase();
+    if source != "KAFKA" {
+        return Err(SqlError::analyzing(format!(
+            "routine load job does not support this type {source}"
+        )));
+    }
+    let mut kafka = KafkaProperties::from_create(&c.source_properties).map_err(SqlError::analyzing)?;
+    if props.format == properties::Format::Avro && kafka.confluent_schema_registry_url.is_none() {
+        return Err(SqlError::analyzing(
+            "confluent.schema.registry.url is a required property",
+        ));
+    }
+    // 3. Execution: db, table, partitions.
+    let db = ctx
+        .catalog
+        .get_db(&db_name)
+        .ok_or_else(|| SqlError::bad_db(&db_name))?;
+    let table = ctx
+        .catalog
+        .get_table(&db_name, &c.table)
+        .ok_or_else(|| SqlError::bad_table(&c.table))?;
+    if let Some(parts) = &c.load.partitions {
+        for p in &parts.names {
+            if !table.partitions.iter().any(|tp| tp.name.eq_ignore_ascii_case(p)) {
+                return Err(SqlError::plain(format!("Partition {p} does not exist")));
+            }
+        }
+    }
+    if let Some(mc) = &props.merge_condition {
+        if table.column(mc).is_none() {
+            return Err(SqlError::plain(format!(
+                "Merge condition column {mc} does not exist"
+            )));
+        }
+    }
+    // 4. The job.
+    if !kafka.custom.contains_key("group.id") {
+        kafka.custom.insert(
+            "group.id".into(),
+            format!("{}_{}", c.job.name, uuid::Uuid::new_v4()),
+        );
+        kafka.custom_order.push("group.id".into());
+        kafka.group_id_defaulted = true;
+    }
+    let progress = KafkaProgress {
+        offsets: kafka.partition_offsets.clone(),
+    };
+    let id = ctx.meta.next_id().map_err(SqlError::internal)?;
+    let mut job = RoutineLoadJob {
+        id,
+        name: c.job.name.clone(),
+        db_id: db.id,
+        db_name: db.name.clone(),
+        table_id: table.id,
+        table_name: table.name.clone(),
+        state: JobState::NEED_SCHEDULE,
+        origin_stmt: c.origin_sql.clone(),
+        load: c.load.clone(),
+        props,
+        current_partitions: kafka.partition_offsets.iter().map(|(p, _)| *p).collect(),
+        kafka,
+        current_task_concurrent_num: 0,
+        progress,
+        timestamp_progress: KafkaProgress::default(),
+        stat: JobStatistic {
+            task_execute_time_ms: 1,
+            ..Default::default()
+        },
+        create_time_ms: now_ms(),
+        pause_time_ms: -1,
+        end_time_ms: -1,
+        pause_reason: None,
+        cancel_reason: None,
+        other_msg: String::new(),
+        error_log_urls: Vec::new(),
+        auto_resume: Default::default(),
+        user: session.user.clone(),
+    };
+    // 5. Capacity (RoutineLoadMgr, newest): all tasks must fit the BE slots.
+    let alive = ctx.cluster.alive_backend_ids().len() as i64;
+    let per_be = cfg.max_routine_load_task_num_per_be;
+    let cur: i64 = ctx
+        .routine_load
+        .snapshot()
+        .iter()
+        .filter(|e| matches!(e.job.state, JobState::NEED_SCHEDULE | JobState::RUNNING))
+        .map(|e| e.job.concurrency(alive, cfg.max_routine_load_task_concurrent_num))
+        .sum();
+    let need = job.concurrency(alive, cfg.max_routine_load_task_concurrent_num);
+    if cur + need > alive * per_be {
+        return Err(SqlError::plain(format!(
+            "Current routine load tasks is {cur}. The new job need {need} tasks. But we only support {alive}*{per_be} tasks.Please modify FE config max_routine_load_task_num_per_be if you want more job"
+        )));
+    }
+    job.current_task_concurrent_num = 0;
+    ctx.routine_load.add(job).map_err(SqlError::plain)?;
+    tracing::info!(job = id, name = %c.job.name, "Routine load job created.");
+    Ok(QueryResult::ok())
+}
+
+/// A non-final job for PAUSE/RESUME/STOP/ALTER (the privilege check finds it first).
+fn operable_job(ctx: &FeContext, session: &Session, j: &JobRef) -> SqlResult<i64> {
+    let db_name = db_of(session, j.db.as_ref())?;
+    let not_found = || {
+        SqlError::code(
+            error_code::ERR_PRIVILEGE_ROUTINELOAD_JOB_NOT_FOUND,
+            &[&j.name],
+        )
+    };
+    let db = ctx.catalog.get_db(&db_name).ok_or_else(not_found)?;
+    ctx.routine_load
+        .find(db.id, &j.name, false)
+        .ok_or_else(not_found)
+}
+
+fn pause(ctx: &FeContext, session: &Session, j: &JobRef) -> SqlResult<QueryResult> {
+    let id = operable_job(ctx, session, j)?;
+    let user = session.user.clone();
+    ctx.routine_load
+        .update(id, |e| {
+            e.job.check_transform(JobState::PAUSED)?;
+            e.change_state(
+                JobState::PAUSED,
+                Some(ErrorReason::new(
+                    code::MANUAL_PAUSE_ERR,
+                    format!("User {user} pauses routine load job"),
+                )),
+                now_ms(),
+            );
+            Ok(())
+        })
+        .map_err(SqlError::plain)?;
+    Ok(QueryResult::ok())
+}
+
+fn resume(ctx: &FeContext, session: &Session, j: &JobRef) -> SqlResult<QueryResult> {
+    let id = operable_job(ctx, session, j)?;
+    ctx.routine_load
+        .update(id, |e| {
+            e.job.check_transform(JobState::NEED_SCHEDULE)?;
+            e.job.auto_resume = Default::default();
+            e.change_state(JobState::NEED_SCHEDULE, None, now_ms());
+            Ok(())
+        })
+        .map_err(SqlError::plain)?;
+    Ok(QueryResult::ok())
+}
+
+fn stop(ctx: &FeContext, session: &Session, j: &JobRef) -> SqlResult<QueryResult> {
+    let id = operable_job(ctx, session, j)?;
+    let user = session.user.clone();
+    ctx.routine_load
+        .update(id, |e| {
+            e.job.check_transform(JobState::STOPPED)?;
+            // `User  <user> stop routine load job` (two spaces, code 101); not displayed.
+            let _ = ErrorReason::new(
+                code::MANUAL_STOP_ERR,
+                format!("User  {user} stop routine load job"),
+            );
+            e.change_state(JobState::STOPPED, None, now_ms());
+            Ok(())
+        })
+        .map_err(SqlError::plain)?;
+    Ok(QueryResult::ok())
+}
+
+fn alter(ctx: &FeContext, session: &Session, a: AlterRoutineLoad) -> SqlResult<QueryResult> {
+    let id = operable_job(ctx, session, &a.job)?;
+    if a.load.is_empty() && a.properties.is_empty() && a.source_properties.is_empty() {
+        return Err(SqlError::analyzing("No properties are specified"));
+    }
+    for sep in [&a.load.column_separator, &a.load.row_delimiter]
+        .into_iter()
+        .flatten()
+    {
+        delimiter_bytes(sep).map_err(SqlError::analyzing)?;
+    }
+    let job_props: BTreeMap<String, String> = a.properties.iter().cloned().collect();
+    let ds = KafkaAlter::from_alter(&a.source_properties).map_err(SqlError::analyzing)?;
+    ctx.routine_load
+        .update(id, |e| {
+            if e.job.state != JobState::PAUSED {
+                return Err("Only supports modification of PAUSED jobs".into());
+            }
+            if let Some(src) = &a.source {
+                if !src.eq_ignore_ascii_case("KAFKA") {
+                    return Err(format!(
+                        "The specified job type is not: {}",
+                        src.to_ascii_uppercase()
+                    ));
+                }
+            }
+            e.job.props.apply_alter(&job_props)?;
+            e.job.load.merge(&a.load);
+            let explicit: Vec<i32> =
+                e.job.kafka.partition_offsets.iter().map(|(p, _)| *p).collect();
+            for (p, _) in &ds.partition_offsets {
+                if !explicit.is_empty() {
+                    if !explicit.contains(p) {
+                        return Err(format!(
+                            "The specified partition {p} is not in the custom partitions"
+                        ));
+                    }
+                } else if !e.job.progress.contains(*p) {
+                    return Err("The specified partition is not in the consumed partitions "
+                        .to_string());
+                }
+            }
+            for (p, o) in &ds.partition_offsets {
+                e.job.progress.set(*p, *o);
+            }
+            for (k, v) in &ds.custom {
+                if k == "group.id" {
+                    e.job.kafka.group_id_defaulted = false;
+                }
+                if e.job.kafka.custom.insert(k.clone(), v.clone()).is_none() {
+                    e.job.kafka.custom_order.push(k.clone());
+                }
+            }
+            if let Some(b) = &ds.broker_list {
+                e.job.kafka.broker_list = b.clone();
+            }
+            if let Some(u) = &ds.confluent_schema_registry_url {
+                e.job.kafka.confluent_schema_registry_url = Some(u.clone());
+            }
+            Ok(())
+        })
+        .map_err(|m| {
+            if m.starts_with("Only supports")
+                || m.starts_with("The specified")
+            {
+                SqlError::plain(m)
+            } else {
+                SqlError::analyzing(m)
+            }
+        })?;
+    Ok(QueryResult::ok())
+}
+
+/// Column kinds for the SHOW filter (`RoutineLoadFunctionalExprProvider`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FilterKind {
+    Bigint,
+    Varchar,
+    Datetime,
+}
+
+const FILTER_COLUMNS: &[(&str, FilterKind, usize)] = &[
+    ("Id", FilterKind::Bigint, 0),
+    ("Name", FilterKind::Varchar, 1),
+    ("CreateTime", FilterKind::Datetime, 2),
+    ("PauseTime", FilterKind::Datetime, 3),
+    ("EndTime", FilterKind::Datetime, 4),
+    ("TableName", FilterKind::Varchar, 6),
+    ("State", FilterKind::Varchar, 7),
+    ("CurrentTaskNum", FilterKind::Bigint, 9),
+    ("ReasonOfStateChanged", FilterKind::Varchar, 16),
+    ("OtherMsg", FilterKind::Varchar, 19),
+];
+
+fn filter_column(name: &str) -> Option<(FilterKind, usize)> {
+    FILTER_COLUMNS
+        .iter()
+        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, k, i)| (*k, *i))
+}
+
+fn column_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Identifier(i) => Some(i.value.clone()),
+        Expr::CompoundIdentifier(v) => v.last().map(|i| i.value.clone()),
+        _ => None,
+    }
+}
+
+fn literal_string(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn literal_int(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        Expr::UnaryOp { op, expr } if op.to_string() == "-" => literal_int(expr).map(|v| -v),
+        _ => None,
+    }
+}
+
+/// A compiled predicate over one SHOW row.
+type RowPred = Box<dyn Fn(&[Option<String>]) -> bool>;
+
+fn like_match(text: &str, pattern: &str) -> bool {
+    // `%` -> any run, `?` and `_` -> one char; case-insensitive (StarRocks uses `?` too).
+    fn rec(t: &[char], p: &[char]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some('%') => (0..=t.len()).any(|i| rec(&t[i..], &p[1..])),
+            Some('?') | Some('_') => !t.is_empty() && rec(&t[1..], &p[1..]),
+            Some(c) => t.first() == Some(c) && rec(&t[1..], &p[1..]),
+        }
+    }
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    rec(&t, &p)
+}
+
+fn compile_where(e: &Expr) -> Result<RowPred, String> {
+    match e {
+        Expr::Nested(inner) => compile_where(inner),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            let l = compile_where(left)?;
+            let r = compile_where(right)?;
+            Ok(Box::new(move |row| l(row) && r(row)))
+        }
+        Expr::BinaryOp {
+            op: BinaryOperator::Or,
+            ..
+        }
+        | Expr::UnaryOp { .. } => Err("Only `AND` operator is allowed in compound predicates.".into()),
+        Expr::BinaryOp { left, op, right } => {
+            let col = column_name(left)
+                .ok_or_else(|| format!("`{left}` is not allowed in `where` clause."))?;
+            let (kind, idx) = filter_column(&col)
+                .ok_or_else(|| format!("Column `{col}` is not allowed in `where` clause"))?;
+            let op = op.clone();
+            match kind {
+                FilterKind::Varchar => {
+                    if !matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) {
+                        return Err(format!(
+                            "Operator `{op}` is not allowed in `where` clause for column `{col}`."
+                        ));
+                    }
+                    let v = literal_string(right).ok_or_else(|| {
+                        format!("Wrong RValue's type in `where` clause for column `{col}`")
+                    })?;
+                    let eq = op == BinaryOperator::Eq;
+                    Ok(Box::new(move |row| {
+                        let cell = row[idx].as_deref().unwrap_or("");
+                        cell.eq_ignore_ascii_case(&v) == eq
+                    }))
+                }
+                FilterKind::Bigint | FilterKind::Datetime => {
+                    let rv: String = if kind == FilterKind::Bigint {
+                        literal_int(right)
+                            .ok_or_else(|| {
+                                format!("Wrong RValue's type in `where` clause for column `{col}`")
+                            })?
+                            .to_string()
+                    } else {
+                        literal_string(right).ok_or_else(|| {
+                            format!("Wrong RValue's type in `where` clause for column `{col}`")
+                        })?
+                    };
+                    let cmp = move |cell: &str| -> Option<std::cmp::Ordering> {
+                        if kind == FilterKind::Bigint {
+                            Some(cell.parse::<i64>().ok()?.cmp(&rv.parse::<i64>().ok()?))
+                        } else {
+                            // yyyy-MM-dd HH:mm:ss compares as text at second precision.
+                            if cell == "NULL" {
+                                return None;
+                            }
+                            Some(cell.cmp(rv.as_str()))
+                        }
+                    };
+                    use std::cmp::Ordering::*;
+                    let test: fn(std::cmp::Ordering) -> bool = match op {
+                        BinaryOperator::Eq => |o| o == Equal,
+                        BinaryOperator::NotEq => |o| o != Equal,
+                        BinaryOperator::Lt => |o| o == Less,
+                        BinaryOperator::LtEq => |o| o != Greater,
+                        BinaryOperator::Gt => |o| o == Greater,
+                        BinaryOperator::GtEq => |o| o != Less,
+                        other => {
+                            return Err(format!(
+                                "Operator `{other}` is not allowed in `where` clause for column `{col}`."
+                            ))
+                        }
+                    };
+                    Ok(Box::new(move |row| {
+                        cmp(row[idx].as_deref().unwrap_or("NULL")).is_some_and(test)
+                    }))
+                }
+            }
+        }
+        Expr::Like {
+            negated,
+            expr,
+            pattern,
+            ..
+        } => {
+            let col = column_name(expr)
+                .ok_or_else(|| format!("`{expr}` is not allowed in `where` clause."))?;
+            let (kind, idx) = filter_column(&col)
+                .ok_or_else(|| format!("Column `{col}` is not allowed in `where` clause"))?;
+            if kind != FilterKind::Varchar {
+                return Err(format!(
+                    "Operator `LIKE` is not allowed in `where` clause for column `{col}`."
+                ));
+            }
+            let p = literal_string(pattern).ok_or_else(|| {
+                format!("Wrong RValue's type in `where` clause for column `{col}`")
+            })?;
+            let neg = *negated;
+            Ok(Box::new(move |row| {
+                like_match(row[idx].as_deref().unwrap_or(""), &p) != neg
+            }))
+        }
+        Expr::InList {
+            expr,
+            list,
+            negated,
+        } => {
+            let col = column_name(expr)
+                .ok_or_else(|| format!("`{expr}` is not allowed in `where` clause."))?;
+            let (_, idx) = filter_column(&col)
+                .ok_or_else(|| format!("Column `{col}` is not allowed in `where` clause"))?;
+            let vals: Vec<String> = list
+                .iter()
+                .map(literal_string)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    format!(
+                        "Only `string` values are allowed in the predicate `in()` or `not in()` for column `{col}`"
+                    )
+                })?;
+            let neg = *negated;
+            Ok(Box::new(move |row| {
+                let cell = row[idx].as_deref().unwrap_or("");
+                vals.iter().any(|v| v.eq_ignore_ascii_case(cell)) != neg
+            }))
+        }
+        other => Err(format!("`{other}` is not allowed in `where` clause.")),
+    }
+}
+
+fn show_jobs(ctx: &FeContext, session: &Session, s: &ShowRoutineLoad) -> SqlResult<QueryResult> {
+    let tz = session_time_zone(session);
+    let db_name = match (&s.job, &s.from_db) {
+        (Some(j), _) if j.db.is_some() => j.db.clone().unwrap_or_default(),
+        (_, Some(d)) => d.clone(),
+        _ => db_of(session, None)?,
+    };
+    let db = ctx
+        .catalog
+        .get_db(&db_name)
+        .ok_or_else(|| SqlError::bad_db(&db_name))?;
+    let mut entries: Vec<JobEntry> = ctx
+        .routine_load
+        .snapshot()
+        .into_iter()
+        .filter(|e| e.job.db_id == db.id)
+        .filter(|e| s.all || !e.job.state.is_final())
+        .collect();
+    if let Some(j) = &s.job {
+        entries.retain(|e| e.job.name == j.name);
+        if entries.is_empty() {
+            return Err(SqlError::plain(format!(
+                "There is no running job named {} in db {}. Include history? {}, you can try `show all routine load job for job_name` if you want to list stopped and cancelled jobs",
+                j.name, db_name, s.all
+            )));
+        }
+    }
+    // Final jobs after the others (RoutineLoadMgr.sortRoutineLoadJob).
+    entries.sort_by_key(|e| (e.job.state.is_final(), e.job.id));
+    let mut rows: Vec<Vec<Option<String>>> =
+        entries.iter().map(|e| show::job_row(e, &tz)).collect();
+    if let Some(w) = &s.where_expr {
+        let pred = compile_where(w).map_err(SqlError::analyzing)?;
+        rows.retain(|r| pred(r));
+    }
+    if !s.order_by.is_empty() {
+        let mut keys = Vec::new();
+        for o in &s.order_by {
+            let col = column_name(&o.expr).ok_or_else(|| {
+                SqlError::analyzing(format!("`{}` is not allowed in `order by` clause.", o.expr))
+            })?;
+            let (kind, idx) = filter_column(&col).ok_or_else(|| {
+                SqlError::analyzing(format!("Column `{col}` is not allowed in `order by` clause"))
+            })?;
+            keys.push((kind, idx, o.options.asc != Some(false)));
+        }
+        rows.sort_by(|a, b| {
+            for (kind, idx, asc) in &keys {
+                let (x, y) = (a[*idx].as_deref(), b[*idx].as_deref());
+                let ord = match kind {
+                    FilterKind::Bigint => x
+                        .and_then(|v| v.parse::<i64>().ok())
+                        .cmp(&y.and_then(|v| v.parse::<i64>().ok())),
+                    FilterKind::Datetime => x
+                        .filter(|v| *v != "NULL")
+                        .cmp(&y.filter(|v| *v != "NULL")),
+                    FilterKind::Varchar => x.cmp(&y),
+                };
+                let ord = if *asc { ord } else { ord.reverse() };
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+    }
+    if let Some((offset, count)) = s.limit {
+        rows = rows
+            .into_iter()
+            .skip(offset as usize)
+            .take(count as usize)
+            .collect();
+    }
+    let mut rs = ResultSet::with_titles(&show::JOB_TITLES);
+    rs.rows = rows;
+    Ok(QueryResult::Rows(rs))
+}
+
+fn task_job_name(w: Option<&Expr>) -> Result<String, String> {
+    let Some(w) = w else {
+        return Err(
+            "please designate a jobName in where expr such as JobName=\"ILoveStarRocks\"".into(),
+        );
+    };
+    let err = || {
+        "show routine load job only support one equal expr which is sames like JobName=\"ILoveStarRocks\"".to_string()
+    };
+    match w {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => {
+            let col = column_name(left).ok_or_else(err)?;
+            if !col.eq_ignore_ascii_case("JobName") {
+                return Err(err());
+            }
+            literal_string(right).ok_or_else(err)
+        }
+        _ => Err(err()),
+    }
+}
+
+fn show_tasks(
+    ctx: &FeContext,
+    session: &Session,
+    s: &ShowRoutineLoadTask,
+) -> SqlResult<QueryResult> {
+    let tz = session_time_zone(session);
+    let name = task_job_name(s.where_expr.as_ref()).map_err(|m| {
+        SqlError::analyzing(format!("analysis show routine load task error: {m}"))
+    })?;
+    let db_name = db_of(session, s.from_db.as_ref())?;
+    let db = ctx
+        .catalog
+        .get_db(&db_name)
+        .ok_or_else(|| SqlError::bad_db(&db_name))?;
+    let entry = ctx
+        .routine_load
+        .find(db.id, &name, false)
+        .and_then(|id| ctx.routine_load.get(id))
+        .ok_or_else(|| {
+            SqlError::plain(format!(
+                "The job named {name}does not exists or job state is stopped or cancelled"
+            ))
+        })?;
+    if ctx.catalog.get_table_by_id(entry.job.table_id).is_none() {
+        return Err(SqlError::plain(
+            "The table metadata of job has been changed. The job will be cancelled automatically",
+        ));
+    }
+    let mut rs = ResultSet::with_titles(&show::TASK_TITLES);
+    rs.rows = show::task_rows(&entry, &tz);
+    Ok(QueryResult::Rows(rs))
+}
+
+fn show_create(ctx: &FeContext, session: &Session, j: &JobRef) -> SqlResult<QueryResult> {
+    let mut rs = ResultSet::with_titles(&["Job", "Create Job"]);
+    let db_name = db_of(session, j.db.as_ref())?;
+    if let Some(db) = ctx.catalog.get_db(&db_name) {
+        if let Some(e) = ctx
+            .routine_load
+            .find(db.id, &j.name, false)
+            .and_then(|id| ctx.routine_load.get(id))
+        {
+            rs.rows.push(vec![
+                Some(j.name.clone()),
+                Some(show::show_create(&e.job, &j.name)),
+            ]);
+        }
+    }
+    Ok(QueryResult::Rows(rs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::routine_load::try_parse;
+
+    fn where_of(sql: &str) -> Expr {
+        match try_parse(sql).unwrap().unwrap() {
+            RoutineLoadStmt::Show(s) => s.where_expr.unwrap(),
+            RoutineLoadStmt::ShowTask(s) => s.where_expr.unwrap(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn job_names() {
+        assert!(valid_common_name("example_tbl1_ordertest1"));
+        assert!(valid_common_name("_a1"));
+        assert!(!valid_common_name("1abc"));
+        assert!(!valid_common_name("a-b"));
+        assert!(!valid_common_name(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn show_where_filter() {
+        let mut row: Vec<Option<String>> = vec![Some(String::new()); 22];
+        row[0] = Some("10005".into());
+        row[1] = Some("job1".into());
+        row[2] = Some("2024-01-02 03:04:05".into());
+        row[7] = Some("PAUSED".into());
+        let p = compile_where(&where_of(
+            "SHOW ROUTINE LOAD WHERE State = 'paused' AND Id > 10000 AND Name LIKE 'JOB%' AND CreateTime >= '2024-01-01 00:00:00'",
+        ))
+        .unwrap();
+        assert!(p(&row));
+        let p = compile_where(&where_of("SHOW ROUTINE LOAD WHERE State IN ('RUNNING')")).unwrap();
+        assert!(!p(&row));
+        let err = |sql: &str| compile_where(&where_of(sql)).err().unwrap();
+        assert_eq!(
+            err("SHOW ROUTINE LOAD WHERE State = 'a' OR Id = 1"),
+            "Only `AND` operator is allowed in compound predicates."
+        );
+        assert_eq!(
+            err("SHOW ROUTINE LOAD WHERE Foo = 'a'"),
+            "Column `Foo` is not allowed in `where` clause"
+        );
+        assert_eq!(
+            err("SHOW ROUTINE LOAD WHERE State > 'a'"),
+            "Operator `>` is not allowed in `where` clause for column `State`."
+        );
+        assert_eq!(
+            err("SHOW ROUTINE LOAD WHERE Id = 'x'"),
+            "Wrong RValue's type in `where` clause for column `Id`"
+        );
+        assert_eq!(
+            err("SHOW ROUTINE LOAD WHERE State IN (1, 2)"),
+            "Only `string` values are allowed in the predicate `in()` or `not in()` for column `State`"
+        );
+    }
+
+    #[test]
+    fn show_task_where_rules() {
+        assert_eq!(
+            task_job_name(Some(&where_of(
+                "SHOW ROUTINE LOAD TASK WHERE JobName = \"example_tbl2_ordertest2\""
+            )))
+            .unwrap(),
+            "example_tbl2_ordertest2"
+        );
+        assert_eq!(
+            task_job_name(None).unwrap_err(),
+            "please designate a jobName in where expr such as JobName=\"ILoveStarRocks\""
+        );
+        assert!(task_job_name(Some(&where_of(
+            "SHOW ROUTINE LOAD TASK WHERE Name = 'x'"
+        )))
+        .unwrap_err()
+        .starts_with("show routine load job only support one equal expr"));
+    }
 }

@@ -777,6 +777,7 @@ pub fn build_request(
         timeout_s: task.timeout_s,
         fe_host: cfg.priority_networks.clone(),
         fe_rpc_port: cfg.rpc_port as u32,
+        backend: ctx.cluster.backend_addr(task.be_id),
     })
 }
 

@@ -66,7 +66,11 @@ impl JobEntry {
 
     /// Records a high watermark for LatestSourcePosition.
     pub fn set_latest(&mut self, partition: i32, hw: i64) {
-        match self.latest_offsets.iter_mut().find(|(p, _)| *p == partition) {
+        match self
+            .latest_offsets
+            .iter_mut()
+            .find(|(p, _)| *p == partition)
+        {
             Some(e) => e.1 = hw,
             None => self.latest_offsets.push((partition, hw)),
         }
@@ -132,9 +136,10 @@ impl RoutineLoadManager {
     /// of the same db already has the name.
     pub fn add(&self, job: RoutineLoadJob) -> Result<(), String> {
         let mut jobs = self.lock();
-        if jobs.values().any(|e| {
-            e.job.db_id == job.db_id && e.job.name == job.name && !e.job.state.is_final()
-        }) {
+        if jobs
+            .values()
+            .any(|e| e.job.db_id == job.db_id && e.job.name == job.name && !e.job.state.is_final())
+        {
             return Err(format!(
                 "Name {} already used in db {}",
                 job.name, job.db_name
@@ -240,10 +245,7 @@ mod tests {
             let mut job = sample_job();
             job.state = JobState::RUNNING;
             m.add(job.clone()).unwrap();
-            assert_eq!(
-                m.add(job).unwrap_err(),
-                "Name j1 already used in db db"
-            );
+            assert_eq!(m.add(job).unwrap_err(), "Name j1 already used in db db");
             m.update(10001, |e| {
                 e.job.progress.set(0, 42);
                 Ok(())

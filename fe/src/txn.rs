@@ -185,7 +185,12 @@ impl TxnManager {
 
     /// Aborts a PREPARE transaction with `reason`; `extra` may add puts to the same batch
     /// (the empty-load rule moves the job's progress with the abort).
-    pub fn abort<F>(&self, txn_id: i64, reason: &str, extra: F) -> Result<TransactionState, TxnError>
+    pub fn abort<F>(
+        &self,
+        txn_id: i64,
+        reason: &str,
+        extra: F,
+    ) -> Result<TransactionState, TxnError>
     where
         F: FnOnce(&mut MetaBatch) -> Result<(), MetaError>,
     {

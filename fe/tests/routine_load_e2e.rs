@@ -62,15 +62,28 @@ async fn seed_csv_job_loads_every_row_exactly_once() -> anyhow::Result<()> {
     must_exec(&mut conn, CREATE_TABLE_1).await;
     must_exec(&mut conn, "USE example_db").await;
     must_exec(&mut conn, &create_job_1(&broker.bootstrap())).await;
-    must_reach_state(&mut conn, "example_db.example_tbl1_ordertest1", "RUNNING", T).await;
+    must_reach_state(
+        &mut conn,
+        "example_db.example_tbl1_ordertest1",
+        "RUNNING",
+        T,
+    )
+    .await;
     must_count(&mut conn, "example_db.example_tbl1", 6, T).await;
 
     // Progress shows the last consumed offset per partition: partition 0 got rows 0 and 5.
     let row = show_routine_load(&mut conn, "example_tbl1_ordertest1")
         .await?
         .ok_or_else(|| anyhow::anyhow!("job not shown"))?;
-    assert_eq!(row["Progress"], r#"{"0":"1","1":"0","2":"0","3":"0","4":"0"}"#);
-    assert!(row["Statistic"].contains(r#""loadedRows":6"#), "{}", row["Statistic"]);
+    assert_eq!(
+        row["Progress"],
+        r#"{"0":"1","1":"0","2":"0","3":"0","4":"0"}"#
+    );
+    assert!(
+        row["Statistic"].contains(r#""loadedRows":6"#),
+        "{}",
+        row["Statistic"]
+    );
     assert_eq!(row["DataSourceType"], "KAFKA");
 
     // PAUSE, produce more, RESUME: the new rows arrive once.
@@ -113,7 +126,9 @@ async fn fe_kill_mid_stream_loses_and_duplicates_nothing() -> anyhow::Result<()>
     .await;
     let mut produced = 0u64;
     for round in 0..4 {
-        let rows: Vec<String> = (0..50).map(|i| format!("{},r{round}", round * 100 + i)).collect();
+        let rows: Vec<String> = (0..50)
+            .map(|i| format!("{},r{round}", round * 100 + i))
+            .collect();
         broker.produce("t_kill", round % 2, &rows).await?;
         produced += rows.len() as u64;
         if round == 1 {

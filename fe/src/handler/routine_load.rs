@@ -65,10 +65,7 @@ pub fn valid_common_name(name: &str) -> bool {
     match b.first() {
         Some(c) if c.is_ascii_alphabetic() => b.len() <= 64 && b[1..].iter().all(word),
         Some(b'_') => {
-            b.len() >= 2
-                && b.len() <= 64
-                && b[1].is_ascii_alphanumeric()
-                && b[2..].iter().all(word)
+            b.len() >= 2 && b.len() <= 64 && b[1].is_ascii_alphanumeric() && b[2..].iter().all(word)
         }
         _ => false,
     }
@@ -110,7 +107,8 @@ fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult
             "routine load job does not support this type {source}"
         )));
     }
-    let mut kafka = KafkaProperties::from_create(&c.source_properties).map_err(SqlError::analyzing)?;
+    let mut kafka =
+        KafkaProperties::from_create(&c.source_properties).map_err(SqlError::analyzing)?;
     if props.format == properties::Format::Avro && kafka.confluent_schema_registry_url.is_none() {
         return Err(SqlError::analyzing(
             "confluent.schema.registry.url is a required property",
@@ -127,7 +125,11 @@ fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult
         .ok_or_else(|| SqlError::bad_table(&c.table))?;
     if let Some(parts) = &c.load.partitions {
         for p in &parts.names {
-            if !table.partitions.iter().any(|tp| tp.name.eq_ignore_ascii_case(p)) {
+            if !table
+                .partitions
+                .iter()
+                .any(|tp| tp.name.eq_ignore_ascii_case(p))
+            {
                 return Err(SqlError::plain(format!("Partition {p} does not exist")));
             }
         }
@@ -190,7 +192,10 @@ fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult
         .snapshot()
         .iter()
         .filter(|e| matches!(e.job.state, JobState::NEED_SCHEDULE | JobState::RUNNING))
-        .map(|e| e.job.concurrency(alive, cfg.max_routine_load_task_concurrent_num))
+        .map(|e| {
+            e.job
+                .concurrency(alive, cfg.max_routine_load_task_concurrent_num)
+        })
         .sum();
     let need = job.concurrency(alive, cfg.max_routine_load_task_concurrent_num);
     if cur + need > alive * per_be {
@@ -298,8 +303,13 @@ fn alter(ctx: &FeContext, session: &Session, a: AlterRoutineLoad) -> SqlResult<Q
             }
             e.job.props.apply_alter(&job_props)?;
             e.job.load.merge(&a.load);
-            let explicit: Vec<i32> =
-                e.job.kafka.partition_offsets.iter().map(|(p, _)| *p).collect();
+            let explicit: Vec<i32> = e
+                .job
+                .kafka
+                .partition_offsets
+                .iter()
+                .map(|(p, _)| *p)
+                .collect();
             for (p, _) in &ds.partition_offsets {
                 if !explicit.is_empty() {
                     if !explicit.contains(p) {
@@ -308,8 +318,9 @@ fn alter(ctx: &FeContext, session: &Session, a: AlterRoutineLoad) -> SqlResult<Q
                         ));
                     }
                 } else if !e.job.progress.contains(*p) {
-                    return Err("The specified partition is not in the consumed partitions "
-                        .to_string());
+                    return Err(
+                        "The specified partition is not in the consumed partitions ".to_string()
+                    );
                 }
             }
             for (p, o) in &ds.partition_offsets {
@@ -332,9 +343,7 @@ fn alter(ctx: &FeContext, session: &Session, a: AlterRoutineLoad) -> SqlResult<Q
             Ok(())
         })
         .map_err(|m| {
-            if m.starts_with("Only supports")
-                || m.starts_with("The specified")
-            {
+            if m.starts_with("Only supports") || m.starts_with("The specified") {
                 SqlError::plain(m)
             } else {
                 SqlError::analyzing(m)
@@ -434,7 +443,9 @@ fn compile_where(e: &Expr) -> Result<RowPred, String> {
             op: BinaryOperator::Or,
             ..
         }
-        | Expr::UnaryOp { .. } => Err("Only `AND` operator is allowed in compound predicates.".into()),
+        | Expr::UnaryOp { .. } => {
+            Err("Only `AND` operator is allowed in compound predicates.".into())
+        }
         Expr::BinaryOp { left, op, right } => {
             let col = column_name(left)
                 .ok_or_else(|| format!("`{left}` is not allowed in `where` clause."))?;
@@ -593,7 +604,9 @@ fn show_jobs(ctx: &FeContext, session: &Session, s: &ShowRoutineLoad) -> SqlResu
                 SqlError::analyzing(format!("`{}` is not allowed in `order by` clause.", o.expr))
             })?;
             let (kind, idx) = filter_column(&col).ok_or_else(|| {
-                SqlError::analyzing(format!("Column `{col}` is not allowed in `order by` clause"))
+                SqlError::analyzing(format!(
+                    "Column `{col}` is not allowed in `order by` clause"
+                ))
             })?;
             keys.push((kind, idx, o.options.asc != Some(false)));
         }
@@ -604,9 +617,9 @@ fn show_jobs(ctx: &FeContext, session: &Session, s: &ShowRoutineLoad) -> SqlResu
                     FilterKind::Bigint => x
                         .and_then(|v| v.parse::<i64>().ok())
                         .cmp(&y.and_then(|v| v.parse::<i64>().ok())),
-                    FilterKind::Datetime => x
-                        .filter(|v| *v != "NULL")
-                        .cmp(&y.filter(|v| *v != "NULL")),
+                    FilterKind::Datetime => {
+                        x.filter(|v| *v != "NULL").cmp(&y.filter(|v| *v != "NULL"))
+                    }
                     FilterKind::Varchar => x.cmp(&y),
                 };
                 let ord = if *asc { ord } else { ord.reverse() };
@@ -660,9 +673,8 @@ fn show_tasks(
     s: &ShowRoutineLoadTask,
 ) -> SqlResult<QueryResult> {
     let tz = session_time_zone(session);
-    let name = task_job_name(s.where_expr.as_ref()).map_err(|m| {
-        SqlError::analyzing(format!("analysis show routine load task error: {m}"))
-    })?;
+    let name = task_job_name(s.where_expr.as_ref())
+        .map_err(|m| SqlError::analyzing(format!("analysis show routine load task error: {m}")))?;
     let db_name = db_of(session, s.from_db.as_ref())?;
     let db = ctx
         .catalog
@@ -777,10 +789,10 @@ mod tests {
             task_job_name(None).unwrap_err(),
             "please designate a jobName in where expr such as JobName=\"ILoveStarRocks\""
         );
-        assert!(task_job_name(Some(&where_of(
-            "SHOW ROUTINE LOAD TASK WHERE Name = 'x'"
-        )))
-        .unwrap_err()
-        .starts_with("show routine load job only support one equal expr"));
+        assert!(
+            task_job_name(Some(&where_of("SHOW ROUTINE LOAD TASK WHERE Name = 'x'")))
+                .unwrap_err()
+                .starts_with("show routine load job only support one equal expr")
+        );
     }
 }

@@ -72,7 +72,11 @@ impl ErrorReason {
 
 impl std::fmt::Display for ErrorReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ErrorReason{{errCode = {}, msg='{}'}}", self.code, self.msg)
+        write!(
+            f,
+            "ErrorReason{{errCode = {}, msg='{}'}}",
+            self.code, self.msg
+        )
     }
 }
 

@@ -116,7 +116,11 @@ mod tests {
             .unwrap();
         for i in 0..5 {
             producer
-                .send(BaseRecord::<(), str>::to("t1").partition(1).payload(&format!("m{i}")))
+                .send(
+                    BaseRecord::<(), str>::to("t1")
+                        .partition(1)
+                        .payload(&format!("m{i}")),
+                )
                 .unwrap();
         }
         producer.flush(Duration::from_secs(10)).unwrap();

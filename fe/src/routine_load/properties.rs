@@ -236,7 +236,10 @@ impl JobProperties {
         defaults: JobDefaults,
         session_time_zone: &str,
     ) -> Result<Self, String> {
-        if let Some(k) = props.keys().find(|k| !CREATE_JOB_KEYS.contains(&k.as_str())) {
+        if let Some(k) = props
+            .keys()
+            .find(|k| !CREATE_JOB_KEYS.contains(&k.as_str()))
+        {
             return Err(format!("{k} is invalid property"));
         }
         let desired_concurrent_number = get_long(
@@ -809,7 +812,10 @@ mod tests {
                 &[("desired_concurrent_number", "x")],
                 "desired_concurrent_number should > 0",
             ),
-            (&[("max_error_number", "-1")], "max_error_number should >= 0"),
+            (
+                &[("max_error_number", "-1")],
+                "max_error_number should >= 0",
+            ),
             (
                 &[("max_filter_ratio", "abc")],
                 "Incorrect format of max_filter_ratio",
@@ -818,15 +824,27 @@ mod tests {
                 &[("max_filter_ratio", "1.5")],
                 "max_filter_ratio must between 0.0 and 1.0.",
             ),
-            (&[("max_batch_interval", "4")], "max_batch_interval should >= 5"),
-            (&[("max_batch_rows", "199999")], "max_batch_rows should >= 200000"),
+            (
+                &[("max_batch_interval", "4")],
+                "max_batch_interval should >= 5",
+            ),
+            (
+                &[("max_batch_rows", "199999")],
+                "max_batch_rows should >= 200000",
+            ),
             (&[("strict_mode", "yes")], "strict_mode should be a boolean"),
-            (&[("partial_update", "1")], "partial_update should be a boolean"),
+            (
+                &[("partial_update", "1")],
+                "partial_update should be a boolean",
+            ),
             (
                 &[("timezone", "Mars/Base")],
                 "Unknown or incorrect time zone: 'Mars/Base'",
             ),
-            (&[("timezone", "+15:00")], "Unknown or incorrect time zone: '+15:00'"),
+            (
+                &[("timezone", "+15:00")],
+                "Unknown or incorrect time zone: '+15:00'",
+            ),
             (&[("format", "xml")], "Format type is invalid. format=`xml`"),
             (
                 &[("log_rejected_record_num", "-2")],
@@ -983,7 +1001,9 @@ mod tests {
         .unwrap();
         assert_eq!(k.partition_offsets, vec![(1, -1), (0, 7)]);
         assert_eq!(
-            k.rdkafka_properties().get("security.protocol").map(String::as_str),
+            k.rdkafka_properties()
+                .get("security.protocol")
+                .map(String::as_str),
             Some("SASL_SSL")
         );
     }

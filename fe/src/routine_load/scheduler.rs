@@ -286,7 +286,13 @@ async fn prepare(ctx: &Arc<FeContext>, job_id: i64) {
             return;
         }
     };
-    let explicit: Vec<i32> = e.job.kafka.partition_offsets.iter().map(|(p, _)| *p).collect();
+    let explicit: Vec<i32> = e
+        .job
+        .kafka
+        .partition_offsets
+        .iter()
+        .map(|(p, _)| *p)
+        .collect();
     let current = if explicit.is_empty() {
         topic_parts.clone()
     } else {
@@ -591,7 +597,10 @@ async fn schedule_task(ctx: &Arc<FeContext>, job_id: i64, task_id: Uuid) {
         }
     };
     if !attached {
-        if let Ok(t) = ctx.txn.abort(txn_id, "task is not part of the job anymore", |_| Ok(())) {
+        if let Ok(t) = ctx
+            .txn
+            .abort(txn_id, "task is not part of the job anymore", |_| Ok(()))
+        {
             txn_callback::notify_abort(ctx, &t);
         }
         return;
@@ -601,12 +610,24 @@ async fn schedule_task(ctx: &Arc<FeContext>, job_id: i64, task_id: Uuid) {
     let req = match build_request(ctx, &cfg, &job, &task, txn_id, &label) {
         Ok(r) => r,
         Err(err) => {
-            fail_submitted(ctx, job_id, task_id, txn_id, format!("failed to create task: {err}"));
+            fail_submitted(
+                ctx,
+                job_id,
+                task_id,
+                txn_id,
+                format!("failed to create task: {err}"),
+            );
             return;
         }
     };
     if let Err(err) = crate::rpc::backends::submit_task(ctx, be_id, req).await {
-        fail_submitted(ctx, job_id, task_id, txn_id, format!("failed to send task: {err}"));
+        fail_submitted(
+            ctx,
+            job_id,
+            task_id,
+            txn_id,
+            format!("failed to send task: {err}"),
+        );
     }
 }
 
@@ -668,12 +689,17 @@ pub fn delimiter_bytes(s: &str) -> Result<Vec<u8>, String> {
         return Err("Delimiter cannot be empty or null".into());
     }
     let lower = s.to_ascii_lowercase();
-    if let Some(hex) = lower.strip_prefix("\\x").or_else(|| lower.strip_prefix("0x")) {
+    if let Some(hex) = lower
+        .strip_prefix("\\x")
+        .or_else(|| lower.strip_prefix("0x"))
+    {
         if hex.is_empty() {
             return Err(format!("Invalid delimiter '{s}: empty hex string"));
         }
         if hex.len() % 2 != 0 {
-            return Err(format!("Invalid delimiter '{s}: hex length must be a even number"));
+            return Err(format!(
+                "Invalid delimiter '{s}: hex length must be a even number"
+            ));
         }
         return (0..hex.len())
             .step_by(2)

@@ -109,7 +109,10 @@ fn stored_job_properties(job: &RoutineLoadJob) -> JavaHashMap<String, String> {
     let p = &job.props;
     let mut m = JavaHashMap::new();
     let mut put = |k: &str, v: String| m.put(k.to_string(), v);
-    put("log_rejected_record_num", p.log_rejected_record_num.to_string());
+    put(
+        "log_rejected_record_num",
+        p.log_rejected_record_num.to_string(),
+    );
     put("partial_update", p.partial_update.to_string());
     put("partial_update_mode", p.partial_update_mode.clone());
     put("timezone", p.timezone.clone());
@@ -166,12 +169,7 @@ pub fn job_properties_json(job: &RoutineLoadJob) -> String {
         job.load
             .columns
             .as_ref()
-            .map(|c| {
-                c.iter()
-                    .map(|c| c.to_show())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
+            .map(|c| c.iter().map(|c| c.to_show()).collect::<Vec<_>>().join(","))
             .unwrap_or_else(|| "*".into()),
     );
     put(
@@ -233,8 +231,17 @@ pub fn printable_registry_url(url: &str) -> String {
 
 /// The DataSourceProperties column.
 pub fn data_source_json(job: &RoutineLoadJob) -> String {
+    // Insertion order as KafkaRoutineLoadJob.dataSourcePropertiesJsonToString: it decides the
+    // order of keys sharing a bucket (the registry URL and currentKafkaPartitions do).
     let mut m: JavaHashMap<String, String> = JavaHashMap::new();
+    m.put("brokerList".into(), job.kafka.broker_list.clone());
     m.put("topic".into(), job.kafka.topic.clone());
+    if let Some(u) = &job.kafka.confluent_schema_registry_url {
+        m.put(
+            "confluent.schema.registry.url".into(),
+            printable_registry_url(u),
+        );
+    }
     let mut parts = job.current_partitions.clone();
     parts.sort();
     m.put(
@@ -245,13 +252,6 @@ pub fn data_source_json(job: &RoutineLoadJob) -> String {
             .collect::<Vec<_>>()
             .join(","),
     );
-    m.put("brokerList".into(), job.kafka.broker_list.clone());
-    if let Some(u) = &job.kafka.confluent_schema_registry_url {
-        m.put(
-            "confluent.schema.registry.url".into(),
-            printable_registry_url(u),
-        );
-    }
     m.to_json()
 }
 
@@ -261,10 +261,7 @@ pub fn masked_custom(job: &RoutineLoadJob) -> JavaHashMap<String, String> {
     for k in &job.kafka.custom_order {
         if let Some(v) = job.kafka.custom.get(k) {
             let masked = k.contains("password") || k.contains("secret");
-            m.put(
-                k.clone(),
-                if masked { "******".into() } else { v.clone() },
-            );
+            m.put(k.clone(), if masked { "******".into() } else { v.clone() });
         }
     }
     m
@@ -287,7 +284,10 @@ pub fn statistic_json(job: &RoutineLoadJob) -> String {
         "receivedBytesRate",
         (s.received_bytes.saturating_mul(1000) / t).to_string(),
     );
-    put("loadRowsRate", (loaded.saturating_mul(1000) / t).to_string());
+    put(
+        "loadRowsRate",
+        (loaded.saturating_mul(1000) / t).to_string(),
+    );
     put("committedTaskNum", s.committed_task_num.to_string());
     put("abortedTaskNum", s.aborted_task_num.to_string());
     put("partitionLagTime", "{}".into());
@@ -467,7 +467,10 @@ pub fn show_create(job: &RoutineLoadJob, name_as_written: &str) -> String {
     }
     sb.push_str("\nPROPERTIES\n(\n");
     let mut kv = |k: &str, v: String| sb.push_str(&format!("\"{k}\"=\"{v}\",\n"));
-    kv("desired_concurrent_number", p.desired_concurrent_number.to_string());
+    kv(
+        "desired_concurrent_number",
+        p.desired_concurrent_number.to_string(),
+    );
     kv("max_error_number", p.max_error_number.to_string());
     kv("max_filter_ratio", java_double(p.max_filter_ratio));
     kv("max_batch_interval", p.max_batch_interval_s.to_string());
@@ -477,7 +480,11 @@ pub fn show_create(job: &RoutineLoadJob, name_as_written: &str) -> String {
     kv("format", p.format.as_str().to_string());
     let (jsonpaths, json_root, strip) = match p.format {
         Format::Csv => (String::new(), String::new(), false),
-        Format::Json => (p.jsonpaths.clone(), p.json_root.clone(), p.strip_outer_array),
+        Format::Json => (
+            p.jsonpaths.clone(),
+            p.json_root.clone(),
+            p.strip_outer_array,
+        ),
         Format::Avro => (p.jsonpaths.clone(), String::new(), false),
     };
     kv("jsonpaths", jsonpaths);
@@ -558,9 +565,13 @@ mod tests {
         // The seed's SHOW example (3.x): json, columns with an expression.
         let mut job = sample_job();
         job.props.format = Format::Json;
-        job.props.jsonpaths = r#"["$.commodity_id","$.customer_name","$.country","$.pay_time","$.price"]"#.into();
+        job.props.jsonpaths =
+            r#"["$.commodity_id","$.customer_name","$.country","$.pay_time","$.price"]"#.into();
         job.load.columns = Some(vec![
-            ColumnItem { name: "commodity_id".into(), expr: None },
+            ColumnItem {
+                name: "commodity_id".into(),
+                expr: None,
+            },
             ColumnItem {
                 name: "pay_dt".into(),
                 expr: Some("from_unixtime(`pay_time`, '%Y%m%d')".into()),
@@ -572,25 +583,59 @@ mod tests {
         assert!(s.ends_with(r#""taskConsumeSecond":"15","desireTaskConcurrentNum":"5","maxErrorNum":"0","strip_outer_array":"false","currentTaskConcurrentNum":"3","maxBatchRows":"200000"}"#), "{s}");
     }
 
+    /// The string literals of a flat JSON object, unescaped only as far as the tests need.
+    fn json_string_tokens(s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur: Option<String> = None;
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            match (&mut cur, c) {
+                (None, '"') => cur = Some(String::new()),
+                (None, _) => {}
+                (Some(t), '\\') => t.push(chars.next().unwrap_or('\\')),
+                (Some(_), '"') => out.extend(cur.take()),
+                (Some(t), c) => t.push(c),
+            }
+        }
+        out
+    }
+
     #[test]
     fn csv_job_properties_order() {
         let job = sample_job();
         let s = job_properties_json(&job);
-        let keys: Vec<&str> = s
-            .trim_matches(['{', '}'])
-            .split("\",\"")
-            .map(|kv| kv.trim_matches('"').split("\":\"").next().unwrap_or(""))
-            .collect();
+        // Every value is a string, so the string tokens alternate key, value.
+        let tokens = json_string_tokens(&s);
+        let keys: Vec<&str> = tokens.iter().step_by(2).map(String::as_str).collect();
         assert_eq!(
             keys,
             [
-                "partial_update_mode", "timezone", "columnSeparator", "log_rejected_record_num",
-                "taskTimeoutSecond", "maxFilterRatio", "strict_mode", "jsonpaths",
-                "currentTaskConcurrentNum", "escape", "enclose", "partitions", "rowDelimiter",
-                "partial_update", "trim_space", "columnToColumnExpr", "maxBatchIntervalS",
-                "whereExpr", "format", "json_root", "pause_on_fatal_parse_error",
-                "taskConsumeSecond", "desireTaskConcurrentNum", "maxErrorNum",
-                "strip_outer_array", "maxBatchRows"
+                "partial_update_mode",
+                "timezone",
+                "columnSeparator",
+                "log_rejected_record_num",
+                "taskTimeoutSecond",
+                "maxFilterRatio",
+                "strict_mode",
+                "jsonpaths",
+                "currentTaskConcurrentNum",
+                "escape",
+                "enclose",
+                "partitions",
+                "rowDelimiter",
+                "partial_update",
+                "trim_space",
+                "columnToColumnExpr",
+                "maxBatchIntervalS",
+                "whereExpr",
+                "format",
+                "json_root",
+                "pause_on_fatal_parse_error",
+                "taskConsumeSecond",
+                "desireTaskConcurrentNum",
+                "maxErrorNum",
+                "strip_outer_array",
+                "maxBatchRows"
             ]
         );
         assert!(s.contains(r#""columnSeparator":"\t""#));
@@ -627,17 +672,17 @@ mod tests {
         job.progress.offsets = vec![(0, 6), (1, 0), (2, -2)];
         assert_eq!(offset_lag(&job, &[(0, 10), (1, 3), (2, 5)]), r#"{"0":"5"}"#);
         assert_eq!(offset_lag(&job, &[]), "{}");
-        assert_eq!(
-            string_key_json(&[(0, 10), (1, 3)]),
-            r#"{"0":"10","1":"3"}"#
-        );
+        assert_eq!(string_key_json(&[(0, 10), (1, 3)]), r#"{"0":"10","1":"3"}"#);
     }
 
     #[test]
     fn times_and_doubles() {
         assert_eq!(fmt_time(-1, "Asia/Shanghai"), "NULL");
         assert_eq!(fmt_time(0, "Asia/Shanghai"), "NULL");
-        assert_eq!(fmt_time(1_660_122_540_000, "Asia/Shanghai"), "2022-08-10 17:09:00");
+        assert_eq!(
+            fmt_time(1_660_122_540_000, "Asia/Shanghai"),
+            "2022-08-10 17:09:00"
+        );
         assert_eq!(fmt_time(1_660_122_540_000, "+00:00"), "2022-08-10 09:09:00");
         assert_eq!(java_double(1.0), "1.0");
         assert_eq!(java_double(0.5), "0.5");
@@ -650,10 +695,18 @@ mod tests {
         let mut job = sample_job();
         job.load.column_separator = Some(",".into());
         job.load.columns = Some(vec![
-            ColumnItem { name: "a".into(), expr: None },
-            ColumnItem { name: "b".into(), expr: Some("`a` + 1".into()) },
+            ColumnItem {
+                name: "a".into(),
+                expr: None,
+            },
+            ColumnItem {
+                name: "b".into(),
+                expr: Some("`a` + 1".into()),
+            },
         ]);
-        job.kafka.custom.insert("kafka_default_offsets".into(), "OFFSET_BEGINNING".into());
+        job.kafka
+            .custom
+            .insert("kafka_default_offsets".into(), "OFFSET_BEGINNING".into());
         job.kafka.custom_order.push("kafka_default_offsets".into());
         let s = show_create(&job, "j1");
         assert!(s.starts_with("CREATE ROUTINE LOAD db.j1 on t\n COLUMNS TERMINATED BY ',',\nCOLUMNS (a, b=`a` + 1)\nPROPERTIES\n(\n\"desired_concurrent_number\"=\"5\",\n"), "{s}");

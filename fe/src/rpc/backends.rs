@@ -2,7 +2,9 @@
 //! pool (`cluster::Cluster::client`). Each call carries the cluster token and a deadline.
 
 use crate::context::FeContext;
-use starload_proto::be::{AbortTxnRequest, PublishVersionRequest, PublishVersionResponse, TabletVersion};
+use starload_proto::be::{
+    AbortTxnRequest, PublishVersionRequest, PublishVersionResponse, TabletVersion,
+};
 use starload_proto::be::{SubmitRoutineLoadTaskRequest, SubmitRoutineLoadTaskResponse};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -38,7 +40,10 @@ pub async fn submit_task(
 
 fn status_code_name(code: i32) -> String {
     match starload_proto::types::StatusCode::try_from(code) {
-        Ok(c) => c.as_str_name().trim_start_matches("STATUS_CODE_").to_string(),
+        Ok(c) => c
+            .as_str_name()
+            .trim_start_matches("STATUS_CODE_")
+            .to_string(),
         Err(_) => code.to_string(),
     }
 }

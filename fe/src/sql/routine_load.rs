@@ -313,7 +313,10 @@ impl RlParser<'_> {
             return self.alter().map(RoutineLoadStmt::Alter);
         }
         for (kw, f) in [
-            ("PAUSE", RoutineLoadStmt::Pause as fn(JobRef) -> RoutineLoadStmt),
+            (
+                "PAUSE",
+                RoutineLoadStmt::Pause as fn(JobRef) -> RoutineLoadStmt,
+            ),
             ("RESUME", RoutineLoadStmt::Resume),
             ("STOP", RoutineLoadStmt::Stop),
         ] {
@@ -552,7 +555,11 @@ impl RlParser<'_> {
                             let next = w.value.to_ascii_uppercase();
                             if !matches!(
                                 next.as_str(),
-                                "COLUMNS" | "ROWS" | "WHERE" | "PARTITION" | "PARTITIONS"
+                                "COLUMNS"
+                                    | "ROWS"
+                                    | "WHERE"
+                                    | "PARTITION"
+                                    | "PARTITIONS"
                                     | "TEMPORARY"
                             ) {
                                 self.p.next_token();
@@ -835,10 +842,7 @@ FROM KAFKA
         assert_eq!(c.table, "t");
         assert_eq!(c.load.row_delimiter.as_deref(), Some("\n"));
         assert_eq!(c.load.column_separator.as_deref(), Some("\\x01"));
-        assert_eq!(
-            c.load.where_sql.as_deref(),
-            Some("`a` > 10 AND `b` = 'x'")
-        );
+        assert_eq!(c.load.where_sql.as_deref(), Some("`a` > 10 AND `b` = 'x'"));
         assert_eq!(
             c.load.partitions,
             Some(PartitionNames {
@@ -847,7 +851,9 @@ FROM KAFKA
             })
         );
         assert_eq!(c.load.columns.unwrap()[2].to_show(), "c=`a` + 1");
-        let c = create("CREATE ROUTINE LOAD j ON t PARTITIONS p1, p2, WHERE x = 1 FROM KAFKA (\"a\"=\"b\")");
+        let c = create(
+            "CREATE ROUTINE LOAD j ON t PARTITIONS p1, p2, WHERE x = 1 FROM KAFKA (\"a\"=\"b\")",
+        );
         assert_eq!(c.load.partitions.unwrap().names, vec!["p1", "p2"]);
         assert!(c.load.where_sql.is_some());
     }
@@ -883,7 +889,10 @@ FROM KAFKA
             p("RESUME ROUTINE LOAD FOR db1.j"),
             RoutineLoadStmt::Resume(JobRef { db: Some(_), .. })
         ));
-        assert!(matches!(p("STOP ROUTINE LOAD FOR j"), RoutineLoadStmt::Stop(_)));
+        assert!(matches!(
+            p("STOP ROUTINE LOAD FOR j"),
+            RoutineLoadStmt::Stop(_)
+        ));
         match p("SHOW ALL ROUTINE LOAD FOR db.j FROM db2 WHERE State = 'PAUSED' ORDER BY Id DESC LIMIT 1, 2") {
             RoutineLoadStmt::Show(s) => {
                 assert!(s.all);

@@ -64,18 +64,18 @@ fn targets(ctx: &FeContext, t: &TransactionState) -> Option<Vec<(i64, i64, i64)>
 
 /// Sends one round of publishes for `items` (tablet, be, version); returns the pairs that
 /// applied.
-async fn send(
-    ctx: &FeContext,
-    txn_id: i64,
-    items: &[(i64, i64, i64)],
-) -> BTreeSet<(i64, i64)> {
+async fn send(ctx: &FeContext, txn_id: i64, items: &[(i64, i64, i64)]) -> BTreeSet<(i64, i64)> {
     let mut by_be: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
     for (tablet, be, v) in items {
         by_be.entry(*be).or_default().push((*tablet, *v));
     }
     let calls = by_be.into_iter().map(|(be, tablets)| async move {
         if !ctx.cluster.is_alive(be) {
-            return (be, tablets.clone(), tablets.iter().map(|(t, _)| *t).collect());
+            return (
+                be,
+                tablets.clone(),
+                tablets.iter().map(|(t, _)| *t).collect(),
+            );
         }
         let failed = crate::rpc::backends::publish_version(ctx, be, txn_id, &tablets).await;
         (be, tablets, failed)
@@ -128,7 +128,11 @@ async fn publish_round(ctx: &Arc<FeContext>, lagging: &mut Owed) {
             continue;
         }
         let Some(items) = targets(ctx, &t) else {
-            tracing::warn!(txn = t.txn_id, table = t.table_id, "Publish target is gone.");
+            tracing::warn!(
+                txn = t.txn_id,
+                table = t.table_id,
+                "Publish target is gone."
+            );
             blocked_tables.insert(t.table_id);
             continue;
         };

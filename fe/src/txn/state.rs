@@ -106,17 +106,8 @@ mod tests {
 
     #[test]
     fn round_trips_as_json_and_times_out() {
-        let t = TransactionState::prepare(
-            10005,
-            "j-1-u".into(),
-            1,
-            2,
-            3,
-            "u".into(),
-            60,
-            10001,
-            1000,
-        );
+        let t =
+            TransactionState::prepare(10005, "j-1-u".into(), 1, 2, 3, "u".into(), 60, 10001, 1000);
         let back: TransactionState =
             serde_json::from_slice(&serde_json::to_vec(&t).unwrap()).unwrap();
         assert_eq!(back, t);

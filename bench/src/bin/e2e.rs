@@ -1,0 +1,468 @@
+//! Benchmark (a) of issue 3: routine load end to end, next to raw rdkafka consumption of the
+//! same kind of topic in the same run.
+//!
+//! `starload-bench`'s e2e: `target/release/e2e [--messages N] [--bes N] [--replicas N]`
+//! (defaults 2,000,000 messages, 3 BEs, 1 replica).
+//!
+//! The broker is librdkafka's mock cluster hosted in this process and reached over TCP (the
+//! fastest broker here). It keeps only about 75k messages per partition, so the producer runs
+//! while the consumer reads and never gets more than [`WINDOW`] messages ahead of what the
+//! consumer has taken (the raw consumer's position; the job's committed Progress).
+//!
+//! Phase 1, baseline: one rdkafka consumer reads topic `raw` (4 partitions) to the end.
+//! Phase 2, starload: one routine load job loads topic `bench` (same messages, 4 partitions)
+//! into a DUPLICATE KEY table of a real FE + N BE cluster. Done when the job's Progress covers
+//! every message; then `count(*)` must equal the messages produced.
+//! Phase 3, the peer (when Debian's `clickhouse-server` is installed): ClickHouse's Kafka
+//! table engine loads topic `ch` (same messages) into a MergeTree table through a materialized
+//! view; done when `count()` reaches the messages produced.
+//! Printed: rows/s, MB/s, CPU-seconds per million rows of the FE and of the BEs (from
+//! /proc/<pid>/stat), and the ratios starload / raw and starload / ClickHouse.
+
+use anyhow::{bail, Context, Result};
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::{Message, Offset, TopicPartitionList};
+use starload_compat_tests::broker::MockBroker;
+use starload_compat_tests::cluster::ClusterOptions;
+use starload_compat_tests::ports::free_ports;
+use starload_compat_tests::process::ChildGuard;
+use starload_compat_tests::sql::{must_exec, must_query, show_routine_load};
+use starload_compat_tests::Cluster;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PARTITIONS: i32 = 4;
+/// Most messages per partition the producer may be ahead of the consumer (mock keeps ~75k).
+const WINDOW: i64 = 50_000;
+
+/// A seed-shaped CSV row (order_id, pay_dt, customer_name, nationality, gender, price).
+fn message(i: u64) -> String {
+    const NAMES: [&str; 4] = [
+        "Johann Georg Faust",
+        "Julien Sorel",
+        "Dorian Grey",
+        "Tess Durbeyfield",
+    ];
+    const LANDS: [&str; 4] = ["Deutschland", "France", "UK", "US"];
+    format!(
+        "{},2020-05-{:02},{} {},{},{},{}",
+        2020050000000 + i,
+        1 + i % 28,
+        NAMES[(i % 4) as usize],
+        i % 1000,
+        LANDS[(i / 4 % 4) as usize],
+        if i % 2 == 0 { "male" } else { "female" },
+        i % 10_000
+    )
+}
+
+/// CPU seconds (user + system) of process `pid`.
+fn cpu_secs(pid: u32) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Per-partition positions the producer may not run ahead of.
+type Positions = Arc<Vec<AtomicI64>>;
+
+fn positions() -> Positions {
+    Arc::new((0..PARTITIONS).map(|_| AtomicI64::new(0)).collect())
+}
+
+/// Produces `n` messages round-robin over the partitions of `topic`, never more than
+/// [`WINDOW`] ahead of `consumed`. Returns the payload bytes produced.
+fn produce(
+    bootstrap: &str,
+    topic: &str,
+    n: u64,
+    consumed: Positions,
+    stop: Arc<AtomicBool>,
+) -> Result<u64> {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("linger.ms", "5")
+        .set("batch.num.messages", "10000")
+        .set("queue.buffering.max.messages", "1000000")
+        .set("queue.buffering.max.kbytes", "1048576")
+        .create()
+        .context("producer")?;
+    let mut produced = [0i64; PARTITIONS as usize];
+    let mut bytes = 0u64;
+    for i in 0..n {
+        let p = (i % PARTITIONS as u64) as usize;
+        while produced[p] - consumed[p].load(Ordering::Relaxed) >= WINDOW {
+            if stop.load(Ordering::Relaxed) {
+                bail!("stopped");
+            }
+            producer.poll(Duration::from_millis(1));
+        }
+        let payload = message(i);
+        bytes += payload.len() as u64;
+        loop {
+            match producer.send(
+                BaseRecord::<(), str>::to(topic)
+                    .partition(p as i32)
+                    .payload(&payload),
+            ) {
+                Ok(()) => break,
+                Err((e, _)) if e.to_string().contains("Queue full") => {
+                    producer.poll(Duration::from_millis(1));
+                }
+                Err((e, _)) => bail!("produce: {e}"),
+            }
+        }
+        produced[p] += 1;
+        if i % 1024 == 0 {
+            producer.poll(Duration::ZERO);
+        }
+    }
+    producer.flush(Duration::from_secs(60)).context("flush")?;
+    Ok(bytes)
+}
+
+struct Figures {
+    rows: u64,
+    bytes: u64,
+    secs: f64,
+}
+
+impl Figures {
+    fn rows_per_s(&self) -> f64 {
+        self.rows as f64 / self.secs
+    }
+    fn mb_per_s(&self) -> f64 {
+        self.bytes as f64 / self.secs / 1e6
+    }
+}
+
+/// Phase 1: raw rdkafka consumption of `n` messages.
+fn raw_consumption(mock: &MockBroker, n: u64) -> Result<Figures> {
+    let consumed = positions();
+    let stop = Arc::new(AtomicBool::new(false));
+    let producer = {
+        let (b, c, s) = (mock.bootstrap(), consumed.clone(), stop.clone());
+        std::thread::spawn(move || produce(&b, "raw", n, c, s))
+    };
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", mock.bootstrap())
+        .set("group.id", "raw-bench")
+        .set("enable.auto.commit", "false")
+        .create()
+        .context("consumer")?;
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..PARTITIONS {
+        tpl.add_partition_offset("raw", p, Offset::Beginning)?;
+    }
+    consumer.assign(&tpl)?;
+    let (mut rows, mut bytes) = (0u64, 0u64);
+    let mut started: Option<Instant> = None;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while rows < n {
+        if Instant::now() > deadline {
+            stop.store(true, Ordering::Relaxed);
+            bail!("raw consumer got {rows} of {n} messages in 600 s");
+        }
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => {
+                started.get_or_insert_with(Instant::now);
+                rows += 1;
+                bytes += m.payload().map_or(0, |p| p.len() as u64);
+                consumed[m.partition() as usize].store(m.offset() + 1, Ordering::Relaxed);
+            }
+            Some(Err(e)) => bail!("raw consumer: {e}"),
+            None => {}
+        }
+    }
+    let secs = started.map_or(0.0, |s| s.elapsed().as_secs_f64());
+    producer
+        .join()
+        .map_err(|_| anyhow::anyhow!("producer panicked"))??;
+    Ok(Figures { rows, bytes, secs })
+}
+
+/// Phase 2: the routine load job.
+async fn starload_load(
+    mock: &MockBroker,
+    n: u64,
+    bes: usize,
+    replicas: usize,
+) -> Result<(Figures, f64, f64)> {
+    let cluster = Cluster::start_with(ClusterOptions::new(bes)).await?;
+    let mut conn = cluster.conn().await?;
+    must_exec(&mut conn, "CREATE DATABASE bench").await;
+    must_exec(
+        &mut conn,
+        &format!(
+            "CREATE TABLE bench.orders (order_id bigint NOT NULL, pay_dt date NOT NULL, \
+             customer_name varchar(26) NULL, nationality varchar(26) NULL, price double NULL) \
+             ENGINE=OLAP DUPLICATE KEY(order_id, pay_dt) DISTRIBUTED BY HASH(order_id) \
+             PROPERTIES (\"replication_num\" = \"{replicas}\")"
+        ),
+    )
+    .await;
+    let fe_pid = cluster.fe_pid().context("fe pid")?;
+    let be_pids: Vec<u32> = (0..bes).filter_map(|i| cluster.be_pid(i)).collect();
+    let fe_cpu0 = cpu_secs(fe_pid);
+    let be_cpu0: f64 = be_pids.iter().map(|p| cpu_secs(*p)).sum();
+
+    let consumed = positions();
+    let stop = Arc::new(AtomicBool::new(false));
+    let producer = {
+        let (b, c, s) = (mock.bootstrap(), consumed.clone(), stop.clone());
+        std::thread::spawn(move || produce(&b, "bench", n, c, s))
+    };
+    let started = Instant::now();
+    must_exec(
+        &mut conn,
+        &format!(
+            "CREATE ROUTINE LOAD bench.orders_job ON orders \
+             COLUMNS TERMINATED BY \",\", \
+             COLUMNS (order_id, pay_dt, customer_name, nationality, temp_gender, price) \
+             PROPERTIES (\"desired_concurrent_number\" = \"{PARTITIONS}\", \"max_batch_interval\" = \"5\") \
+             FROM KAFKA (\"kafka_broker_list\" = \"{}\", \"kafka_topic\" = \"bench\", \
+             \"property.kafka_default_offsets\" = \"OFFSET_BEGINNING\")",
+            mock.bootstrap()
+        ),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(1800);
+    loop {
+        let row = show_routine_load(&mut conn, "bench.orders_job").await?;
+        let row = row.context("job not listed")?;
+        if row.get("State").map(String::as_str) != Some("RUNNING") {
+            stop.store(true, Ordering::Relaxed);
+            bail!("job left RUNNING: {row:?}");
+        }
+        // Progress is the last committed offset per partition: the producer may run ahead of
+        // that by WINDOW.
+        let progress: serde_json::Value = serde_json::from_str(&row["Progress"])?;
+        let mut done = 0i64;
+        for p in 0..PARTITIONS {
+            let next = progress[p.to_string()]
+                .as_str()
+                .and_then(|s| s.parse::<i64>().ok())
+                .map_or(0, |o| o + 1);
+            consumed[p as usize].store(next, Ordering::Relaxed);
+            done += next;
+        }
+        if done as u64 >= n {
+            break;
+        }
+        if Instant::now() > deadline {
+            stop.store(true, Ordering::Relaxed);
+            bail!("job loaded {done} of {n} messages in 1800 s: {row:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let fe_cpu = cpu_secs(fe_pid) - fe_cpu0;
+    let be_cpu = be_pids.iter().map(|p| cpu_secs(*p)).sum::<f64>() - be_cpu0;
+    let bytes = producer
+        .join()
+        .map_err(|_| anyhow::anyhow!("producer panicked"))??;
+    let out = must_query(&mut conn, "SELECT count(*) FROM bench.orders").await;
+    let count: u64 = out.rows[0][0].parse()?;
+    if count != n {
+        bail!("table holds {count} rows, {n} produced");
+    }
+    Ok((
+        Figures {
+            rows: n,
+            bytes,
+            secs,
+        },
+        fe_cpu,
+        be_cpu,
+    ))
+}
+
+/// Runs `sql` on ClickHouse's HTTP interface and returns the body (plain HTTP/1.0: no client
+/// crate needed for a benchmark's handful of statements).
+fn clickhouse(port: u16, sql: &str) -> Result<String> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    write!(
+        s,
+        "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{sql}",
+        sql.len()
+    )?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp)?;
+    let (head, body) = resp.split_once("\r\n\r\n").context("bad HTTP response")?;
+    if !head.starts_with("HTTP/1.0 200") && !head.starts_with("HTTP/1.1 200") {
+        bail!("clickhouse: {sql}: {body}");
+    }
+    Ok(body.trim().to_string())
+}
+
+/// Phase 3: ClickHouse's Kafka engine into MergeTree through a materialized view.
+/// `None` when clickhouse-server is not installed.
+fn clickhouse_load(mock: &MockBroker, n: u64) -> Result<Option<(Figures, f64)>> {
+    let bin = Path::new("/usr/sbin/clickhouse-server");
+    if !bin.exists() {
+        return Ok(None);
+    }
+    let dir = tempfile::tempdir()?;
+    let d = dir.path().display().to_string();
+    let p = free_ports(2)?;
+    let config = format!(
+        r#"<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>{d}/server.log</log><errorlog>{d}/server.err.log</errorlog><console>0</console></logger>
+  <http_port>{}</http_port><tcp_port>{}</tcp_port><listen_host>127.0.0.1</listen_host>
+  <path>{d}/data/</path><tmp_path>{d}/tmp/</tmp_path><user_files_path>{d}/user_files/</user_files_path>
+  <users_config>/etc/clickhouse-server/users.xml</users_config>
+  <default_profile>default</default_profile><default_database>default</default_database>
+  <mark_cache_size>536870912</mark_cache_size>
+</yandex>
+"#,
+        p[0], p[1]
+    );
+    std::fs::write(dir.path().join("config.xml"), config)?;
+    let mut child = ChildGuard::spawn(
+        "clickhouse-server",
+        bin,
+        &[format!("--config-file={d}/config.xml")],
+        dir.path(),
+        &dir.path().join("out.log"),
+        &[],
+    )?;
+    let up = Instant::now() + Duration::from_secs(60);
+    while clickhouse(p[0], "SELECT 1").is_err() {
+        if Instant::now() > up {
+            bail!("clickhouse-server did not answer within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = child.pid();
+    let cols = "order_id UInt64, pay_dt Date, customer_name String, nationality String, \
+                temp_gender String, price Float64";
+    clickhouse(
+        p[0],
+        &format!("CREATE TABLE orders ({cols}) ENGINE = MergeTree() ORDER BY (order_id, pay_dt)"),
+    )?;
+    let cpu0 = cpu_secs(pid);
+    let consumed = positions();
+    let stop = Arc::new(AtomicBool::new(false));
+    let producer = {
+        let (b, c, s) = (mock.bootstrap(), consumed.clone(), stop.clone());
+        std::thread::spawn(move || produce(&b, "ch", n, c, s))
+    };
+    let started = Instant::now();
+    clickhouse(
+        p[0],
+        &format!(
+            "CREATE TABLE queue ({cols}) ENGINE = Kafka SETTINGS kafka_broker_list = '{}', \
+             kafka_topic_list = 'ch', kafka_group_name = 'ch', kafka_format = 'CSV', \
+             kafka_row_delimiter = '\\n', kafka_num_consumers = {PARTITIONS}",
+            mock.bootstrap()
+        ),
+    )?;
+    clickhouse(
+        p[0],
+        "CREATE MATERIALIZED VIEW mv TO orders AS SELECT * FROM queue",
+    )?;
+    let deadline = Instant::now() + Duration::from_secs(1800);
+    loop {
+        let count: u64 = clickhouse(p[0], "SELECT count() FROM orders")?.parse()?;
+        // Only a total is known here; the producer writes round-robin, so each partition has
+        // been read about count / PARTITIONS deep.
+        for c in consumed.iter() {
+            c.store((count / PARTITIONS as u64) as i64, Ordering::Relaxed);
+        }
+        if count >= n {
+            break;
+        }
+        if Instant::now() > deadline {
+            stop.store(true, Ordering::Relaxed);
+            bail!("clickhouse loaded {count} of {n} messages in 1800 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_secs(pid) - cpu0;
+    let bytes = producer
+        .join()
+        .map_err(|_| anyhow::anyhow!("producer panicked"))??;
+    child.kill();
+    Ok(Some((
+        Figures {
+            rows: n,
+            bytes,
+            secs,
+        },
+        cpu,
+    )))
+}
+
+fn arg(args: &[String], name: &str, default: u64) -> Result<u64> {
+    match args.iter().position(|a| a == name) {
+        Some(i) => args
+            .get(i + 1)
+            .context("missing value")?
+            .parse()
+            .with_context(|| format!("{name} N")),
+        None => Ok(default),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n = arg(&args, "--messages", 2_000_000)?;
+    let bes = arg(&args, "--bes", 3)? as usize;
+    let replicas = arg(&args, "--replicas", 1)? as usize;
+    let mock = MockBroker::start(1)?;
+    mock.create_topic("raw", PARTITIONS).await?;
+    mock.create_topic("bench", PARTITIONS).await?;
+    mock.create_topic("ch", PARTITIONS).await?;
+
+    let raw = raw_consumption(&mock, n)?;
+    println!(
+        "raw rdkafka consumer : {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s)",
+        raw.rows_per_s(),
+        raw.mb_per_s(),
+        raw.secs
+    );
+    let (ours, fe_cpu, be_cpu) = starload_load(&mock, n, bes, replicas).await?;
+    let per_m = 1e6 / n as f64;
+    println!(
+        "starload routine load: {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s; {bes} BEs, replication_num {replicas})",
+        ours.rows_per_s(),
+        ours.mb_per_s(),
+        ours.secs
+    );
+    println!(
+        "cpu-seconds per million rows: FE {:.2}, BEs {:.2} (all {bes} together)",
+        fe_cpu * per_m,
+        be_cpu * per_m
+    );
+    println!(
+        "ratio starload / raw consumption: {:.2}",
+        ours.rows_per_s() / raw.rows_per_s()
+    );
+    match clickhouse_load(&mock, n)? {
+        Some((ch, cpu)) => {
+            println!(
+                "clickhouse kafka engine: {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s; {:.2} cpu-s per million rows)",
+                ch.rows_per_s(),
+                ch.mb_per_s(),
+                ch.secs,
+                cpu * per_m
+            );
+            println!(
+                "ratio starload / clickhouse: {:.2}",
+                ours.rows_per_s() / ch.rows_per_s()
+            );
+        }
+        None => println!("clickhouse-server not installed: peer comparison skipped"),
+    }
+    Ok(())
+}

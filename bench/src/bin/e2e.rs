@@ -237,7 +237,7 @@ async fn starload_load(
     loop {
         let row = show_routine_load(&mut conn, "bench.orders_job").await?;
         let row = row.context("job not listed")?;
-        if row.get("State").map(String::as_str) != Some("RUNNING") {
+        if !matches!(row.get("State").map(String::as_str), Some("RUNNING" | "NEED_SCHEDULE")) {
             stop.store(true, Ordering::Relaxed);
             bail!("job left RUNNING: {row:?}");
         }
@@ -321,6 +321,7 @@ fn clickhouse_load(mock: &MockBroker, n: u64) -> Result<Option<(Figures, f64)>> 
   <users_config>/etc/clickhouse-server/users.xml</users_config>
   <default_profile>default</default_profile><default_database>default</default_database>
   <mark_cache_size>536870912</mark_cache_size>
+  <kafka><auto_offset_reset>smallest</auto_offset_reset></kafka>
 </yandex>
 "#,
         p[0], p[1]
@@ -348,14 +349,6 @@ fn clickhouse_load(mock: &MockBroker, n: u64) -> Result<Option<(Figures, f64)>> 
         p[0],
         &format!("CREATE TABLE orders ({cols}) ENGINE = MergeTree() ORDER BY (order_id, pay_dt)"),
     )?;
-    let cpu0 = cpu_secs(pid);
-    let consumed = positions();
-    let stop = Arc::new(AtomicBool::new(false));
-    let producer = {
-        let (b, c, s) = (mock.bootstrap(), consumed.clone(), stop.clone());
-        std::thread::spawn(move || produce(&b, "ch", n, c, s))
-    };
-    let started = Instant::now();
     clickhouse(
         p[0],
         &format!(
@@ -369,6 +362,16 @@ fn clickhouse_load(mock: &MockBroker, n: u64) -> Result<Option<(Figures, f64)>> 
         p[0],
         "CREATE MATERIALIZED VIEW mv TO orders AS SELECT * FROM queue",
     )?;
+    // Consumers first (they start from the beginning: auto_offset_reset in the config), then
+    // the messages.
+    let cpu0 = cpu_secs(pid);
+    let consumed = positions();
+    let stop = Arc::new(AtomicBool::new(false));
+    let producer = {
+        let (b, c, s) = (mock.bootstrap(), consumed.clone(), stop.clone());
+        std::thread::spawn(move || produce(&b, "ch", n, c, s))
+    };
+    let started = Instant::now();
     let deadline = Instant::now() + Duration::from_secs(1800);
     loop {
         let count: u64 = clickhouse(p[0], "SELECT count() FROM orders")?.parse()?;

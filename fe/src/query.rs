@@ -91,6 +91,7 @@ impl QueryEngine {
         // Titles first (they keep the written text), then column-name case fixing.
         titles::alias_select_items(&mut query);
         fix_column_case(&mut query, &tables.column_names);
+        rewrite_mysql_functions(&mut query);
 
         let ctx = self.session_context(&env, tables.catalog);
         let vars = Arc::new(functions::SystemVarProvider::new(env.variables.clone()));
@@ -341,6 +342,113 @@ fn fix_column_case(query: &mut Query, columns: &BTreeSet<String>) {
         }
     }
     let _ = query.visit(&mut Fixer(fix));
+}
+
+/// MySQL/StarRocks spellings DataFusion lacks, rewritten in the AST after the titles are
+/// taken (so a column still reads `if(...)`). JDBC drivers send all of these in their
+/// metadata queries:
+/// - `IF(c, a, b)` -> `CASE WHEN c THEN a ELSE b END` (typed like StarRocks's `if`);
+/// - `UCASE`/`LCASE` -> `upper`/`lower`; `LOCATE(sub, s)` -> `strpos(s, sub)`;
+/// - `CONVERT(x, type)` -> `CAST(x AS type)`; `SIGNED [INTEGER]` -> BIGINT and
+///   `UNSIGNED [INTEGER]` -> BIGINT UNSIGNED.
+fn rewrite_mysql_functions(query: &mut Query) {
+    use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
+    use datafusion::sql::sqlparser::ast::{
+        CaseWhen, CastKind, DataType, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName,
+    };
+    use datafusion::sql::sqlparser::tokenizer::{Span, Token, TokenWithSpan};
+
+    fn unnamed_args(args: &FunctionArguments) -> Option<Vec<Expr>> {
+        let FunctionArguments::List(list) = args else {
+            return None;
+        };
+        list.args
+            .iter()
+            .map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+    fn mysql_type(t: &DataType) -> DataType {
+        match t {
+            DataType::Signed | DataType::SignedInteger => DataType::BigInt(None),
+            DataType::Unsigned | DataType::UnsignedInteger => DataType::BigIntUnsigned(None),
+            other => other.clone(),
+        }
+    }
+    struct Rewriter;
+    impl VisitorMut for Rewriter {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            match expr {
+                Expr::Function(f) => {
+                    let name = f.name.to_string().to_ascii_lowercase();
+                    match name.as_str() {
+                        "if" => {
+                            let Some(Ok([cond, then, otherwise])) =
+                                unnamed_args(&f.args).map(<[Expr; 3]>::try_from)
+                            else {
+                                // Wrong arity: left for the planner to report.
+                                return ControlFlow::Continue(());
+                            };
+                            let token = |w: &str| {
+                                AttachedToken(TokenWithSpan::new(
+                                    Token::make_keyword(w),
+                                    Span::empty(),
+                                ))
+                            };
+                            *expr = Expr::Case {
+                                case_token: token("CASE"),
+                                end_token: token("END"),
+                                operand: None,
+                                conditions: vec![CaseWhen {
+                                    condition: cond,
+                                    result: then,
+                                }],
+                                else_result: Some(Box::new(otherwise)),
+                            };
+                        }
+                        "ucase" => f.name = ObjectName::from(vec![Ident::new("upper")]),
+                        "lcase" => f.name = ObjectName::from(vec![Ident::new("lower")]),
+                        "locate" => {
+                            if let Some(Ok([sub, s])) =
+                                unnamed_args(&f.args).map(<[Expr; 2]>::try_from)
+                            {
+                                f.name = ObjectName::from(vec![Ident::new("strpos")]);
+                                if let FunctionArguments::List(list) = &mut f.args {
+                                    list.args = vec![
+                                        FunctionArg::Unnamed(FunctionArgExpr::Expr(s)),
+                                        FunctionArg::Unnamed(FunctionArgExpr::Expr(sub)),
+                                    ];
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Expr::Convert {
+                    expr: inner,
+                    data_type: Some(t),
+                    charset: None,
+                    is_try: false,
+                    ..
+                } => {
+                    *expr = Expr::Cast {
+                        kind: CastKind::Cast,
+                        expr: inner.clone(),
+                        data_type: mysql_type(t),
+                        array: false,
+                        format: None,
+                    };
+                }
+                Expr::Cast { data_type, .. } => *data_type = mysql_type(data_type),
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = query.visit(&mut Rewriter);
 }
 
 /// Planning failures in StarRocks's analyzer wording.
@@ -608,6 +716,24 @@ mod tests {
             e.message.contains("default_storage_enginex"),
             "{}",
             e.message
+        );
+    }
+
+    #[tokio::test]
+    async fn mysql_functions_jdbc_sends() {
+        let rs = QueryEngine::new()
+            .execute(
+                "SELECT IF(1 = 1, 'yes', 'no'), if(NULL, 1, 2) AS n, UCASE('a'), LOCATE('(', 'int(11)'), \
+                 CAST(11 + 1 AS signed integer), CONVERT(7, UNSIGNED INTEGER)",
+                env(""),
+            )
+            .await
+            .unwrap();
+        let titles: Vec<&str> = rs.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(titles[..2], ["if(1 = 1, 'yes', 'no')", "n"]);
+        assert_eq!(
+            rs.rows,
+            vec![vec![s("yes"), s("2"), s("A"), s("4"), s("12"), s("7")]]
         );
     }
 

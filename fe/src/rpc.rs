@@ -41,8 +41,9 @@ fn unauthenticated() -> Status {
 }
 
 /// What GetTxnState answers for one transaction: its state and, once committed, the version
-/// of every tablet of the partitions it wrote.
-pub fn txn_state_entry(ctx: &FeContext, txn_id: i64) -> TxnStateEntry {
+/// of every tablet of the partitions it wrote; asked by BE `backend_id` (> 0), only of the
+/// tablets whose replica on that BE staged the rows.
+pub fn txn_state_entry(ctx: &FeContext, txn_id: i64, backend_id: i64) -> TxnStateEntry {
     let Some(t) = ctx.txn.get(txn_id) else {
         return TxnStateEntry {
             txn_id,
@@ -56,7 +57,9 @@ pub fn txn_state_entry(ctx: &FeContext, txn_id: i64) -> TxnStateEntry {
             for (pid, v) in &t.partition_versions {
                 if let Some(p) = table.partitions.iter().find(|p| p.id == *pid) {
                     for tablet in &p.tablets {
-                        tablet_versions.insert(tablet.id, *v);
+                        if backend_id <= 0 || t.replica_staged(tablet.id, backend_id) {
+                            tablet_versions.insert(tablet.id, *v);
+                        }
                     }
                 }
             }
@@ -106,7 +109,7 @@ impl FrontendService for FrontendRpc {
         let txns = req
             .txn_ids
             .iter()
-            .map(|id| txn_state_entry(&self.ctx, *id))
+            .map(|id| txn_state_entry(&self.ctx, *id, req.backend_id))
             .collect();
         Ok(tonic::Response::new(GetTxnStateResponse {
             status: Some(Status::ok()),

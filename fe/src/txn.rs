@@ -145,12 +145,14 @@ impl TxnManager {
 
     /// Commits a PREPARE transaction: assigns the next version of each partition in
     /// `partition_ids` and writes, in ONE batch, the COMMITTED state, the table's versions and
-    /// whatever `extra` adds (the job's progress). Returns the `(partition, version)` pairs.
+    /// whatever `extra` adds (the job's progress). `staged` lists the replicas that staged
+    /// each tablet (only they publish). Returns the `(partition, version)` pairs.
     pub fn commit<F>(
         &self,
         catalog: &Catalog,
         txn_id: i64,
         partition_ids: &[i64],
+        staged: Vec<(i64, Vec<i64>)>,
         extra: F,
     ) -> Result<Vec<(i64, i64)>, TxnError>
     where
@@ -168,6 +170,7 @@ impl TxnManager {
         next.status = TxnStatus::COMMITTED;
         next.commit_time_ms = now_ms();
         next.commit_seq = st.next_commit_seq;
+        next.staged_replicas = staged;
         let versions =
             catalog.commit_partition_versions(next.table_id, partition_ids, |versions| {
                 next.partition_versions = versions.to_vec();

@@ -1,6 +1,7 @@
 //! Restart recovery (ARCHITECTURE.md step 6): txns this BE had staged rows for when it started
 //! are resolved by asking the FE (`GetTxnState`, at the address learned from heartbeats):
-//! COMMITTED/VISIBLE -> publish at the given versions (in version order), ABORTED/UNKNOWN ->
+//! COMMITTED/VISIBLE -> publish at the given versions (in version order; a tablet the answer
+//! does not list was committed without this replica and is discarded), ABORTED/UNKNOWN ->
 //! discard, PREPARE -> keep and ask again later (the FE aborts it at its timeout).
 
 use crate::context::BeContext;
@@ -49,6 +50,10 @@ async fn resolve_once(
     let Some(fe) = ctx.fe_addr() else {
         return Err(BeError::Other("no heartbeat from the FE yet".into()));
     };
+    let backend_id = ctx.backend_id.load(std::sync::atomic::Ordering::Relaxed);
+    if backend_id == 0 {
+        return Err(BeError::Other("no backend id from the FE yet".into()));
+    }
     let mut client = FrontendServiceClient::connect(format!("http://{}:{}", fe.host, fe.rpc_port))
         .await
         .map_err(|e| BeError::Other(format!("connect FE: {e}")))?;
@@ -56,6 +61,7 @@ async fn resolve_once(
         .get_txn_state(GetTxnStateRequest {
             cluster_token: ctx.config.cluster_token.clone(),
             txn_ids: pending.keys().copied().collect(),
+            backend_id,
         })
         .await
         .map_err(|e| BeError::Other(format!("GetTxnState: {e}")))?
@@ -76,6 +82,15 @@ async fn resolve_once(
                 for t in tablets {
                     if let Some(v) = e.tablet_versions.get(t) {
                         publishes.push((*v, *t, e.txn_id));
+                    } else {
+                        // Committed without this replica (it failed during the load, so it
+                        // holds none or part of the rows): discard, never publish.
+                        let store = ctx.store.clone();
+                        let (txn, t) = (e.txn_id, *t);
+                        let r = tokio::task::spawn_blocking(move || store.abort(txn, t)).await;
+                        if let Ok(Err(err)) = r {
+                            tracing::warn!(txn, tablet = t, error = %err, "Discarding a staged txn failed.");
+                        }
                     }
                 }
             }

@@ -405,7 +405,12 @@ fn publish_needs_previous_version_and_is_idempotent() {
         "another txn at a published version"
     );
     assert!(s.abort(7, 1).is_err(), "published txn cannot be aborted");
-    // Publishing a txn with no rows on this tablet still advances the version.
+    // A txn this replica never staged cannot be published here (it missed the load).
+    assert!(s.publish(9, 1, 3).is_err());
+    assert_eq!(s.tablet(1).unwrap().visible_version(), 2);
+    // A txn that staged no rows on this tablet (the empty eos write) still advances it.
+    s.write_batch(9, 1, &to_batch(&[], false), &WriteOptions::default())
+        .unwrap();
     s.publish(9, 1, 3).unwrap();
     assert_eq!(s.tablet(1).unwrap().visible_version(), 3);
     assert!(s

@@ -300,7 +300,18 @@ pub fn publish(engine: &RocksEngine, t: &Tablet, txn_id: i64, version: i64) -> R
             )))
         }
         Some(TxnState::Staged { rows, .. }) => *rows,
-        None => 0,
+        // Never staged here: this replica missed the load (it was down or failed; every
+        // healthy replica gets at least an empty `eos` write, so a replica that took part
+        // always knows the txn). Publishing it would make the version visible here WITHOUT
+        // the txn's rows and reads served by this replica would silently miss them (found by
+        // fe/tests/routine_load_faults.rs: a BE killed while loads went on). Refused: the
+        // replica stays at the previous version and reads above it go to other replicas.
+        None => {
+            return Err(BeError::TxnState(format!(
+                "txn {txn_id} was never staged on tablet {}; this replica missed the load",
+                t.id
+            )))
+        }
     };
     if version <= st.visible_version {
         return Err(BeError::TxnState(format!(

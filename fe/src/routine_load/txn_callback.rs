@@ -23,6 +23,26 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The abort reason of a load that imported nothing (newest StarRocks NO_ROWS_IMPORTED).
 pub const EMPTY_LOAD_REASON: &str = "No rows were imported from upstream";
 
+/// Crash-test failpoint (`fe/tests/routine_load_faults.rs`): the environment variable
+/// `STARLOAD_FE_FAILPOINT`, read once per process, names an instant of the commit path at which
+/// the FE aborts the process (as kill -9 would: nothing flushed, no answer to the BE):
+/// - `before_commit_after_report`: a report passed every check, the commit batch is not written;
+/// - `after_commit`: the commit batch is written, the BE has not been answered.
+///
+/// These instants cannot be hit from outside with a signal reliably; the tests restart the FE
+/// without the variable and check that every row is loaded exactly once.
+fn failpoint(name: &str) {
+    static FAILPOINT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let set = FAILPOINT.get_or_init(|| std::env::var("STARLOAD_FE_FAILPOINT").ok());
+    if set.as_deref() == Some(name) {
+        tracing::error!(
+            failpoint = name,
+            "STARLOAD_FE_FAILPOINT reached; aborting the process."
+        );
+        std::process::abort();
+    }
+}
+
 /// What the FE decided for a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -213,7 +233,10 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
         TxnStatus::ABORTED => {
             return Decision::Rejected(Status::err(
                 StatusCode::Cancelled,
-                format!("transaction {} has been aborted: {}", txn.txn_id, txn.reason),
+                format!(
+                    "transaction {} has been aborted: {}",
+                    txn.txn_id, txn.reason
+                ),
             ))
         }
         TxnStatus::PREPARE => {}
@@ -372,15 +395,23 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
         record_watermarks(&mut next, req);
         next.tasks[idx].txn_status = TaskTxnStatus::Committed;
         let pids: Vec<i64> = touched.keys().copied().collect();
-        match ctx.txn.commit(&ctx.catalog, txn.txn_id, &pids, |b, _| {
-            RoutineLoadManager::put_job(b, &next.job)
-        }) {
+        failpoint("before_commit_after_report");
+        let staged_replicas: Vec<(i64, Vec<i64>)> = staged
+            .iter()
+            .map(|(t, bes)| (*t, bes.iter().copied().collect()))
+            .collect();
+        match ctx
+            .txn
+            .commit(&ctx.catalog, txn.txn_id, &pids, staged_replicas, |b, _| {
+                RoutineLoadManager::put_job(b, &next.job)
+            }) {
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(txn = txn.txn_id, error = %e, "Commit failed.");
                 break 'decide fail(entry, format!("commit failed: {e}"), false);
             }
         }
+        failpoint("after_commit");
         *entry = next;
         if let AfterCommit::Pause(r) = after {
             let mut paused = entry.clone();
@@ -450,10 +481,7 @@ mod tests {
     #[test]
     fn quorum_needs_a_majority_of_each_tablet() {
         let replicas = BTreeMap::from([(1, vec![(10, vec![1, 2, 3]), (11, vec![2, 3, 4])])]);
-        let staged = BTreeMap::from([
-            (10, BTreeSet::from([1, 2])),
-            (11, BTreeSet::from([4, 9])),
-        ]);
+        let staged = BTreeMap::from([(10, BTreeSet::from([1, 2])), (11, BTreeSet::from([4, 9]))]);
         assert_eq!(quorum_failures(&replicas, &staged), vec![11]);
         let staged = BTreeMap::from([
             (10, BTreeSet::from([1, 3])),
@@ -499,7 +527,12 @@ mod tests {
                 .to_string(),
             "ErrorReason{errCode = 104, msg='be 3 abort task with reason: Broker: Offset out of range, partition 0 offset 9 has no data'}"
         );
-        assert_eq!(abort_effect("too many filtered rows", 3, false).unwrap().code, 102);
+        assert_eq!(
+            abort_effect("too many filtered rows", 3, false)
+                .unwrap()
+                .code,
+            102
+        );
         assert!(abort_effect("parse error", 3, false).is_none());
         assert!(abort_effect("parse error", 3, true).is_some());
         assert!(abort_effect("timeout by txn manager", 3, false).is_none());

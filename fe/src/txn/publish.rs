@@ -136,9 +136,15 @@ async fn publish_round(ctx: &Arc<FeContext>, lagging: &mut Owed) {
             blocked_tables.insert(t.table_id);
             continue;
         };
+        // Only replicas that staged the rows publish (a replica that failed during the load
+        // has none or part of them: publishing there would serve incomplete reads); the
+        // quorum still counts every replica of the tablet.
+        let (items, missed): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .partition(|(tab, be, _)| t.replica_staged(*tab, *be));
         let done = send(ctx, t.txn_id, &items).await;
         let mut per_tablet: BTreeMap<i64, (usize, usize)> = BTreeMap::new();
-        for (tab, be, _) in &items {
+        for (tab, be, _) in items.iter().chain(&missed) {
             let e = per_tablet.entry(*tab).or_insert((0, 0));
             e.0 += 1;
             if done.contains(&(*tab, *be)) {
@@ -163,6 +169,15 @@ async fn publish_round(ctx: &Arc<FeContext>, lagging: &mut Owed) {
             .collect();
         if !owed.is_empty() {
             lagging.insert((t.commit_seq, t.txn_id), owed);
+        }
+        // The replicas that missed the load discard whatever they staged of it (best effort;
+        // a restarted BE is told the same by GetTxnState). They stay below this version.
+        if !missed.is_empty() {
+            let mut by_be: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+            for (tab, be, _) in &missed {
+                by_be.entry(*be).or_default().push(*tab);
+            }
+            crate::rpc::backends::abort_txn_on(ctx, t.txn_id, by_be);
         }
         tracing::info!(
             txn = t.txn_id,

@@ -58,6 +58,12 @@ pub struct TransactionState {
     /// Commit sequence: publish goes in this order (and so in version order per partition).
     #[serde(default)]
     pub commit_seq: i64,
+    /// `(tablet_id, backends)` that staged the rows, from the BE's report, recorded at commit.
+    /// Only these replicas may publish the txn: a replica that failed during the load has
+    /// none or only part of the rows. Empty (transactions written before this field) = every
+    /// replica.
+    #[serde(default)]
+    pub staged_replicas: Vec<(i64, Vec<i64>)>,
 }
 
 impl TransactionState {
@@ -90,7 +96,17 @@ impl TransactionState {
             reason: String::new(),
             partition_versions: Vec::new(),
             commit_seq: 0,
+            staged_replicas: Vec::new(),
         }
+    }
+
+    /// Whether replica (`tablet`, `backend`) staged this txn's rows and may publish it.
+    pub fn replica_staged(&self, tablet: i64, backend: i64) -> bool {
+        self.staged_replicas.is_empty()
+            || self
+                .staged_replicas
+                .iter()
+                .any(|(t, bes)| *t == tablet && bes.contains(&backend))
     }
 
     /// PREPARE older than its timeout (the transaction manager aborts it).

@@ -184,10 +184,10 @@ async fn main() -> ExitCode {
         });
     }
     ctx.cluster.start();
-    // Background loops: the routine load scheduler (tasks, discovery, auto-resume) and the
-    // publisher that makes committed transactions visible on every replica.
-    starload_fe::routine_load::scheduler::start(ctx.clone());
-    starload_fe::txn::publish::start(ctx.clone());
+    // The background loops (routine load scheduler, publisher) are started by `rpc::serve`,
+    // after recovery aborted the PREPARE transactions of the previous run. They were also
+    // started here, so two schedulers and two publishers ran side by side (every txn was
+    // published twice: "Making the transaction visible failed ... status is VISIBLE").
     tracing::info!(
         query_port,
         http_port,

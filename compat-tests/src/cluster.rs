@@ -40,6 +40,9 @@ pub struct ClusterOptions {
     pub be_config: Vec<(String, String)>,
     /// Extra environment for every process (for example `RUST_LOG`).
     pub env: Vec<(String, String)>,
+    /// Extra environment for the FE only (after `env`), for example a crash-test failpoint;
+    /// [`Cluster::set_fe_env`] changes it between restarts.
+    pub fe_env: Vec<(String, String)>,
     /// Deadline for each start/restart step.
     pub start_timeout: Duration,
 }
@@ -52,6 +55,7 @@ impl ClusterOptions {
             fe_config: Vec::new(),
             be_config: Vec::new(),
             env: Vec::new(),
+            fe_env: Vec::new(),
             start_timeout: DEFAULT_START_TIMEOUT,
         }
     }
@@ -59,6 +63,12 @@ impl ClusterOptions {
     /// Adds an FE config item.
     pub fn fe(mut self, key: &str, value: impl ToString) -> Self {
         self.fe_config.push((key.into(), value.to_string()));
+        self
+    }
+
+    /// Adds an environment variable for the FE process only.
+    pub fn fe_env(mut self, key: &str, value: impl ToString) -> Self {
+        self.fe_env.push((key.into(), value.to_string()));
         self
     }
 
@@ -285,6 +295,78 @@ impl Cluster {
         self.wait_fe_ready().await
     }
 
+    /// Sets (`Some`) or removes (`None`) an FE-only environment variable for the next FE
+    /// start (crash tests: restart with a failpoint, then without it).
+    pub fn set_fe_env(&mut self, key: &str, value: Option<&str>) {
+        self.opts.fe_env.retain(|(k, _)| k != key);
+        if let Some(v) = value {
+            self.opts.fe_env.push((key.into(), v.into()));
+        }
+    }
+
+    /// Polls until the FE process has exited by itself (for example at a failpoint); returns
+    /// its exit status text.
+    pub async fn wait_fe_exit(&mut self, timeout: Duration) -> Result<String> {
+        let d = Deadline::after(timeout);
+        loop {
+            match self.fe.child.as_mut().map(|c| c.exited()) {
+                None => bail!("the FE is not started"),
+                Some(Some(status)) => {
+                    self.fe.child = None;
+                    return Ok(status);
+                }
+                Some(None) => {}
+            }
+            if !d.wait().await {
+                bail!(
+                    "the FE still runs after {timeout:?}:\n{}",
+                    self.fe_log_tail()
+                );
+            }
+        }
+    }
+
+    /// kill -9 every process (FE and all BEs) at once, then starts them all again and waits
+    /// until the FE answers and every BE is alive.
+    pub async fn restart_all(&mut self) -> Result<()> {
+        self.kill_fe();
+        for i in 0..self.bes.len() {
+            self.kill_be(i);
+        }
+        self.spawn_fe()?;
+        for i in 0..self.bes.len() {
+            self.spawn_be(i)?;
+        }
+        self.wait_fe_ready().await?;
+        for i in 0..self.bes.len() {
+            self.wait_be_ports(i).await?;
+        }
+        self.wait_backends_alive().await
+    }
+
+    /// The index (in [`Cluster::bes`]) of the BE that SHOW BACKENDS lists with `BackendId`
+    /// `backend_id`.
+    pub async fn be_index_of(&self, backend_id: &str) -> Result<Option<usize>> {
+        let out = self.show_backends().await?;
+        let (Some(id), Some(hb)) = (out.col("BackendId"), out.col("HeartbeatPort")) else {
+            bail!(
+                "SHOW BACKENDS lacks BackendId/HeartbeatPort: {:?}",
+                out.columns
+            );
+        };
+        let port = out
+            .rows
+            .iter()
+            .find(|r| r.get(id).map(String::as_str) == Some(backend_id))
+            .and_then(|r| r.get(hb))
+            .cloned();
+        Ok(port.and_then(|p| {
+            self.bes
+                .iter()
+                .position(|b| b.heartbeat_service_port.to_string() == p)
+        }))
+    }
+
     /// kill -9 BE `i`.
     pub fn kill_be(&mut self, i: usize) {
         if let Some(mut c) = self.bes.get_mut(i).and_then(|b| b.child.take()) {
@@ -407,13 +489,20 @@ impl Cluster {
         std::fs::create_dir_all(&self.fe.meta_dir)?;
         std::fs::create_dir_all(&self.fe.log_dir)?;
         let args = self.fe_args();
+        let env: Vec<(String, String)> = self
+            .opts
+            .env
+            .iter()
+            .chain(&self.opts.fe_env)
+            .cloned()
+            .collect();
         let child = ChildGuard::spawn(
             "starload-fe",
             &self.fe_bin,
             &args,
             &self.fe.dir,
             &self.fe.out_file,
-            &self.opts.env,
+            &env,
         )?;
         self.fe.child = Some(child);
         Ok(())

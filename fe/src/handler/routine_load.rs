@@ -303,13 +303,7 @@ fn alter(ctx: &FeContext, session: &Session, a: AlterRoutineLoad) -> SqlResult<Q
             }
             e.job.props.apply_alter(&job_props)?;
             e.job.load.merge(&a.load);
-            let explicit: Vec<i32> = e
-                .job
-                .kafka
-                .partition_offsets
-                .iter()
-                .map(|(p, _)| *p)
-                .collect();
+            let explicit = e.job.kafka.explicit_partitions();
             for (p, _) in &ds.partition_offsets {
                 if !explicit.is_empty() {
                     if !explicit.contains(p) {

@@ -588,6 +588,12 @@ fn custom_properties(
 }
 
 impl KafkaProperties {
+    /// The partitions named in `kafka_partitions` (empty: the job follows every partition of
+    /// the topic).
+    pub fn explicit_partitions(&self) -> Vec<i32> {
+        self.partition_offsets.iter().map(|(p, _)| *p).collect()
+    }
+
     /// Validates CREATE's `FROM KAFKA (...)` (entries in statement order).
     pub fn from_create(props: &[(String, String)]) -> Result<Self, String> {
         let get = |key: &str| {

@@ -286,13 +286,7 @@ async fn prepare(ctx: &Arc<FeContext>, job_id: i64) {
             return;
         }
     };
-    let explicit: Vec<i32> = e
-        .job
-        .kafka
-        .partition_offsets
-        .iter()
-        .map(|(p, _)| *p)
-        .collect();
+    let explicit = e.job.kafka.explicit_partitions();
     let current = if explicit.is_empty() {
         topic_parts.clone()
     } else {

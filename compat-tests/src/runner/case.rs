@@ -15,7 +15,7 @@
 //! - other `--` comments and blank lines between statements are ignored.
 //!
 //! `${uuid}`, `${uuid0}`..`${uuid9}` (fresh hex per case) and `${broker}` are substituted
-//! everywhere.
+//! everywhere. UUIDs in results (a job's default `group.id`) print as `<uuid>`.
 
 use anyhow::{bail, Context, Result};
 

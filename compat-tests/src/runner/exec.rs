@@ -71,6 +71,50 @@ fn short_uuid() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..16].to_string()
 }
 
+/// Replaces every UUID (`8-4-4-4-12` hex digits) in `v` with `<uuid>`: servers put random
+/// ones in output (a routine load job's default `group.id`), and a golden result must not
+/// depend on them.
+fn mask_uuids(v: &str) -> String {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    const LEN: usize = 36;
+    let b = v.as_bytes();
+    let is_uuid_at = |i: usize| {
+        if i + LEN > b.len() {
+            return false;
+        }
+        let mut at = i;
+        for (g, n) in GROUPS.iter().enumerate() {
+            if g > 0 {
+                if b[at] != b'-' {
+                    return false;
+                }
+                at += 1;
+            }
+            if !b[at..at + n].iter().all(u8::is_ascii_hexdigit) {
+                return false;
+            }
+            at += n;
+        }
+        // Not part of a longer hex run.
+        (i == 0 || !b[i - 1].is_ascii_hexdigit())
+            && b.get(i + LEN).is_none_or(|c| !c.is_ascii_hexdigit())
+    };
+    let mut out = String::with_capacity(v.len());
+    let mut i = 0;
+    while i < b.len() {
+        if is_uuid_at(i) {
+            out.push_str("<uuid>");
+            i += LEN;
+        } else {
+            // Copy one whole UTF-8 character.
+            let ch = v[i..].chars().next().unwrap_or('\u{fffd}');
+            out.push(ch);
+            i += ch.len_utf8().max(1);
+        }
+    }
+    out
+}
+
 fn render_output(out: &QueryOutput, mask: &[String], sort: bool) -> Vec<String> {
     let masked: Vec<usize> = mask.iter().filter_map(|m| out.col(m)).collect();
     let mut rows: Vec<String> = out
@@ -79,7 +123,13 @@ fn render_output(out: &QueryOutput, mask: &[String], sort: bool) -> Vec<String> 
         .map(|r| {
             r.iter()
                 .enumerate()
-                .map(|(i, v)| if masked.contains(&i) { "*" } else { v.as_str() })
+                .map(|(i, v)| {
+                    if masked.contains(&i) {
+                        "*".to_string()
+                    } else {
+                        mask_uuids(v)
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("\t")
         })
@@ -305,6 +355,24 @@ mod tests {
             render_output(&out, &[], false),
             vec!["Id\tName", "2\tb", "1\ta"]
         );
+    }
+
+    #[test]
+    fn uuids_are_masked() {
+        assert_eq!(
+            mask_uuids(r#"{"group.id":"job_1d99f163-53bd-412f-b785-1f176290a7a5"}"#),
+            r#"{"group.id":"job_<uuid>"}"#
+        );
+        // Not a UUID: too short, or inside a longer hex run; non-ASCII text survives.
+        assert_eq!(
+            mask_uuids("1d99f163-53bd-412f-b785"),
+            "1d99f163-53bd-412f-b785"
+        );
+        assert_eq!(
+            mask_uuids("a1d99f163-53bd-412f-b785-1f176290a7a5"),
+            "a1d99f163-53bd-412f-b785-1f176290a7a5"
+        );
+        assert_eq!(mask_uuids("Exupéry"), "Exupéry");
     }
 
     #[test]

@@ -47,6 +47,21 @@ struct State {
     next_commit_seq: i64,
 }
 
+impl State {
+    /// Transaction `txn_id` if it is still PREPARE (the only state commit and abort start
+    /// from).
+    fn prepared(&self, txn_id: i64) -> Result<&TransactionState, TxnError> {
+        let cur = self.txns.get(&txn_id).ok_or(TxnError::NotFound(txn_id))?;
+        if cur.status != TxnStatus::PREPARE {
+            return Err(TxnError::WrongState {
+                txn_id,
+                status: cur.status,
+            });
+        }
+        Ok(cur)
+    }
+}
+
 /// The transaction manager.
 pub struct TxnManager {
     meta: Arc<MetaStore>,
@@ -159,14 +174,7 @@ impl TxnManager {
         F: FnOnce(&mut MetaBatch, &[(i64, i64)]) -> Result<(), MetaError>,
     {
         let mut st = self.lock();
-        let cur = st.txns.get(&txn_id).ok_or(TxnError::NotFound(txn_id))?;
-        if cur.status != TxnStatus::PREPARE {
-            return Err(TxnError::WrongState {
-                txn_id,
-                status: cur.status,
-            });
-        }
-        let mut next = cur.clone();
+        let mut next = st.prepared(txn_id)?.clone();
         next.status = TxnStatus::COMMITTED;
         next.commit_time_ms = now_ms();
         next.commit_seq = st.next_commit_seq;
@@ -198,14 +206,7 @@ impl TxnManager {
         F: FnOnce(&mut MetaBatch) -> Result<(), MetaError>,
     {
         let mut st = self.lock();
-        let cur = st.txns.get(&txn_id).ok_or(TxnError::NotFound(txn_id))?;
-        if cur.status != TxnStatus::PREPARE {
-            return Err(TxnError::WrongState {
-                txn_id,
-                status: cur.status,
-            });
-        }
-        let mut next = cur.clone();
+        let mut next = st.prepared(txn_id)?.clone();
         next.status = TxnStatus::ABORTED;
         next.finish_time_ms = now_ms();
         next.reason = reason.to_string();

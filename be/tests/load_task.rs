@@ -346,7 +346,6 @@ async fn json_task_with_jsonpaths_and_derived_column() {
     );
 }
 
-#[ignore = "mock cluster reports a different error text than expected; see KNOWN_GAPS.md"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offset_out_of_range_is_reported_for_pause() {
     let mock = MockCluster::new(1).unwrap();

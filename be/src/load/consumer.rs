@@ -227,7 +227,12 @@ pub fn run_consumer(
                     break;
                 }
             }
-            Some(Err(KafkaError::MessageConsumption(RDKafkaErrorCode::OffsetOutOfRange))) => {
+            // With `auto.offset.reset=error` librdkafka reports an offset the broker no longer
+            // (or not yet) holds as AutoOffsetReset rather than OffsetOutOfRange: both mean the
+            // job's offset has no data, which must pause the job, not retry forever.
+            Some(Err(KafkaError::MessageConsumption(
+                RDKafkaErrorCode::OffsetOutOfRange | RDKafkaErrorCode::AutoOffsetReset,
+            ))) => {
                 // Find which partition's offset is out of range.
                 let (p, o) = out_of_range_partition(&consumer, spec, &states);
                 error = Some(format!(

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 const PARTITIONS: i32 = 4;
 /// Most messages per partition the producer may be ahead of the consumer (mock keeps ~75k).
-const WINDOW: i64 = 70_000;
+const WINDOW: i64 = 50_000;
 
 /// A seed-shaped CSV row (order_id, pay_dt, customer_name, nationality, gender, price).
 fn message(i: u64) -> String {
@@ -102,7 +102,10 @@ fn produce(
             if stop.load(Ordering::Relaxed) {
                 bail!("stopped");
             }
-            producer.poll(Duration::from_millis(1));
+            // rdkafka 0.39's poll(timeout) spins until the deadline: sleep instead, or this
+            // thread takes a whole core from the cluster being measured.
+            producer.poll(Duration::ZERO);
+            std::thread::sleep(Duration::from_millis(1));
         }
         let payload = message(i);
         bytes += payload.len() as u64;
@@ -114,7 +117,8 @@ fn produce(
             ) {
                 Ok(()) => break,
                 Err((e, _)) if e.to_string().contains("Queue full") => {
-                    producer.poll(Duration::from_millis(1));
+                    producer.poll(Duration::ZERO);
+                    std::thread::sleep(Duration::from_millis(1));
                 }
                 Err((e, _)) => bail!("produce: {e}"),
             }

@@ -18,7 +18,10 @@ fn usage() -> String {
     )
 }
 
-fn parse_args() -> Result<(Option<PathBuf>, Vec<(String, String)>), String> {
+/// `--conf=FILE` and the `--key=value` flags.
+type Args = (Option<PathBuf>, Vec<(String, String)>);
+
+fn parse_args() -> Result<Args, String> {
     let mut conf = None;
     let mut flags = Vec::new();
     let mut args = std::env::args().skip(1);

@@ -1,5 +1,6 @@
 //! Random and truncated CSV/JSON/Avro messages never panic a decoder or the transform, and
 //! every message is accounted for (loaded + filtered + unselected = total).
+#![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
 use proptest::prelude::*;
 use starload_be::load::decode::avro::AvroDecoder;

@@ -1,6 +1,7 @@
 //! Starts the real `starload-be` binary and drives its storage over gRPC: create a tablet,
 //! write, publish, scan, kill -9 and restart, scan again; restart recovery of a staged txn
 //! through FrontendService.GetTxnState; token checks; the HTTP endpoints.
+#![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
 use anyhow::{bail, Context, Result};
 use arrow::array::{Array, Int32Array, Int64Array, StringArray};

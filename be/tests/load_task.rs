@@ -2,6 +2,7 @@
 //! broker inside the test process) -> consumers -> CSV/JSON decode -> COLUMNS/WHERE -> a real
 //! RocksDB TabletStore; then publish and scan. Also the executor path: submit -> ReportTask to a
 //! FrontendService gRPC server started by the test.
+#![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
 use rdkafka::config::ClientConfig;
 use rdkafka::mocking::MockCluster;

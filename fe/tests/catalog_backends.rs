@@ -4,6 +4,7 @@
 //! BE turns false within the timeout and comes back after restart), tablet placement over
 //! distinct BEs, CREATE/TRUNCATE/DROP TABLE on the BEs, and SHOW CREATE TABLE / DESC of the
 //! seed's tables.
+#![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, OptsBuilder, Row};

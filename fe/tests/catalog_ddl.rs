@@ -1,6 +1,7 @@
 //! Catalog DDL, backends and admin statements against the real `starload-fe` binary through
 //! mysql_async, without BEs: everything that does not need a tablet on a BE, plus durability
 //! across `kill -9`.
+#![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, OptsBuilder, Row};

@@ -1,5 +1,6 @@
 //! MySQL protocol integration tests: start the real `starload-fe` binary (temp meta dir, free
 //! ports) and talk to it with `mysql_async`, the `mysql` CLI and PyMySQL.
+#![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, OptsBuilder, Row};

@@ -218,12 +218,9 @@ where
     T::Native: TryFrom<i64>,
 {
     let mut b = arrow::array::PrimitiveBuilder::<T>::with_capacity(src.len());
-    each(
-        src,
-        failed,
-        |s| parse_small_int::<T::Native>(s),
-        |v| b.append_option(v),
-    );
+    each(src, failed, parse_small_int::<T::Native>, |v| {
+        b.append_option(v)
+    });
     Arc::new(b.finish())
 }
 

@@ -537,7 +537,7 @@ fn write_error_log(
             } else {
                 backend.http_port
             };
-            report.error_log_url = error_rows::error_log_url(&host, port, &f);
+            report.error_log_url = error_rows::error_log_url(host, port, &f);
         }
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "Failed to write the error log."),

@@ -126,7 +126,7 @@ pub enum ColReader<'a> {
     List(&'a ListArray, Kind),
 }
 
-fn downcast<'a, T: 'static>(a: &'a dyn Array) -> Result<&'a T, BeError> {
+fn downcast<T: 'static>(a: &dyn Array) -> Result<&T, BeError> {
     a.as_any()
         .downcast_ref::<T>()
         .ok_or_else(|| BeError::Storage(format!("unexpected array type {}", a.data_type())))
@@ -279,7 +279,7 @@ pub fn get_varint(b: &[u8], pos: &mut usize) -> Result<u64, BeError> {
 }
 
 #[inline]
-fn take<'a, const N: usize>(b: &'a [u8], pos: &mut usize) -> Result<[u8; N], BeError> {
+fn take<const N: usize>(b: &[u8], pos: &mut usize) -> Result<[u8; N], BeError> {
     let s = b.get(*pos..*pos + N).ok_or_else(corrupt)?;
     *pos += N;
     let mut a = [0u8; N];

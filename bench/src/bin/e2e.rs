@@ -56,7 +56,11 @@ fn message(i: u64) -> String {
         NAMES[(i % 4) as usize],
         i % 1000,
         LANDS[(i / 4 % 4) as usize],
-        if i % 2 == 0 { "male" } else { "female" },
+        if i.is_multiple_of(2) {
+            "male"
+        } else {
+            "female"
+        },
         i % 10_000
     )
 }

@@ -36,6 +36,8 @@ impl Cluster {
     pub async fn create_tablets(&self, table: &Table) -> Result<(), String> {
         let schema = table.tablet_schema();
         let token = self.cluster_token();
+        // ((tablet, partition, backend), outcome) per replica.
+        #[allow(clippy::type_complexity)]
         let results: Vec<((i64, i64, i64), Result<(), String>)> =
             stream::iter(Self::replicas(table))
                 .map(|(tablet_id, partition_id, be)| {

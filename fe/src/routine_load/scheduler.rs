@@ -95,11 +95,11 @@ fn job_round(ctx: &Arc<FeContext>, cfg: &FeConfig, now: i64, full: bool) {
                     e.preparing = true;
                     to_prepare.push(e.job.id);
                 }
-                JobState::RUNNING if full && e.job.kafka.partition_offsets.is_empty() => {
-                    if !e.preparing {
-                        e.preparing = true;
-                        to_discover.push(e.job.id);
-                    }
+                JobState::RUNNING
+                    if full && e.job.kafka.partition_offsets.is_empty() && !e.preparing =>
+                {
+                    e.preparing = true;
+                    to_discover.push(e.job.id);
                 }
                 JobState::PAUSED if full => auto_resume(ctx, e, cfg, now),
                 _ => {}

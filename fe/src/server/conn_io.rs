@@ -152,9 +152,11 @@ mod tests {
                 0xFF, 0x41, 0x04, b'#', b'H', b'Y', b'0', b'0', b'0', b'x',
             ]);
             let header = [3u8, 0, 0, 9];
-            w.write_vectored(&[io::IoSlice::new(&header), io::IoSlice::new(&[0xFF, 1, 2])])
+            let written = w
+                .write_vectored(&[io::IoSlice::new(&header), io::IoSlice::new(&[0xFF, 1, 2])])
                 .await
                 .unwrap();
+            assert!(written > 0);
             w.flush().await.unwrap();
         }
         assert_eq!(&out[..3], b"abc");

@@ -390,6 +390,7 @@ impl RlParser<'_> {
             .map_err(|e| syntax_from_parser(&e))
     }
 
+    #[allow(clippy::wrong_self_convention)] // parses an optional `FROM db`; not a conversion
     fn from_db(&mut self) -> SqlResult<Option<String>> {
         if self.word("FROM") {
             Ok(Some(self.identifier()?))

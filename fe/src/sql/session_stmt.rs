@@ -61,6 +61,7 @@ pub enum ShowVariablesKind {
 
 /// `LIKE 'pattern'` or `WHERE expr` of a SHOW statement.
 #[derive(Debug, Clone, Default)]
+#[allow(clippy::large_enum_variant)] // parsed once per statement and dropped; boxing buys nothing
 pub enum ShowFilter {
     #[default]
     None,
@@ -97,6 +98,7 @@ pub enum SetItem {
 
 /// The right-hand side of an assignment.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // parsed once per statement and dropped; boxing buys nothing
 pub enum SetValue {
     /// A bare word (`ON`, `STRICT_TRANS_TABLES`, `utf8mb4`): its text (StarRocks SlotRef).
     Word(String),

@@ -49,7 +49,7 @@ pub fn parse_separator(text: &[u8], default: &[u8]) -> Vec<u8> {
     }
     if text.len() > 2 && (text.starts_with(b"\\x") || text.starts_with(b"\\X")) {
         let hex = &text[2..];
-        if hex.len() % 2 == 0 && hex.iter().all(|c| c.is_ascii_hexdigit()) {
+        if hex.len().is_multiple_of(2) && hex.iter().all(|c| c.is_ascii_hexdigit()) {
             let mut out = Vec::with_capacity(hex.len() / 2);
             for pair in hex.chunks(2) {
                 let s = std::str::from_utf8(pair).unwrap_or("00");

@@ -146,7 +146,11 @@ pub fn format_into(out: &mut String, us: i64, fmt: &str) {
         let Some(f) = it.next() else {
             break;
         };
-        let h12 = if p.hour % 12 == 0 { 12 } else { p.hour % 12 };
+        let h12 = if p.hour.is_multiple_of(12) {
+            12
+        } else {
+            p.hour % 12
+        };
         let _ = match f {
             'Y' => write!(out, "{:04}", p.year),
             'y' => write!(out, "{:02}", p.year % 100),

@@ -61,18 +61,26 @@ pub fn column_type(kind: ColumnKind) -> ColumnType {
     }
 }
 
+/// Sends `e` through one of opensrv's error writers. The slot holds StarRocks's errno and
+/// SQLSTATE while the writer runs, so the connection layer rewrites the packet opensrv emits.
+async fn send_error<'e, F, Fut>(e: &'e SqlError, slot: &ErrSlot, send: F) -> io::Result<()>
+where
+    F: FnOnce(ErrorKind, &'e [u8]) -> Fut,
+    Fut: std::future::Future<Output = io::Result<()>>,
+{
+    slot.set(err_payload(e));
+    let r = send(ErrorKind::ER_UNKNOWN_ERROR, e.message.as_bytes()).await;
+    slot.take();
+    r
+}
+
 /// Writes `e` as the answer to a query.
 pub async fn write_error<W: AsyncWrite + Unpin + Send>(
     results: QueryResultWriter<'_, W>,
     e: &SqlError,
     slot: &ErrSlot,
 ) -> io::Result<()> {
-    slot.set(err_payload(e));
-    let r = results
-        .error(ErrorKind::ER_UNKNOWN_ERROR, e.message.as_bytes())
-        .await;
-    slot.take();
-    r
+    send_error(e, slot, |k, m| results.error(k, m)).await
 }
 
 /// Writes `e` as the answer to COM_INIT_DB.
@@ -81,12 +89,7 @@ pub async fn write_init_error<W: AsyncWrite + Unpin + Send>(
     e: &SqlError,
     slot: &ErrSlot,
 ) -> io::Result<()> {
-    slot.set(err_payload(e));
-    let r = w
-        .error(ErrorKind::ER_UNKNOWN_ERROR, e.message.as_bytes())
-        .await;
-    slot.take();
-    r
+    send_error(e, slot, |k, m| w.error(k, m)).await
 }
 
 /// Writes `e` as the answer to COM_STMT_PREPARE.
@@ -95,12 +98,7 @@ pub async fn write_prepare_error<W: AsyncWrite + Unpin + Send>(
     e: &SqlError,
     slot: &ErrSlot,
 ) -> io::Result<()> {
-    slot.set(err_payload(e));
-    let r = w
-        .error(ErrorKind::ER_UNKNOWN_ERROR, e.message.as_bytes())
-        .await;
-    slot.take();
-    r
+    send_error(e, slot, |k, m| w.error(k, m)).await
 }
 
 /// Writes a statement's outcome. `binary` selects the prepared-statement row format.

@@ -11,6 +11,7 @@
 //! write per tablet and chunk.
 
 pub mod consumer;
+pub mod consumer_pool;
 pub mod convert;
 pub mod decode;
 pub mod error_rows;

@@ -6,6 +6,8 @@
 //! - StarRocks's librdkafka defaults first, then every user property (security.protocol, sasl.*,
 //!   ssl.* included) so the user wins. Unknown keys are dropped (as StarRocks ignores them);
 //!   other invalid values fail with `PAUSE: failed to set '<k>', value: '<v>', err: <e>`.
+//! - Consumers come from the BE's [`ConsumerPool`] when an idle one of the same client
+//!   configuration exists (no new client per task), and go back to it after a clean run.
 //! - Each consumer runs on its own blocking thread, copies payloads into a [`MessageChunk`]
 //!   arena and hands full chunks to the task through a bounded channel (back-pressure).
 //! - The batch ends when `max_interval_s` elapsed, the task's bytes reached
@@ -16,6 +18,7 @@
 //!   partitions cut by time or bytes it is read once from the broker at the end (bounded by
 //!   `routine_load_kafka_timeout_second`), -1 if that fails.
 
+use crate::load::consumer_pool::ConsumerPool;
 use crate::load::decode::MessageChunk;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -131,7 +134,12 @@ pub fn run_consumer(
     shared: &ConsumeShared,
     tx: &SyncSender<MessageChunk>,
 ) -> Result<Vec<PartitionState>, String> {
-    let consumer = create_consumer(spec)?;
+    let pool = ConsumerPool::global();
+    let key = ConsumerPool::key_of(&client_config(spec).config_map());
+    let consumer = match pool.take(&key) {
+        Some(c) => c,
+        None => create_consumer(spec)?,
+    };
     let mut tpl = TopicPartitionList::new();
     for &(p, o) in partitions {
         // The FE normally resolves OFFSET_BEGINNING (-2) / OFFSET_END (-1) before scheduling;
@@ -266,6 +274,7 @@ pub fn run_consumer(
             s.high_watermark = high;
         }
     }
+    pool.give_back(key, consumer);
     Ok(states)
 }
 
@@ -362,6 +371,95 @@ pub fn consume(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rdkafka::mocking::MockCluster;
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+    fn produce(brokers: &str, topic: &str, partition: i32, n: usize) {
+        let p: BaseProducer = ClientConfig::new()
+            .set("bootstrap.servers", brokers)
+            .create()
+            .unwrap();
+        for i in 0..n {
+            p.send(
+                BaseRecord::<(), str>::to(topic)
+                    .payload(&format!("m{i}"))
+                    .partition(partition),
+            )
+            .unwrap();
+        }
+        p.flush(Duration::from_secs(10)).unwrap();
+    }
+
+    /// Runs one task's consumers; returns the (partition, offset) of every message and the
+    /// partition states.
+    fn run(spec: &ConsumeSpec, begin: Vec<(i32, i64)>) -> (Vec<(i32, i64)>, Vec<PartitionState>) {
+        let spec = ConsumeSpec {
+            begin_offsets: begin,
+            ..spec.clone()
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel::<MessageChunk>(4);
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            for c in rx.iter() {
+                got.extend(c.msgs.iter().map(|m| (m.partition, m.offset)));
+            }
+            got
+        });
+        let states = consume(&spec, Arc::new(AtomicBool::new(false)), tx).unwrap();
+        let mut got = reader.join().unwrap();
+        got.sort();
+        (got, states)
+    }
+
+    #[test]
+    fn pooled_consumers_are_reassigned_for_the_next_task() {
+        let mock = MockCluster::new(1).unwrap();
+        let brokers = mock.bootstrap_servers();
+        mock.create_topic("pool", 2, 1).unwrap();
+        produce(&brokers, "pool", 0, 10);
+        produce(&brokers, "pool", 1, 10);
+        let spec = ConsumeSpec {
+            brokers,
+            topic: "pool".into(),
+            begin_offsets: Vec::new(),
+            properties: HashMap::new(),
+            group_id: format!("pool-{}", uuid::Uuid::new_v4()),
+            // Long enough that only partition EOF ends these tasks.
+            max_interval: Duration::from_secs(120),
+            max_bytes: 0,
+            max_consumers: 3,
+            kafka_timeout: Duration::from_secs(5),
+        };
+        let key = ConsumerPool::key_of(&client_config(&spec).config_map());
+        let pool = ConsumerPool::global();
+
+        let (got, states) = run(&spec, vec![(0, 0), (1, 0)]);
+        let want: Vec<(i32, i64)> = (0..2).flat_map(|p| (0..10).map(move |o| (p, o))).collect();
+        assert_eq!(got, want);
+        assert!(states.iter().all(|s| s.eof && s.last_offset == 9));
+        assert_eq!(
+            pool.idle_for(&key),
+            2,
+            "both consumers went back to the pool"
+        );
+
+        // The next task reuses them: new data on one partition, the other still at its end.
+        produce(&spec.brokers, "pool", 0, 5);
+        let (got, states) = run(&spec, vec![(0, 10), (1, 10)]);
+        assert_eq!(got, (10..15).map(|o| (0, o)).collect::<Vec<_>>());
+        assert!(states.iter().all(|s| s.eof), "{states:?}");
+        assert_eq!(states[0].last_offset, 14);
+        assert_eq!(states[0].high_watermark, 15);
+        assert_eq!(states[1].last_offset, -1);
+        assert_eq!(pool.idle_for(&key), 2, "no new consumer was created");
+
+        // A task re-run from older offsets (after an abort) reads them again.
+        let (got, _) = run(&spec, vec![(0, 3), (1, 8)]);
+        let mut want: Vec<(i32, i64)> = (3..15).map(|o| (0, o)).collect();
+        want.extend((8..10).map(|o| (1, o)));
+        assert_eq!(got, want);
+        assert_eq!(pool.idle_for(&key), 2);
+    }
 
     #[test]
     fn partitions_are_dealt_round_robin() {

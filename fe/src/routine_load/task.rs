@@ -106,6 +106,22 @@ impl RoutineLoadTask {
         }
     }
 
+    /// Raises this task's known high watermarks to `seen` (the job's, which include what the
+    /// BEs reported at the end of their tasks) for the partitions it consumes. Watermarks only
+    /// grow, so the larger value is the fresher one.
+    pub fn raise_latest(&mut self, seen: &[(i32, i64)]) {
+        for &(p, hw) in seen {
+            if !self.offsets.iter().any(|(tp, _)| *tp == p) {
+                continue;
+            }
+            let latest = self.latest_offsets.get_or_insert_with(Vec::new);
+            match latest.iter_mut().find(|(lp, _)| *lp == p) {
+                Some(e) => e.1 = e.1.max(hw),
+                None => latest.push((p, hw)),
+            }
+        }
+    }
+
     /// `isProgressKeepUp`: no partition left messages behind (`last < latest - 1`).
     pub fn kept_up(&self, committed_last: &[(i32, i64)]) -> bool {
         let Some(latest) = &self.latest_offsets else {
@@ -137,6 +153,18 @@ mod tests {
         assert!(t.has_new_data_cached());
         assert!(!t.kept_up(&[(0, 4)]));
         assert!(t.kept_up(&[(0, 5)]));
+        // A fresher watermark (reported at the end of the task) raises, never lowers.
+        t.raise_latest(&[(0, 9), (3, 2), (8, 100)]);
+        assert_eq!(t.latest_offsets, Some(vec![(0, 9), (3, 2)]));
+        t.raise_latest(&[(0, 7)]);
+        assert_eq!(t.latest_offsets, Some(vec![(0, 9), (3, 2)]));
+        assert!(!t.kept_up(&[(0, 5), (3, 1)]));
+        assert!(t.kept_up(&[(0, 8), (3, 1)]));
+        let mut fresh = RoutineLoadTask::new(7, vec![(1, 4)], 100, 200, 60, -1);
+        fresh.raise_latest(&[(0, 9)]);
+        assert_eq!(fresh.latest_offsets, None);
+        fresh.raise_latest(&[(1, 5)]);
+        assert!(fresh.has_new_data_cached());
     }
 
     #[test]

@@ -206,6 +206,9 @@ pub fn renew_task(entry: &mut JobEntry, idx: usize, execute_at_ms: i64, message:
         entry.job.props.task_timeout_second,
         old.be_id.max(old.prev_be_id),
     );
+    // The job's cached watermarks let the readiness check skip its Kafka query when they
+    // already show new data (StarRocks's `hasMoreDataToConsume` reads the same job-level cache).
+    t.raise_latest(&entry.latest_offsets);
     t.message = message;
     entry.tasks[idx] = t;
 }
@@ -448,6 +451,11 @@ pub fn on_visible(ctx: &FeContext, txn: &TransactionState) {
         .filter_map(|(p, _)| entry.job.progress.get(*p).map(|n| (*p, n - 1)))
         .collect();
     let now = now_ms();
+    // Kept up is judged on the freshest watermarks: those the BE reported at the end of the
+    // task, not only those seen when the task was scheduled (StarRocks uses the latter, and so
+    // waits max_batch_interval even when messages arrived while the task ran).
+    let seen = entry.latest_offsets.clone();
+    entry.tasks[idx].raise_latest(&seen);
     let at = if entry.tasks[idx].kept_up(&consumed) {
         now + entry.job.props.max_batch_interval_s * 1000
     } else {

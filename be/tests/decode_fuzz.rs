@@ -1,5 +1,8 @@
 //! Random and truncated CSV/JSON/Avro messages never panic a decoder or the transform, and
 //! every message is accounted for (loaded + filtered + unselected = total).
+//!
+//! CI runs 2000 cases per property (`STARLOAD_FUZZ_CASES` changes it); the bench mode with a
+//! million and more cases is `bench/src/bin/decode_fuzz.rs`.
 #![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
 use proptest::prelude::*;
@@ -9,9 +12,32 @@ use starload_be::load::decode::json::{parse_jsonpaths, JsonDecoder, JsonOptions}
 use starload_be::load::decode::{Decoder, MessageChunk};
 use starload_be::load::error_rows::ErrorRows;
 use starload_be::load::transform::LoadPlan;
+use starload_compat_tests::registry::confluent_frame;
+use starload_compat_tests::SchemaRegistry;
 use starload_proto::be::ColumnMapping;
 use starload_proto::types::{ColumnDef, ColumnType, KeysType, PrimitiveType, TabletSchema};
+use std::sync::OnceLock;
 use std::time::Duration;
+
+/// Cases per property: `STARLOAD_FUZZ_CASES`, else 2000.
+fn cases() -> u32 {
+    std::env::var("STARLOAD_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
+const AVRO_SCHEMA: &str = r#"{"type":"record","name":"r","fields":[{"name":"a","type":"long"},{"name":"b","type":["null","string"]},{"name":"t","type":{"type":"array","items":"int"}},{"name":"d","type":{"type":"map","values":"double"}}]}"#;
+
+/// One registry for the whole test binary, with the schema registered (id 1).
+fn registry() -> &'static (SchemaRegistry, u32, apache_avro::Schema) {
+    static R: OnceLock<(SchemaRegistry, u32, apache_avro::Schema)> = OnceLock::new();
+    R.get_or_init(|| {
+        let r = SchemaRegistry::start().unwrap();
+        let id = r.register("fuzz-value", AVRO_SCHEMA).unwrap();
+        (r, id, apache_avro::Schema::parse_str(AVRO_SCHEMA).unwrap())
+    })
+}
 
 fn col(name: &str, t: PrimitiveType, len: i32, nullable: bool) -> ColumnDef {
     ColumnDef {
@@ -120,7 +146,7 @@ fn json_bytes() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), .. ProptestConfig::default() })]
 
     #[test]
     fn csv_never_panics(msgs in proptest::collection::vec(csv_bytes(), 0..8), strict in any::<bool>(), enclose in any::<bool>(), trim in any::<bool>()) {
@@ -154,5 +180,30 @@ proptest! {
         let msgs: Vec<Vec<u8>> = msgs.into_iter().map(|mut m| { if !m.is_empty() { m[0] |= 1; } m }).collect();
         let mut d = AvroDecoder::new(p.source_names().to_vec(), JsonOptions::default(), "http://127.0.0.1:1".into(), Duration::from_millis(50));
         check(&mut d, &p, &msgs);
+    }
+
+    #[test]
+    fn avro_datums_truncated_or_flipped_never_panic(
+        a in any::<i64>(),
+        b in proptest::option::of("[0-9: -]{0,20}"),
+        t in proptest::collection::vec(any::<i32>(), 0..4),
+        cut in any::<proptest::sample::Index>(),
+        flip in any::<proptest::sample::Index>(),
+        mode in 0..3u8,
+        paths in any::<bool>(),
+    ) {
+        let (reg, id, schema) = registry();
+        let b = match b { Some(s) => format!("{s:?}"), None => "null".into() };
+        let datum = format!(r#"{{"a": {a}, "b": {b}, "t": {t:?}, "d": {{"k": 0.5}}}}"#);
+        let mut m = confluent_frame(*id, schema, &datum).unwrap();
+        match mode {
+            0 => {}
+            1 => { let n = 5 + cut.index(m.len() - 4); m.truncate(n.min(m.len())); }
+            _ => { let i = 5 + flip.index(m.len() - 5); m[i] ^= 0x80; }
+        }
+        let p = plan(false);
+        let jsonpaths = if paths { parse_jsonpaths(r#"["$.a","$.b","$.t[1]","$.d.k"]"#).unwrap() } else { Vec::new() };
+        let mut d = AvroDecoder::new(p.source_names().to_vec(), JsonOptions { jsonpaths, ..JsonOptions::default() }, reg.url(), Duration::from_secs(5));
+        check(&mut d, &p, &[m]);
     }
 }

@@ -15,8 +15,9 @@
 //! ```
 //!
 //! Modules: [`paths`] (binaries), [`ports`], [`process`] (kill-on-drop children), [`poll`]
-//! (deadlines), [`cluster`], [`broker`] (Tansu, mock cluster, producer), [`sql`] (client and
-//! `must_*` assertions), [`runner`] (the `starload-compat` golden-case runner).
+//! (deadlines), [`cluster`], [`broker`] (Tansu, mock cluster, producer), [`registry`] (a
+//! Confluent-API schema registry and Avro framing), [`sql`] (client and `must_*` assertions),
+//! [`runner`] (the `starload-compat` golden-case runner).
 
 pub mod broker;
 pub mod cluster;
@@ -24,9 +25,11 @@ pub mod paths;
 pub mod poll;
 pub mod ports;
 pub mod process;
+pub mod registry;
 pub mod sql;
 
 pub use broker::{create_topic, high_watermarks, Broker, MockBroker, Producer};
 pub use cluster::{BeNode, Cluster, ClusterOptions, FeNode};
 pub use poll::{poll_until, Deadline};
+pub use registry::SchemaRegistry;
 pub mod runner;

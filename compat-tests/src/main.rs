@@ -3,9 +3,12 @@
 //!
 //! ```text
 //! starload-compat [--host 127.0.0.1] [--port 9030] [--user root] [--password PW]
-//!                 [--broker HOST:PORT] [--cases DIR] [--record] [--list] [FILTER...]
+//!                 [--broker HOST:PORT] [--registry URL] [--cases DIR] [--record] [--list]
+//!                 [FILTER...]
 //! ```
-//! Without `--broker` it starts a Tansu broker of its own (if Tansu is installed) for the run.
+//! Without `--broker` it starts a Tansu broker of its own (if Tansu is installed) for the run;
+//! without `--registry` a schema registry of its own (`starload_compat_tests::registry`, Basic
+//! auth `starload:secret`, so `${registry}` carries credentials as users write them).
 //! Exit status: 0 when nothing failed, 1 otherwise, 2 on bad arguments.
 
 use std::path::PathBuf;
@@ -14,7 +17,7 @@ use std::process::ExitCode;
 use starload_compat_tests::paths::workspace_root;
 use starload_compat_tests::runner::{discover, run, RunOptions, Target};
 use starload_compat_tests::sql::mysql_url;
-use starload_compat_tests::Broker;
+use starload_compat_tests::{Broker, SchemaRegistry};
 
 struct Args {
     host: String,
@@ -22,6 +25,7 @@ struct Args {
     user: String,
     password: String,
     broker: Option<String>,
+    registry: Option<String>,
     cases: PathBuf,
     record: bool,
     list: bool,
@@ -35,6 +39,7 @@ fn parse_args() -> Result<Args, String> {
         user: "root".into(),
         password: String::new(),
         broker: None,
+        registry: None,
         cases: workspace_root().join("compat-tests").join("cases"),
         record: false,
         list: false,
@@ -62,6 +67,7 @@ fn parse_args() -> Result<Args, String> {
             "--user" => a.user = value("--user")?,
             "--password" => a.password = value("--password")?,
             "--broker" => a.broker = Some(value("--broker")?),
+            "--registry" => a.registry = Some(value("--registry")?),
             "--cases" => a.cases = PathBuf::from(value("--cases")?),
             "--record" => a.record = true,
             "--list" => a.list = true,
@@ -74,7 +80,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 const USAGE: &str = "usage: starload-compat [--host H] [--port P] [--user U] [--password PW] \
-[--broker HOST:PORT] [--cases DIR] [--record] [--list] [FILTER...]";
+[--broker HOST:PORT] [--registry URL] [--cases DIR] [--record] [--list] [FILTER...]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -118,12 +124,29 @@ async fn main() -> ExitCode {
             }
         },
     };
+    let mut _own_registry = None;
+    let registry = match args.registry.clone() {
+        Some(r) => Some(r),
+        None => match SchemaRegistry::start_with_auth("starload", "secret") {
+            Ok(r) => {
+                let url = r.url();
+                println!("started schema registry at {}", r.plain_url());
+                _own_registry = Some(r);
+                Some(url)
+            }
+            Err(e) => {
+                println!("no schema registry: {e:#}; avro cases will fail");
+                None
+            }
+        },
+    };
     let url =
         mysql_url(args.port, &args.user, &args.password, None).replace("127.0.0.1", &args.host);
     let opts = RunOptions {
         target: Target {
             mysql_url: url,
             broker,
+            registry,
         },
         record: args.record,
         filters: args.filters,

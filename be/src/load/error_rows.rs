@@ -1,19 +1,30 @@
-//! Row accounting of one task and its error log.
+//! Row accounting of one task, its error log and its rejected records.
 //!
 //! Counters follow StarRocks (spec routine-load.md §6): every row the decoders saw is counted in
 //! `total`; rows dropped by WHERE are `unselected` (never errors); rows that failed decoding,
 //! conversion or a NOT NULL check are `filtered`; `loaded = total - filtered - unselected`.
 //!
-//! Rejected rows are kept (up to `log_rejected_record_num`, -1 = unlimited; StarRocks's default
-//! keeps the first 1000) and written, one line per row, to `<sys_log_dir>/error_log/<file>`,
-//! where the BE HTTP server serves them as `/api/_load_error_log?file=<file>` (frontend.md §8.3).
-//! Line format as StarRocks prints it: `Error: <reason>. Row: <raw row>`.
+//! Two records of rejected rows are kept, as StarRocks keeps them
+//! (`load_path_state_helper.cpp`):
+//! - the error log behind ErrorLogUrls: the first [`MAX_ERROR_LOG_LINES`] rejected rows of the
+//!   task, one line each, `Error: <reason>. Row: <raw row>`, written to
+//!   `<sys_log_dir>/error_log/error_log_<hi>_<lo>` and served by the BE HTTP server as
+//!   `/api/_load_error_log?file=<file>` (frontend.md §8.3);
+//! - the rejected records of `log_rejected_record_num` (0 none, -1 all, n at most n per task),
+//!   same line format, in `rejected_record_<hi>_<lo>` beside the error log (same endpoint).
+//!
+//! A fatal parse error (a JSON message that does not parse, an array without
+//! `strip_outer_array`, an Avro datum that does not decode) is also remembered: with
+//! `pause_on_fatal_parse_error` the task fails with it and the job pauses (spec §6.5).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The number of rejected rows kept when the job does not say (StarRocks keeps the first 1000).
-pub const DEFAULT_REJECTED_RECORD_NUM: i64 = 1000;
+/// Rejected rows written to the error log of one task. StarRocks's scanners report only their
+/// first `REPORT_ERROR_MAX_NUMBER` = 50 filtered rows (`csv_scanner.cpp`), and the error log
+/// itself stops after `kMaxErrorNum` = 50 (checked as `fetch_add(1) > 50`, so at most 51 lines,
+/// `load_path_state_helper.cpp`); one task is one scanner, so 50 lines.
+pub const MAX_ERROR_LOG_LINES: usize = 50;
 
 /// Counters and rejected rows of one task.
 #[derive(Debug, Default)]
@@ -24,22 +35,22 @@ pub struct ErrorRows {
     pub filtered: u64,
     /// Rows dropped by WHERE.
     pub unselected: u64,
-    /// Rejected lines kept for the error log.
+    /// Error-log lines kept so far (at most [`MAX_ERROR_LOG_LINES`]).
     lines: Vec<String>,
-    /// How many lines to keep; negative = all.
-    limit: i64,
+    /// Rejected-record lines kept so far.
+    rejected: Vec<String>,
+    /// `log_rejected_record_num`: 0 none, negative all.
+    rejected_limit: i64,
+    /// The first fatal parse error's reason.
+    fatal_parse_error: Option<String>,
 }
 
 impl ErrorRows {
-    /// New accounting keeping up to `log_rejected_record_num` rejected rows (0 = the default
-    /// 1000, negative = all).
+    /// New accounting keeping up to `log_rejected_record_num` rejected records (0 = none,
+    /// negative = all) besides the error log.
     pub fn new(log_rejected_record_num: i64) -> Self {
         Self {
-            limit: if log_rejected_record_num == 0 {
-                DEFAULT_REJECTED_RECORD_NUM
-            } else {
-                log_rejected_record_num
-            },
+            rejected_limit: log_rejected_record_num,
             ..Default::default()
         }
     }
@@ -51,34 +62,64 @@ impl ErrorRows {
             .saturating_sub(self.unselected)
     }
 
-    /// True when another rejected line would still be kept.
+    fn wants_rejected(&self) -> bool {
+        self.rejected_limit < 0 || (self.rejected.len() as i64) < self.rejected_limit
+    }
+
+    /// True when another rejected line would still be kept somewhere.
     #[inline]
     pub fn wants_line(&self) -> bool {
-        self.limit < 0 || (self.lines.len() as i64) < self.limit
+        self.lines.len() < MAX_ERROR_LOG_LINES || self.wants_rejected()
+    }
+
+    fn keep(&mut self, reason: &str, raw: &[u8]) {
+        let line = format!("Error: {reason}. Row: {}", String::from_utf8_lossy(raw));
+        if self.wants_rejected() {
+            self.rejected.push(line.clone());
+        }
+        if self.lines.len() < MAX_ERROR_LOG_LINES {
+            self.lines.push(line);
+        }
     }
 
     /// Records one rejected row (counted as filtered; the caller counts it in `total`).
     pub fn reject(&mut self, reason: &str, raw: &[u8]) {
         self.filtered += 1;
         if self.wants_line() {
-            let raw = String::from_utf8_lossy(raw);
-            self.lines.push(format!("Error: {reason}. Row: {raw}"));
+            self.keep(reason, raw);
         }
     }
 
-    /// Records a rejected row whose line text is built only if it will be kept.
+    /// Records a rejected row whose reason and raw text are built only if they will be kept.
     pub fn reject_with(&mut self, line: impl FnOnce() -> (String, Vec<u8>)) {
         self.filtered += 1;
         if self.wants_line() {
             let (reason, raw) = line();
-            let raw = String::from_utf8_lossy(&raw);
-            self.lines.push(format!("Error: {reason}. Row: {raw}"));
+            self.keep(&reason, &raw);
         }
     }
 
-    /// Rejected lines kept so far.
+    /// Records a rejected message whose whole document failed to parse (one error row).
+    pub fn reject_fatal(&mut self, reason: &str, raw: &[u8]) {
+        if self.fatal_parse_error.is_none() {
+            self.fatal_parse_error = Some(reason.to_string());
+        }
+        self.reject(reason, raw);
+    }
+
+    /// The first fatal parse error seen, if any.
+    pub fn fatal_parse_error(&self) -> Option<&str> {
+        self.fatal_parse_error.as_deref()
+    }
+
+    /// Error-log lines kept so far.
     pub fn lines(&self) -> &[String] {
         &self.lines
+    }
+
+    /// Rejected-record lines kept so far.
+    pub fn rejected_records(&self) -> &[String] {
+        &self.rejected
     }
 
     /// `filtered / (total - unselected) > max_filter_ratio` (spec §6.3); 1 disables the check.
@@ -90,21 +131,39 @@ impl ErrorRows {
         base > 0 && (self.filtered as f64 / base as f64) > max_filter_ratio
     }
 
-    /// Writes the kept lines to `dir/<file>`; returns the file name (None when nothing was
+    /// Writes the error log to `dir/<file>`; returns the file name (None when nothing was
     /// rejected).
     pub fn write_log(&self, dir: &Path, file: &str) -> std::io::Result<Option<String>> {
-        if self.lines.is_empty() {
-            return Ok(None);
-        }
-        std::fs::create_dir_all(dir)?;
-        let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join(file))?);
-        for l in &self.lines {
-            f.write_all(l.as_bytes())?;
-            f.write_all(b"\n")?;
-        }
-        f.flush()?;
-        Ok(Some(file.to_string()))
+        write_lines(&self.lines, dir, file)
     }
+
+    /// Writes the rejected records to `dir/<file>`; returns the file name (None when none are
+    /// kept).
+    pub fn write_rejected(&self, dir: &Path, file: &str) -> std::io::Result<Option<String>> {
+        write_lines(&self.rejected, dir, file)
+    }
+}
+
+fn write_lines(lines: &[String], dir: &Path, file: &str) -> std::io::Result<Option<String>> {
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join(file))?);
+    for l in lines {
+        f.write_all(l.as_bytes())?;
+        f.write_all(b"\n")?;
+    }
+    f.flush()?;
+    Ok(Some(file.to_string()))
+}
+
+/// The abort reason of a task that met a fatal parse error under `pause_on_fatal_parse_error`.
+/// The FE pauses a job whose txn abort reason contains `parse error`
+/// (`TxnStatusChangeReason.PARSE_ERROR`, spec §3.4); the BE's exact wording around it is not
+/// pinned by the spec (UNVERIFIED), the StarRocks row reason follows it.
+pub fn fatal_parse_error_reason(reason: &str) -> String {
+    format!("Fatal parse error: {reason}")
 }
 
 /// The directory that holds error logs: `<sys_log_dir>/error_log`.
@@ -123,10 +182,15 @@ pub fn error_log_file_name(task_id: &str) -> String {
     }
 }
 
+/// The rejected-record file name of a task: `rejected_record_<hi>_<lo>`.
+pub fn rejected_record_file_name(task_id: &str) -> String {
+    error_log_file_name(task_id).replacen("error_log_", "rejected_record_", 1)
+}
+
 /// The path of an error-log file asked for over HTTP, or None when the name is not one this BE
 /// writes (no path separators, no `..`): the HTTP handler must never serve other files.
 pub fn error_log_path(sys_log_dir: &str, file: &str) -> Option<PathBuf> {
-    let ok = file.starts_with("error_log_")
+    let ok = (file.starts_with("error_log_") || file.starts_with("rejected_record_"))
         && file
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
@@ -153,35 +217,61 @@ mod tests {
         assert!(e.exceeds_filter_ratio(0.2)); // 2/8 = 0.25
         assert!(!e.exceeds_filter_ratio(0.25));
         assert!(!e.exceeds_filter_ratio(1.0));
+        // log_rejected_record_num = 0 keeps no rejected records, the error log still has both.
+        assert_eq!(e.lines().len(), 2);
+        assert!(e.rejected_records().is_empty());
     }
 
     #[test]
-    fn keeps_at_most_limit_lines_and_writes_file() {
+    fn error_log_keeps_50_lines_and_rejected_records_follow_the_limit() {
         let mut e = ErrorRows::new(2);
-        for i in 0..5 {
+        for i in 0..60 {
             e.reject(
                 "Value count does not match column count. Expect 2, but got 1",
                 format!("r{i}").as_bytes(),
             );
         }
-        assert_eq!(e.filtered, 5);
-        assert_eq!(e.lines().len(), 2);
+        assert_eq!(e.filtered, 60);
+        assert_eq!(e.lines().len(), MAX_ERROR_LOG_LINES);
+        assert_eq!(e.rejected_records().len(), 2);
         assert_eq!(
             e.lines()[0],
             "Error: Value count does not match column count. Expect 2, but got 1. Row: r0"
         );
+        assert!(e.lines()[49].ends_with(". Row: r49"), "{}", e.lines()[49]);
         let dir = tempfile::tempdir().unwrap();
         let name = error_log_file_name("0123456789abcdef-0123-4567-89ab-cdef01234567");
         assert!(name.starts_with("error_log_"));
         let f = e.write_log(dir.path(), &name).unwrap().unwrap();
         let text = std::fs::read_to_string(dir.path().join(f)).unwrap();
+        assert_eq!(text.lines().count(), 50);
+        let r = rejected_record_file_name("0123456789abcdef-0123-4567-89ab-cdef01234567");
+        assert_eq!(r, name.replace("error_log_", "rejected_record_"));
+        let f = e.write_rejected(dir.path(), &r).unwrap().unwrap();
+        let text = std::fs::read_to_string(dir.path().join(f)).unwrap();
         assert_eq!(text.lines().count(), 2);
-        assert!(ErrorRows::new(-1).wants_line());
+        let mut all = ErrorRows::new(-1);
+        for _ in 0..100 {
+            all.reject("x", b"y");
+        }
+        assert_eq!(all.rejected_records().len(), 100);
+        assert!(all.wants_line());
+    }
+
+    #[test]
+    fn fatal_parse_errors_are_remembered_once() {
+        let mut e = ErrorRows::new(0);
+        assert!(e.fatal_parse_error().is_none());
+        e.reject_fatal("first", b"a");
+        e.reject_fatal("second", b"b");
+        assert_eq!(e.fatal_parse_error(), Some("first"));
+        assert_eq!(e.filtered, 2);
     }
 
     #[test]
     fn http_paths_are_confined() {
         assert!(error_log_path("/log", "error_log_ab_cd").is_some());
+        assert!(error_log_path("/log", "rejected_record_ab_cd").is_some());
         assert!(error_log_path("/log", "../etc/passwd").is_none());
         assert!(error_log_path("/log", "error_log_a/../../x").is_none());
         assert_eq!(

@@ -474,6 +474,13 @@ pub fn execute(
     let load = req.load.clone().unwrap_or_default();
     fill_counters(&mut report, &pipe);
     write_error_log(config, &backend, req, &pipe.errors, &mut report);
+    if load.pause_on_fatal_parse_error {
+        if let Some(reason) = pipe.errors.fatal_parse_error() {
+            pipe.sink.abort_local();
+            let msg = error_rows::fatal_parse_error_reason(reason);
+            return fail(report, StatusCode::InternalError, msg, start);
+        }
+    }
     if pipe.errors.exceeds_filter_ratio(load.max_filter_ratio) {
         pipe.sink.abort_local();
         return fail(
@@ -525,6 +532,10 @@ fn write_error_log(
     let file = error_rows::error_log_file_name(&req.task_id);
     // The directory the BE HTTP server serves `/api/_load_error_log` from.
     let dir = config.error_log_dir();
+    let rejected = error_rows::rejected_record_file_name(&req.task_id);
+    if let Err(e) = errors.write_rejected(&dir, &rejected) {
+        tracing::warn!(error = %e, "Failed to write the rejected records.");
+    }
     match errors.write_log(&dir, &file) {
         Ok(Some(f)) => {
             let host = if backend.host.is_empty() {

@@ -6,16 +6,28 @@
 //! - directives, one line each:
 //!   - `-- wait: <SQL> | <Column> <op> <value> | <timeout>`: poll SQL until the first row's
 //!     Column satisfies `=`, `!=` or `>=` (numeric) value; timeout like `60s`; a timeout ends
-//!     the case;
+//!     the case. `<Column>.<key>` compares a key of a JSON column (`Statistic.totalRows`);
 //!   - `-- mask: Col1,Col2`: the next statement's values in those columns print as `*`
 //!     (ids, times);
 //!   - `-- sort`: the next statement's rows are sorted before printing;
+//!   - `-- json_keys: <Column> <key1>,<key2>` (one line per column): the next statement's values
+//!     in that column (JSON objects, e.g. SHOW ROUTINE LOAD's Statistic) print only those keys,
+//!     in that order;
 //!   - `-- create_topic: <topic> <partitions>`;
-//!   - `-- produce: <topic> <partition>` followed by `-- > <payload>` lines (one message each);
+//!   - `-- produce: <topic> <partition> [escaped | avro <subject>]` followed by `-- > <payload>`
+//!     lines (one message each). Plain payloads are sent as written; `escaped` ones decode
+//!     `\xNN`, `\n`, `\r`, `\t` and `\\` first (binary bytes, several rows in one message);
+//!     `avro` ones are JSON data encoded with the subject's latest `-- schema:` and framed in
+//!     Confluent's wire format (magic byte 0, 4-byte schema id);
+//!   - `-- schema: <subject> <avro schema json>`: registers the schema in the run's schema
+//!     registry (`${registry}`);
+//!   - `-- error_log: <job>`: reads the job's ErrorLogUrls from SHOW ROUTINE LOAD, fetches each
+//!     URL from the BE's HTTP server and prints the rejected-row lines, sorted;
 //! - other `--` comments and blank lines between statements are ignored.
 //!
-//! `${uuid}`, `${uuid0}`..`${uuid9}` (fresh hex per case) and `${broker}` are substituted
-//! everywhere. UUIDs in results (a job's default `group.id`) print as `<uuid>`.
+//! `${uuid}`, `${uuid0}`..`${uuid9}` (fresh hex per case), `${broker}` and `${registry}` are
+//! substituted everywhere (`${registry_plain}` is the registry URL without credentials, as SHOW
+//! prints it). UUIDs in results (a job's default `group.id`) print as `<uuid>`.
 
 use anyhow::{bail, Context, Result};
 
@@ -36,6 +48,8 @@ pub enum Step {
         source: String,
         mask: Vec<String>,
         sort: bool,
+        /// (column, keys) from `-- json_keys:` lines.
+        json_keys: Vec<(String, Vec<String>)>,
     },
     Wait {
         source: String,
@@ -54,8 +68,60 @@ pub enum Step {
         source: String,
         topic: String,
         partition: i32,
+        mode: PayloadMode,
         payloads: Vec<String>,
     },
+    Schema {
+        source: String,
+        subject: String,
+        schema: String,
+    },
+    ErrorLog {
+        source: String,
+        job: String,
+    },
+}
+
+/// How `-- > ` payload lines become message bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayloadMode {
+    /// As written.
+    Text,
+    /// With `\xNN`, `\n`, `\r`, `\t`, `\\` decoded.
+    Escaped,
+    /// JSON datum encoded with the subject's schema, Confluent-framed.
+    Avro(String),
+}
+
+/// Decodes the escapes of an `escaped` payload.
+pub fn unescape(s: &str) -> Result<Vec<u8>> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        match b.get(i + 1) {
+            Some(b'n') => out.push(b'\n'),
+            Some(b'r') => out.push(b'\r'),
+            Some(b't') => out.push(b'\t'),
+            Some(b'\\') => out.push(b'\\'),
+            Some(b'x') => {
+                let hex = s.get(i + 2..i + 4).unwrap_or("");
+                let v = u8::from_str_radix(hex, 16)
+                    .with_context(|| format!("bad \\x escape in {s}"))?;
+                out.push(v);
+                i += 4;
+                continue;
+            }
+            _ => bail!("unknown escape in {s}"),
+        }
+        i += 2;
+    }
+    Ok(out)
 }
 
 /// One `-- name:` block.
@@ -100,6 +166,7 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>> {
     let mut stmt: Vec<&str> = Vec::new();
     let mut mask: Vec<String> = Vec::new();
     let mut sort = false;
+    let mut json_keys: Vec<(String, Vec<String>)> = Vec::new();
     let mut lines = text.lines().enumerate().peekable();
     while let Some((no, raw)) = lines.next() {
         let line = raw.trim_end();
@@ -126,6 +193,14 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>> {
                 mask = rest.split(',').map(|c| c.trim().to_string()).collect();
             } else if trimmed == "-- sort" {
                 sort = true;
+            } else if let Some(rest) = trimmed.strip_prefix("-- json_keys:") {
+                let Some((col, keys)) = rest.trim().split_once(' ') else {
+                    bail!("{}: json_keys needs `<Column> <key1>,<key2>`", at());
+                };
+                json_keys.push((
+                    col.to_string(),
+                    keys.split(',').map(|k| k.trim().to_string()).collect(),
+                ));
             } else if let Some(rest) = trimmed.strip_prefix("-- create_topic:") {
                 let mut it = rest.split_whitespace();
                 let (Some(topic), Some(n)) = (it.next(), it.next()) else {
@@ -140,6 +215,15 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>> {
                 let mut it = rest.split_whitespace();
                 let (Some(topic), Some(p)) = (it.next(), it.next()) else {
                     bail!("{}: produce needs `<topic> <partition>`", at());
+                };
+                let mode = match (it.next(), it.next()) {
+                    (None, _) => PayloadMode::Text,
+                    (Some("escaped"), None) => PayloadMode::Escaped,
+                    (Some("avro"), Some(subject)) => PayloadMode::Avro(subject.to_string()),
+                    _ => bail!(
+                        "{}: produce takes `<topic> <partition> [escaped | avro <subject>]`",
+                        at()
+                    ),
                 };
                 let mut source = trimmed.to_string();
                 let mut payloads = Vec::new();
@@ -157,7 +241,22 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>> {
                     source,
                     topic: topic.to_string(),
                     partition: p.parse().with_context(at)?,
+                    mode,
                     payloads,
+                });
+            } else if let Some(rest) = trimmed.strip_prefix("-- schema:") {
+                let Some((subject, schema)) = rest.trim().split_once(' ') else {
+                    bail!("{}: schema needs `<subject> <avro schema json>`", at());
+                };
+                case.steps.push(Step::Schema {
+                    source: trimmed.to_string(),
+                    subject: subject.to_string(),
+                    schema: schema.trim().to_string(),
+                });
+            } else if let Some(rest) = trimmed.strip_prefix("-- error_log:") {
+                case.steps.push(Step::ErrorLog {
+                    source: trimmed.to_string(),
+                    job: rest.trim().to_string(),
                 });
             } else if trimmed.starts_with("--") {
                 // A plain comment.
@@ -175,6 +274,7 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>> {
                 source: stmt.join("\n"),
                 mask: std::mem::take(&mut mask),
                 sort: std::mem::take(&mut sort),
+                json_keys: std::mem::take(&mut json_keys),
             });
             stmt.clear();
         }
@@ -224,6 +324,12 @@ WHERE a = 'x;y';
 -- produce: t_${uuid} 0
 -- > 1,a
 -- > 2,b
+-- produce: t_${uuid} 1 escaped
+-- > a\\x01b\\nc
+-- schema: s {\"type\": \"long\"}
+-- produce: t_${uuid} 1 avro s
+-- > 5
+-- error_log: j
 
 -- name: second
 -- a comment
@@ -235,9 +341,11 @@ SELECT 1;
         let cases = parse_cases(FILE).unwrap();
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[0].name, "first");
-        assert_eq!(cases[0].steps.len(), 5);
+        assert_eq!(cases[0].steps.len(), 9);
         match &cases[0].steps[1] {
-            Step::Sql { source, mask, sort } => {
+            Step::Sql {
+                source, mask, sort, ..
+            } => {
                 assert_eq!(source, "SELECT *\nFROM t\nWHERE a = 'x;y';");
                 assert_eq!(mask, &vec!["Id".to_string()]);
                 assert!(sort);
@@ -283,6 +391,22 @@ SELECT 1;
             }
             s => panic!("{s:?}"),
         }
+        match &cases[0].steps[5] {
+            Step::Produce { mode, payloads, .. } => {
+                assert_eq!(mode, &PayloadMode::Escaped);
+                assert_eq!(unescape(&payloads[0]).unwrap(), b"a\x01b\nc".to_vec());
+            }
+            s => panic!("{s:?}"),
+        }
+        assert!(
+            matches!(&cases[0].steps[6], Step::Schema { subject, schema, .. } if subject == "s" && schema == r#"{"type": "long"}"#)
+        );
+        assert!(
+            matches!(&cases[0].steps[7], Step::Produce { mode: PayloadMode::Avro(s), .. } if s == "s")
+        );
+        assert!(matches!(&cases[0].steps[8], Step::ErrorLog { job, .. } if job == "j"));
+        assert!(unescape("\\q").is_err());
+        assert!(unescape("\\x0").is_err());
         assert_eq!(cases[1].steps.len(), 1);
     }
 

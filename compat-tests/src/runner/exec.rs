@@ -14,13 +14,15 @@
 //! failure as `E: (client, "...")`, after which the next statement uses a new connection.
 //! Concrete `${uuid}`s and the broker address are turned back into their placeholders.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
-use super::case::{Case, Step, WaitOp};
+use super::case::{unescape, Case, PayloadMode, Step, WaitOp};
 use crate::broker::{create_topic, Producer};
+use crate::registry::{confluent_frame, http_get, register_schema};
 use crate::sql::{connect, query, server_error, QueryOutput};
 
 /// Where a case runs.
@@ -30,6 +32,8 @@ pub struct Target {
     pub mysql_url: String,
     /// Kafka bootstrap servers for `${broker}`, produce and create_topic.
     pub broker: Option<String>,
+    /// Schema registry URL for `${registry}` and `-- schema:` (credentials in the URL).
+    pub registry: Option<String>,
 }
 
 /// Placeholder → concrete value for one case.
@@ -38,7 +42,7 @@ struct Vars {
 }
 
 impl Vars {
-    fn new(broker: Option<&str>) -> Self {
+    fn new(broker: Option<&str>, registry: Option<&str>) -> Self {
         let mut pairs = Vec::new();
         for i in (0..10).rev() {
             pairs.push((format!("${{uuid{i}}}"), short_uuid()));
@@ -46,6 +50,18 @@ impl Vars {
         pairs.push(("${uuid}".to_string(), short_uuid()));
         if let Some(b) = broker {
             pairs.push(("${broker}".to_string(), b.to_string()));
+        }
+        if let Some(r) = registry {
+            pairs.push(("${registry}".to_string(), r.to_string()));
+            // SHOW prints the URL without its credentials.
+            if let Some((scheme, rest)) = r.split_once("://") {
+                if let Some((_, host)) = rest.split_once('@') {
+                    pairs.push((
+                        "${registry_plain}".to_string(),
+                        format!("{scheme}://{host}"),
+                    ));
+                }
+            }
         }
         Self { pairs }
     }
@@ -115,8 +131,45 @@ fn mask_uuids(v: &str) -> String {
     out
 }
 
-fn render_output(out: &QueryOutput, mask: &[String], sort: bool) -> Vec<String> {
+/// Keeps only `keys` of a JSON object text, in that order (missing keys are left out); a value
+/// that is not a JSON object prints unchanged.
+fn keep_json_keys(v: &str, keys: &[String]) -> String {
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(v) else {
+        return v.to_string();
+    };
+    let mut out = serde_json::Map::new();
+    for k in keys {
+        if let Some(x) = m.get(k) {
+            out.insert(k.clone(), x.clone());
+        }
+    }
+    serde_json::Value::Object(out).to_string()
+}
+
+/// The value of `column` in the first row; `Col.key` reads a key of a JSON object column.
+fn first_value(out: &QueryOutput, column: &str) -> Option<String> {
+    if let Some(v) = out.get(0, column) {
+        return Some(v.to_string());
+    }
+    let (col, key) = column.split_once('.')?;
+    let v: serde_json::Value = serde_json::from_str(out.get(0, col)?).ok()?;
+    Some(match v.get(key)? {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+fn render_output(
+    out: &QueryOutput,
+    mask: &[String],
+    sort: bool,
+    json_keys: &[(String, Vec<String>)],
+) -> Vec<String> {
     let masked: Vec<usize> = mask.iter().filter_map(|m| out.col(m)).collect();
+    let keyed: Vec<(usize, &[String])> = json_keys
+        .iter()
+        .filter_map(|(c, k)| out.col(c).map(|i| (i, k.as_slice())))
+        .collect();
     let mut rows: Vec<String> = out
         .rows
         .iter()
@@ -126,6 +179,8 @@ fn render_output(out: &QueryOutput, mask: &[String], sort: bool) -> Vec<String> 
                 .map(|(i, v)| {
                     if masked.contains(&i) {
                         "*".to_string()
+                    } else if let Some((_, keys)) = keyed.iter().find(|(k, _)| *k == i) {
+                        keep_json_keys(v, keys)
                     } else {
                         mask_uuids(v)
                     }
@@ -146,9 +201,10 @@ fn render_output(out: &QueryOutput, mask: &[String], sort: bool) -> Vec<String> 
 }
 
 fn wait_matches(out: &QueryOutput, column: &str, op: WaitOp, value: &str) -> (bool, String) {
-    let Some(got) = out.get(0, column) else {
+    let Some(got) = first_value(out, column) else {
         return (false, format!("no row/column {column}"));
     };
+    let got = got.as_str();
     let ok = match op {
         WaitOp::Eq => got == value,
         WaitOp::Ne => got != value,
@@ -162,13 +218,20 @@ fn wait_matches(out: &QueryOutput, column: &str, op: WaitOp, value: &str) -> (bo
 
 /// Runs `case`; returns its result text (see the module docs) and the databases it created.
 pub async fn run_case(case: &Case, target: &Target) -> (String, Vec<String>) {
-    let vars = Vars::new(target.broker.as_deref());
+    let vars = Vars::new(target.broker.as_deref(), target.registry.as_deref());
     let mut text: Vec<String> = vec![format!("-- name: {}", case.name)];
+    // Subject -> (id, schema) of the case's latest registration.
+    let mut schemas: HashMap<String, (u32, apache_avro::Schema)> = HashMap::new();
     let mut created_dbs = Vec::new();
     let mut conn: Option<Conn> = None;
     for step in &case.steps {
         match step {
-            Step::Sql { source, mask, sort } => {
+            Step::Sql {
+                source,
+                mask,
+                sort,
+                json_keys,
+            } => {
                 text.push(source.clone());
                 text.push("-- result:".into());
                 let sql = vars.substitute(source);
@@ -184,7 +247,7 @@ pub async fn run_case(case: &Case, target: &Target) -> (String, Vec<String>) {
                     Err(e) => text.push(format!("E: (client, \"connect: {e}\")")),
                     Ok(mut c) => match query(&mut c, &sql).await {
                         Ok(out) => {
-                            text.extend(render_output(&out, mask, *sort));
+                            text.extend(render_output(&out, mask, *sort, json_keys));
                             conn = Some(c);
                         }
                         Err(e) => match server_error(&e) {
@@ -261,16 +324,33 @@ pub async fn run_case(case: &Case, target: &Target) -> (String, Vec<String>) {
                 source,
                 topic,
                 partition,
+                mode,
                 payloads,
             } => {
                 text.push(source.clone());
-                let payloads: Vec<String> = payloads.iter().map(|p| vars.substitute(p)).collect();
-                let r = match &target.broker {
-                    Some(b) => match Producer::new(b) {
+                let payloads = payloads
+                    .iter()
+                    .map(|p| {
+                        let p = vars.substitute(p);
+                        match mode {
+                            PayloadMode::Text => Ok(p.into_bytes()),
+                            PayloadMode::Escaped => unescape(&p),
+                            PayloadMode::Avro(subject) => {
+                                match schemas.get(&vars.substitute(subject)) {
+                                    Some((id, schema)) => confluent_frame(*id, schema, &p),
+                                    None => Err(anyhow::anyhow!("no `-- schema: {subject}` yet")),
+                                }
+                            }
+                        }
+                    })
+                    .collect::<anyhow::Result<Vec<Vec<u8>>>>();
+                let r = match (&target.broker, payloads) {
+                    (_, Err(e)) => Err(e),
+                    (Some(b), Ok(payloads)) => match Producer::new(b) {
                         Ok(p) => p.send(&vars.substitute(topic), *partition, &payloads).await,
                         Err(e) => Err(e),
                     },
-                    None => Err(anyhow::anyhow!("no broker (--broker)")),
+                    (None, _) => Err(anyhow::anyhow!("no broker (--broker)")),
                 };
                 if let Err(e) = r {
                     text.push(format!(
@@ -280,6 +360,58 @@ pub async fn run_case(case: &Case, target: &Target) -> (String, Vec<String>) {
                     break;
                 }
             }
+            Step::Schema {
+                source,
+                subject,
+                schema,
+            } => {
+                text.push(source.clone());
+                let subject = vars.substitute(subject);
+                let r = match &target.registry {
+                    Some(url) => match apache_avro::Schema::parse_str(schema) {
+                        Ok(parsed) => register_schema(url, &subject, schema)
+                            .await
+                            .map(|id| (id, parsed)),
+                        Err(e) => Err(anyhow::anyhow!("invalid avro schema: {e}")),
+                    },
+                    None => Err(anyhow::anyhow!("no schema registry (--registry)")),
+                };
+                match r {
+                    Ok(v) => {
+                        schemas.insert(subject, v);
+                    }
+                    Err(e) => {
+                        text.push(format!(
+                            "-- schema failed: {}",
+                            vars.restore(&format!("{e:#}"))
+                        ));
+                        break;
+                    }
+                }
+            }
+            Step::ErrorLog { source, job } => {
+                text.push(source.clone());
+                text.push("-- result:".into());
+                let c = match conn.take() {
+                    Some(c) => Ok(c),
+                    None => connect(&target.mysql_url).await,
+                };
+                match c {
+                    Err(e) => text.push(format!("E: (client, \"connect: {e}\")")),
+                    Ok(mut c) => {
+                        let sql = format!("SHOW ROUTINE LOAD FOR {}", vars.substitute(job));
+                        match query(&mut c, &sql).await {
+                            Ok(out) => {
+                                let urls = out.get(0, "ErrorLogUrls").unwrap_or("").to_string();
+                                text.extend(error_log_lines(&urls).await);
+                            }
+                            Err(e) => text.push(format!("E: (client, \"{e}\")")),
+                        }
+                        conn = Some(c);
+                    }
+                }
+                text.push("-- !result".into());
+            }
         }
     }
     if let Some(c) = conn {
@@ -288,6 +420,37 @@ pub async fn run_case(case: &Case, target: &Target) -> (String, Vec<String>) {
     let text = vars.restore(&text.join("\n"));
     let dbs = created_dbs;
     (text, dbs)
+}
+
+/// The rejected-row lines behind a job's ErrorLogUrls (`", "`-separated), sorted (tasks
+/// split rows differently from run to run); a URL that does not answer prints its error.
+///
+/// The task's rejected records (`log_rejected_record_num`, file `rejected_record_*` beside the
+/// error log on the same BE) follow after a `-- rejected records` line when there are any.
+async fn error_log_lines(urls: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rejected = Vec::new();
+    for url in urls.split(", ").filter(|u| !u.is_empty()) {
+        if !url.contains("/api/_load_error_log?file=error_log_") {
+            lines.push(format!("E: (client, \"unexpected error log url {url}\")"));
+            continue;
+        }
+        match http_get(url).await {
+            Ok(body) => lines.extend(body.lines().map(str::to_string)),
+            Err(e) => lines.push(format!("E: (client, \"{e:#}\")")),
+        }
+        let records = url.replacen("file=error_log_", "file=rejected_record_", 1);
+        if let Ok(body) = http_get(&records).await {
+            rejected.extend(body.lines().map(str::to_string));
+        }
+    }
+    lines.sort();
+    if !rejected.is_empty() {
+        rejected.sort();
+        lines.push("-- rejected records".into());
+        lines.extend(rejected);
+    }
+    lines
 }
 
 /// Drops the databases a case created (best effort; not part of the result).
@@ -348,13 +511,32 @@ mod tests {
             rows: vec![vec!["2".into(), "b".into()], vec!["1".into(), "a".into()]],
         };
         assert_eq!(
-            render_output(&out, &["Id".into()], true),
+            render_output(&out, &["Id".into()], true, &[]),
             vec!["Id\tName", "*\ta", "*\tb"]
         );
         assert_eq!(
-            render_output(&out, &[], false),
+            render_output(&out, &[], false, &[]),
             vec!["Id\tName", "2\tb", "1\ta"]
         );
+        let stat = QueryOutput {
+            columns: vec!["Statistic".into()],
+            rows: vec![vec![
+                r#"{"receivedBytes":230,"errorRows":1,"totalRows":2}"#.into()
+            ]],
+        };
+        let keys = (
+            "Statistic".to_string(),
+            vec!["totalRows".into(), "errorRows".into()],
+        );
+        assert_eq!(
+            render_output(&stat, &[], false, &[keys]),
+            vec!["Statistic", r#"{"totalRows":2,"errorRows":1}"#]
+        );
+        assert_eq!(
+            first_value(&stat, "Statistic.totalRows").as_deref(),
+            Some("2")
+        );
+        assert_eq!(first_value(&stat, "Statistic.nope"), None);
     }
 
     #[test]
@@ -377,8 +559,8 @@ mod tests {
 
     #[test]
     fn placeholders_round_trip() {
-        let v = Vars::new(Some("127.0.0.1:1234"));
-        let s = "db_${uuid} ${uuid1} ${broker}";
+        let v = Vars::new(Some("127.0.0.1:1234"), Some("http://u:p@127.0.0.1:99"));
+        let s = "db_${uuid} ${uuid1} ${broker} ${registry}";
         let c = v.substitute(s);
         assert!(!c.contains("${"));
         assert_eq!(v.restore(&c), s);

@@ -765,6 +765,7 @@ pub fn build_request(
         log_rejected_record_num: p.log_rejected_record_num,
         partial_update: p.partial_update,
         merge_condition: p.merge_condition.clone().unwrap_or_default(),
+        pause_on_fatal_parse_error: p.pause_on_fatal_parse_error,
     };
     let kafka = KafkaLoadInfo {
         brokers: job.kafka.broker_list.clone(),

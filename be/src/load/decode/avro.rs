@@ -5,12 +5,14 @@
 //!   `Invalid CP1 magic byte <b>, expected 0`. Bytes 1..5 are the big-endian schema id; the rest
 //!   is one Avro datum, decoded with the registry's schema (fetched once per id).
 //! - A datum that does not decode is rejected with `serdes deserialize avro failed: <e>`.
-//! - An unreachable registry fails the task (never silently drops rows).
+//! - An unreachable registry fails the task (never silently drops rows); an id the registry
+//!   does not know is a row error like an undecodable datum.
 //! - The record becomes a JSON value with the seed's type mapping (record/map -> JSON object,
 //!   array -> array, union(T, null) -> T or NULL, enum/fixed/bytes -> string), then columns are
 //!   taken by name or by jsonpaths exactly as for JSON.
 
 use super::json::{JsonOptions, JsonRowSink};
+use super::schema_registry::SchemaError;
 use super::{Decoder, MessageChunk, RowOrigin, SourceBatch};
 use crate::load::error_rows::ErrorRows;
 use serde_json::{Map, Number, Value as Json};
@@ -24,7 +26,12 @@ pub fn avro_to_json(v: apache_avro::types::Value) -> Json {
         A::Boolean(b) => Json::Bool(b),
         A::Int(i) => Json::Number(i.into()),
         A::Long(l) => Json::Number(l.into()),
-        A::Float(f) => Number::from_f64(f as f64)
+        // Through the float's shortest text, so 1.1f stays 1.1 rather than 1.100000023841858.
+        A::Float(f) => f
+            .to_string()
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
             .map(Json::Number)
             .unwrap_or(Json::Null),
         A::Double(d) => Number::from_f64(d).map(Json::Number).unwrap_or(Json::Null),
@@ -103,17 +110,27 @@ impl Decoder for AvroDecoder {
             errors.total += 1;
             if payload.len() < 5 || payload[0] != 0 {
                 let b = payload.first().copied().unwrap_or(0);
-                errors.reject(&format!("Invalid CP1 magic byte {b}, expected 0"), payload);
+                errors.reject_fatal(&format!("Invalid CP1 magic byte {b}, expected 0"), payload);
                 continue;
             }
             let id = u32::from_be_bytes([payload[1], payload[2], payload[3], payload[4]]);
             let schema =
-                super::schema_registry::schema_by_id(&self.registry_url, id, self.timeout)?;
+                match super::schema_registry::schema_by_id(&self.registry_url, id, self.timeout) {
+                    Ok(s) => s,
+                    Err(SchemaError::Invalid(e)) => {
+                        let reason = format!("serdes deserialize avro failed: {e}");
+                        errors.reject_fatal(&reason, payload);
+                        continue;
+                    }
+                    // The task fails and is retried from the same offsets.
+                    Err(SchemaError::Unavailable(e)) => return Err(e),
+                };
             let mut body = &payload[5..];
             let value = match apache_avro::from_avro_datum(&schema, &mut body, None) {
+                // Like libserdes, one datum is read and any trailing bytes are ignored.
                 Ok(v) => avro_to_json(v),
                 Err(e) => {
-                    errors.reject(&format!("serdes deserialize avro failed: {e}"), payload);
+                    errors.reject_fatal(&format!("serdes deserialize avro failed: {e}"), payload);
                     continue;
                 }
             };

@@ -243,7 +243,7 @@ impl Decoder for JsonDecoder {
                 Ok(v) => v,
                 Err(_) => {
                     errors.total += 1;
-                    errors.reject(&parse_error_reason(payload), payload);
+                    errors.reject_fatal(&parse_error_reason(payload), payload);
                     continue;
                 }
             };
@@ -260,7 +260,7 @@ impl Decoder for JsonDecoder {
                 }
                 Err(reason) => {
                     errors.total += 1;
-                    errors.reject(reason, payload);
+                    errors.reject_fatal(reason, payload);
                 }
             }
         }
@@ -399,5 +399,10 @@ mod tests {
             r#"Error: JSON data is an array, strip_outer_array must be set true. Row: [{"k": 1}, {"k": 2}]"#
         );
         assert!(e.lines()[1].starts_with("Error: Failed to parse string to json. code=3"));
+        // The first whole-message failure is what pause_on_fatal_parse_error reports.
+        assert_eq!(
+            e.fatal_parse_error(),
+            Some("JSON data is an array, strip_outer_array must be set true")
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Confluent schema registry client: `GET <url>/schemas/ids/<id>` (StarRocks uses libserdes,
 //! spec routine-load.md §8.3). Schemas are fetched once per (registry, id) for the life of the
-//! process: Confluent ids are immutable.
+//! process: Confluent ids are immutable. Known to work against the test registry in
+//! `compat-tests/src/registry.rs` (Confluent's REST API subset).
 //!
 //! The URL may carry credentials (`http://key:secret@host:port`), sent as HTTP Basic auth. The
 //! client speaks plain HTTP/1.1 over a TCP stream with a bounded timeout (decoders run on
@@ -164,33 +165,66 @@ fn cache() -> &'static Cache {
     C.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
+/// Serialises registry fetches, so concurrent tasks that miss the cache for the same id fetch
+/// it once (the second finds it cached). Cache hits never wait for it.
+fn fetch_lock() -> &'static Mutex<()> {
+    static L: OnceLock<Mutex<()>> = OnceLock::new();
+    L.get_or_init(|| Mutex::new(()))
+}
+
+/// Why a schema could not be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaError {
+    /// The registry answered that the id does not exist, or the schema does not parse: the
+    /// message is bad (a row error), retrying will not help.
+    Invalid(String),
+    /// The registry could not be asked (down, refused credentials, malformed answer): the task
+    /// fails and is retried, rows are never dropped for it.
+    Unavailable(String),
+}
+
+fn cached(key: &(String, u32)) -> Option<Arc<apache_avro::Schema>> {
+    cache().lock().ok().and_then(|c| c.get(key).cloned())
+}
+
 /// The Avro schema with Confluent id `id`, from the process cache or the registry.
 pub fn schema_by_id(
     url: &str,
     id: u32,
     timeout: Duration,
-) -> Result<Arc<apache_avro::Schema>, String> {
+) -> Result<Arc<apache_avro::Schema>, SchemaError> {
     let key = (url.to_string(), id);
-    if let Some(s) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+    if let Some(s) = cached(&key) {
         return Ok(s);
     }
-    let u = RegistryUrl::parse(url)?;
-    let (status, body) = http_get(&u, &format!("/schemas/ids/{id}"), timeout)?;
+    let _serial = fetch_lock().lock();
+    if let Some(s) = cached(&key) {
+        return Ok(s);
+    }
+    let u = RegistryUrl::parse(url).map_err(SchemaError::Unavailable)?;
+    let (status, body) =
+        http_get(&u, &format!("/schemas/ids/{id}"), timeout).map_err(SchemaError::Unavailable)?;
+    if status == 404 {
+        return Err(SchemaError::Invalid(format!(
+            "schema id {id} not found in the schema registry: {}",
+            String::from_utf8_lossy(&body)
+        )));
+    }
     if status != 200 {
-        return Err(format!(
+        return Err(SchemaError::Unavailable(format!(
             "schema registry returned {status} for schema id {id}: {}",
             String::from_utf8_lossy(&body)
-        ));
+        )));
     }
-    let v: serde_json::Value =
-        serde_json::from_slice(&body).map_err(|e| format!("bad schema registry answer: {e}"))?;
+    let v: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| SchemaError::Unavailable(format!("bad schema registry answer: {e}")))?;
     let text = v
         .get("schema")
         .and_then(|s| s.as_str())
-        .ok_or("schema registry answer has no schema")?;
+        .ok_or_else(|| SchemaError::Unavailable("schema registry answer has no schema".into()))?;
     let schema = Arc::new(
         apache_avro::Schema::parse_str(text)
-            .map_err(|e| format!("invalid avro schema {id}: {e}"))?,
+            .map_err(|e| SchemaError::Invalid(format!("invalid avro schema {id}: {e}")))?,
     );
     if let Ok(mut c) = cache().lock() {
         c.insert(key, schema.clone());
@@ -248,5 +282,36 @@ mod tests {
         let s2 = schema_by_id(&url, 7, Duration::from_secs(5)).unwrap();
         assert!(Arc::ptr_eq(&s1, &s2));
         assert_eq!(server.join().unwrap(), 1);
+    }
+
+    #[test]
+    fn unknown_ids_are_invalid_and_a_dead_registry_is_unavailable() {
+        use std::net::TcpListener;
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            if let Ok((mut s, _)) = l.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).unwrap();
+                let body = r#"{"error_code":40403,"message":"Schema 9 not found"}"#;
+                let resp = format!(
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\n\r\n{}",
+                    body.len(),
+                    body
+                );
+                s.write_all(resp.as_bytes()).unwrap();
+            }
+        });
+        let url = format!("http://127.0.0.1:{port}");
+        match schema_by_id(&url, 9, Duration::from_secs(5)) {
+            Err(SchemaError::Invalid(m)) => assert!(m.contains("40403"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        server.join().unwrap();
+        // Nothing listens any more.
+        assert!(matches!(
+            schema_by_id(&url, 10, Duration::from_millis(500)),
+            Err(SchemaError::Unavailable(_))
+        ));
     }
 }

@@ -112,11 +112,6 @@ fn plan(fmt: &str, rng: &mut StdRng, avro: &dyn Fn(usize) -> Vec<u8>) -> Plan {
     Plan { msgs, good, poison }
 }
 
-async fn statistic(conn: &mut mysql_async::Conn, job: &str) -> serde_json::Value {
-    let row = show_routine_load(conn, job).await.unwrap().unwrap();
-    serde_json::from_str(&row["Statistic"]).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn poison_messages_cost_one_error_row_each_and_good_rows_land_once() -> anyhow::Result<()> {
     let broker = Broker::start().await?;
@@ -191,7 +186,8 @@ FROM KAFKA ("kafka_broker_list" = "{}", "kafka_topic" = "{topic}", {registry_pro
         let total = (p.good.len() + p.poison) as u64;
         let d = Deadline::after(T);
         let stat = loop {
-            let s = statistic(&mut conn, &job).await;
+            let row = show_routine_load(&mut conn, &job).await?.unwrap();
+            let s: serde_json::Value = serde_json::from_str(&row["Statistic"])?;
             if s["totalRows"].as_u64() >= Some(total) || !d.wait().await {
                 break s;
             }

@@ -2,7 +2,7 @@
 //! every message is accounted for (loaded + filtered + unselected = total).
 //!
 //! CI runs 2000 cases per property (`STARLOAD_FUZZ_CASES` changes it); the bench mode with a
-//! million and more cases is `bench/src/bin/decode_fuzz.rs`.
+//! million and more cases is `bench/src/bin/fuzz_decode.rs`.
 #![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
 use proptest::prelude::*;

@@ -8,7 +8,7 @@
 //! a real schema served by the in-process test registry, so damaged datums reach the Avro
 //! decoder proper, not just the magic-byte check.
 //!
-//! Run: `$CARGO_TARGET_DIR/release/decode_fuzz [--cases N] [--seed S]` (default 1,000,000
+//! Run: `$CARGO_TARGET_DIR/release/fuzz_decode [--cases N] [--seed S]` (default 1,000,000
 //! cases). Exits 1 on the first broken invariant (printing the messages), 0 otherwise.
 
 use rand::rngs::StdRng;
@@ -208,7 +208,7 @@ fn main() {
             ("--cases", Some(v)) => cases = v,
             ("--seed", Some(v)) => seed = v,
             _ => {
-                eprintln!("usage: decode_fuzz [--cases N] [--seed S]");
+                eprintln!("usage: fuzz_decode [--cases N] [--seed S]");
                 std::process::exit(2);
             }
         }
@@ -234,7 +234,7 @@ fn main() {
     let nf = plans[0].source_names().len();
     let names = plans[0].source_names().to_vec();
     let mut rng = StdRng::seed_from_u64(seed);
-    println!("decode_fuzz: {cases} cases, seed {seed}");
+    println!("fuzz_decode: {cases} cases, seed {seed}");
     let start = Instant::now();
     let mut per_format = [0u64; 3];
     for case in 0..cases {

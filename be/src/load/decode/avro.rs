@@ -93,6 +93,21 @@ impl AvroDecoder {
     }
 }
 
+/// The datum's bytes, remembering whether the decoder ever asked for more than there was.
+struct EofGuard<'a> {
+    rest: &'a [u8],
+    hit_eof: bool,
+}
+
+impl std::io::Read for EofGuard<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !buf.is_empty() && self.rest.is_empty() {
+            self.hit_eof = true;
+        }
+        self.rest.read(buf)
+    }
+}
+
 impl Decoder for AvroDecoder {
     fn decode(
         &mut self,
@@ -125,8 +140,20 @@ impl Decoder for AvroDecoder {
                     // The task fails and is retried from the same offsets.
                     Err(SchemaError::Unavailable(e)) => return Err(e),
                 };
-            let mut body = &payload[5..];
+            let mut body = EofGuard {
+                rest: &payload[5..],
+                hit_eof: false,
+            };
             let value = match apache_avro::from_avro_datum(&schema, &mut body, None) {
+                // apache-avro turns a string or union cut short into NULL instead of failing;
+                // libserdes (StarRocks) rejects a truncated datum, and so do we.
+                Ok(_) if body.hit_eof => {
+                    errors.reject_fatal(
+                        "serdes deserialize avro failed: the datum is truncated",
+                        payload,
+                    );
+                    continue;
+                }
                 // Like libserdes, one datum is read and any trailing bytes are ignored.
                 Ok(v) => avro_to_json(v),
                 Err(e) => {
@@ -197,5 +224,39 @@ mod tests {
         c.push(0, 0, -1, b"\x00\x00\x00\x00\x01\x02");
         assert!(d.decode(&c, &mut e).is_err());
         let _ = b.columns[0].len();
+    }
+
+    #[test]
+    fn a_truncated_datum_is_noticed() {
+        let schema = apache_avro::Schema::parse_str(
+            r#"{"type":"record","name":"r","fields":[{"name":"a","type":"string"},{"name":"b","type":"string"}]}"#,
+        )
+        .unwrap();
+        let full = apache_avro::to_avro_datum(
+            &schema,
+            A::Record(vec![
+                ("a".into(), A::String("xy".into())),
+                ("b".into(), A::String("avro".into())),
+            ]),
+        )
+        .unwrap();
+        let decode = |bytes: &[u8]| {
+            let mut g = EofGuard {
+                rest: bytes,
+                hit_eof: false,
+            };
+            let r = apache_avro::from_avro_datum(&schema, &mut g, None);
+            (r.is_ok(), g.hit_eof)
+        };
+        assert_eq!(decode(&full), (true, false));
+        // apache-avro itself accepts every cut that ends inside a string (as NULL).
+        for cut in 1..full.len() {
+            let (_, eof) = decode(&full[..cut]);
+            assert!(eof, "cut at {cut} not noticed");
+        }
+        // Trailing bytes are ignored, as libserdes does.
+        let mut longer = full.clone();
+        longer.push(7);
+        assert_eq!(decode(&longer), (true, false));
     }
 }

@@ -18,6 +18,7 @@
 pub mod format;
 pub mod functions;
 pub mod information_schema;
+pub mod mysql_concat;
 pub mod olap_scan;
 pub mod predicate;
 pub mod source;
@@ -99,6 +100,7 @@ impl QueryEngine {
         for f in functions::information_functions(&env.session) {
             ctx.register_udf(f);
         }
+        ctx.register_udf(mysql_concat::concat());
 
         let stmt = DfStatement::Statement(Box::new(Statement::Query(Box::new(query))));
         let plan = match ctx.state().statement_to_plan(stmt).await {
@@ -837,6 +839,25 @@ mod tests {
         let titles: Vec<&str> = rs.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(titles, vec!["order_id", "user", "price"]);
         assert!(rs.rows.is_empty());
+        // ORDER BY needs one input partition even when there is nothing to scan.
+        assert!(rows(
+            "SELECT * FROM shop.orders WHERE price > 1 ORDER BY order_id",
+            env("")
+        )
+        .await
+        .is_empty());
+    }
+
+    #[tokio::test]
+    async fn concat_is_null_when_an_argument_is_null() {
+        assert_eq!(
+            rows(
+                "SELECT concat('[', NULL, ']'), concat('a', 1, 'b'), concat_ws('/', 'x', NULL, 'y')",
+                env("")
+            )
+            .await,
+            vec![vec![None, s("a1b"), s("x/y")]]
+        );
     }
 
     // ---- information_schema ---------------------------------------------------------------

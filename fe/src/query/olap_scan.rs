@@ -22,6 +22,7 @@ use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::datasource::TableType;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::ExecutionPlan;
@@ -180,6 +181,11 @@ impl TableProvider for OlapTable {
                 }) as Arc<dyn PartitionStream>
             })
             .collect();
+        // A table with nothing published yet has no tablet groups; a StreamingTableExec of
+        // zero partitions breaks plans that need one (ORDER BY), so scan one empty partition.
+        if partitions.is_empty() {
+            return Ok(Arc::new(EmptyExec::new(out_schema)));
+        }
         let exec =
             StreamingTableExec::try_new(out_schema, partitions, None, Vec::new(), false, limit)?;
         Ok(Arc::new(exec))

@@ -139,7 +139,7 @@ WHERE k > 1 AND v != 'd'
 PROPERTIES ("max_error_number" = "10")
 FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "w_${uuid}",
             "property.kafka_default_offsets" = "OFFSET_BEGINNING");
--- wait: SHOW ROUTINE LOAD FOR wj | Statistic.totalRows >= 6 | 120s
+-- wait: SELECT count(*) AS c FROM w | c >= 2 | 120s
 SELECT * FROM w ORDER BY k;
 -- mask: Id,CreateTime,PauseTime,EndTime,CurrentTaskNum,Progress,TimestampProgress,LatestSourcePosition,OffsetLag,OtherMsg,ErrorLogUrls,TrackingSQL,CustomProperties,DataSourceProperties
 -- json_keys: JobProperties whereExpr,columnToColumnExpr

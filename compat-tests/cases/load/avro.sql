@@ -74,6 +74,7 @@ FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "av_${uuid}",
             "confluent.schema.registry.url" = "${registry}",
             "property.kafka_default_offsets" = "OFFSET_BEGINNING");
 -- wait: SHOW ROUTINE LOAD FOR ev | Statistic.totalRows >= 4 | 120s
+-- wait: SELECT count(*) AS c FROM ev | c >= 2 | 120s
 SELECT * FROM ev ORDER BY id;
 -- mask: Id,CreateTime,PauseTime,EndTime,CurrentTaskNum,Progress,TimestampProgress,LatestSourcePosition,OffsetLag,OtherMsg,ErrorLogUrls,TrackingSQL,CustomProperties,DataSourceProperties
 -- json_keys: JobProperties format,jsonpaths

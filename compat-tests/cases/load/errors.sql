@@ -20,6 +20,7 @@ PROPERTIES ("max_error_number" = "2")
 FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "me_${uuid}",
             "property.kafka_default_offsets" = "OFFSET_BEGINNING");
 -- wait: SHOW ROUTINE LOAD FOR me | State = PAUSED | 120s
+-- wait: SELECT count(*) AS c FROM t | c >= 3 | 120s
 SELECT * FROM t ORDER BY k;
 -- mask: Id,CreateTime,PauseTime,EndTime,CurrentTaskNum,JobProperties,TimestampProgress,LatestSourcePosition,OffsetLag,OtherMsg,ErrorLogUrls,CustomProperties,DataSourceProperties
 -- json_keys: Statistic totalRows,loadedRows,errorRows,unselectedRows,committedTaskNum
@@ -31,6 +32,7 @@ RESUME ROUTINE LOAD FOR me;
 -- > 7,g
 -- > 8
 -- wait: SHOW ROUTINE LOAD FOR me | Statistic.totalRows >= 8 | 120s
+-- wait: SELECT count(*) AS c FROM t | c >= 4 | 120s
 SELECT * FROM t ORDER BY k;
 -- mask: Id,CreateTime,PauseTime,EndTime,CurrentTaskNum,JobProperties,TimestampProgress,LatestSourcePosition,OffsetLag,OtherMsg,ErrorLogUrls,TrackingSQL,CustomProperties,DataSourceProperties
 -- json_keys: Statistic totalRows,loadedRows,errorRows,unselectedRows

@@ -30,6 +30,9 @@ FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "tiny_${uuid}",
 -- wait: SHOW ROUTINE LOAD FOR lax | Statistic.totalRows >= 4 | 120s
 -- wait: SHOW ROUTINE LOAD FOR strict | Statistic.totalRows >= 4 | 120s
 -- wait: SHOW ROUTINE LOAD FOR notnull | Statistic.totalRows >= 4 | 120s
+-- wait: SELECT count(*) AS c FROM lax | c >= 4 | 120s
+-- wait: SELECT count(*) AS c FROM strict | c >= 2 | 120s
+-- wait: SELECT count(*) AS c FROM notnull | c >= 1 | 120s
 SELECT * FROM lax ORDER BY k;
 SELECT * FROM strict ORDER BY k;
 SELECT * FROM notnull ORDER BY k;
@@ -71,6 +74,8 @@ FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "ty_${uuid}",
             "property.kafka_default_offsets" = "OFFSET_BEGINNING");
 -- wait: SHOW ROUTINE LOAD FOR lax | Statistic.totalRows >= 5 | 120s
 -- wait: SHOW ROUTINE LOAD FOR strict | Statistic.totalRows >= 5 | 120s
+-- wait: SELECT count(*) AS c FROM lax | c >= 5 | 120s
+-- wait: SELECT count(*) AS c FROM strict | c >= 4 | 120s
 SELECT * FROM lax ORDER BY k;
 SELECT * FROM strict ORDER BY k;
 -- error_log: strict

@@ -84,6 +84,7 @@ impl AvroDecoder {
         registry_url: String,
         timeout: Duration,
     ) -> Self {
+        limit_avro_allocations();
         Self {
             names,
             opts,
@@ -91,6 +92,23 @@ impl AvroDecoder {
             timeout,
         }
     }
+}
+
+/// The largest string, bytes or array/map block count apache-avro may allocate for one datum.
+///
+/// apache-avro checks every length and block count against one process-wide limit (512 MiB by
+/// default) and then reserves that many *values* for an array block, so a poison message whose
+/// block count reads as 500 million reserves ~30 GB and aborts the process. A Kafka message is
+/// 1 MB by default (`message.max.bytes`), so no real datum comes near 16 MiB: larger lengths
+/// fail the row instead (`serdes deserialize avro failed: ...`), and the worst reservation
+/// stays virtual and bounded. The limit is set once, before the first decode.
+pub const AVRO_MAX_ALLOCATION: usize = 16 << 20;
+
+fn limit_avro_allocations() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        apache_avro::max_allocation_bytes(AVRO_MAX_ALLOCATION);
+    });
 }
 
 /// The datum's bytes, remembering whether the decoder ever asked for more than there was.
@@ -258,5 +276,29 @@ mod tests {
         let mut longer = full.clone();
         longer.push(7);
         assert_eq!(decode(&longer), (true, false));
+    }
+
+    #[test]
+    fn a_huge_block_count_fails_the_row_instead_of_the_process() {
+        limit_avro_allocations();
+        assert_eq!(
+            apache_avro::max_allocation_bytes(0),
+            AVRO_MAX_ALLOCATION,
+            "another decode set apache-avro's limit first"
+        );
+        let schema = apache_avro::Schema::parse_str(r#"{"type":"array","items":"long"}"#).unwrap();
+        // Block count 500,000,000 (zigzag varint), then nothing.
+        let mut datum = Vec::new();
+        let mut v = 500_000_000u64 << 1;
+        while v >= 0x80 {
+            datum.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        datum.push(v as u8);
+        let mut g = EofGuard {
+            rest: &datum,
+            hit_eof: false,
+        };
+        assert!(apache_avro::from_avro_datum(&schema, &mut g, None).is_err());
     }
 }

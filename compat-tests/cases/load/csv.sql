@@ -84,6 +84,7 @@ FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "q_${uuid}",
 SELECT k, concat('[', a, ']') AS a, concat('[', b, ']') AS b FROM t ORDER BY k;
 -- mask: Id,CreateTime,PauseTime,EndTime,CurrentTaskNum,Progress,TimestampProgress,LatestSourcePosition,OffsetLag,OtherMsg,ErrorLogUrls,TrackingSQL,CustomProperties,DataSourceProperties
 -- json_keys: JobProperties enclose,escape,trim_space,columnSeparator,rowDelimiter
+-- json_keys: Statistic totalRows,loadedRows,errorRows,unselectedRows
 SHOW ROUTINE LOAD FOR quoted;
 DROP DATABASE db_${uuid};
 

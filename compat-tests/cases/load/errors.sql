@@ -22,7 +22,7 @@ FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "me_${uuid}",
 -- wait: SHOW ROUTINE LOAD FOR me | State = PAUSED | 120s
 -- wait: SELECT count(*) AS c FROM t | c >= 3 | 120s
 SELECT * FROM t ORDER BY k;
--- mask: Id,CreateTime,PauseTime,EndTime,CurrentTaskNum,JobProperties,TimestampProgress,LatestSourcePosition,OffsetLag,OtherMsg,ErrorLogUrls,CustomProperties,DataSourceProperties
+-- mask: Id,CreateTime,PauseTime,EndTime,CurrentTaskNum,JobProperties,TimestampProgress,LatestSourcePosition,OffsetLag,OtherMsg,ErrorLogUrls,TrackingSQL,CustomProperties,DataSourceProperties
 -- json_keys: Statistic totalRows,loadedRows,errorRows,unselectedRows,committedTaskNum
 SHOW ROUTINE LOAD FOR me;
 -- error_log: me

@@ -35,6 +35,7 @@ FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "paths_${uuid}",
 SELECT * FROM t ORDER BY id;
 -- mask: Id,CreateTime,PauseTime,EndTime,CurrentTaskNum,Progress,TimestampProgress,LatestSourcePosition,OffsetLag,OtherMsg,ErrorLogUrls,TrackingSQL,CustomProperties,DataSourceProperties
 -- json_keys: JobProperties format,jsonpaths,json_root,strip_outer_array
+-- json_keys: Statistic totalRows,loadedRows,errorRows,unselectedRows
 SHOW ROUTINE LOAD FOR paths;
 -- mask: Id,CreateTime,PauseTime,EndTime,CurrentTaskNum,JobProperties,TimestampProgress,LatestSourcePosition,OffsetLag,OtherMsg,ErrorLogUrls,TrackingSQL,CustomProperties,DataSourceProperties
 -- json_keys: Statistic totalRows,loadedRows,errorRows,unselectedRows

@@ -33,6 +33,19 @@ pub struct BeConfig {
     pub routine_load_kafka_timeout_second: i64,
     /// Seconds between sweeps that delete the rows of aborted transactions.
     pub storage_sweep_interval_second: u64,
+    /// Seconds between checks for tablets to compact (StarRocks name).
+    pub cumulative_compaction_check_interval_seconds: u64,
+    /// Eligible versions of a tablet that start a compaction (StarRocks name).
+    pub min_cumulative_compaction_num_singleton_deltas: i64,
+    /// Uncompacted versions of a tablet at which each staged batch waits
+    /// `compaction_max_load_delay_ms`; loads start slowing down at half of it. StarRocks fails
+    /// loads here ("Too many versions"); starload slows them down instead.
+    pub tablet_max_versions: i64,
+    /// Longest back-pressure wait per staged batch, milliseconds.
+    pub compaction_max_load_delay_ms: u64,
+    /// Versions superseded less than this many seconds ago stay readable (not compacted), so
+    /// queries planned at them can still read them.
+    pub compaction_read_grace_second: u64,
 }
 
 impl Default for BeConfig {
@@ -51,6 +64,11 @@ impl Default for BeConfig {
             routine_load_thread_pool_size: 10,
             routine_load_kafka_timeout_second: 10,
             storage_sweep_interval_second: 10,
+            cumulative_compaction_check_interval_seconds: 1,
+            min_cumulative_compaction_num_singleton_deltas: 5,
+            tablet_max_versions: 1000,
+            compaction_max_load_delay_ms: 1000,
+            compaction_read_grace_second: 60,
         }
     }
 }
@@ -71,6 +89,11 @@ pub const KEYS: &[&str] = &[
     "routine_load_thread_pool_size",
     "routine_load_kafka_timeout_second",
     "storage_sweep_interval_second",
+    "cumulative_compaction_check_interval_seconds",
+    "min_cumulative_compaction_num_singleton_deltas",
+    "tablet_max_versions",
+    "compaction_max_load_delay_ms",
+    "compaction_read_grace_second",
 ];
 
 fn num<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, String> {
@@ -99,6 +122,15 @@ impl BeConfig {
                 self.routine_load_kafka_timeout_second = num(key, v)?
             }
             "storage_sweep_interval_second" => self.storage_sweep_interval_second = num(key, v)?,
+            "cumulative_compaction_check_interval_seconds" => {
+                self.cumulative_compaction_check_interval_seconds = num(key, v)?
+            }
+            "min_cumulative_compaction_num_singleton_deltas" => {
+                self.min_cumulative_compaction_num_singleton_deltas = num(key, v)?
+            }
+            "tablet_max_versions" => self.tablet_max_versions = num(key, v)?,
+            "compaction_max_load_delay_ms" => self.compaction_max_load_delay_ms = num(key, v)?,
+            "compaction_read_grace_second" => self.compaction_read_grace_second = num(key, v)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -152,6 +184,17 @@ impl BeConfig {
             }
         }
         Ok((c, warnings))
+    }
+
+    /// The compaction policy these settings describe.
+    pub fn compaction_policy(&self) -> crate::storage::compaction::CompactionPolicy {
+        crate::storage::compaction::CompactionPolicy {
+            read_grace: std::time::Duration::from_secs(self.compaction_read_grace_second),
+            min_versions: self.min_cumulative_compaction_num_singleton_deltas.max(1),
+            max_versions: self.tablet_max_versions.max(2),
+            max_delay: std::time::Duration::from_millis(self.compaction_max_load_delay_ms),
+            ..Default::default()
+        }
     }
 
     /// The tablet storage directory (first path of `storage_root_path`).
@@ -230,6 +273,8 @@ mod tests {
                 || k.contains("num")
                 || k.contains("size")
                 || k.contains("second")
+                || k.contains("versions")
+                || k.ends_with("_ms")
             {
                 "7"
             } else {

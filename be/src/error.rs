@@ -20,6 +20,14 @@ pub enum BeError {
         visible: i64,
         version: i64,
     },
+    /// A read below the version compaction folded to (StarRocks's text, from
+    /// `Tablet::capture_consistent_versions`).
+    #[error("capture_consistent_versions error: version already been compacted. tablet_id: {tablet_id}, version: {version} tablet_max_version:{max_version}")]
+    VersionCompacted {
+        tablet_id: i64,
+        version: i64,
+        max_version: i64,
+    },
     /// The txn is in a state that forbids the call (aborted, published elsewhere).
     #[error("{0}")]
     TxnState(String),
@@ -34,7 +42,9 @@ impl BeError {
     /// The status code this error travels with.
     pub fn code(&self) -> StatusCode {
         match self {
-            BeError::Storage(_) | BeError::Other(_) => StatusCode::InternalError,
+            BeError::Storage(_) | BeError::Other(_) | BeError::VersionCompacted { .. } => {
+                StatusCode::InternalError
+            }
             BeError::TabletNotFound(_) => StatusCode::NotFound,
             BeError::InvalidArgument(_) | BeError::TxnState(_) => StatusCode::InvalidArgument,
             BeError::VersionMissing { .. } => StatusCode::VersionMissing,

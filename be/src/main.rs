@@ -103,7 +103,8 @@ async fn run() -> Result<(), String> {
         .map_err(|e| format!("metrics: {e}"))?;
 
     let dir = config.storage_dir();
-    let store = tokio::task::spawn_blocking(move || TabletStore::open(&dir))
+    let policy = config.compaction_policy();
+    let store = tokio::task::spawn_blocking(move || TabletStore::open_with(&dir, policy))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
@@ -152,6 +153,24 @@ async fn run() -> Result<(), String> {
                 Ok(Ok(n)) => tracing::info!(rows = n, "Rows of aborted transactions deleted."),
                 Ok(Err(e)) => tracing::warn!(error = %e, "Sweep of aborted rows failed."),
                 Err(e) => tracing::warn!(error = %e, "Sweep task failed."),
+            }
+        }
+    });
+    let compact_every =
+        Duration::from_secs(config.cumulative_compaction_check_interval_seconds.max(1));
+    let cstore = ctx.store.clone();
+    tokio::spawn(async move {
+        loop {
+            // Back-pressure wakes the loop early.
+            tokio::select! {
+                _ = tokio::time::sleep(compact_every) => {}
+                _ = cstore.compaction_wake.notified() => {}
+            }
+            let s = cstore.clone();
+            match tokio::task::spawn_blocking(move || s.compact_due()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "Compaction failed."),
+                Err(e) => tracing::warn!(error = %e, "Compaction task failed."),
             }
         }
     });

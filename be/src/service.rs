@@ -2,6 +2,7 @@
 //! checks `cluster_token`, translates proto to storage/load calls (blocking storage work runs
 //! on the blocking pool), and turns every error into a status field (never a tonic::Status).
 
+pub mod clone;
 pub mod ipc;
 pub mod recovery;
 
@@ -101,6 +102,16 @@ impl BackendService for BeService {
                 .get()
                 .map(|r| r.running_tasks())
                 .unwrap_or(0),
+            tablet_versions: self
+                .ctx
+                .store
+                .tablet_versions()
+                .into_iter()
+                .map(|v| TabletVersion {
+                    tablet_id: v.tablet_id,
+                    version: v.visible_version,
+                })
+                .collect(),
         }))
     }
 
@@ -324,6 +335,34 @@ impl BackendService for BeService {
             .await;
         Ok(Response::new(TruncateTabletResponse {
             status: Some(status_of(r)),
+        }))
+    }
+
+    async fn clone_tablet(
+        &self,
+        req: Request<CloneTabletRequest>,
+    ) -> RpcResult<CloneTabletResponse> {
+        let req = req.into_inner();
+        if !self.ctx.token_ok(&req.cluster_token) {
+            return Ok(Response::new(CloneTabletResponse {
+                status: Some(unauthenticated()),
+                ..Default::default()
+            }));
+        }
+        let (tablet, version) = (req.tablet_id, req.version);
+        Ok(Response::new(match clone::run(&self.ctx, req).await {
+            Ok((rows, v)) => CloneTabletResponse {
+                status: Some(Status::ok()),
+                rows: rows as i64,
+                version: v,
+            },
+            Err(e) => {
+                tracing::warn!(tablet, version, error = %e, "Clone failed.");
+                CloneTabletResponse {
+                    status: Some(e.to_status()),
+                    ..Default::default()
+                }
+            }
         }))
     }
 

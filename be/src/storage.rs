@@ -5,8 +5,12 @@
 //! API used by the load path and the gRPC service: [`TabletStore::create_tablet`],
 //! [`TabletStore::write_batch`] (+ [`TabletStore::sync`] at eos), [`TabletStore::publish`],
 //! [`TabletStore::abort`], [`TabletStore::scan`] / [`TabletStore::scan_with`], and
-//! [`buckets`] / [`bucket_of`] to route rows to tablets.
+//! [`buckets`] / [`bucket_of`] to route rows to tablets. Background work:
+//! [`TabletStore::compact_due`] (`compaction.rs`), [`TabletStore::sweep`]; replica repair:
+//! [`TabletStore::clone_begin`] (`clone.rs`).
 
+pub mod clone;
+pub mod compaction;
 pub mod keys;
 pub mod rocks;
 pub mod row;
@@ -17,6 +21,7 @@ pub mod txn;
 use crate::error::BeError;
 use arrow::array::{Array, ArrayRef};
 use arrow::record_batch::RecordBatch;
+use compaction::{CompactionPolicy, CompactionStats};
 use rocks::{RocksEngine, WriteBatch};
 use row::{ColReader, Datum, Kind};
 use starload_proto::types::TabletSchema;
@@ -47,11 +52,28 @@ pub const SCAN_BATCH_ROWS: usize = 8192;
 pub struct TabletStore {
     engine: RocksEngine,
     tablets: RwLock<HashMap<i64, Arc<Tablet>>>,
+    policy: CompactionPolicy,
+    /// Woken when a load is slowed down by back-pressure (the compaction loop waits on it).
+    pub compaction_wake: tokio::sync::Notify,
+}
+
+/// One tablet's versions, as reported to the FE (heartbeats) and shown in metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TabletVersionInfo {
+    pub tablet_id: i64,
+    /// 0 while a clone is pending (no readable version).
+    pub visible_version: i64,
+    pub compacted_version: i64,
 }
 
 impl TabletStore {
-    /// Opens the store under `dir`, loading every tablet's meta and txn states.
+    /// Opens the store under `dir` with the default compaction policy.
     pub fn open(dir: &Path) -> Result<Self, BeError> {
+        Self::open_with(dir, CompactionPolicy::default())
+    }
+
+    /// Opens the store under `dir`, loading every tablet's meta and txn states.
+    pub fn open_with(dir: &Path, policy: CompactionPolicy) -> Result<Self, BeError> {
         let engine = RocksEngine::open(dir)?;
         let mut metas = Vec::new();
         let (lo, hi) = keys::tablet_meta_range();
@@ -81,7 +103,91 @@ impl TabletStore {
         Ok(Self {
             engine,
             tablets: RwLock::new(tablets),
+            policy,
+            compaction_wake: tokio::sync::Notify::new(),
         })
+    }
+
+    /// The compaction policy in force.
+    pub fn policy(&self) -> &CompactionPolicy {
+        &self.policy
+    }
+
+    fn all_tablets(&self) -> Vec<Arc<Tablet>> {
+        self.tablets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Every tablet's versions, sorted by tablet id.
+    pub fn tablet_versions(&self) -> Vec<TabletVersionInfo> {
+        let mut v: Vec<TabletVersionInfo> = self
+            .all_tablets()
+            .iter()
+            .map(|t| {
+                let st = lock(&t.state);
+                TabletVersionInfo {
+                    tablet_id: t.id,
+                    visible_version: if st.clone_pending {
+                        0
+                    } else {
+                        st.visible_version
+                    },
+                    compacted_version: st.compacted_version,
+                }
+            })
+            .collect();
+        v.sort_unstable_by_key(|i| i.tablet_id);
+        v
+    }
+
+    /// Compacts every tablet that is due (see [`compaction::target`]). Returns what was done.
+    pub fn compact_due(&self) -> Result<Vec<CompactionStats>, BeError> {
+        let now = std::time::Instant::now();
+        let mut due: Vec<(i64, Arc<Tablet>, i64)> = Vec::new();
+        let mut max_pending = 0i64;
+        for t in self.all_tablets() {
+            let done = {
+                let st = lock(&t.state);
+                let done = st.compacted_version.max(st.base_version).max(1);
+                max_pending = max_pending.max(st.visible_version - done);
+                done
+            };
+            if let Some((target, true)) = compaction::target(&t, &self.policy, now) {
+                due.push((done - target, t, target));
+            }
+        }
+        metrics::gauge!("starload_be_compaction_max_pending_versions").set(max_pending as f64);
+        // Most eligible versions first.
+        due.sort_by_key(|d| d.0);
+        let mut out = Vec::new();
+        for (_, t, target) in due {
+            if let Some(s) = compaction::compact(&self.engine, &t, target, self.policy.batch_ops)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Compacts one tablet up to `version` now (ignoring the policy's thresholds, but never
+    /// above a running read). None when there was nothing to fold.
+    pub fn compact_tablet(
+        &self,
+        tablet_id: i64,
+        version: i64,
+    ) -> Result<Option<CompactionStats>, BeError> {
+        let t = self.tablet(tablet_id)?;
+        compaction::compact(&self.engine, &t, version, self.policy.batch_ops)
+    }
+
+    /// Starts replacing a lagging tablet's published data with a healthy replica's merged
+    /// rows (see `clone.rs`).
+    pub fn clone_begin(&self, tablet_id: i64) -> Result<clone::CloneWriter<'_>, BeError> {
+        let t = self.tablet(tablet_id)?;
+        clone::CloneWriter::begin(&self.engine, t)
     }
 
     /// The tablet, if this BE holds it.
@@ -135,6 +241,9 @@ impl TabletStore {
             partition_id,
             visible_version: INITIAL_VERSION,
             base_version: 0,
+            compacted_version: 0,
+            base_next_seq: 0,
+            clone_pending: false,
             schema,
         };
         let t = Tablet::new(meta.clone(), HashMap::new())?;
@@ -171,6 +280,12 @@ impl TabletStore {
         let _w = lock(&t.write_lock);
         let dead: std::collections::HashSet<i64> = {
             let mut st = lock(&t.state);
+            if version < st.compacted_version {
+                return Err(BeError::InvalidArgument(format!(
+                    "cannot truncate tablet {} to version {version}: versions up to {} are compacted",
+                    t.id, st.compacted_version
+                )));
+            }
             st.base_version = st.base_version.max(version);
             st.visible_version = st.visible_version.max(version);
             let mut wb = WriteBatch::new();
@@ -182,6 +297,7 @@ impl TabletStore {
                     |(_, s)| matches!(s, TxnState::Published { version: v, .. } if *v <= version),
                 )
                 .map(|(id, _)| *id)
+                .chain([keys::BASE_TXN])
                 .collect()
         };
         txn::delete_rows_where(&self.engine, &t, |txn| dead.contains(&txn))?;
@@ -198,10 +314,28 @@ impl TabletStore {
         opts: &WriteOptions,
     ) -> Result<u64, BeError> {
         let t = self.tablet(tablet_id)?;
+        self.backpressure(&t);
         let (rows, bytes) = txn::write_batch(&self.engine, &t, txn_id, batch, opts)?;
         metrics::counter!("starload_be_storage_rows_written_total").increment(rows);
         metrics::counter!("starload_be_storage_bytes_written_total").increment(bytes);
         Ok(rows)
+    }
+
+    /// Slows a load down when `t` has too many uncompacted versions (compaction is behind):
+    /// waits per the policy and wakes the compaction loop. Never fails the load.
+    fn backpressure(&self, t: &Tablet) {
+        let pending = {
+            let st = lock(&t.state);
+            st.visible_version - st.compacted_version.max(st.base_version).max(1)
+        };
+        let delay = self.policy.load_delay(pending);
+        if delay.is_zero() {
+            return;
+        }
+        self.compaction_wake.notify_one();
+        metrics::counter!("starload_be_compaction_backpressure_milliseconds_total")
+            .increment(delay.as_millis() as u64);
+        std::thread::sleep(delay);
     }
 
     /// Makes every staged row written so far durable (fsync of the WAL); called at `eos`.

@@ -1,7 +1,9 @@
 //! Backends: the registry (persisted under key 0x20 as [`Backend`]), heartbeats over gRPC
 //! (`heartbeat`), a pool of tonic clients by backend id for every module that talks to BEs,
-//! tablet placement (`placement`), tablet create/drop/truncate fan-out (`tablet_rpc`) and the
-//! SHOW BACKENDS / SHOW FRONTENDS rows (`show`).
+//! tablet placement (`placement`), tablet create/drop/truncate/clone fan-out (`tablet_rpc`),
+//! the SHOW BACKENDS / SHOW FRONTENDS rows (`show`), and what the FE knows of each replica's
+//! version (heartbeat tablet reports and publish results): reads are planned only on replicas
+//! at the partition's visible version, and lagging replicas are cloned (`txn::publish`).
 //!
 //! Invariants: a backend's identity is `host:heartbeat_port` (unique); runtime state (alive,
 //! last heartbeat, capacity) is not persisted and starts as not alive until the first
@@ -114,6 +116,10 @@ pub struct Cluster {
     write_lock: Mutex<()>,
     /// Where the next placement starts (round robin over alive BEs).
     next_placement: AtomicUsize,
+    /// (tablet, backend) -> the replica's visible version, from the BE's last heartbeat report
+    /// or a later successful publish (not persisted; unknown after an FE start until the
+    /// first heartbeat).
+    replica_versions: Mutex<HashMap<(i64, i64), i64>>,
     /// When this FE started (SHOW FRONTENDS StartTime).
     pub fe_start_time_ms: i64,
 }
@@ -173,6 +179,7 @@ impl Cluster {
             clients: Mutex::new(HashMap::new()),
             write_lock: Mutex::new(()),
             next_placement: AtomicUsize::new(0),
+            replica_versions: Mutex::new(HashMap::new()),
             fe_start_time_ms: crate::catalog::now_ms(),
         })
     }
@@ -263,6 +270,68 @@ impl Cluster {
                     .iter()
                     .filter_map(|id| bes.get(id).map(BackendInfo::addr))
                     .collect(),
+            })
+            .collect()
+    }
+
+    /// Replaces what is known of `backend`'s replica versions with its heartbeat report
+    /// (`(tablet, version)`; version 0 = a clone of it is pending).
+    pub fn record_tablet_report(&self, backend: i64, versions: &[(i64, i64)]) {
+        let mut m = lock(&self.replica_versions);
+        m.retain(|(_, be), _| *be != backend);
+        for (tablet, v) in versions {
+            m.insert((*tablet, backend), *v);
+        }
+    }
+
+    /// Records that replica (`tablet`, `backend`) applied `version`.
+    pub fn note_replica_version(&self, tablet: i64, backend: i64, version: i64) {
+        let mut m = lock(&self.replica_versions);
+        let e = m.entry((tablet, backend)).or_insert(version);
+        *e = (*e).max(version);
+    }
+
+    /// The replica's known visible version (None: not reported yet).
+    pub fn replica_version(&self, tablet: i64, backend: i64) -> Option<i64> {
+        lock(&self.replica_versions)
+            .get(&(tablet, backend))
+            .copied()
+    }
+
+    /// Every tablet of `table` with the replicas that may serve a read at the partition's
+    /// visible version, best first: alive replicas known to be at it, then alive ones whose
+    /// version is not known yet, then the others. A replica known to be below the visible
+    /// version is left out (it is being repaired), unless no replica is left.
+    pub fn readable_tablet_locations(&self, table: &crate::catalog::Table) -> Vec<TabletLocation> {
+        let bes = self.read();
+        let versions = lock(&self.replica_versions);
+        table
+            .tablets()
+            .map(|(p, t)| {
+                let rank = |be: &i64| -> u8 {
+                    let alive = bes.get(be).is_some_and(|b| b.status.alive);
+                    match (alive, versions.get(&(t.id, *be))) {
+                        (true, Some(v)) if *v >= p.visible_version => 0,
+                        (true, None) => 1,
+                        (_, Some(v)) if *v < p.visible_version => 3,
+                        _ => 2,
+                    }
+                };
+                let mut ranked: Vec<(u8, i64)> =
+                    t.replicas.iter().map(|be| (rank(be), *be)).collect();
+                ranked.sort_by_key(|r| r.0);
+                if ranked.iter().any(|r| r.0 < 3) {
+                    ranked.retain(|r| r.0 < 3);
+                }
+                TabletLocation {
+                    tablet_id: t.id,
+                    partition_id: p.id,
+                    bucket: t.bucket,
+                    replicas: ranked
+                        .iter()
+                        .filter_map(|(_, id)| bes.get(id).map(BackendInfo::addr))
+                        .collect(),
+                }
             })
             .collect()
     }

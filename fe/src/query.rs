@@ -1016,6 +1016,12 @@ mod tests {
         ) -> Result<Response<TruncateTabletResponse>, Status> {
             Err(Status::unimplemented("test"))
         }
+        async fn clone_tablet(
+            &self,
+            _: Request<CloneTabletRequest>,
+        ) -> Result<Response<CloneTabletResponse>, Status> {
+            Err(Status::unimplemented("test"))
+        }
     }
 
     async fn serve(be: TestBe, id: i64) -> BackendAddr {

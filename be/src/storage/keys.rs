@@ -2,9 +2,9 @@
 //!
 //! | prefix | key layout (ids u64 big-endian)                            | value                 | written by |
 //! |--------|------------------------------------------------------------|-----------------------|------------|
-//! | `0x01` | `0x01 tablet_id`                                           | tablet meta ([`crate::storage::tablet::TabletMeta`], version byte 1) | create_tablet, publish, truncate (fsynced); deleted by drop |
-//! | `0x02` | `0x02 tablet_id txn_id`                                    | txn state ([`crate::storage::txn::TxnState`], version byte 1): STAGED(next_seq, rows, bytes) / PUBLISHED(version) / ABORTED(swept) | write_batch (with its rows), publish (fsynced), abort, sweep |
-//! | `0x10` | `0x10 tablet_id sort_key txn_id seq`                       | row value (below)     | write_batch; deleted by abort sweep, truncate, drop |
+//! | `0x01` | `0x01 tablet_id`                                           | tablet meta ([`crate::storage::tablet::TabletMeta`], format byte 2; 1 still read) | create_tablet, publish, truncate (fsynced), every compaction batch, clone; deleted by drop |
+//! | `0x02` | `0x02 tablet_id txn_id`                                    | txn state ([`crate::storage::txn::TxnState`], version byte 1): STAGED(next_seq, rows, bytes) / PUBLISHED(version) / ABORTED(swept) | write_batch (with its rows), publish (fsynced), abort, sweep; pruned by compaction, replaced by clone |
+//! | `0x10` | `0x10 tablet_id sort_key txn_id seq`                       | row value (below)     | write_batch, compaction and clone (txn_id 0); deleted by abort sweep, compaction, truncate, clone, drop |
 //!
 //! Row keys group all versions of one sort key together, so a scan merges per key in one
 //! forward pass. The key carries the *transaction* id, not the version: staged rows become
@@ -12,6 +12,24 @@
 //! rewriting rows. A read at version V keeps the entries whose txn is PUBLISHED at a version
 //! <= V and merges them in (version, seq) order; `seq` is the row's arrival order within its
 //! transaction on this tablet (batches append, so it is the in-batch row order too).
+//!
+//! ## Base rows (compaction, `compaction.rs`)
+//! Txn id 0 ([`BASE_TXN`]; the FE's ids start at 10000) marks *base rows*: the merged result
+//! of every version <= the tablet meta's `compacted_version`. A read treats them as version 0
+//! (before every delta) and is refused below `compacted_version`.
+//! - AGGREGATE / UNIQUE / PRIMARY: at most one base row per sort key, `seq` 0, a full row
+//!   (flags 0: aggregates folded, partial rows filled, conditions resolved); a key whose
+//!   latest operation was a delete has no base row.
+//! - DUPLICATE: every row is kept; base rows of one sort key get distinct seqs from the meta's
+//!   `base_next_seq`.
+//!
+//! Compaction rewrites one sort key at a time: the new base row, the delete of the old base
+//! row and the deletes of the folded delta rows of that key go into the same RocksDB
+//! WriteBatch (with the tablet meta), so after any batch (and after a crash between batches)
+//! every key is either wholly old (old base + deltas) or wholly new (new base), and both give
+//! the same merged view at every version >= `compacted_version`. The last batch prunes old
+//! txn states. Nothing else changed in the layout: a store written before compaction existed
+//! reads as a tablet with `compacted_version` 0 and no base rows.
 //!
 //! ## Memcomparable sort key
 //! The sort key is the concatenation of the key columns (schema `sort_key_idx` order), each
@@ -45,6 +63,9 @@ pub const TABLET_META: u8 = 0x01;
 pub const TXN_STATE: u8 = 0x02;
 /// Row prefix.
 pub const ROW: u8 = 0x10;
+
+/// The txn id of base rows written by compaction and clone (see the module docs).
+pub const BASE_TXN: i64 = 0;
 
 /// Length of the `txn_id seq` tail of a row key.
 pub const ROW_TAIL: usize = 16;

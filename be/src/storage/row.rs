@@ -311,6 +311,51 @@ pub fn decode_value<'a>(kind: &Kind, b: &'a [u8], pos: &mut usize) -> Result<Dat
     })
 }
 
+/// Appends the value encoding of one non-null datum of `kind` (the inverse of
+/// [`decode_value`]; integers are stored at the column's width, wrapping like the scan's
+/// builders do).
+pub fn encode_datum(kind: &Kind, d: &Datum<'_>, out: &mut Vec<u8>) -> Result<(), BeError> {
+    match (kind, d) {
+        (Kind::Bool | Kind::I8, Datum::Int(v)) => out.push(*v as i8 as u8),
+        (Kind::I16, Datum::Int(v)) => out.extend_from_slice(&(*v as i16).to_le_bytes()),
+        (Kind::I32 | Kind::Date32, Datum::Int(v)) => {
+            out.extend_from_slice(&(*v as i32).to_le_bytes())
+        }
+        (Kind::I64 | Kind::TsUs, Datum::Int(v)) => out.extend_from_slice(&v.to_le_bytes()),
+        (Kind::Decimal(..), Datum::Large(v)) => out.extend_from_slice(&v.to_le_bytes()),
+        (Kind::F32, Datum::Float(v)) => out.extend_from_slice(&(*v as f32).to_le_bytes()),
+        (Kind::F64, Datum::Float(v)) => out.extend_from_slice(&v.to_le_bytes()),
+        (Kind::Utf8, Datum::Bytes(b)) | (Kind::List(..), Datum::List(b)) => put_bytes(out, b),
+        _ => {
+            return Err(BeError::Storage(format!(
+                "cannot store {d:?} as a {kind:?} value"
+            )))
+        }
+    }
+    Ok(())
+}
+
+/// Encodes a full (non-partial, unconditional, not deleted) row value from one datum per
+/// value column: the layout of `keys.rs` with flags 0.
+pub fn encode_full_row(
+    kinds: &[Kind],
+    vals: &[Datum<'_>],
+    out: &mut Vec<u8>,
+) -> Result<(), BeError> {
+    out.clear();
+    out.push(0);
+    let bm_len = kinds.len().div_ceil(8);
+    out.resize(1 + bm_len, 0);
+    for (j, (k, d)) in kinds.iter().zip(vals).enumerate() {
+        if d.is_null() {
+            out[1 + j / 8] |= 1 << (j % 8);
+        } else {
+            encode_datum(k, d, out)?;
+        }
+    }
+    Ok(())
+}
+
 /// Value-flag bits of a stored row (first byte of the value).
 pub const FLAG_DELETE: u8 = 1;
 /// The row carries a presence bitmap (partial update).

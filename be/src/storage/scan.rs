@@ -249,7 +249,11 @@ impl<'t> Out<'t> {
     }
 }
 
-fn fold_agg<'a>(aggs: &[AggType], rows: &[RowValue<'a>]) -> Vec<Datum<'a>> {
+/// Folds AGGREGATE rows (in version order) into one. A FLOAT sum is rounded to FLOAT after
+/// every step, so a sum folded by compaction (stored as FLOAT) continues exactly like the
+/// sum the scan would have computed from the single rows.
+pub fn fold_agg<'a>(t: &Tablet, rows: &[RowValue<'a>]) -> Vec<Datum<'a>> {
+    let aggs = &t.value_aggs;
     let mut acc: Vec<Datum<'a>> = rows[0]
         .values
         .iter()
@@ -259,6 +263,9 @@ fn fold_agg<'a>(aggs: &[AggType], rows: &[RowValue<'a>]) -> Vec<Datum<'a>> {
         for (j, v) in r.values.iter().enumerate() {
             if let Some(new) = v {
                 acc[j] = agg(aggs[j], acc[j], *new);
+                if let (super::row::Kind::F32, Datum::Float(f)) = (&t.value_kinds[j], acc[j]) {
+                    acc[j] = Datum::Float(f as f32 as f64);
+                }
             }
         }
     }
@@ -311,7 +318,8 @@ fn default_datum(t: &Tablet, j: usize) -> Datum<'_> {
         .unwrap_or(Datum::Null)
 }
 
-fn fold_upsert<'a>(t: &'a Tablet, rows: &[RowValue<'a>]) -> Option<Vec<Datum<'a>>> {
+/// Folds UNIQUE/PRIMARY rows (in version order): None when the key ends deleted.
+pub fn fold_upsert<'a>(t: &'a Tablet, rows: &[RowValue<'a>]) -> Option<Vec<Datum<'a>>> {
     let mut acc: Option<Vec<Datum<'a>>> = None;
     for r in rows {
         if r.flags & FLAG_DELETE != 0 {
@@ -407,6 +415,71 @@ fn key_range(t: &Tablet, preds: &[ScanPredicate], lo: &mut Vec<u8>, hi: &mut Opt
     }
 }
 
+/// Registers a running read of one version of a tablet; compaction stays at or below the
+/// oldest registered version. Dropped when the scan ends.
+pub struct ReaderPin<'t> {
+    t: &'t Tablet,
+    version: i64,
+}
+
+impl Drop for ReaderPin<'_> {
+    fn drop(&mut self) {
+        let mut st = lock(&self.t.state);
+        if let Some(n) = st.readers.get_mut(&self.version) {
+            *n -= 1;
+            if *n == 0 {
+                st.readers.remove(&self.version);
+            }
+        }
+    }
+}
+
+/// The txns whose rows a read at `version` sees, with the version each is visible from
+/// (base rows of compaction count as version 0), and a pin that keeps compaction from
+/// folding above `version` while the read runs.
+pub fn visible_txns(
+    t: &Tablet,
+    version: i64,
+) -> Result<(HashMap<i64, i64>, ReaderPin<'_>), BeError> {
+    let mut st = lock(&t.state);
+    // A tablet being cloned has no readable version until the clone completes.
+    let visible = if st.clone_pending {
+        0
+    } else {
+        st.visible_version
+    };
+    if version > visible {
+        return Err(BeError::VersionMissing {
+            tablet_id: t.id,
+            visible,
+            version,
+        });
+    }
+    if version < st.compacted_version {
+        return Err(BeError::VersionCompacted {
+            tablet_id: t.id,
+            version,
+            max_version: st.visible_version,
+        });
+    }
+    // Versions <= compacted_version still count: a compaction that is running (or was cut
+    // short by a crash) has not yet moved every row of them into base rows.
+    let floor = st.base_version;
+    let mut published: HashMap<i64, i64> = st
+        .txns
+        .iter()
+        .filter_map(|(id, s)| match s {
+            TxnState::Published { version: v, .. } if *v <= version && *v > floor => {
+                Some((*id, *v))
+            }
+            _ => None,
+        })
+        .collect();
+    published.insert(keys::BASE_TXN, 0);
+    *st.readers.entry(version).or_insert(0) += 1;
+    Ok((published, ReaderPin { t, version }))
+}
+
 /// Scans `t` at `req.version`, calling `emit` per output batch (it returns false to stop).
 pub fn scan(
     engine: &RocksEngine,
@@ -414,28 +487,7 @@ pub fn scan(
     req: &ScanRequest<'_>,
     emit: &mut dyn FnMut(RecordBatch) -> Result<bool, BeError>,
 ) -> Result<(), BeError> {
-    let published: HashMap<i64, i64> = {
-        let st = lock(&t.state);
-        if req.version > st.visible_version {
-            return Err(BeError::VersionMissing {
-                tablet_id: t.id,
-                visible: st.visible_version,
-                version: req.version,
-            });
-        }
-        let base = st.base_version;
-        st.txns
-            .iter()
-            .filter_map(|(id, s)| match s {
-                TxnState::Published { version, .. }
-                    if *version <= req.version && *version > base =>
-                {
-                    Some((*id, *version))
-                }
-                _ => None,
-            })
-            .collect()
-    };
+    let (published, _pin) = visible_txns(t, req.version)?;
     let n = t.schema.columns.len();
     let index = |c: &String| {
         t.column_index(c)
@@ -499,10 +551,6 @@ pub fn scan(
         },
         scratch: Vec::new(),
     };
-    if published.is_empty() {
-        return Ok(());
-    }
-
     let (lo0, hi0) = keys::row_range(t.id);
     let mut lo = lo0.to_vec();
     let mut hi = Some(hi0.to_vec());
@@ -511,7 +559,12 @@ pub fn scan(
     if lo >= hi {
         return Ok(());
     }
-    let mut it = engine.range(&lo, &hi);
+    // The iterator's snapshot is taken under the state lock, so the txn table and the rows
+    // it sees belong together (a compaction batch or publish lands wholly before or after).
+    let mut it = {
+        let _st = lock(&t.state);
+        engine.range(&lo, &hi)
+    };
     let prefix = 9;
     let dup = t.keys_type == KeysType::DupKeys;
     let upsert = t.is_upsert_model();
@@ -615,7 +668,7 @@ fn flush_group(
         let merged = if upsert {
             fold_upsert(t, &rows)
         } else {
-            Some(fold_agg(&t.value_aggs, &rows))
+            Some(fold_agg(t, &rows))
         };
         return match merged {
             None => Ok(true),
@@ -635,7 +688,7 @@ fn flush_group(
     let merged = if upsert {
         fold_upsert(t, &rows)
     } else {
-        Some(fold_agg(&t.value_aggs, &rows))
+        Some(fold_agg(t, &rows))
     };
     match merged {
         None => Ok(true),

@@ -2,9 +2,12 @@
 //! the codecs (key columns in sort-key order, value columns in column order), and the
 //! in-memory txn table (loaded at open, updated under the tablet's locks).
 //!
-//! Invariants: `visible_version` only grows, by exactly one per publish; a txn PUBLISHED at a
-//! version keeps it forever; rows of a PUBLISHED txn are never rewritten (only truncate/drop
-//! delete them), so a read at version V is repeatable.
+//! Invariants: `visible_version` only grows, by exactly one per publish (or jumps to a cloned
+//! version); a txn PUBLISHED at a version keeps it until compaction folds it; rows of a
+//! PUBLISHED txn are never rewritten except by compaction,
+//! which folds them into base rows that give the same merged view at every version at or
+//! above `compacted_version` (reads below it are refused), so a read at an allowed version V
+//! is repeatable.
 
 use super::row::{ColReader, Kind};
 use super::txn::TxnState;
@@ -13,8 +16,9 @@ use arrow::array::{Array, StringArray};
 use arrow::datatypes::SchemaRef;
 use prost::Message;
 use starload_proto::types::{AggType, KeysType, TabletSchema};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 /// What a new tablet's version is: an empty partition is at version 1 (ARCHITECTURE.md).
 pub const INITIAL_VERSION: i64 = 1;
@@ -28,22 +32,41 @@ pub struct TabletMeta {
     pub visible_version: i64,
     /// Versions <= base_version were truncated away.
     pub base_version: i64,
+    /// Versions <= compacted_version are folded into base rows (`compaction.rs`); reads below
+    /// it are refused. 0 = never compacted.
+    pub compacted_version: i64,
+    /// The seq the next DUPLICATE base row gets (base rows of one sort key need distinct seqs).
+    pub base_next_seq: u64,
+    /// A clone started and has not finished: the tablet holds no readable version until a
+    /// clone completes (`clone.rs`).
+    pub clone_pending: bool,
     pub schema: TabletSchema,
 }
 
-const META_FORMAT: u8 = 1;
+/// Format 1: no compaction fields; format 2 adds `compacted_version`, `base_next_seq` and
+/// `flags` (bit 0: clone pending).
+const META_FORMAT_V1: u8 = 1;
+const META_FORMAT: u8 = 2;
+/// Bytes before the schema in format 2.
+const META_HEAD_V2: usize = 57;
+/// Bytes before the schema in format 1.
+const META_HEAD_V1: usize = 33;
 
 impl TabletMeta {
-    /// Value bytes: `1 table_id partition_id visible_version base_version` (i64 LE) then the
-    /// prost-encoded TabletSchema.
+    /// Value bytes: `2 table_id partition_id visible_version base_version compacted_version
+    /// base_next_seq flags` (8 bytes LE each) then the prost-encoded TabletSchema. Format 1 (read
+    /// only) lacks the two compaction fields.
     pub fn encode(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(33 + self.schema.encoded_len());
+        let mut v = Vec::with_capacity(META_HEAD_V2 + self.schema.encoded_len());
         v.push(META_FORMAT);
         for x in [
             self.table_id,
             self.partition_id,
             self.visible_version,
             self.base_version,
+            self.compacted_version,
+            self.base_next_seq as i64,
+            self.clone_pending as i64,
         ] {
             v.extend_from_slice(&x.to_le_bytes());
         }
@@ -51,10 +74,15 @@ impl TabletMeta {
         v
     }
 
-    /// Parses the value written by [`TabletMeta::encode`].
+    /// Parses the value written by [`TabletMeta::encode`] (format 1 or 2).
     pub fn decode(tablet_id: i64, b: &[u8]) -> Result<Self, BeError> {
         let bad = || BeError::Storage(format!("corrupt meta of tablet {tablet_id}"));
-        if b.len() < 33 || b[0] != META_FORMAT {
+        let head = match b.first() {
+            Some(&META_FORMAT) => META_HEAD_V2,
+            Some(&META_FORMAT_V1) => META_HEAD_V1,
+            _ => return Err(bad()),
+        };
+        if b.len() < head {
             return Err(bad());
         }
         let n = |i: usize| {
@@ -62,13 +90,17 @@ impl TabletMeta {
             a.copy_from_slice(&b[1 + i * 8..9 + i * 8]);
             i64::from_le_bytes(a)
         };
-        let schema = TabletSchema::decode(&b[33..]).map_err(|_| bad())?;
+        let schema = TabletSchema::decode(&b[head..]).map_err(|_| bad())?;
+        let v2 = head == META_HEAD_V2;
         Ok(Self {
             tablet_id,
             table_id: n(0),
             partition_id: n(1),
             visible_version: n(2),
             base_version: n(3),
+            compacted_version: if v2 { n(4) } else { 0 },
+            base_next_seq: if v2 { n(5) as u64 } else { 0 },
+            clone_pending: v2 && n(6) & 1 != 0,
             schema,
         })
     }
@@ -79,7 +111,40 @@ impl TabletMeta {
 pub struct TabletState {
     pub visible_version: i64,
     pub base_version: i64,
+    /// See [`TabletMeta::compacted_version`]; raised in memory when a compaction starts.
+    pub compacted_version: i64,
+    pub base_next_seq: u64,
+    pub clone_pending: bool,
     pub txns: HashMap<i64, TxnState>,
+    /// Versions scans are reading now (version -> number of scans): compaction stays below.
+    pub readers: BTreeMap<i64, usize>,
+    /// When each recent version became visible here (the open counts as the moment the
+    /// visible version appeared): compaction folds only versions that were superseded longer
+    /// ago than the read grace, so queries planned at them can still start their scans.
+    pub visible_since: VecDeque<(Instant, i64)>,
+}
+
+impl TabletState {
+    /// The newest version that was already visible at `at` (None: none known that old).
+    pub fn visible_at(&self, at: Instant) -> Option<i64> {
+        self.visible_since
+            .iter()
+            .take_while(|(t, _)| *t <= at)
+            .last()
+            .map(|(_, v)| *v)
+    }
+
+    /// Forgets visibility times older than `at`, keeping the last one before it.
+    pub fn trim_visible_since(&mut self, at: Instant) {
+        while self.visible_since.len() > 1 && self.visible_since[1].0 <= at {
+            self.visible_since.pop_front();
+        }
+    }
+
+    /// The oldest version a running scan reads.
+    pub fn oldest_reader(&self) -> Option<i64> {
+        self.readers.keys().next().copied()
+    }
 }
 
 /// A tablet in memory.
@@ -101,7 +166,7 @@ pub struct Tablet {
     pub value_defaults: Vec<Option<Vec<u8>>>,
     /// Serialises writes, publishes and aborts of this tablet (scans never take it).
     pub write_lock: Mutex<()>,
-    /// Serialises sweeps/truncates that delete rows.
+    /// Serialises sweeps, truncates, compactions and clones (everything that deletes rows).
     pub sweep_lock: Mutex<()>,
     pub state: Mutex<TabletState>,
 }
@@ -145,7 +210,11 @@ impl Tablet {
         let value_defaults = value_idx
             .iter()
             .zip(&value_kinds)
-            .map(|(i, k)| default_bytes(schema.columns[*i].default_value.as_deref(), k))
+            .map(|(i, k)| {
+                let c = &schema.columns[*i];
+                default_bytes(c.default_value.as_deref(), k)
+                    .or_else(|| (!c.nullable).then(|| zero_bytes(k)).flatten())
+            })
             .collect();
         Ok(Self {
             id: meta.tablet_id,
@@ -164,7 +233,12 @@ impl Tablet {
             state: Mutex::new(TabletState {
                 visible_version: meta.visible_version,
                 base_version: meta.base_version,
+                compacted_version: meta.compacted_version,
+                base_next_seq: meta.base_next_seq,
+                clone_pending: meta.clone_pending,
                 txns,
+                readers: BTreeMap::new(),
+                visible_since: VecDeque::from([(Instant::now(), meta.visible_version)]),
             }),
             schema,
         })
@@ -178,6 +252,9 @@ impl Tablet {
             partition_id: self.partition_id,
             visible_version: st.visible_version,
             base_version: st.base_version,
+            compacted_version: st.compacted_version,
+            base_next_seq: st.base_next_seq,
+            clone_pending: st.clone_pending,
             schema: self.schema.clone(),
         }
     }
@@ -213,6 +290,21 @@ fn default_bytes(text: Option<&str>, kind: &Kind) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The value a NOT NULL column without DEFAULT gets in a partial update of a new key: 0 for
+/// numbers, "" for strings (StarRocks's Load_to_Primary_Key_tables example: `score` becomes 0);
+/// None (NULL) for other types.
+fn zero_bytes(kind: &Kind) -> Option<Vec<u8>> {
+    Some(match kind {
+        Kind::Bool | Kind::I8 => vec![0],
+        Kind::I16 => vec![0; 2],
+        Kind::I32 | Kind::F32 => vec![0; 4],
+        Kind::I64 | Kind::F64 => vec![0; 8],
+        Kind::Decimal(..) => vec![0; 16],
+        Kind::Utf8 => vec![0],
+        Kind::Date32 | Kind::TsUs | Kind::List(..) => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,9 +332,28 @@ mod tests {
             partition_id: 2,
             visible_version: 5,
             base_version: 0,
+            compacted_version: 3,
+            base_next_seq: 99,
+            clone_pending: true,
             schema,
         };
         assert_eq!(TabletMeta::decode(7, &m.encode()).unwrap(), m);
+        // Format 1 (before compaction) still reads, with no compaction yet.
+        let mut v1 = vec![1u8];
+        for x in [1i64, 2, 5, 0] {
+            v1.extend_from_slice(&x.to_le_bytes());
+        }
+        m.schema.encode(&mut v1).unwrap();
+        let old = TabletMeta::decode(7, &v1).unwrap();
+        assert_eq!(
+            (
+                old.visible_version,
+                old.compacted_version,
+                old.base_next_seq
+            ),
+            (5, 0, 0)
+        );
+        assert_eq!(old.schema, m.schema);
         assert!(TabletMeta::decode(7, &m.encode()[..20]).is_err());
         let mut bad = m.encode();
         bad[0] = 9;

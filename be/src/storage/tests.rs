@@ -242,6 +242,9 @@ struct TxnPlan {
     batches: Vec<Vec<Row>>,
     publish: bool,
     reopen_after: bool,
+    /// After this txn: compact to (visible - .0 % 3); `.1`: interrupt after that many write
+    /// batches of one row op each (as a crash would), then reopen and finish it.
+    compact_after: Option<(u8, Option<u8>)>,
 }
 
 fn arb_txn() -> impl Strategy<Value = TxnPlan> {
@@ -249,11 +252,13 @@ fn arb_txn() -> impl Strategy<Value = TxnPlan> {
         proptest::collection::vec(proptest::collection::vec(arb_row(), 0..8), 1..3),
         proptest::bool::weighted(0.8),
         proptest::bool::weighted(0.2),
+        proptest::option::weighted(0.35, (any::<u8>(), proptest::option::weighted(0.4, 0u8..6))),
     )
-        .prop_map(|(batches, publish, reopen_after)| TxnPlan {
+        .prop_map(|(batches, publish, reopen_after, compact_after)| TxnPlan {
             batches,
             publish,
             reopen_after,
+            compact_after,
         })
 }
 
@@ -266,6 +271,7 @@ fn run_model(keys: KeysType, plan: Vec<TxnPlan>, ids_desc: bool) -> Result<(), T
         .unwrap();
     let upsert = matches!(keys, KeysType::UniqueKeys | KeysType::PrimaryKeys);
     let mut published: Vec<Vec<Row>> = vec![vec![]]; // version 1 = empty
+    let mut compacted = 0i64;
     let n = plan.len() as i64;
     // Pairs of txns are staged together, then resolved in order: ids descending makes
     // version order differ from txn-id order.
@@ -314,14 +320,42 @@ fn run_model(keys: KeysType, plan: Vec<TxnPlan>, ids_desc: bool) -> Result<(), T
                 drop(store);
                 store = TabletStore::open(dir.path()).unwrap();
             }
+            if let Some((back, interrupt)) = t.compact_after {
+                let visible = published.len() as i64;
+                let target = (visible - (back % 3) as i64).max(1);
+                let tab = store.tablet(tablet).unwrap();
+                if let Some(n) = interrupt {
+                    // Half a compaction, then a "crash": every read must already be the same.
+                    let r =
+                        compaction::compact_limited(&store.engine, &tab, target, 1, Some(n as u64));
+                    drop(tab);
+                    if r.is_err() {
+                        drop(store);
+                        store = TabletStore::open(dir.path()).unwrap();
+                        check_versions(&store, tablet, keys, &published)?;
+                    }
+                    let tab = store.tablet(tablet).unwrap();
+                    compaction::compact(&store.engine, &tab, target, 3).unwrap();
+                } else {
+                    compaction::compact(&store.engine, &tab, target, 3).unwrap();
+                }
+                compacted = compacted.max(target);
+                prop_assert!(
+                    store
+                        .tablet(tablet)
+                        .unwrap()
+                        .state
+                        .lock()
+                        .unwrap()
+                        .compacted_version
+                        >= compacted.min(visible)
+                );
+                check_versions(&store, tablet, keys, &published)?;
+            }
         }
     }
     let check = |store: &TabletStore| -> Result<(), TestCaseError> {
-        for v in 1..=published.len() as i64 {
-            let want = model_read(keys, &published[..v as usize]);
-            let got = read_all(store, tablet, v, keys);
-            prop_assert_eq!(got, want, "version {}", v);
-        }
+        check_versions(store, tablet, keys, &published)?;
         let above = published.len() as i64 + 1;
         let missing = matches!(
             store.scan(tablet, above, &[], &[]),
@@ -336,6 +370,42 @@ fn run_model(keys: KeysType, plan: Vec<TxnPlan>, ids_desc: bool) -> Result<(), T
     let store = TabletStore::open(dir.path()).unwrap();
     check(&store)?;
     prop_assert!(store.staged_txns().is_empty());
+    Ok(())
+}
+
+/// Compares every readable version with the model; versions below the compacted one must
+/// be refused.
+fn check_versions(
+    store: &TabletStore,
+    tablet: i64,
+    keys: KeysType,
+    published: &[Vec<Row>],
+) -> Result<(), TestCaseError> {
+    let compacted = store
+        .tablet(tablet)
+        .unwrap()
+        .state
+        .lock()
+        .unwrap()
+        .compacted_version;
+    for v in 1..=published.len() as i64 {
+        if v < compacted {
+            let refused = matches!(
+                store.scan(tablet, v, &[], &[]),
+                Err(BeError::VersionCompacted { .. })
+            );
+            prop_assert!(
+                refused,
+                "version {} below compacted {} must be refused",
+                v,
+                compacted
+            );
+            continue;
+        }
+        let want = model_read(keys, &published[..v as usize]);
+        let got = read_all(store, tablet, v, keys);
+        prop_assert_eq!(got, want, "version {} (compacted {})", v, compacted);
+    }
     Ok(())
 }
 
@@ -740,4 +810,277 @@ fn agg_bigint_varchar_recovery_sequence() {
         .downcast_ref::<Int32Array>()
         .unwrap();
     assert_eq!(p.values().to_vec(), vec![1, 4]);
+}
+
+/// Reads every version from `from` to `to` of tablet 1.
+fn snapshot(s: &TabletStore, keys: KeysType, from: i64, to: i64) -> Vec<Vec<Row>> {
+    (from..=to).map(|v| read_all(s, 1, v, keys)).collect()
+}
+
+#[test]
+fn compaction_keeps_partial_conditional_and_deleted_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TabletStore::open(dir.path()).unwrap();
+    let mut schema = test_schema(KeysType::PrimaryKeys);
+    schema.columns[6].default_value = Some("9".into());
+    s.create_tablet(1, 1, 1, schema).unwrap();
+    let full = |rows: &[Row]| to_batch(rows, true);
+    let mut del = row(3, 0);
+    del.delete = true;
+    s.write_batch(
+        5,
+        1,
+        &full(&[row(1, 10), row(3, 1)]),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    s.publish(5, 1, 2).unwrap();
+    let partial = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new("k1", DataType::Int32, true),
+            Field::new("k2", DataType::Utf8, true),
+            Field::new("v2", DataType::Utf8, true),
+        ])),
+        vec![
+            Arc::new(Int32Array::from(vec![1, 2])),
+            Arc::new(StringArray::from(vec!["a", "a"])),
+            Arc::new(StringArray::from(vec!["p", "q"])),
+        ],
+    )
+    .unwrap();
+    let popts = WriteOptions {
+        partial_update_columns: vec!["v2".into()],
+        merge_condition: None,
+    };
+    s.write_batch(6, 1, &partial, &popts).unwrap();
+    s.publish(6, 1, 3).unwrap();
+    let cond = WriteOptions {
+        partial_update_columns: vec![],
+        merge_condition: Some("v1".into()),
+    };
+    s.write_batch(7, 1, &full(&[row(1, 5), del.clone()]), &cond)
+        .unwrap();
+    s.publish(7, 1, 4).unwrap();
+    s.write_batch(8, 1, &full(&[row(1, 11), row(4, 4)]), &cond)
+        .unwrap();
+    s.publish(8, 1, 5).unwrap();
+    let before = snapshot(&s, KeysType::PrimaryKeys, 1, 5);
+    for target in [3, 4, 5] {
+        let st = s.compact_tablet(1, target).unwrap().unwrap();
+        assert_eq!(st.to_version, target);
+        assert_eq!(
+            snapshot(&s, KeysType::PrimaryKeys, target, 5),
+            before[target as usize - 1..].to_vec()
+        );
+        assert!(matches!(
+            s.scan(1, target - 1, &[], &[]),
+            Err(BeError::VersionCompacted { .. })
+        ));
+    }
+    // The deleted key left no base row; the conditional update of key 1 held (11 > 10).
+    let last = &before[4];
+    assert_eq!(
+        last.iter().map(|r| (r.k1, r.v1)).collect::<Vec<_>>(),
+        vec![(1, Some(11)), (2, None), (4, Some(4))]
+    );
+    assert_eq!(
+        last[1].v5,
+        Some(9),
+        "partial row on a new key takes DEFAULTs"
+    );
+    // Survives a reopen; a later conditional row still compares with the folded row.
+    drop(s);
+    let s = TabletStore::open(dir.path()).unwrap();
+    assert_eq!(
+        snapshot(&s, KeysType::PrimaryKeys, 5, 5),
+        before[4..].to_vec()
+    );
+    s.write_batch(9, 1, &full(&[row(1, 7)]), &cond).unwrap();
+    s.publish(9, 1, 6).unwrap();
+    assert_eq!(read_all(&s, 1, 6, KeysType::PrimaryKeys)[0].v1, Some(11));
+    // A repeated publish of a folded txn is still accepted.
+    s.publish(8, 1, 5).unwrap();
+}
+
+#[test]
+fn running_reads_hold_compaction_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TabletStore::open(dir.path()).unwrap();
+    s.create_tablet(1, 1, 1, test_schema(KeysType::AggKeys))
+        .unwrap();
+    for (txn, v) in [(5, 2), (6, 3), (7, 4)] {
+        s.write_batch(
+            txn,
+            1,
+            &to_batch(&[row(1, v)], false),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+        s.publish(txn, 1, v).unwrap();
+    }
+    let mut during = None;
+    let req = ScanRequest {
+        version: 3,
+        columns: &[],
+        predicates: &[],
+        limit: 0,
+        batch_rows: 8192,
+    };
+    s.scan_with(1, &req, &mut |b| {
+        during = Some(s.compact_tablet(1, 4).unwrap().map(|st| st.to_version));
+        assert_eq!(from_batches(&[b])[0].v1, Some(5));
+        Ok(true)
+    })
+    .unwrap();
+    assert_eq!(
+        during,
+        Some(Some(3)),
+        "compaction stopped at the running read's version"
+    );
+    assert_eq!(read_all(&s, 1, 3, KeysType::AggKeys)[0].v1, Some(5));
+    assert_eq!(s.compact_tablet(1, 4).unwrap().unwrap().to_version, 4);
+    assert_eq!(read_all(&s, 1, 4, KeysType::AggKeys)[0].v1, Some(9));
+}
+
+#[test]
+fn policy_slows_loads_down_before_the_limit() {
+    let p = compaction::CompactionPolicy {
+        max_versions: 100,
+        max_delay: std::time::Duration::from_millis(1000),
+        ..Default::default()
+    };
+    assert!(p.load_delay(50).is_zero());
+    assert_eq!(p.load_delay(75), std::time::Duration::from_millis(500));
+    assert_eq!(p.load_delay(100), std::time::Duration::from_millis(1000));
+    assert_eq!(p.load_delay(10_000), std::time::Duration::from_millis(1000));
+}
+
+#[test]
+fn due_compaction_respects_the_read_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = compaction::CompactionPolicy {
+        read_grace: std::time::Duration::from_secs(3600),
+        min_versions: 1,
+        ..Default::default()
+    };
+    let s = TabletStore::open_with(dir.path(), policy).unwrap();
+    s.create_tablet(1, 1, 1, test_schema(KeysType::DupKeys))
+        .unwrap();
+    for (txn, v) in [(5, 2), (6, 3)] {
+        s.write_batch(
+            txn,
+            1,
+            &to_batch(&[row(1, v)], false),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+        s.publish(txn, 1, v).unwrap();
+    }
+    assert!(
+        s.compact_due().unwrap().is_empty(),
+        "nothing is older than the grace"
+    );
+    drop(s);
+    let s = TabletStore::open_with(
+        dir.path(),
+        compaction::CompactionPolicy {
+            read_grace: std::time::Duration::ZERO,
+            min_versions: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let done = s.compact_due().unwrap();
+    assert_eq!(done.len(), 1);
+    assert_eq!((done[0].to_version, done[0].rows_written), (3, 2));
+    assert_eq!(read_all(&s, 1, 3, KeysType::DupKeys).len(), 2);
+}
+
+#[test]
+fn clone_rebuilds_a_replica_that_missed_a_version() {
+    for keys in [KeysType::DupKeys, KeysType::AggKeys, KeysType::UniqueKeys] {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = TabletStore::open(da.path()).unwrap();
+        let b = TabletStore::open(db.path()).unwrap();
+        let upsert = keys != KeysType::DupKeys && keys != KeysType::AggKeys;
+        for s in [&a, &b] {
+            s.create_tablet(1, 1, 1, test_schema(keys)).unwrap();
+        }
+        let batch = |k: i32, v: i64| to_batch(&[row(k, v), row(k + 1, v)], upsert);
+        // v2 on both; v3 only on A (B was down); v4 staged on both.
+        for s in [&a, &b] {
+            s.write_batch(5, 1, &batch(1, 1), &WriteOptions::default())
+                .unwrap();
+            s.publish(5, 1, 2).unwrap();
+        }
+        a.write_batch(6, 1, &batch(2, 10), &WriteOptions::default())
+            .unwrap();
+        a.publish(6, 1, 3).unwrap();
+        a.compact_tablet(1, 3).unwrap();
+        for s in [&a, &b] {
+            s.write_batch(7, 1, &batch(1, 100), &WriteOptions::default())
+                .unwrap();
+        }
+        a.publish(7, 1, 4).unwrap();
+        assert!(b.publish(7, 1, 4).is_err(), "B misses version 3");
+        assert!(b.publish(6, 1, 3).is_err(), "B never staged txn 6");
+        // Clone B at 3 from A's merged rows, then publish 4 as usual.
+        let mut w = b.clone_begin(1).unwrap();
+        for batch in a.scan(1, 3, &[], &[]).unwrap() {
+            w.write(&batch).unwrap();
+        }
+        assert!(matches!(
+            b.scan(1, 2, &[], &[]),
+            Err(BeError::VersionMissing { .. })
+        ));
+        w.finish(3).unwrap();
+        b.publish(6, 1, 3).unwrap();
+        b.publish(7, 1, 4).unwrap();
+        assert_eq!(
+            read_all(&b, 1, 4, keys),
+            read_all(&a, 1, 4, keys),
+            "{keys:?}"
+        );
+        assert_eq!(
+            read_all(&b, 1, 3, keys),
+            read_all(&a, 1, 3, keys),
+            "{keys:?}"
+        );
+        drop(b);
+        let b = TabletStore::open(db.path()).unwrap();
+        assert_eq!(
+            read_all(&b, 1, 4, keys),
+            read_all(&a, 1, 4, keys),
+            "{keys:?}"
+        );
+        assert_eq!(b.tablet_versions()[0].visible_version, 4);
+    }
+}
+
+#[test]
+fn interrupted_clone_leaves_no_readable_version() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = TabletStore::open(dir.path()).unwrap();
+        s.create_tablet(1, 1, 1, test_schema(KeysType::DupKeys))
+            .unwrap();
+        s.write_batch(
+            5,
+            1,
+            &to_batch(&[row(1, 1)], false),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+        s.publish(5, 1, 2).unwrap();
+        let mut w = s.clone_begin(1).unwrap();
+        w.write(&to_batch(&[row(9, 9)], false)).unwrap();
+        // Crash before finish.
+    }
+    let s = TabletStore::open(dir.path()).unwrap();
+    assert!(s.scan(1, 2, &[], &[]).is_err());
+    assert_eq!(s.tablet_versions()[0].visible_version, 0);
+    let mut w = s.clone_begin(1).unwrap();
+    w.write(&to_batch(&[row(1, 1), row(2, 2)], false)).unwrap();
+    w.finish(3).unwrap();
+    assert_eq!(read_all(&s, 1, 3, KeysType::DupKeys).len(), 2);
 }

@@ -299,7 +299,20 @@ pub fn publish(engine: &RocksEngine, t: &Tablet, txn_id: i64, version: i64) -> R
                 t.id
             )))
         }
+        // Staged here but the version arrived meanwhile through a clone (the cloned base
+        // rows hold it): the staged rows are superseded.
+        Some(TxnState::Staged { .. }) if version <= st.compacted_version && !st.clone_pending => {
+            let state = TxnState::Aborted { swept: false };
+            let mut wb = WriteBatch::new();
+            wb.put(&keys::txn_state_key(t.id, txn_id), &state.encode());
+            engine.write(wb, false)?;
+            st.txns.insert(txn_id, state);
+            return Ok(());
+        }
         Some(TxnState::Staged { rows, .. }) => *rows,
+        // A txn whose state compaction pruned long ago: the FE repeats a publish it already
+        // made (the version is folded into the base rows here).
+        None if version <= st.compacted_version && !st.clone_pending => return Ok(()),
         // Never staged here: this replica missed the load (it was down or failed; every
         // healthy replica gets at least an empty `eos` write, so a replica that took part
         // always knows the txn). Publishing it would make the version visible here WITHOUT
@@ -319,6 +332,13 @@ pub fn publish(engine: &RocksEngine, t: &Tablet, txn_id: i64, version: i64) -> R
             t.id, st.visible_version
         )));
     }
+    if st.clone_pending {
+        return Err(BeError::VersionMissing {
+            tablet_id: t.id,
+            visible: 0,
+            version,
+        });
+    }
     if version != st.visible_version + 1 {
         return Err(BeError::VersionMissing {
             tablet_id: t.id,
@@ -337,6 +357,8 @@ pub fn publish(engine: &RocksEngine, t: &Tablet, txn_id: i64, version: i64) -> R
         return Err(e);
     }
     st.txns.insert(txn_id, state);
+    st.visible_since
+        .push_back((std::time::Instant::now(), version));
     Ok(())
 }
 

@@ -1,11 +1,15 @@
 //! Storage benchmark (not a test): write + publish + scan throughput of the BE tablet store for
 //! each table model, in rows per wall second and rows per CPU second (per core).
 //!
-//! `cargo run --release -p starload-bench --bin storage_bench -- [--rows N] [--batch N]
-//! [--versions N] [--keys N]`
+//! `$CARGO_TARGET_DIR/release/storage_bench [--rows N] [--batch N] [--versions N] [--keys N]
+//! [--pileup-rows N] [--pileup-versions a,b,c]`
 //! Rows are seed-shaped (order_id BIGINT, pay_dt DATE, customer_name VARCHAR, nationality
 //! VARCHAR, city VARCHAR, price INT), split over `--versions` published transactions; `--keys`
 //! distinct order ids (so AGG/UNIQUE merge across versions).
+//!
+//! Second part, "versions pile up": `--pileup-rows` rows over a quarter as many keys, loaded
+//! as 1, 10, 100, ... versions; a full scan at the last version is timed before and after a
+//! compaction of the tablet, in the same run (ratios, not absolute figures, are the result).
 
 use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, Date32Array, Int32Array, Int64Array, StringArray};
@@ -109,6 +113,67 @@ fn make_batch(start: u64, n: usize, keys: u64) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(s, cols)?)
 }
 
+/// Loads `rows` rows (over `keys` keys) as `versions` versions; returns (scan ms before
+/// compaction, compaction ms, scan ms after, rows returned, rows returned after).
+fn pileup(
+    model: KeysType,
+    rows: u64,
+    versions: u64,
+    keys: u64,
+) -> Result<(f64, f64, f64, usize, usize)> {
+    let dir = tempfile::tempdir()?;
+    let store = TabletStore::open(dir.path()).context("open store")?;
+    store.create_tablet(1, 1, 1, schema(model))?;
+    let per = rows.div_ceil(versions).max(1);
+    for v in 0..versions {
+        let start = v * per;
+        let n = per.min(rows.saturating_sub(start));
+        let txn = 1000 + v as i64;
+        let mut off = 0;
+        while off < n {
+            let m = (n - off).min(65_536);
+            store.write_batch(
+                txn,
+                1,
+                &make_batch(start + off, m as usize, keys)?,
+                &WriteOptions::default(),
+            )?;
+            off += m;
+        }
+        store.publish(txn, 1, 2 + v as i64)?;
+    }
+    let version = store.tablet(1)?.visible_version();
+    let scan = |store: &TabletStore| -> Result<(f64, usize)> {
+        // Best of three: the first scan also warms the OS page cache.
+        let mut best = f64::MAX;
+        let mut out = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let mut n = 0usize;
+            let req = ScanRequest {
+                version,
+                columns: &[],
+                predicates: &[],
+                limit: 0,
+                batch_rows: 8192,
+            };
+            store.scan_with(1, &req, &mut |b| {
+                n += b.num_rows();
+                Ok(true)
+            })?;
+            best = best.min(t.elapsed().as_secs_f64() * 1e3);
+            out = n;
+        }
+        Ok((best, out))
+    };
+    let (before, out_before) = scan(&store)?;
+    let t = Instant::now();
+    store.compact_tablet(1, version)?;
+    let compact_ms = t.elapsed().as_secs_f64() * 1e3;
+    let (after, out_after) = scan(&store)?;
+    Ok((before, compact_ms, after, out_before, out_after))
+}
+
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -182,6 +247,40 @@ fn main() -> Result<()> {
             out_rows,
             store.data_size() as f64 / 1e6,
         );
+    }
+    let prows = arg("--pileup-rows", 400_000);
+    let pversions: Vec<u64> = std::env::args()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .find(|w| w[0] == "--pileup-versions")
+        .map(|w| w[1].split(',').filter_map(|v| v.parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 10, 100]);
+    println!();
+    println!(
+        "versions pile up: {prows} rows over {} keys; full scan at the last version",
+        prows / 4
+    );
+    println!("model      versions  scan ms  compaction ms  scan ms after  before/after  rows");
+    for (name, model) in [
+        ("DUPLICATE", KeysType::DupKeys),
+        ("AGGREGATE", KeysType::AggKeys),
+        ("UNIQUE", KeysType::UniqueKeys),
+        ("PRIMARY", KeysType::PrimaryKeys),
+    ] {
+        let mut base = None;
+        for &v in &pversions {
+            let (before, cms, after, n0, n1) = pileup(model, prows, v.max(1), (prows / 4).max(1))?;
+            anyhow::ensure!(
+                n0 == n1,
+                "{name}: compaction changed the row count ({n0} -> {n1})"
+            );
+            let b = *base.get_or_insert(before);
+            println!(
+                "{name:<10} {v:>8}  {before:>7.1}  {cms:>13.1}  {after:>13.1}  {:>12.2}  {n0}  (scan vs 1 version: {:.2}x)",
+                before / after.max(0.001),
+                before / b.max(0.001),
+            );
+        }
     }
     Ok(())
 }

@@ -102,6 +102,12 @@ async fn heartbeat_one(
     if let Err(e) = cluster.update_ports(id, resp.be_port as u16, resp.http_port as u16) {
         tracing::warn!(backend = id, error = %e, "Could not persist backend ports.");
     }
+    let report: Vec<(i64, i64)> = resp
+        .tablet_versions
+        .iter()
+        .map(|t| (t.tablet_id, t.version))
+        .collect();
+    cluster.record_tablet_report(id, &report);
     let was_alive = info.status.alive;
     cluster.update_status(id, |s| {
         s.alive = true;

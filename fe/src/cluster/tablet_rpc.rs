@@ -1,16 +1,21 @@
 //! Tablet lifecycle RPCs fanned out to every replica: CreateTablet on CREATE TABLE (all must
 //! succeed, else the created ones are dropped again), DropTablet on DROP TABLE/DATABASE (best
-//! effort: a dead BE keeps an orphan tablet), TruncateTablet on TRUNCATE TABLE.
+//! effort: a dead BE keeps an orphan tablet), TruncateTablet on TRUNCATE TABLE, and
+//! CloneTablet to repair one lagging replica.
 
 use super::Cluster;
 use crate::catalog::Table;
 use futures::stream::{self, StreamExt};
-use starload_proto::be::{CreateTabletRequest, DropTabletRequest, TruncateTabletRequest};
+use starload_proto::be::{
+    CloneTabletRequest, CreateTabletRequest, DropTabletRequest, TruncateTabletRequest,
+};
 use starload_proto::types::Status;
 use std::time::Duration;
 
 /// Per-RPC deadline of tablet DDL (StarRocks `tablet_create_timeout_second` is 10 s).
 const TABLET_RPC_TIMEOUT: Duration = Duration::from_secs(10);
+/// Deadline of one CloneTablet (the whole tablet is copied).
+const CLONE_TIMEOUT: Duration = Duration::from_secs(600);
 /// RPCs in flight at once.
 const PARALLELISM: usize = 32;
 
@@ -168,5 +173,35 @@ impl Cluster {
             .filter_map(|r| async move { r })
             .collect()
             .await
+    }
+
+    /// Rebuilds replica (`tablet_id` on `backend`) at `version` from the replica on `source`.
+    /// Returns the replica's visible version afterwards.
+    pub async fn clone_tablet(
+        &self,
+        backend: i64,
+        tablet_id: i64,
+        version: i64,
+        source: i64,
+    ) -> Result<i64, String> {
+        let src = self
+            .backend_addr(source)
+            .ok_or_else(|| format!("Backend {source} does not exist"))?;
+        let mut c = self.client(backend).map_err(|e| e.to_string())?;
+        let req = CloneTabletRequest {
+            cluster_token: self.cluster_token(),
+            tablet_id,
+            version,
+            source: Some(src),
+        };
+        let resp = tokio::time::timeout(CLONE_TIMEOUT, c.clone_tablet(req))
+            .await
+            .map_err(|_| "timeout".to_string())?
+            .map_err(|s| s.message().to_string())?
+            .into_inner();
+        match status_error(resp.status) {
+            Some(e) => Err(e),
+            None => Ok(resp.version),
+        }
     }
 }

@@ -81,15 +81,10 @@ impl CatalogSource for LiveCatalog {
     fn table(&self, db: &str, table: &str) -> Option<TableSnapshot> {
         let t = self.catalog.get_table(db, table)?;
         let mut locations: HashMap<i64, Vec<_>> = HashMap::new();
-        for loc in self.cluster.tablet_locations(&t) {
+        // Replicas at the visible version first (alive ones), lagging ones left out: a scan
+        // tries them in order.
+        for loc in self.cluster.readable_tablet_locations(&t) {
             locations.entry(loc.partition_id).or_default().push(loc);
-        }
-        // Alive replicas first: a scan tries them in order.
-        for locs in locations.values_mut() {
-            for loc in locs.iter_mut() {
-                loc.replicas
-                    .sort_by_key(|r| !self.cluster.is_alive(r.backend_id));
-            }
         }
         Some(TableSnapshot {
             id: t.id,

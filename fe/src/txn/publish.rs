@@ -7,19 +7,41 @@
 //!
 //! `recover` runs at FE start: PREPARE transactions are aborted (their tasks died with the
 //! previous process); COMMITTED ones are simply published by the loop.
+//!
+//! Replica repair (`repair_round`, after each publish round, at most once a second): a
+//! replica on an alive BE whose known version (heartbeat tablet reports, publish results)
+//! stays below its partition's visible version for [`REPAIR_AFTER`] missed a load it cannot
+//! publish (it never staged it) and is cloned (`CloneTablet`) at the visible version from a
+//! replica that has it. After the clone its owed publishes succeed (the BE discards staged
+//! rows the clone superseded), so the retries stop; until then reads skip it
+//! (`Cluster::readable_tablet_locations`).
 
 use super::{now_ms, TransactionState, TxnStatus};
 use crate::context::FeContext;
 use crate::routine_load::txn_callback;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Period of the loop when nothing wakes it.
 const ROUND: Duration = Duration::from_millis(500);
 
 /// Replica publishes still owed: txn -> (tablet, backend) pairs not yet applied.
 type Owed = BTreeMap<(i64, i64), BTreeSet<(i64, i64)>>;
+
+/// How long a replica stays below the visible version before it is cloned (publishes that
+/// are merely late catch up well within this).
+pub const REPAIR_AFTER: Duration = Duration::from_secs(5);
+
+/// State of the replica repair between rounds.
+#[derive(Default)]
+struct Repair {
+    /// (tablet, backend) -> since when it is known to be below the visible version.
+    behind_since: HashMap<(i64, i64), Instant>,
+    /// Clones running now.
+    in_flight: Arc<Mutex<HashSet<(i64, i64)>>>,
+    last_check: Option<Instant>,
+}
 
 /// Aborts PREPARE transactions left by a previous FE process.
 pub fn recover(ctx: &FeContext) {
@@ -37,8 +59,10 @@ pub fn start(ctx: Arc<FeContext>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // (commit_seq, txn_id) -> owed replica publishes, for lagging replicas of visible txns.
         let mut lagging: Owed = BTreeMap::new();
+        let mut repair = Repair::default();
         loop {
             publish_round(&ctx, &mut lagging).await;
+            repair_round(&ctx, &mut repair);
             tokio::select! {
                 _ = ctx.txn.publish_wake.notified() => {}
                 _ = tokio::time::sleep(ROUND) => {}
@@ -83,13 +107,94 @@ async fn send(ctx: &FeContext, txn_id: i64, items: &[(i64, i64, i64)]) -> BTreeS
     let mut ok = BTreeSet::new();
     for (be, tablets, failed) in futures::future::join_all(calls).await {
         let failed: BTreeSet<i64> = failed.into_iter().collect();
-        for (t, _) in tablets {
+        for (t, v) in tablets {
             if !failed.contains(&t) {
                 ok.insert((t, be));
+                ctx.cluster.note_replica_version(t, be, v);
             }
         }
     }
     ok
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Starts clones of replicas that stayed below their partition's visible version.
+fn repair_round(ctx: &Arc<FeContext>, repair: &mut Repair) {
+    let now = Instant::now();
+    if repair
+        .last_check
+        .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
+    {
+        return;
+    }
+    repair.last_check = Some(now);
+    let cluster = &ctx.cluster;
+    let mut seen = HashSet::new();
+    for table in ctx.catalog.all_tables() {
+        for (p, t) in table.tablets() {
+            if p.visible_version <= 1 {
+                continue;
+            }
+            for &be in &t.replicas {
+                let behind = cluster.is_alive(be)
+                    && cluster
+                        .replica_version(t.id, be)
+                        .is_some_and(|v| v < p.visible_version);
+                if !behind {
+                    continue;
+                }
+                seen.insert((t.id, be));
+                let since = *repair.behind_since.entry((t.id, be)).or_insert(now);
+                if now.duration_since(since) < REPAIR_AFTER
+                    || lock(&repair.in_flight).contains(&(t.id, be))
+                {
+                    continue;
+                }
+                let Some(source) = t.replicas.iter().copied().find(|s| {
+                    *s != be
+                        && cluster.is_alive(*s)
+                        && cluster
+                            .replica_version(t.id, *s)
+                            .is_some_and(|v| v >= p.visible_version)
+                }) else {
+                    continue;
+                };
+                lock(&repair.in_flight).insert((t.id, be));
+                // The next attempt (after a failure) waits REPAIR_AFTER again.
+                repair.behind_since.insert((t.id, be), now);
+                let (ctx, in_flight) = (ctx.clone(), repair.in_flight.clone());
+                let (tablet, version) = (t.id, p.visible_version);
+                tracing::info!(
+                    tablet,
+                    backend = be,
+                    source,
+                    version,
+                    "Cloning a lagging replica."
+                );
+                tokio::spawn(async move {
+                    match ctx.cluster.clone_tablet(be, tablet, version, source).await {
+                        Ok(v) => {
+                            ctx.cluster.note_replica_version(tablet, be, v);
+                            metrics::counter!("starload_fe_replica_clones_total", "result" => "ok")
+                                .increment(1);
+                            tracing::info!(tablet, backend = be, version = v, "Replica cloned.");
+                            ctx.txn.publish_wake.notify_one();
+                        }
+                        Err(e) => {
+                            metrics::counter!("starload_fe_replica_clones_total", "result" => "error")
+                                .increment(1);
+                            tracing::warn!(tablet, backend = be, error = %e, "Replica clone failed.");
+                        }
+                    }
+                    lock(&in_flight).remove(&(tablet, be));
+                });
+            }
+        }
+    }
+    repair.behind_since.retain(|k, _| seen.contains(k));
 }
 
 async fn publish_round(ctx: &Arc<FeContext>, lagging: &mut Owed) {

@@ -23,8 +23,8 @@ FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "uniq_${uuid}",
 SELECT * FROM t ORDER BY k;
 -- produce: uniq_${uuid} 0
 -- > 2,d,\N
--- > 4,e,5
 -- > 1,f,6
+-- > 4,e,5
 -- wait: SELECT count(*) AS c FROM t | c >= 4 | 120s
 SELECT * FROM t ORDER BY k;
 SELECT count(*) FROM t;

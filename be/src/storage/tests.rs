@@ -650,6 +650,19 @@ fn partial_update_and_merge_condition() {
         .unwrap();
     s.publish(8, 1, 5).unwrap();
     assert_eq!(read_all(&s, 1, 5, KeysType::PrimaryKeys)[0].v1, Some(11));
+    // The routine load path hands a partial update over at full width (the columns it does not
+    // name hold defaults): only the named columns are stored.
+    let mut full = row(1, 999);
+    full.v2 = Some("named".into());
+    let named = WriteOptions {
+        partial_update_columns: vec!["k1".into(), "k2".into(), "v2".into()],
+        merge_condition: None,
+    };
+    s.write_batch(9, 1, &to_batch(&[full], false), &named)
+        .unwrap();
+    s.publish(9, 1, 6).unwrap();
+    let got = read_all(&s, 1, 6, KeysType::PrimaryKeys);
+    assert_eq!((got[0].v1, got[0].v2.as_deref()), (Some(11), Some("named")));
 }
 
 #[test]

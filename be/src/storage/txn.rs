@@ -127,9 +127,20 @@ fn layout(t: &Tablet, batch: &RecordBatch, opts: &WriteOptions) -> Result<BatchL
         })?;
         keys.push(cast_to(&a, field(i).data_type(), field(i).name())?);
     }
+    // A partial update stores only the value columns the load names: the load path hands
+    // over full-width batches (columns it does not name hold their defaults), and those must
+    // not overwrite the stored values.
+    let named = |i: usize| {
+        opts.partial_update_columns.is_empty()
+            || opts
+                .partial_update_columns
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&t.schema.columns[i].name))
+    };
     let mut values = Vec::with_capacity(t.value_idx.len());
     for &i in &t.value_idx {
         let a = find(i)
+            .filter(|_| named(i))
             .map(|a| cast_to(&a, field(i).data_type(), field(i).name()))
             .transpose()?;
         if a.is_none() && opts.partial_update_columns.is_empty() {

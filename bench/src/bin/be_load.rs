@@ -8,33 +8,21 @@
 //!
 //! Run: `cargo run --release -p starload-bench --bin be_load -- [rows]`
 
+#[path = "../column_fixture.rs"]
+mod column_fixture;
+use column_fixture::col;
 use starload_be::load::decode::MessageChunk;
 use starload_be::load::error_rows::ErrorRows;
 use starload_be::load::task::LoadPipeline;
 use starload_be::storage::TabletStore;
 use starload_proto::be::{ColumnMapping, DataFormat, LoadSpec, SubmitRoutineLoadTaskRequest};
 use starload_proto::types::{
-    BackendAddr, ColumnDef, ColumnType, KeysType, PrimitiveType, TabletLocation, TabletSchema,
+    BackendAddr, ColumnDef, KeysType, PrimitiveType, TabletLocation, TabletSchema,
 };
 use std::sync::Arc;
 use std::time::Instant;
 
 const CHUNK_MSGS: usize = 64 * 1024;
-
-fn col(name: &str, t: PrimitiveType, len: i32, nullable: bool) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        r#type: Some(ColumnType {
-            r#type: t as i32,
-            len,
-            precision: 0,
-            scale: 0,
-            item: None,
-        }),
-        nullable,
-        ..Default::default()
-    }
-}
 
 /// Process CPU seconds (user + system) from /proc/self/stat.
 fn cpu_secs() -> f64 {

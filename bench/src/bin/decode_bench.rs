@@ -18,6 +18,9 @@
 //!
 //! Run: `$CARGO_TARGET_DIR/release/decode_bench [rows]` (default 400000).
 
+#[path = "../column_fixture.rs"]
+mod column_fixture;
+use column_fixture::col;
 use starload_be::load::decode::avro::AvroDecoder;
 use starload_be::load::decode::csv::{CsvDecoder, CsvOptions};
 use starload_be::load::decode::json::{JsonDecoder, JsonOptions};
@@ -27,7 +30,7 @@ use starload_be::load::transform::LoadPlan;
 use starload_compat_tests::registry::confluent_frame;
 use starload_compat_tests::SchemaRegistry;
 use starload_proto::be::ColumnMapping;
-use starload_proto::types::{ColumnDef, ColumnType, KeysType, PrimitiveType, TabletSchema};
+use starload_proto::types::{KeysType, PrimitiveType, TabletSchema};
 use std::time::{Duration, Instant};
 
 const CHUNK_MSGS: usize = 16 * 1024;
@@ -45,21 +48,6 @@ const SCHEMA: &str = r#"{"type":"record","name":"order","fields":[
   {"name":"customer_name","type":"string"},{"name":"nationality","type":"string"},
   {"name":"temp_gender","type":{"type":"enum","name":"g","symbols":["male","female"]}},
   {"name":"price","type":"double"}]}"#;
-
-fn col(name: &str, t: PrimitiveType, len: i32, nullable: bool) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        r#type: Some(ColumnType {
-            r#type: t as i32,
-            len,
-            precision: 0,
-            scale: 0,
-            item: None,
-        }),
-        nullable,
-        ..Default::default()
-    }
-}
 
 fn table() -> TabletSchema {
     TabletSchema {

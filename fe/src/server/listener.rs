@@ -3,6 +3,11 @@
 //! Every accepted socket gets TCP_NODELAY (without it each small response waits for the
 //! peer's delayed ACK, ~40 ms per query). A connection task ends on COM_QUIT, a socket error,
 //! a failed login, or `KILL <id>`.
+//!
+//! Closing is graceful ("lingering close"): the FE shuts down its sending side and reads what
+//! the client still sends before it closes the socket. Closing a socket with unread bytes makes
+//! the kernel answer with a reset, and a reset makes the client discard data it has not read
+//! yet: the ERR packet of a failed login would then reach the client as "connection reset".
 
 use crate::context::FeContext;
 use crate::server::conn_io::{ConnWriter, ErrSlot};
@@ -48,15 +53,15 @@ async fn handle(ctx: Arc<FeContext>, sock: TcpStream, peer: SocketAddr) {
 
     let slot = ErrSlot::default();
     let shim = FeShim::new(ctx.clone(), guard, peer.to_string(), slot.clone());
-    let (reader, writer) = sock.into_split();
-    let writer = ConnWriter::new(writer, slot);
+    let (mut reader, writer) = sock.into_split();
+    let mut writer = ConnWriter::new(writer, slot);
     // USE goes through our parser (StarRocks's USE grammar, catalog.db, exact errors).
     let opts = IntermediaryOptions {
         process_use_statement_on_query: true,
         reject_connection_on_dbname_absence: false,
     };
     tokio::select! {
-        r = AsyncMysqlIntermediary::run_with_options(shim, reader, writer, &opts) => {
+        r = AsyncMysqlIntermediary::run_with_options(shim, &mut reader, &mut writer, &opts) => {
             if let Err(e) = r {
                 tracing::debug!(conn = id, error = %e, "Connection ended.");
             }
@@ -67,4 +72,70 @@ async fn handle(ctx: Arc<FeContext>, sock: TcpStream, peer: SocketAddr) {
     }
     // The shim (and its registry guard) is dropped with the future above.
     metrics::gauge!("starrocks_fe_connection_total").set(ctx.sessions.len() as f64);
+    linger_close(&mut reader, &mut writer).await;
+}
+
+/// How long a closing connection waits for the client to close its side.
+const LINGER: Duration = Duration::from_secs(2);
+/// Bytes a closing connection reads (and drops) at most while it waits.
+const LINGER_MAX_BYTES: usize = 1 << 20;
+
+/// Sends what is buffered, then FIN, then drains the client's bytes until it closes (bounded
+/// by [`LINGER`] and [`LINGER_MAX_BYTES`]), so the close is never a reset (see module docs).
+async fn linger_close<R, W>(reader: &mut R, writer: &mut W)
+where
+    R: tokio::io::AsyncRead + Unpin,
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let drain = async {
+        writer.shutdown().await?;
+        let mut buf = [0u8; 4096];
+        let mut total = 0;
+        while total < LINGER_MAX_BYTES {
+            match reader.read(&mut buf).await? {
+                0 => break,
+                n => total += n,
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// The server answers 1 MiB and closes while the client's last bytes are still unread; the
+    /// client must still get every byte and a clean EOF. A plain close with unread input turns
+    /// into a reset that discards what the server had not sent yet.
+    #[tokio::test]
+    async fn close_with_unread_input_delivers_everything() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let answer = vec![7u8; 1 << 20];
+        let server = {
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let (sock, _) = listener.accept().await.unwrap();
+                let (mut reader, mut writer) = sock.into_split();
+                let mut first = [0u8; 4];
+                reader.read_exact(&mut first).await.unwrap();
+                writer.write_all(&answer).await.unwrap();
+                linger_close(&mut reader, &mut writer).await;
+            })
+        };
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        // The request, plus bytes the server never reads.
+        client.write_all(b"ping and more").await.unwrap();
+        // The server closes while most of the answer is still in flight.
+        let mut got = Vec::new();
+        let read = client.read_to_end(&mut got).await;
+        drop(client);
+        server.await.unwrap();
+        read.expect("a clean end of stream, not a reset");
+        assert_eq!(got.len(), answer.len());
+    }
 }

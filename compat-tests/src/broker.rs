@@ -35,6 +35,9 @@ pub struct Broker {
     port: u16,
     dir: PathBuf,
     bin: PathBuf,
+    /// Started with `--authentication` (SASL required): readiness is then checked with
+    /// these client properties.
+    sasl: Option<Vec<(String, String)>>,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -60,6 +63,7 @@ impl Broker {
             port: free_port()?,
             dir,
             bin,
+            sasl: None,
             _tmp: tmp,
         };
         b.spawn()?;
@@ -91,6 +95,44 @@ impl Broker {
         self.wait_ready().await
     }
 
+    /// Adds a SCRAM user (`tansu user create`, mechanism `scram256` or `scram512`). Tansu
+    /// only takes this from an unauthenticated client, so call it before
+    /// [`Broker::require_sasl`].
+    pub fn add_scram_user(&self, name: &str, password: &str, mechanism: &str) -> Result<()> {
+        let out = std::process::Command::new(&self.bin)
+            .args([
+                "user",
+                "create",
+                &format!("--broker=tcp://127.0.0.1:{}", self.port),
+                &format!("--mechanism={mechanism}"),
+                name,
+                password,
+            ])
+            .output()
+            .context("run tansu user create")?;
+        if !out.status.success() {
+            bail!(
+                "tansu user create failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
+    /// Restarts the broker (same port and data) requiring SASL from every client
+    /// (`--authentication`); readiness is checked as `client` (librdkafka properties such as
+    /// `security.protocol`, `sasl.mechanism`, `sasl.username`, `sasl.password`).
+    pub async fn require_sasl(&mut self, client: &[(&str, &str)]) -> Result<()> {
+        self.sasl = Some(
+            client
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        self.restart().await
+    }
+
     /// Creates `name` with `partitions` partitions and waits until metadata shows them all.
     pub async fn create_topic(&self, name: &str, partitions: i32) -> Result<()> {
         create_topic(&self.bootstrap(), name, partitions).await
@@ -116,6 +158,10 @@ impl Broker {
             format!("--advertised-listener-url={url}"),
             "--storage-engine=sqlite://tansu.db".to_string(),
         ];
+        let mut args = args;
+        if self.sasl.is_some() {
+            args.push("--authentication".to_string());
+        }
         let log = self.dir.join("tansu.out");
         self.child = Some(ChildGuard::spawn(
             "tansu",
@@ -137,7 +183,11 @@ impl Broker {
                     log_tail(&self.dir.join("tansu.out"), 40)
                 );
             }
-            if port_accepts(self.port).await && metadata_ok(&self.bootstrap()).await {
+            let ok = match &self.sasl {
+                None => metadata_ok(&self.bootstrap()).await,
+                Some(props) => metadata_ok_as(&self.bootstrap(), props.clone()).await,
+            };
+            if port_accepts(self.port).await && ok {
                 return Ok(());
             }
             if !d.wait().await {
@@ -365,6 +415,30 @@ async fn metadata_ok(bootstrap: &str) -> bool {
     tokio::task::spawn_blocking(move || {
         consumer(&bootstrap)
             .and_then(|c| Ok(c.fetch_metadata(None, Duration::from_secs(2))?))
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Metadata answers for a client with extra librdkafka properties (SASL).
+async fn metadata_ok_as(bootstrap: &str, props: Vec<(String, String)>) -> bool {
+    let bootstrap = bootstrap.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut cfg = rdkafka::ClientConfig::new();
+        cfg.set("bootstrap.servers", &bootstrap);
+        for (k, v) in &props {
+            cfg.set(k, v);
+        }
+        cfg.create::<rdkafka::consumer::BaseConsumer>()
+            .map_err(anyhow::Error::from)
+            .and_then(|c: rdkafka::consumer::BaseConsumer| {
+                Ok(rdkafka::consumer::Consumer::fetch_metadata(
+                    &c,
+                    None,
+                    Duration::from_secs(2),
+                )?)
+            })
             .is_ok()
     })
     .await

@@ -134,10 +134,17 @@ fe_config! {
     starrocks_version: String = "3.4.0", mutable = false;
     /// Default replication_num of new tables.
     default_replication_num: i64 = 3i64, mutable = true;
-    /// Password of root on a new cluster (empty = no password).
+    /// Password of root on a new cluster (first start only; later SET PASSWORD; empty = none).
     root_password: String = "", mutable = false;
     /// Shared secret every FE<->BE call carries (empty = none; set it on real networks).
     cluster_token: String = "", mutable = false;
+    /// PEM certificate chain for MySQL connections over TLS (empty = plaintext only).
+    /// StarRocks reads a keystore (`ssl_keystore_location`); starload reads PEM files.
+    ssl_cert_file: String = "", mutable = false;
+    /// PEM private key matching `ssl_cert_file`.
+    ssl_key_file: String = "", mutable = false;
+    /// Refuse MySQL clients that do not switch to TLS (localhost exempt, as StarRocks).
+    ssl_force_secure_transport: bool = false, mutable = false;
     /// Heartbeat period to each BE, ms.
     heartbeat_interval_ms: i64 = 1000i64, mutable = true;
     /// A BE is considered dead after this long without a successful heartbeat, ms.

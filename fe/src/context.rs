@@ -5,6 +5,7 @@ use crate::catalog::Catalog;
 use crate::cluster::Cluster;
 use crate::config::{ConfigHandle, FeConfig};
 use crate::meta::{MetaError, MetaStore};
+use crate::privilege::PrivilegeMgr;
 use crate::query::QueryEngine;
 use crate::routine_load::RoutineLoadManager;
 use crate::session::SessionRegistry;
@@ -26,6 +27,8 @@ pub struct FeContext {
     pub variables: Arc<GlobalVariables>,
     /// Open MySQL connections (server).
     pub sessions: Arc<SessionRegistry>,
+    /// Users, roles and grants.
+    pub privilege: Arc<PrivilegeMgr>,
 }
 
 impl FeContext {
@@ -39,6 +42,10 @@ impl FeContext {
         let txn = Arc::new(TxnManager::load(meta.clone())?);
         let routine_load = Arc::new(RoutineLoadManager::load(meta.clone())?);
         let query = Arc::new(QueryEngine::new());
+        let privilege = Arc::new(PrivilegeMgr::load(
+            meta.clone(),
+            &config.get().root_password,
+        )?);
         Ok(Arc::new(Self {
             config,
             meta,
@@ -49,6 +56,7 @@ impl FeContext {
             query,
             variables,
             sessions: Arc::new(SessionRegistry::new()),
+            privilege,
         }))
     }
 }

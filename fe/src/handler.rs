@@ -3,6 +3,8 @@
 //! it can be tested without a socket.
 
 pub mod admin;
+pub mod auth;
+pub mod authorize;
 pub mod ddl;
 pub mod query;
 pub mod routine_load;
@@ -93,7 +95,9 @@ pub async fn execute(
     session: &mut Session,
     stmt: Statement,
 ) -> SqlResult<QueryResult> {
+    authorize::check(ctx, session, &stmt)?;
     match stmt {
+        Statement::Auth(s) => auth::execute(ctx, session, s).await,
         Statement::Session(s) => session_stmt::execute(ctx, session, s).await,
         Statement::Ddl(s) => ddl::execute(ctx, session, s).await,
         Statement::Admin(s) => admin::execute(ctx, session, s).await,

@@ -8,6 +8,7 @@
 //! - `txn/`      load transactions: begin / commit (with progress) / publish / abort
 //! - `routine_load/` routine load jobs, tasks, scheduler, SHOW formats
 //! - `query/`    SELECT through DataFusion over BE scans and information_schema
+//! - `privilege/` users, roles, grants and checks (StarRocks Authentication/AuthorizationMgr)
 //! - `meta/`     the RocksDB metadata store (single source of truth)
 //! - `rpc/`      FrontendService (BE -> FE gRPC)
 //! - `http/`     /api/health, /metrics
@@ -22,6 +23,7 @@ pub mod error;
 pub mod handler;
 pub mod http;
 pub mod meta;
+pub mod privilege;
 pub mod query;
 pub mod routine_load;
 pub mod rpc;

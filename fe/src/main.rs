@@ -165,7 +165,14 @@ async fn main() -> ExitCode {
         }
     };
 
-    tokio::spawn(server::serve(ctx.clone(), mysql));
+    let tls = match server::tls_config(&ctx.config.get()) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "Cannot load the MySQL TLS certificate.");
+            return ExitCode::from(1);
+        }
+    };
+    tokio::spawn(server::serve(ctx.clone(), mysql, tls));
     {
         let ctx = ctx.clone();
         tokio::spawn(async move {

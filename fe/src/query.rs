@@ -191,6 +191,7 @@ impl QueryEngine {
                     .catalog
                     .table(&db, &table)
                     .ok_or_else(|| unknown_table(&db, &table))?;
+                env.catalog.check_select(&db, &table)?;
                 column_names.extend(snap.schema.columns.iter().map(|c| c.name.clone()));
                 Arc::new(OlapTable::new(
                     snap,

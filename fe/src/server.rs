@@ -8,6 +8,7 @@
 //! - `auth`: mysql_native_password and the per-connection scramble.
 //! - `conn_io`: buffered socket writer that also puts our exact ERR packets on the wire.
 //! - `result_writer`: `QueryResult`/`SqlError` -> packets, MySQL column types.
+//! - `tls`: CLIENT_SSL negotiation before opensrv takes over (certificate from fe.conf).
 //! - `prepared`: placeholder counting and parameter substitution for COM_STMT_*.
 
 pub mod auth;
@@ -16,5 +17,6 @@ pub mod listener;
 pub mod prepared;
 pub mod result_writer;
 pub mod shim;
+pub mod tls;
 
-pub use listener::{bind, serve};
+pub use listener::{bind, serve, tls_config};

@@ -4,6 +4,7 @@
 //! Invariant: a connection is in the registry from the accepted socket until the connection
 //! task ends (its [`ConnectionGuard`] removes it on drop, also on panic or KILL).
 
+use crate::privilege::Principal;
 use crate::variables::{SessionVariables, VarValue};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -26,6 +27,8 @@ pub struct Session {
     pub vars: SessionVariables,
     /// User variables (`SET @x = ...`), keyed by lower-cased name; `None` is SQL NULL.
     pub user_vars: BTreeMap<String, Option<VarValue>>,
+    /// The authenticated user record and the active roles (privilege checks).
+    pub principal: Principal,
 }
 
 impl Session {
@@ -35,20 +38,38 @@ impl Session {
         host: impl Into<String>,
         vars: SessionVariables,
     ) -> Self {
+        let user = user.into();
+        // `root` is the built-in superuser; any other user starts with no active role
+        // (the MySQL shim replaces this with the authenticated principal).
+        let principal = if user == "root" {
+            Principal::root()
+        } else {
+            Principal {
+                user: user.clone(),
+                host: "%".into(),
+                roles: Default::default(),
+            }
+        };
         Self {
             connection_id,
-            user: user.into(),
+            user,
             host: host.into(),
             current_catalog: "default_catalog".to_string(),
             current_db: String::new(),
             vars,
             user_vars: BTreeMap::new(),
+            principal,
         }
     }
 
     /// `'user'@'host'` as StarRocks prints a user identity.
     pub fn user_identity(&self) -> String {
-        format!("'{}'@'%'", self.user)
+        let host = if self.principal.host.is_empty() {
+            "%"
+        } else {
+            &self.principal.host
+        };
+        format!("'{}'@'{}'", self.user, host)
     }
 }
 

@@ -3,6 +3,7 @@
 //! for SELECT). Each family lives in its own file and owns its AST.
 
 pub mod admin;
+pub mod auth;
 pub mod ddl;
 pub mod lexer;
 pub mod query;
@@ -26,6 +27,9 @@ pub enum Statement {
     RoutineLoad(routine_load::RoutineLoadStmt),
     /// SELECT (and other sqlparser-parsed queries).
     Query(query::QueryStmt),
+    /// Users, roles, privileges: CREATE/ALTER/DROP USER, SET PASSWORD, SHOW USERS/GRANTS,
+    /// CREATE/DROP ROLE, GRANT/REVOKE, SET [DEFAULT] ROLE.
+    Auth(auth::AuthStmt),
 }
 
 /// Parses one statement. Families are tried in order; the first that recognises the leading
@@ -43,6 +47,9 @@ pub fn parse(sql: &str) -> SqlResult<Statement> {
     }
     if let Some(r) = routine_load::try_parse(text) {
         return r.map(Statement::RoutineLoad);
+    }
+    if let Some(r) = auth::try_parse(text) {
+        return r.map(Statement::Auth);
     }
     if let Some(r) = admin::try_parse(text) {
         return r.map(Statement::Admin);

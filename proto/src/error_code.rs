@@ -59,6 +59,8 @@ codes! {
     ERR_BAD_DB_ERROR = (1049, "42000", "Unknown database '%s'");
     /// ErrorCode.ERR_NO_SUCH_THREAD (KILL of an unknown connection id)
     ERR_NO_SUCH_THREAD = (1094, "HY000", "Unknown thread id: %s");
+    /// ErrorCode.ERR_KILL_DENIED_ERROR
+    ERR_KILL_DENIED_ERROR = (1095, "HY000", "You are not owner of thread %s");
     /// ErrorCode.ERR_TABLE_EXISTS_ERROR (MySQL standard 1050/42S01)
     ERR_TABLE_EXISTS_ERROR = (1050, "42S01", "Table '%s' already exists");
     /// ErrorCode.ERR_DUP_FIELDNAME
@@ -104,8 +106,12 @@ codes! {
     ERROR_SET_CONFIG_FAILED = (5101, "F0000", "Set config failed: %s");
     /// ErrorCode.ERROR_CONFIG_NOT_EXIST
     ERROR_CONFIG_NOT_EXIST = (5102, "F0000", "Config '%s' does not exist or is not mutable");
+    /// ErrorCode.ERR_PASSWD_LENGTH (3.x numbering, 5201)
+    ERR_PASSWD_LENGTH = (5201, "HY000", "Password hash should be a %d-digit hexadecimal number");
     /// ErrorCode.ERR_ACCESS_DENIED
     ERR_ACCESS_DENIED = (5203, "42000", "Access denied; you need (at least one of) the %s privilege(s) on %s%s for this operation. Please ask the admin to grant permission(s) or try activating existing roles using <set [default] role>. Current role(s): %s. Inactivated role(s): %s.");
+    /// ErrorCode.ERR_SECURE_TRANSPORT_REQUIRED
+    ERR_SECURE_TRANSPORT_REQUIRED = (5205, "HY000", "Connections using insecure transport are prohibited");
     /// ErrorCode.ERR_TXN_NOT_EXIST
     ERR_TXN_NOT_EXIST = (5302, "25P01", "Transaction %s does not exist");
     /// ErrorCode.ERR_NOT_OLAP_TABLE

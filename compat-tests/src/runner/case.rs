@@ -23,6 +23,8 @@
 //!     registry (`${registry}`);
 //!   - `-- error_log: <job>`: reads the job's ErrorLogUrls from SHOW ROUTINE LOAD, fetches each
 //!     URL from the BE's HTTP server and prints the rejected-row lines, sorted;
+//!   - `-- connect: <user> [<password>]`: the following statements run on a new connection as
+//!     that user (`-- connect: root` switches back); a failed login prints its error;
 //! - other `--` comments and blank lines between statements are ignored.
 //!
 //! `${uuid}`, `${uuid0}`..`${uuid9}` (fresh hex per case), `${broker}` and `${registry}` are
@@ -79,6 +81,11 @@ pub enum Step {
     ErrorLog {
         source: String,
         job: String,
+    },
+    Connect {
+        source: String,
+        user: String,
+        password: String,
     },
 }
 
@@ -210,6 +217,16 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>> {
                     source: trimmed.to_string(),
                     topic: topic.to_string(),
                     partitions: n.parse().with_context(at)?,
+                });
+            } else if let Some(rest) = trimmed.strip_prefix("-- connect:") {
+                let mut it = rest.split_whitespace();
+                let Some(user) = it.next() else {
+                    bail!("{}: connect needs `<user> [<password>]`", at());
+                };
+                case.steps.push(Step::Connect {
+                    source: trimmed.to_string(),
+                    user: user.to_string(),
+                    password: it.next().unwrap_or("").to_string(),
                 });
             } else if let Some(rest) = trimmed.strip_prefix("-- produce:") {
                 let mut it = rest.split_whitespace();

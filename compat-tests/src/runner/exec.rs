@@ -224,8 +224,34 @@ pub async fn run_case(case: &Case, target: &Target) -> (String, Vec<String>) {
     let mut schemas: HashMap<String, (u32, apache_avro::Schema)> = HashMap::new();
     let mut created_dbs = Vec::new();
     let mut conn: Option<Conn> = None;
+    // The URL statements connect with (`-- connect:` changes the user).
+    let mut url = target.mysql_url.clone();
     for step in &case.steps {
         match step {
+            Step::Connect {
+                source,
+                user,
+                password,
+            } => {
+                text.push(source.clone());
+                if let Some(c) = conn.take() {
+                    let _ = c.disconnect().await;
+                }
+                url = with_user(&target.mysql_url, user, password);
+                match connect(&url).await {
+                    Ok(c) => conn = Some(c),
+                    Err(e) => {
+                        let msg = match e
+                            .downcast_ref::<mysql_async::Error>()
+                            .and_then(server_error)
+                        {
+                            Some(s) => format!("E: ({}, \"{}\")", s.code, s.message),
+                            None => format!("E: (client, \"connect: {e}\")"),
+                        };
+                        text.push(msg);
+                    }
+                }
+            }
             Step::Sql {
                 source,
                 mask,
@@ -241,7 +267,7 @@ pub async fn run_case(case: &Case, target: &Target) -> (String, Vec<String>) {
                 }
                 let c = match conn.take() {
                     Some(c) => Ok(c),
-                    None => connect(&target.mysql_url).await,
+                    None => connect(&url).await,
                 };
                 match c {
                     Err(e) => text.push(format!("E: (client, \"connect: {e}\")")),
@@ -276,7 +302,7 @@ pub async fn run_case(case: &Case, target: &Target) -> (String, Vec<String>) {
                 let (ok, last) = loop {
                     let c = match conn.take() {
                         Some(c) => Ok(c),
-                        None => connect(&target.mysql_url).await,
+                        None => connect(&url).await,
                     };
                     let (hit, got) = match c {
                         Ok(mut c) => {
@@ -394,7 +420,7 @@ pub async fn run_case(case: &Case, target: &Target) -> (String, Vec<String>) {
                 text.push("-- result:".into());
                 let c = match conn.take() {
                     Some(c) => Ok(c),
-                    None => connect(&target.mysql_url).await,
+                    None => connect(&url).await,
                 };
                 match c {
                     Err(e) => text.push(format!("E: (client, \"connect: {e}\")")),
@@ -451,6 +477,20 @@ async fn error_log_lines(urls: &str) -> Vec<String> {
         lines.extend(rejected);
     }
     lines
+}
+
+/// `mysql://<user>[:<password>]@<rest>` from a `mysql://...@<rest>` URL.
+fn with_user(url: &str, user: &str, password: &str) -> String {
+    let rest = url
+        .strip_prefix("mysql://")
+        .and_then(|r| r.split_once('@'))
+        .map(|(_, rest)| rest)
+        .unwrap_or(url);
+    if password.is_empty() {
+        format!("mysql://{user}@{rest}")
+    } else {
+        format!("mysql://{user}:{password}@{rest}")
+    }
 }
 
 /// Drops the databases a case created (best effort; not part of the result).

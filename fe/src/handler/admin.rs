@@ -63,7 +63,12 @@ pub async fn execute(
                     vec![
                         Some(i.key.to_string()),
                         Some("[]".to_string()),
-                        Some(i.value),
+                        // Secrets (root_password, cluster_token) are never printed.
+                        Some(if is_secret_key(i.key) && !i.value.is_empty() {
+                            "******".to_string()
+                        } else {
+                            i.value
+                        }),
                         Some(i.type_name.to_string()),
                         Some(i.mutable.to_string()),
                         Some(i.comment.to_string()),
@@ -76,6 +81,11 @@ pub async fn execute(
             }))
         }
     }
+}
+
+/// Config keys whose values are secrets.
+pub fn is_secret_key(key: &str) -> bool {
+    key.ends_with("password") || key.ends_with("token")
 }
 
 fn show_backends(ctx: &FeContext) -> QueryResult {

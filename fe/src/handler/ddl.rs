@@ -95,6 +95,8 @@ pub async fn execute(
                         .as_deref()
                         .is_none_or(|p| like_match_case(p, d, true))
                 })
+                // Only databases the user holds something on or in (StarRocks ShowExecutor).
+                .filter(|d| crate::handler::authorize::can_see_db(ctx, session, d))
                 .map(|d| vec![Some(d)])
                 .collect();
             Ok(rows_result(&["Database"], rows))
@@ -111,6 +113,10 @@ pub async fn execute(
                     .list_tables(&db)
                     .unwrap_or_default()
                     .iter()
+                    // Only tables the user holds some privilege on (StarRocks ShowExecutor).
+                    .filter(|t| {
+                        crate::handler::authorize::can_see_table(ctx, session, t.db_id, t.id)
+                    })
                     .map(|t| (t.name.clone(), "BASE TABLE"))
                     .collect()
             };

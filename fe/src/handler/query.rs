@@ -6,7 +6,8 @@ use crate::catalog::Catalog;
 use crate::cluster::Cluster;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::QueryResult;
+use crate::handler::{authorize, QueryResult};
+use crate::privilege::{Principal, PrivilegeMgr};
 use crate::query::source::{
     CatalogSource, PartitionSnapshot, SessionInfo, SysVarValue, SystemVariables, TableSnapshot,
     VarScope,
@@ -28,6 +29,8 @@ pub async fn execute(
         catalog: Arc::new(LiveCatalog {
             catalog: ctx.catalog.clone(),
             cluster: ctx.cluster.clone(),
+            privilege: ctx.privilege.clone(),
+            principal: session.principal.clone(),
         }),
         variables: Arc::new(SessionVars(session.vars.clone())),
         session: SessionInfo {
@@ -56,9 +59,20 @@ pub async fn execute(
 struct LiveCatalog {
     catalog: Arc<Catalog>,
     cluster: Arc<Cluster>,
+    privilege: Arc<PrivilegeMgr>,
+    principal: Principal,
 }
 
 impl CatalogSource for LiveCatalog {
+    fn check_select(&self, db: &str, table: &str) -> Result<(), SqlError> {
+        match self.catalog.get_table(db, table) {
+            Some(t) => {
+                authorize::check_select(&self.privilege, &self.principal, t.db_id, t.id, table)
+            }
+            None => Ok(()),
+        }
+    }
+
     fn database_names(&self) -> Vec<String> {
         self.catalog.list_database_names()
     }

@@ -6,7 +6,7 @@
 
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{QueryResult, ResultSet};
+use crate::handler::{authorize, QueryResult, ResultSet};
 use crate::routine_load::job::{code, ErrorReason, JobState, JobStatistic, RoutineLoadJob};
 use crate::routine_load::progress::KafkaProgress;
 use crate::routine_load::properties::{
@@ -573,6 +573,7 @@ fn show_jobs(ctx: &FeContext, session: &Session, s: &ShowRoutineLoad) -> SqlResu
         .into_iter()
         .filter(|e| e.job.db_id == db.id)
         .filter(|e| s.all || !e.job.state.is_final())
+        .filter(|e| authorize::can_see_job(ctx, session, e.job.db_id, e.job.table_id))
         .collect();
     if let Some(j) = &s.job {
         entries.retain(|e| e.job.name == j.name);
@@ -689,6 +690,10 @@ fn show_tasks(
         ));
     }
     let mut rs = ResultSet::with_titles(&show::TASK_TITLES);
+    // Only tables the user holds a privilege on (ShowExecutor); otherwise an empty result.
+    if !authorize::can_see_job(ctx, session, entry.job.db_id, entry.job.table_id) {
+        return Ok(QueryResult::Rows(rs));
+    }
     rs.rows = show::task_rows(&entry, &tz);
     Ok(QueryResult::Rows(rs))
 }

@@ -77,7 +77,14 @@ pub async fn execute(
                 &filter,
             )
         }
-        SessionStmt::ShowProcesslist { full } => Ok(QueryResult::Rows(show_processlist(ctx, full))),
+        SessionStmt::ShowProcesslist { full } => {
+            // Other users' connections only with OPERATE (StarRocks ShowExecutor).
+            let all = crate::handler::authorize::has_operate(ctx, session);
+            let me = session.user.clone();
+            Ok(QueryResult::Rows(show_processlist(ctx, full, |u| {
+                all || u == me
+            })))
+        }
         SessionStmt::ShowPlugins => Ok(QueryResult::Rows(ResultSet::with_titles(&[
             "Name",
             "Type",
@@ -444,7 +451,7 @@ fn fixed_rows(
     Ok(QueryResult::Rows(rs))
 }
 
-fn show_processlist(ctx: &FeContext, full: bool) -> ResultSet {
+fn show_processlist(ctx: &FeContext, full: bool, visible: impl Fn(&str) -> bool) -> ResultSet {
     let mut rs = ResultSet::with_titles(&[
         "ServerName",
         "Id",
@@ -464,7 +471,7 @@ fn show_processlist(ctx: &FeContext, full: bool) -> ResultSet {
     ]);
     let cfg = ctx.config.get();
     let server = format!("{}_{}", cfg.priority_networks, cfg.query_port);
-    for c in ctx.sessions.list() {
+    for c in ctx.sessions.list().into_iter().filter(|c| visible(&c.user)) {
         // StarRocks truncates Info to 100 characters unless FULL.
         let info: String = if full {
             c.info.clone()

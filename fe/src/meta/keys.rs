@@ -10,8 +10,8 @@
 //! | `0x20` | `20 backend_id`                | `cluster::Backend`       | cluster               |
 //! | `0x30` | `30 job_id`                    | `routine_load::RoutineLoadJob` (state, progress, stats) | routine_load, txn |
 //! | `0x40` | `40 txn_id`                    | `txn::TransactionState`  | txn                   |
-//! | `0x50` | `50 user name`                 | auth user record         | auth (issue 6)        |
-//! | `0x51` | `51 role name`                 | auth role record         | auth (issue 6)        |
+//! | `0x50` | `50 user name 00 host`         | `privilege::store::UserRecord` (password hash, roles, grants) | privilege |
+//! | `0x51` | `51 role name`                 | `privilege::store::RoleRecord` (grants) | privilege      |
 //! | `0x60` | `60 variable name`             | `String` (SET GLOBAL value) | variables          |
 //!
 //! A transaction's COMMITTED state, the table's new partition versions and the job's new
@@ -43,6 +43,17 @@ pub fn name_key(prefix: u8, name: &str) -> Vec<u8> {
     k
 }
 
+/// `50 name 00 host`: a user. The NUL cannot occur in a user name (StarRocks's user-name
+/// regex), so the layout is unambiguous and all hosts of one name sort together.
+pub fn user_key(name: &str, host: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + name.len() + host.len());
+    k.push(USER);
+    k.extend_from_slice(name.as_bytes());
+    k.push(0);
+    k.extend_from_slice(host.as_bytes());
+    k
+}
+
 /// The id of an `id_key`, or None when the key is malformed.
 pub fn parse_id_key(prefix: u8, key: &[u8]) -> Option<i64> {
     if key.len() != 9 || key[0] != prefix {
@@ -65,5 +76,15 @@ mod tests {
         assert_eq!(parse_id_key(TABLE, &b), Some(300));
         assert_eq!(parse_id_key(DATABASE, &b), None);
         assert_eq!(parse_id_key(TABLE, &b[..5]), None);
+    }
+
+    #[test]
+    fn user_keys_group_hosts_of_one_name() {
+        let a = user_key("bob", "%");
+        let b = user_key("bob", "10.0.0.1");
+        let c = user_key("bobby", "%");
+        assert_eq!(a, b"\x50bob\x00%".to_vec());
+        assert!(a < b && b < c);
+        assert!(a.starts_with(&[USER]));
     }
 }

@@ -40,6 +40,11 @@ pub trait CatalogSource: Send + Sync {
     fn table_names(&self, db: &str) -> Option<Vec<String>>;
     /// A snapshot of one table; `None` if it does not exist.
     fn table(&self, db: &str, table: &str) -> Option<TableSnapshot>;
+    /// SELECT privilege on a table the query reads (called after the table was found, as
+    /// StarRocks authorizes after analysis); `Err` is the access-denied error.
+    fn check_select(&self, _db: &str, _table: &str) -> Result<(), SqlError> {
+        Ok(())
+    }
 }
 
 /// Which variable table `@@x` reads: `@@x`, `@@session.x` and `@@local.x` read the session

@@ -5,9 +5,11 @@
 //! blocking pool with a deadline, off the SHOW path (DESIGN.md §5). `property.*` settings
 //! (security.protocol, sasl.*, ssl.* ...) are passed through to the client.
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
+use rdkafka::{ClientConfig, ClientContext};
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Where and how to reach the topic.
@@ -19,7 +21,42 @@ pub struct KafkaSource {
     pub properties: BTreeMap<String, String>,
 }
 
-fn consumer(src: &KafkaSource) -> Result<BaseConsumer, String> {
+/// Keeps the last client-level error librdkafka reported (SASL authentication, SSL, name
+/// resolution), so that a failed metadata call says why and not only that it timed out: the
+/// PAUSED reason of a job with a wrong password names the authentication failure.
+#[derive(Default)]
+struct MetaContext {
+    last_error: Mutex<Option<String>>,
+}
+
+impl ClientContext for MetaContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        let msg = if reason.is_empty() {
+            error.to_string()
+        } else {
+            reason.to_string()
+        };
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(msg);
+    }
+}
+
+impl ConsumerContext for MetaContext {}
+
+/// `err`, followed by the client error behind it when librdkafka reported one.
+fn explain(c: &BaseConsumer<MetaContext>, err: KafkaError) -> String {
+    let last = c
+        .context()
+        .last_error
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    match last {
+        Some(why) => format!("{err}: {why}"),
+        None => err.to_string(),
+    }
+}
+
+fn consumer(src: &KafkaSource) -> Result<BaseConsumer<MetaContext>, String> {
     let mut cfg = ClientConfig::new();
     cfg.set("bootstrap.servers", &src.brokers);
     cfg.set("enable.auto.commit", "false");
@@ -32,14 +69,15 @@ fn consumer(src: &KafkaSource) -> Result<BaseConsumer, String> {
     if !src.properties.contains_key("group.id") {
         cfg.set("group.id", "starload_fe_meta");
     }
-    cfg.create::<BaseConsumer>().map_err(|e| e.to_string())
+    cfg.create_with_context::<_, BaseConsumer<MetaContext>>(MetaContext::default())
+        .map_err(|e| e.to_string())
 }
 
 fn partitions_blocking(src: &KafkaSource, timeout: Duration) -> Result<Vec<i32>, String> {
     let c = consumer(src)?;
     let md = c
         .fetch_metadata(Some(&src.topic), timeout)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| explain(&c, e))?;
     let t = md
         .topics()
         .iter()
@@ -64,7 +102,7 @@ fn watermarks_blocking(
         .map(|p| {
             c.fetch_watermarks(&src.topic, *p, timeout)
                 .map(|(lo, hi)| (*p, lo, hi))
-                .map_err(|e| e.to_string())
+                .map_err(|e| explain(&c, e))
         })
         .collect()
 }

@@ -214,19 +214,24 @@ pub fn job_properties_json(job: &RoutineLoadJob) -> String {
     m.to_json()
 }
 
-/// `getPrintableConfluentSchemaRegistryUrl`: credentials stripped when there is one `@`.
+/// `getPrintableConfluentSchemaRegistryUrl`: `user:pass@` dropped. Mirrors Java exactly:
+/// `split("@")` (trailing empty parts removed) must give two parts and the first must be at
+/// least 5 characters long; the scheme is `https://` when the first part starts with
+/// `https`, else `http://`. Any other shape is printed unchanged.
 pub fn printable_registry_url(url: &str) -> String {
-    if url.matches('@').count() == 1 {
-        let scheme = if url.starts_with("https://") {
-            "https://"
-        } else {
-            "http://"
-        };
-        if let Some((_, host)) = url.split_once('@') {
-            return format!("{scheme}{host}");
-        }
+    let mut parts: Vec<&str> = url.split('@').collect();
+    while parts.len() > 1 && parts.last().is_some_and(|p| p.is_empty()) {
+        parts.pop();
     }
-    url.to_string()
+    if parts.len() != 2 || parts[0].chars().count() < 5 {
+        return url.to_string();
+    }
+    let scheme = if parts[0].starts_with("https") {
+        "https://"
+    } else {
+        "http://"
+    };
+    format!("{scheme}{}", parts[1])
 }
 
 /// The DataSourceProperties column.
@@ -559,6 +564,24 @@ mod tests {
     use super::*;
     use crate::routine_load::job::tests::sample_job;
     use crate::sql::routine_load::ColumnItem;
+
+    #[test]
+    fn registry_url_credentials_are_dropped_as_starrocks_does() {
+        assert_eq!(
+            printable_registry_url("https://key:s3cr3t@reg.example:8081"),
+            "https://reg.example:8081"
+        );
+        assert_eq!(
+            printable_registry_url("http://u:p@10.0.0.1:8081"),
+            "http://10.0.0.1:8081"
+        );
+        assert_eq!(printable_registry_url("http://reg:8081"), "http://reg:8081");
+        // Two `@`: printed as given (StarRocks case 1).
+        assert_eq!(printable_registry_url("http://a@b@c"), "http://a@b@c");
+        // A trailing `@` leaves one part after Java's split.
+        assert_eq!(printable_registry_url("http://u:p@"), "http://u:p@");
+        assert_eq!(printable_registry_url("ab@host"), "ab@host");
+    }
 
     #[test]
     fn doc_show_json_job_properties() {

@@ -15,10 +15,93 @@ use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
-use tokio::io::AsyncWrite;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Buffered bytes above which a write first drains to the socket.
 const HIGH_WATER: usize = 64 * 1024;
+
+/// Bytes read from the socket at once (then handed out a packet at a time).
+const READ_CHUNK: usize = 64 * 1024;
+
+/// The socket reader of one connection: hands opensrv at most the rest of the current MySQL
+/// packet per read.
+///
+/// Why: opensrv-mysql 0.7's `PacketReader::next_async` returns a packet that borrows its read
+/// buffer through an unchecked slice, and when that buffer held more than one packet
+/// (pipelined packets, or a truncated packet followed by the next) it replaces the buffer with
+/// the rest before the packet is parsed: a use-after-free. The handshake/command fuzz test
+/// (`fe/tests/server_fuzz.rs`) crashed the FE with SIGSEGV that way. Never giving it bytes
+/// past the end of a packet keeps its buffer at one packet. Reads from the socket stay large
+/// (one syscall still brings many packets); only the hand-over is cut at packet ends.
+pub struct ConnReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    /// Header bytes of the next packet seen so far (when `body_left` is 0).
+    header: [u8; 4],
+    header_have: usize,
+    /// Payload bytes of the current packet not yet handed out.
+    body_left: usize,
+}
+
+impl<R> ConnReader<R> {
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+            header: [0; 4],
+            header_have: 0,
+            body_left: 0,
+        }
+    }
+
+    /// How many buffered bytes may be handed out now, and accounts for them.
+    fn take(&mut self, want: usize) -> usize {
+        let avail = (self.buf.len() - self.pos).min(want);
+        if self.body_left > 0 {
+            let n = avail.min(self.body_left);
+            self.body_left -= n;
+            return n;
+        }
+        let n = avail.min(4 - self.header_have);
+        self.header[self.header_have..self.header_have + n]
+            .copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.header_have += n;
+        if self.header_have == 4 {
+            let h = self.header;
+            self.body_left = u32::from_le_bytes([h[0], h[1], h[2], 0]) as usize;
+            self.header_have = 0;
+        }
+        n
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for ConnReader<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.pos == this.buf.len() {
+            this.buf.resize(READ_CHUNK, 0);
+            let mut rb = ReadBuf::new(&mut this.buf);
+            let r = Pin::new(&mut this.inner).poll_read(cx, &mut rb);
+            let filled = rb.filled().len();
+            this.buf.truncate(filled);
+            this.pos = 0;
+            ready!(r)?;
+            if filled == 0 {
+                return Poll::Ready(Ok(()));
+            }
+        }
+        let n = this.take(out.remaining());
+        out.put_slice(&this.buf[this.pos..this.pos + n]);
+        this.pos += n;
+        Poll::Ready(Ok(()))
+    }
+}
 
 /// The payload of the next ERR packet to send instead of opensrv's.
 #[derive(Debug, Clone, Default)]
@@ -132,7 +215,40 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for ConnWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::AsyncWriteExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn reads_stop_at_packet_ends() {
+        // Two pipelined packets and the header of a third in one socket read.
+        let wire: Vec<u8> = [
+            &[3u8, 0, 0, 0, b'a', b'b', b'c'][..],
+            &[1, 0, 0, 1, b'z'],
+            &[2, 0, 0, 2, b'x', b'y'],
+        ]
+        .concat();
+        let mut r = ConnReader::new(&wire[..]);
+        let mut chunks = Vec::new();
+        loop {
+            let mut b = [0u8; 100];
+            let n = r.read(&mut b).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            chunks.push(b[..n].to_vec());
+        }
+        assert_eq!(
+            chunks,
+            vec![
+                vec![3, 0, 0, 0],
+                vec![b'a', b'b', b'c'],
+                vec![1, 0, 0, 1],
+                vec![b'z'],
+                vec![2, 0, 0, 2],
+                vec![b'x', b'y'],
+            ]
+        );
+        assert_eq!(chunks.concat(), wire);
+    }
 
     #[tokio::test]
     async fn buffers_until_flush_and_replaces_err_packets() {

@@ -4,15 +4,22 @@
 //! peer's delayed ACK, ~40 ms per query). A connection task ends on COM_QUIT, a socket error,
 //! a failed login, or `KILL <id>`.
 //!
+//! With a certificate configured (`ssl_cert_file`), the connection phase up to TLS runs in
+//! `server::tls` first (CLIENT_SSL), then opensrv continues as for a plaintext client.
+//!
 //! Closing is graceful ("lingering close"): the FE shuts down its sending side and reads what
 //! the client still sends before it closes the socket. Closing a socket with unread bytes makes
 //! the kernel answer with a reset, and a reset makes the client discard data it has not read
 //! yet: the ERR packet of a failed login would then reach the client as "connection reset".
 
+use crate::config::FeConfig;
 use crate::context::FeContext;
-use crate::server::conn_io::{ConnWriter, ErrSlot};
+use crate::error::SqlError;
+use crate::server::conn_io::{ConnReader, ConnWriter, ErrSlot};
 use crate::server::shim::FeShim;
+use crate::server::tls::{self, NegotiateError};
 use opensrv_mysql::{AsyncMysqlIntermediary, IntermediaryOptions};
+use starload_proto::error_code;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,13 +30,29 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
+/// The TLS server config when `ssl_cert_file` is set (`Err` when it cannot be loaded: the
+/// FE must not silently serve plaintext).
+pub fn tls_config(cfg: &FeConfig) -> Result<Option<Arc<tls::ServerConfig>>, String> {
+    if cfg.ssl_cert_file.is_empty() {
+        if cfg.ssl_force_secure_transport {
+            return Err("ssl_force_secure_transport needs ssl_cert_file and ssl_key_file".into());
+        }
+        return Ok(None);
+    }
+    tls::load_server_config(&cfg.ssl_cert_file, &cfg.ssl_key_file).map(Some)
+}
+
 /// Accepts connections forever.
-pub async fn serve(ctx: Arc<FeContext>, listener: TcpListener) {
+pub async fn serve(
+    ctx: Arc<FeContext>,
+    listener: TcpListener,
+    tls: Option<Arc<tls::ServerConfig>>,
+) {
     loop {
         match listener.accept().await {
             Ok((sock, peer)) => {
                 let ctx = ctx.clone();
-                tokio::spawn(handle(ctx, sock, peer));
+                tokio::spawn(handle(ctx, sock, peer, tls.clone()));
             }
             Err(e) => {
                 // EMFILE and friends: back off instead of spinning.
@@ -40,7 +63,12 @@ pub async fn serve(ctx: Arc<FeContext>, listener: TcpListener) {
     }
 }
 
-async fn handle(ctx: Arc<FeContext>, sock: TcpStream, peer: SocketAddr) {
+async fn handle(
+    ctx: Arc<FeContext>,
+    sock: TcpStream,
+    peer: SocketAddr,
+    tls: Option<Arc<tls::ServerConfig>>,
+) {
     if let Err(e) = sock.set_nodelay(true) {
         tracing::warn!(error = %e, "set_nodelay failed.");
     }
@@ -53,15 +81,56 @@ async fn handle(ctx: Arc<FeContext>, sock: TcpStream, peer: SocketAddr) {
 
     let slot = ErrSlot::default();
     let shim = FeShim::new(ctx.clone(), guard, peer.to_string(), slot.clone());
-    let (mut reader, writer) = sock.into_split();
-    let mut writer = ConnWriter::new(writer, slot);
     // USE goes through our parser (StarRocks's USE grammar, catalog.db, exact errors).
     let opts = IntermediaryOptions {
         process_use_statement_on_query: true,
         reject_connection_on_dbname_absence: false,
     };
+    let force_secure = ctx.config.get().ssl_force_secure_transport && !peer.ip().is_loopback();
+    let run = async move {
+        match tls {
+            None => {
+                let (reader, writer) = sock.into_split();
+                let mut writer = ConnWriter::new(writer, slot);
+                let mut reader = ConnReader::new(reader);
+                let r =
+                    AsyncMysqlIntermediary::run_with_options(shim, &mut reader, &mut writer, &opts)
+                        .await;
+                linger_close(&mut reader, &mut writer).await;
+                r
+            }
+            Some(cfg) => {
+                let refuse = force_secure.then(|| {
+                    crate::server::result_writer::err_payload(&SqlError::code(
+                        error_code::ERR_SECURE_TRANSPORT_REQUIRED,
+                        &[],
+                    ))
+                });
+                match tls::negotiate(sock, shim.greeting(), cfg, refuse).await {
+                    Ok(n) => {
+                        let mut writer = ConnWriter::new(n.writer, slot);
+                        let mut reader = ConnReader::new(n.reader);
+                        let r = AsyncMysqlIntermediary::run_with_options(
+                            shim,
+                            &mut reader,
+                            &mut writer,
+                            &opts,
+                        )
+                        .await;
+                        linger_close(&mut reader, &mut writer).await;
+                        r
+                    }
+                    Err(NegotiateError::InsecureRefused) => {
+                        tracing::warn!(conn = id, peer = %peer, "Connections using insecure transport are prohibited.");
+                        Ok(())
+                    }
+                    Err(NegotiateError::Io(e)) => Err(e),
+                }
+            }
+        }
+    };
     tokio::select! {
-        r = AsyncMysqlIntermediary::run_with_options(shim, &mut reader, &mut writer, &opts) => {
+        r = run => {
             if let Err(e) = r {
                 tracing::debug!(conn = id, error = %e, "Connection ended.");
             }
@@ -72,7 +141,6 @@ async fn handle(ctx: Arc<FeContext>, sock: TcpStream, peer: SocketAddr) {
     }
     // The shim (and its registry guard) is dropped with the future above.
     metrics::gauge!("starrocks_fe_connection_total").set(ctx.sessions.len() as f64);
-    linger_close(&mut reader, &mut writer).await;
 }
 
 /// How long a closing connection waits for the client to close its side.

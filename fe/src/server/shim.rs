@@ -7,6 +7,7 @@
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
 use crate::handler::{self, QueryResult};
+use crate::privilege::Principal;
 use crate::server::auth;
 use crate::server::conn_io::ErrSlot;
 use crate::server::prepared;
@@ -45,7 +46,7 @@ pub struct FeShim {
     scramble: [u8; auth::SCRAMBLE_LEN],
     slot: ErrSlot,
     /// Set by `authenticate` (which only gets `&self`).
-    authed_user: Mutex<Option<String>>,
+    authed_user: Mutex<Option<Principal>>,
     prepared: HashMap<u32, Prepared>,
     next_stmt_id: u32,
     /// Parameter descriptors handed to opensrv at prepare time.
@@ -73,6 +74,12 @@ impl FeShim {
         }
     }
 
+    /// The server greeting for this connection (version, id, scramble), with CLIENT_SSL:
+    /// sent by `server::tls` when TLS is configured.
+    pub fn greeting(&self) -> Vec<u8> {
+        crate::server::tls::greeting(&self.version, self.session.connection_id, &self.scramble)
+    }
+
     fn take_authed_user(&mut self) {
         if self.session.user.is_empty() {
             let user = self
@@ -80,9 +87,10 @@ impl FeShim {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone();
-            if let Some(u) = user {
-                self.guard.set_user(&u);
-                self.session.user = u;
+            if let Some(p) = user {
+                self.guard.set_user(&p.user);
+                self.session.user = p.user.clone();
+                self.session.principal = p;
             }
         }
     }
@@ -156,10 +164,20 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for FeShim {
         auth_data: &[u8],
     ) -> bool {
         let user = String::from_utf8_lossy(username).to_string();
-        let password = self.ctx.config.get().root_password.clone();
-        match auth::check_login(&user, auth_data, salt, &password) {
-            Ok(()) => {
-                *self.authed_user.lock().unwrap_or_else(|p| p.into_inner()) = Some(user);
+        let ip = self
+            .session
+            .host
+            .parse::<std::net::SocketAddr>()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
+        let activate_all = self.session.vars.get_bool("activate_all_roles_on_login");
+        match self
+            .ctx
+            .privilege
+            .authenticate(&user, &ip, auth_data, salt, activate_all)
+        {
+            Ok(principal) => {
+                *self.authed_user.lock().unwrap_or_else(|p| p.into_inner()) = Some(principal);
                 true
             }
             Err(e) => {
@@ -242,7 +260,10 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for FeShim {
     async fn on_init<'a>(&'a mut self, db: &'a str, writer: InitWriter<'a, W>) -> io::Result<()> {
         self.take_authed_user();
         let db = db.trim().trim_matches('`');
-        match handler::session_stmt::use_db(&self.ctx, &mut self.session, None, db) {
+        let allowed = handler::authorize::check_use(&self.ctx, &self.session.principal, db);
+        match allowed
+            .and_then(|()| handler::session_stmt::use_db(&self.ctx, &mut self.session, None, db))
+        {
             Ok(()) => {
                 self.guard.end_query(&self.session.current_db);
                 writer.ok().await

@@ -27,12 +27,14 @@ pub struct RegistryUrl {
 impl RegistryUrl {
     /// Parses `http://[user:pass@]host[:port][/path]`.
     pub fn parse(url: &str) -> Result<Self, String> {
+        // Errors name the URL without its credentials: they reach logs and PAUSED reasons.
+        let shown = redact(url);
         let rest = if let Some(r) = url.strip_prefix("http://") {
             r
         } else if url.starts_with("https://") {
-            return Err(format!("https schema registry is not supported: {url}"));
+            return Err(format!("https schema registry is not supported: {shown}"));
         } else {
-            return Err(format!("invalid confluent.schema.registry.url: {url}"));
+            return Err(format!("invalid confluent.schema.registry.url: {shown}"));
         };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
@@ -46,12 +48,12 @@ impl RegistryUrl {
             Some((h, p)) if !h.is_empty() => (
                 h.to_string(),
                 p.parse::<u16>()
-                    .map_err(|_| format!("invalid port in {url}"))?,
+                    .map_err(|_| format!("invalid port in {shown}"))?,
             ),
             _ => (hostport.to_string(), 80),
         };
         if host.is_empty() {
-            return Err(format!("invalid confluent.schema.registry.url: {url}"));
+            return Err(format!("invalid confluent.schema.registry.url: {shown}"));
         }
         Ok(Self {
             host,
@@ -59,6 +61,19 @@ impl RegistryUrl {
             path: path.to_string(),
             userinfo,
         })
+    }
+}
+
+/// `url` without `user:password@` (for messages).
+pub fn redact(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    let end = rest.find('/').unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}{}", &rest[at + 1..]),
+        None => url.to_string(),
     }
 }
 
@@ -235,6 +250,16 @@ pub fn schema_by_id(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_never_carry_credentials() {
+        assert_eq!(redact("http://key:secret@reg:8081/p"), "http://reg:8081/p");
+        assert_eq!(redact("http://reg:8081"), "http://reg:8081");
+        let e = RegistryUrl::parse("https://key:secret@reg:8081").unwrap_err();
+        assert!(!e.contains("secret"), "{e}");
+        let e = RegistryUrl::parse("http://key:secret@reg:bad").unwrap_err();
+        assert!(!e.contains("secret"), "{e}");
+    }
 
     #[test]
     fn urls_with_credentials() {

@@ -97,7 +97,12 @@ async fn run() -> Result<(), String> {
     for w in warnings {
         tracing::warn!("{w}");
     }
-    tracing::info!(config = ?config, "Starting starload-be.");
+    // The cluster token is a secret: the log shows whether one is set, never its value.
+    let mut shown = config.clone();
+    if !shown.cluster_token.is_empty() {
+        shown.cluster_token = "******".into();
+    }
+    tracing::info!(config = ?shown, "Starting starload-be.");
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("metrics: {e}"))?;

@@ -56,6 +56,14 @@ async fn http_get(port: u16, path: &str) -> String {
     out
 }
 
+/// RocksDB's write-ahead log (`000012.log`) of the FE metadata store: it holds the job's
+/// properties, passwords included, as the metadata store must (StarRocks keeps them in its
+/// edit log too), so it is not a log a person reads.
+fn is_rocksdb_wal(name: &str) -> bool {
+    name.strip_suffix(".log")
+        .is_some_and(|stem| !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn read_logs(dir: &std::path::Path, out: &mut String) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -67,11 +75,15 @@ fn read_logs(dir: &std::path::Path, out: &mut String) {
         } else if p
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(".out") || n.contains(".log"))
+            .is_some_and(|n| (n.ends_with(".out") || n.contains(".log")) && !is_rocksdb_wal(n))
         {
-            out.push_str(&String::from_utf8_lossy(
-                &std::fs::read(&p).unwrap_or_default(),
-            ));
+            // `==== starting <command line>` lines are the test harness's own (it passes
+            // --cluster_token on the command line), not output of the FE or BE.
+            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap_or_default()).into_owned();
+            for line in text.lines().filter(|l| !l.starts_with("==== starting ")) {
+                out.push_str(line);
+                out.push('\n');
+            }
         }
     }
 }

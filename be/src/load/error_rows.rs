@@ -160,10 +160,12 @@ fn write_lines(lines: &[String], dir: &Path, file: &str) -> std::io::Result<Opti
 
 /// The abort reason of a task that met a fatal parse error under `pause_on_fatal_parse_error`.
 /// The FE pauses a job whose txn abort reason contains `parse error`
-/// (`TxnStatusChangeReason.PARSE_ERROR`, spec §3.4); the BE's exact wording around it is not
-/// pinned by the spec (UNVERIFIED), the StarRocks row reason follows it.
+/// (`TxnStatusChangeReason.PARSE_ERROR`, spec §3.4). StarRocks's BE words it
+/// `parse error. <reason>` (`format_json_parse_error_msg` in `be/src/exec/json_parser.cpp`;
+/// its SQL test `test_pause_on_fatal_parse_error` expects the job state to carry
+/// `parse error. The value is array type in json document stream`).
 pub fn fatal_parse_error_reason(reason: &str) -> String {
-    format!("Fatal parse error: {reason}")
+    format!("parse error. {reason}")
 }
 
 /// The directory that holds error logs: `<sys_log_dir>/error_log`.
@@ -227,7 +229,7 @@ mod tests {
         let mut e = ErrorRows::new(2);
         for i in 0..60 {
             e.reject(
-                "Value count does not match column count. Expect 2, but got 1",
+                "Target column count: 2 doesn't match source value column count: 1",
                 format!("r{i}").as_bytes(),
             );
         }
@@ -236,7 +238,7 @@ mod tests {
         assert_eq!(e.rejected_records().len(), 2);
         assert_eq!(
             e.lines()[0],
-            "Error: Value count does not match column count. Expect 2, but got 1. Row: r0"
+            "Error: Target column count: 2 doesn't match source value column count: 1. Row: r0"
         );
         assert!(e.lines()[49].ends_with(". Row: r49"), "{}", e.lines()[49]);
         let dir = tempfile::tempdir().unwrap();

@@ -188,7 +188,7 @@ impl Decoder for AvroDecoder {
                         sink.push_row(r, origin);
                     }
                 }
-                Err(reason) => errors.reject(reason, payload),
+                Err(reason) => errors.reject(&reason, payload),
             }
         }
         Ok(sink.finish())

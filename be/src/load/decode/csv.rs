@@ -6,9 +6,11 @@
 //! - Separators and delimiters are byte strings up to 50 bytes (multi-byte UTF-8 or `\xNN` hex).
 //! - `\N` is NULL; an empty field is an empty string.
 //! - A row whose field count differs from the expected count is rejected with
-//!   `Value count does not match column count: expected = <n>, actual = <m>. Column separator:
-//!   '<sep>', Row delimiter: '<delim>'` (newest csv_scanner.cpp; 3.x printed `Expect <n>, but
-//!   got <m>.`); a row that is not UTF-8 with `Invalid UTF-8 row`.
+//!   `Target column count: <n> doesn't match source value column count: <m>. Column separator:
+//!   '<sep>', Row delimiter: '<delim>'` (csv_scanner.cpp `make_column_count_not_matched_error_message`
+//!   since StarRocks PR #46095, in 3.2/3.3 backports and 3.4, the release starload mirrors;
+//!   earlier releases printed `Value count does not match column count...`); a row that is
+//!   not UTF-8 with `Invalid UTF-8 row`.
 //! - `trim_space` strips spaces around fields (not inside enclosed fields); `enclose` quotes
 //!   fields (a doubled enclose byte is a literal one); `escape` makes the next byte literal.
 //!
@@ -90,7 +92,7 @@ impl CsvDecoder {
 
     fn count_reason(&self, got: usize) -> String {
         format!(
-            "Value count does not match column count: expected = {}, actual = {}. Column separator: {}, Row delimiter: {}",
+            "Target column count: {} doesn't match source value column count: {}. Column separator: {}, Row delimiter: {}",
             self.num_fields,
             got,
             string_2_asc(&self.opts.column_separator),
@@ -441,7 +443,7 @@ mod tests {
         assert_eq!((e.total, e.filtered), (3, 2));
         assert_eq!(
             e.lines()[0],
-            "Error: Value count does not match column count: expected = 3, actual = 2. Column separator: ',', Row delimiter: '\\n'. Row: 1,2"
+            "Error: Target column count: 3 doesn't match source value column count: 2. Column separator: ',', Row delimiter: '\\n'. Row: 1,2"
         );
     }
 

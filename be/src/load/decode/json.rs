@@ -1,8 +1,12 @@
 //! JSON messages -> text columns (StarRocks `be/src/exec/json_scanner.cpp`; spec §8.2).
 //!
 //! - One message = one document. An object is one row; with `strip_outer_array` an array is one
-//!   row per element; an array without it is rejected with
-//!   `JSON data is an array, strip_outer_array must be set true`.
+//!   row per element. Rejections use the texts of StarRocks 3.4's simdjson parsers
+//!   (`be/src/exec/json_parser.cpp`): an array without `strip_outer_array` is
+//!   `The value is array type in json document stream, you can set strip_outer_array=true to
+//!   parse each element of the array as individual rows`. (The spec quotes the older rapidjson
+//!   scanner's `JSON data is an array, strip_outer_array must be set true`; the source of the
+//!   release starload mirrors wins.)
 //! - `json_root` selects the element to load first.
 //! - Simple mode (no jsonpaths): column names are looked up as keys. Matched mode: the i-th
 //!   jsonpath feeds the i-th source column. A missing key gives NULL.
@@ -182,25 +186,45 @@ impl JsonRowSink {
     }
 }
 
+/// The first bytes of a value in StarRocks's messages (`MAX_RAW_JSON_LEN`).
+const MAX_RAW_JSON_LEN: usize = 64;
+
 /// Rows of one parsed document after json_root / strip_outer_array, or the rejection reason.
 pub(crate) fn document_rows<'a>(
     doc: &'a Value,
     opts: &JsonOptions,
-) -> Result<Vec<&'a Value>, &'static str> {
+) -> Result<Vec<&'a Value>, String> {
     let root = match &opts.json_root {
         Some(p) => p.get(doc).ok_or("JSON root not found")?,
         None => doc,
     };
     match root {
         Value::Array(a) if opts.strip_outer_array => Ok(a.iter().collect()),
-        Value::Array(_) => Err("JSON data is an array, strip_outer_array must be set true"),
-        Value::Object(_) if opts.strip_outer_array => {
-            Err("JSON data is an object, strip_outer_array must be set false")
+        Value::Array(_) => Err(ARRAY_WITHOUT_STRIP.into()),
+        _ if opts.strip_outer_array => {
+            let mut text = root.to_string();
+            if text.len() > MAX_RAW_JSON_LEN {
+                let mut cut = MAX_RAW_JSON_LEN;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
+            }
+            Err(format!(
+                "the value should be array type with strip_outer_array=true, value: {text}"
+            ))
         }
         Value::Object(_) => Ok(vec![root]),
-        _ => Err("JSON data is not an object or array"),
+        _ => Err(NOT_AN_OBJECT.into()),
     }
 }
+
+/// A top-level array without `strip_outer_array`.
+pub(crate) const ARRAY_WITHOUT_STRIP: &str = "The value is array type in json document stream, you can set strip_outer_array=true to parse each element of the array as individual rows";
+/// A top-level scalar.
+pub(crate) const NOT_AN_OBJECT: &str = "The value should be object type in json document stream";
+/// An element of a stripped outer array that is not an object (simdjson INCORRECT_TYPE).
+pub(crate) const ELEMENT_NOT_AN_OBJECT: &str = "Failed to iterate json array as object. error: The JSON element does not have the requested type.";
 
 /// The JSON decoder of one task.
 pub struct JsonDecoder {
@@ -252,7 +276,7 @@ impl Decoder for JsonDecoder {
                     for r in rows {
                         errors.total += 1;
                         if !r.is_object() {
-                            errors.reject("JSON data is not an object", payload);
+                            errors.reject(ELEMENT_NOT_AN_OBJECT, payload);
                             continue;
                         }
                         sink.push_row(r, origin);
@@ -260,7 +284,7 @@ impl Decoder for JsonDecoder {
                 }
                 Err(reason) => {
                     errors.total += 1;
-                    errors.reject_fatal(reason, payload);
+                    errors.reject_fatal(&reason, payload);
                 }
             }
         }
@@ -396,13 +420,13 @@ mod tests {
         assert_eq!((e.total, e.filtered), (5, 4));
         assert_eq!(
             e.lines()[0],
-            r#"Error: JSON data is an array, strip_outer_array must be set true. Row: [{"k": 1}, {"k": 2}]"#
+            format!(r#"Error: {ARRAY_WITHOUT_STRIP}. Row: [{{"k": 1}}, {{"k": 2}}]"#)
         );
         assert!(e.lines()[1].starts_with("Error: Failed to parse string to json. code=3"));
         // The first whole-message failure is what pause_on_fatal_parse_error reports.
         assert_eq!(
             e.fatal_parse_error(),
-            Some("JSON data is an array, strip_outer_array must be set true")
+            Some(ARRAY_WITHOUT_STRIP)
         );
     }
 }

@@ -2,13 +2,17 @@
 //! same kind of topic in the same run.
 //!
 //! `starload-bench`'s e2e: `target/release/e2e [--messages N] [--bes N] [--replicas N]
-//! [--batch-bytes N] [--no-peer]` (defaults 2,000,000 messages, 3 BEs, 1 replica, 2 MiB per
-//! task; `--no-peer` skips ClickHouse).
+//! [--batch-bytes N] [--window N] [--compression none|lz4|zstd|...] [--no-peer]` (defaults
+//! 2,000,000 messages, 3 BEs, 1 replica, 2 MiB per task, window 150,000, lz4; `--no-peer`
+//! skips ClickHouse).
 //!
 //! The broker is librdkafka's mock cluster hosted in this process and reached over TCP (the
-//! fastest broker here). It keeps only about 75k messages per partition, so the producer runs
-//! while the consumer reads and never gets more than [`WINDOW`] messages ahead of what the
-//! consumer has taken (the raw consumer's position; the job's committed Progress).
+//! fastest broker here). It keeps at most 5 MB (or 100k message sets) per partition
+//! (`rdkafka_mock.c`: `max_size`, `max_cnt`), so the producer runs while the consumer reads and
+//! never gets more than `--window` messages ahead of what the consumer has taken (the raw
+//! consumer's position; the job's committed Progress). The 5 MB counts stored bytes, so lz4
+//! batches (as many Kafka producers send) hold about 3x the messages of plain ones: uncompressed,
+//! the window must stay near 50,000 and then bounds the loaders' rate, not their speed.
 //!
 //! Phase 1, baseline: one rdkafka consumer reads topic `raw` (4 partitions) to the end.
 //! Phase 2, starload: one routine load job loads topic `bench` (same messages, 4 partitions)
@@ -38,8 +42,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const PARTITIONS: i32 = 4;
-/// Most messages per partition the producer may be ahead of the consumer (mock keeps ~75k).
-const WINDOW: i64 = 50_000;
+/// Most messages per partition the producer may be ahead of the consumer (`--window`).
+static WINDOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+/// The producer's `compression.type` (`--compression`).
+static COMPRESSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// A seed-shaped CSV row (order_id, pay_dt, customer_name, nationality, gender, price).
 fn message(i: u64) -> String {
@@ -97,6 +103,10 @@ fn produce(
         .set("bootstrap.servers", bootstrap)
         .set("linger.ms", "5")
         .set("batch.num.messages", "10000")
+        .set(
+            "compression.type",
+            COMPRESSION.get().map_or("none", String::as_str),
+        )
         .set("queue.buffering.max.messages", "1000000")
         .set("queue.buffering.max.kbytes", "1048576")
         .create()
@@ -109,6 +119,7 @@ fn produce(
         .collect();
     let mut produced = [0i64; PARTITIONS as usize];
     let mut bytes = 0u64;
+    let window = *WINDOW.get().unwrap_or(&50_000);
     const BURST: i64 = 1000;
     while produced.iter().zip(&quota).any(|(d, q)| d < q) {
         if stop.load(Ordering::Relaxed) {
@@ -120,7 +131,7 @@ fn produce(
             .zip(quota.iter().zip(consumed.iter()))
             .enumerate()
         {
-            let room = WINDOW - (*done - taken.load(Ordering::Relaxed));
+            let room = window - (*done - taken.load(Ordering::Relaxed));
             let burst = room.min(BURST).min(quota - *done);
             for _ in 0..burst.max(0) {
                 let i = *done as u64 * parts + p as u64;
@@ -492,6 +503,16 @@ async fn main() -> Result<()> {
     let bes = arg(&args, "--bes", 3)? as usize;
     let replicas = arg(&args, "--replicas", 1)? as usize;
     let batch_bytes = arg(&args, "--batch-bytes", 2 << 20)?;
+    let _ = WINDOW.set(arg(&args, "--window", 150_000)? as i64);
+    let compression = match args.iter().position(|a| a == "--compression") {
+        Some(i) => args.get(i + 1).context("--compression NAME")?.clone(),
+        None => "lz4".to_string(),
+    };
+    println!(
+        "producer: compression {compression}, window {} messages per partition",
+        WINDOW.get().unwrap_or(&0)
+    );
+    let _ = COMPRESSION.set(compression);
     let mock = MockBroker::start(1)?;
     mock.create_topic("raw", PARTITIONS).await?;
     mock.create_topic("bench", PARTITIONS).await?;

@@ -14,10 +14,131 @@
 //!   booleans `true`/`false`, objects and arrays as compact JSON text, `null` as NULL.
 //!
 //! The same path machinery serves the Avro decoder (records are turned into JSON values).
+//!
+//! Parser: JSON messages are parsed with sonic-rs (SIMD; 4.4x serde_json's parse rate in
+//! `bench decode_bench`), Avro records become serde_json values; both go through [`JsonNode`].
+//! sonic-rs's `Value` parser recurses without a depth limit, so a message is first checked
+//! against [`MAX_DEPTH`] (simdjson's default, which StarRocks uses): a poison message of
+//! 100,000 `[` would otherwise overflow the stack and abort the BE. Duplicate keys: the first
+//! wins, as with simdjson's `find_field_unordered`.
 
 use super::{Decoder, MessageChunk, RowOrigin, SourceBatch, TextColumnBuilder};
 use crate::load::error_rows::ErrorRows;
 use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonType, JsonValueTrait};
+
+/// What the row sink reads of a parsed document (sonic-rs for JSON, serde_json for Avro).
+pub(crate) trait JsonNode: std::fmt::Display {
+    /// The member `k` of an object.
+    fn member(&self, k: &str) -> Option<&Self>;
+    /// Element `i` of an array.
+    fn element(&self, i: usize) -> Option<&Self>;
+    /// The elements of an array; None for other values.
+    fn elements(&self) -> Option<Vec<&Self>>;
+    fn is_object(&self) -> bool;
+    fn is_null(&self) -> bool;
+    fn as_text(&self) -> Option<&str>;
+    fn as_bool(&self) -> Option<bool>;
+    /// Appends a number as written (shortest round-trip form for floats).
+    fn write_number(&self, out: &mut String) -> bool;
+}
+
+impl JsonNode for Value {
+    fn member(&self, k: &str) -> Option<&Self> {
+        self.as_object()?.get(k)
+    }
+    fn element(&self, i: usize) -> Option<&Self> {
+        self.as_array()?.get(i)
+    }
+    fn elements(&self) -> Option<Vec<&Self>> {
+        Some(self.as_array()?.iter().collect())
+    }
+    fn is_object(&self) -> bool {
+        Value::is_object(self)
+    }
+    fn is_null(&self) -> bool {
+        Value::is_null(self)
+    }
+    fn as_text(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn as_bool(&self) -> Option<bool> {
+        Value::as_bool(self)
+    }
+    fn write_number(&self, out: &mut String) -> bool {
+        use std::fmt::Write;
+        match self {
+            Value::Number(n) => write!(out, "{n}").is_ok(),
+            _ => false,
+        }
+    }
+}
+
+impl JsonNode for sonic_rs::Value {
+    fn member(&self, k: &str) -> Option<&Self> {
+        self.as_object()?.get(&k)
+    }
+    fn element(&self, i: usize) -> Option<&Self> {
+        self.as_array()?.get(i)
+    }
+    fn elements(&self) -> Option<Vec<&Self>> {
+        Some(self.as_array()?.iter().collect())
+    }
+    fn is_object(&self) -> bool {
+        self.get_type() == JsonType::Object
+    }
+    fn is_null(&self) -> bool {
+        JsonValueTrait::is_null(self)
+    }
+    fn as_text(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn as_bool(&self) -> Option<bool> {
+        JsonValueTrait::as_bool(self)
+    }
+    fn write_number(&self, out: &mut String) -> bool {
+        use std::fmt::Write;
+        match self.as_number() {
+            Some(n) => write!(out, "{n}").is_ok(),
+            None => false,
+        }
+    }
+}
+
+/// Nesting limit of a JSON message (simdjson's `DEFAULT_MAX_DEPTH`).
+pub const MAX_DEPTH: usize = 1024;
+
+/// Whether `payload` nests arrays/objects deeper than `limit`. Strings are skipped (a `[` in a
+/// string does not nest). Fast path: fewer opening brackets than the limit cannot exceed it.
+pub fn nests_deeper_than(payload: &[u8], limit: usize) -> bool {
+    if memchr::memchr2_iter(b'[', b'{', payload).count() <= limit {
+        return false;
+    }
+    let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
+    for &b in payload {
+        if in_str {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
 
 /// One step of a JsonPath.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,12 +192,11 @@ impl JsonPath {
     }
 
     /// The value at this path, if present.
-    pub fn get<'a>(&self, mut v: &'a Value) -> Option<&'a Value> {
+    pub fn get<'a, V: JsonNode>(&self, mut v: &'a V) -> Option<&'a V> {
         for s in &self.0 {
-            v = match (s, v) {
-                (PathSeg::Key(k), Value::Object(m)) => m.get(k)?,
-                (PathSeg::Index(i), Value::Array(a)) => a.get(*i)?,
-                _ => return None,
+            v = match s {
+                PathSeg::Key(k) => v.member(k)?,
+                PathSeg::Index(i) => v.element(*i)?,
             };
         }
         Some(v)
@@ -144,31 +264,29 @@ impl JsonRowSink {
     }
 
     /// Appends one row taken from object `row`.
-    pub(crate) fn push_row(&mut self, row: &Value, origin: RowOrigin) {
+    pub(crate) fn push_row<V: JsonNode>(&mut self, row: &V, origin: RowOrigin) {
         for (c, ex) in self.cols.iter_mut().zip(self.extract.iter()) {
             let v = match ex {
-                Extract::Key(k) => match row {
-                    Value::Object(m) => m.get(k),
-                    _ => None,
-                },
+                Extract::Key(k) => row.member(k),
                 Extract::Path(p) => p.get(row),
                 Extract::Missing => None,
             };
-            match v {
-                None | Some(Value::Null) => c.append_null(),
-                Some(Value::String(s)) => c.append(s.as_bytes()),
-                Some(Value::Bool(b)) => c.append(if *b { b"true" } else { b"false" }),
-                Some(Value::Number(n)) => {
-                    use std::fmt::Write;
-                    self.buf.clear();
-                    let _ = write!(self.buf, "{n}");
-                    c.append(self.buf.as_bytes());
+            let Some(v) = v.filter(|v| !v.is_null()) else {
+                c.append_null();
+                continue;
+            };
+            if let Some(s) = v.as_text() {
+                c.append(s.as_bytes());
+            } else if let Some(b) = v.as_bool() {
+                c.append(if b { b"true" } else { b"false" });
+            } else {
+                use std::fmt::Write;
+                self.buf.clear();
+                if !v.write_number(&mut self.buf) {
+                    // Objects and arrays: compact JSON text.
+                    let _ = write!(self.buf, "{v}");
                 }
-                Some(other) => {
-                    self.buf.clear();
-                    self.buf.push_str(&other.to_string());
-                    c.append(self.buf.as_bytes());
-                }
+                c.append(self.buf.as_bytes());
             }
         }
         self.origins.push(origin);
@@ -190,18 +308,18 @@ impl JsonRowSink {
 const MAX_RAW_JSON_LEN: usize = 64;
 
 /// Rows of one parsed document after json_root / strip_outer_array, or the rejection reason.
-pub(crate) fn document_rows<'a>(
-    doc: &'a Value,
+pub(crate) fn document_rows<'a, V: JsonNode>(
+    doc: &'a V,
     opts: &JsonOptions,
-) -> Result<Vec<&'a Value>, String> {
+) -> Result<Vec<&'a V>, String> {
     let root = match &opts.json_root {
         Some(p) => p.get(doc).ok_or("JSON root not found")?,
         None => doc,
     };
-    match root {
-        Value::Array(a) if opts.strip_outer_array => Ok(a.iter().collect()),
-        Value::Array(_) => Err(ARRAY_WITHOUT_STRIP.into()),
-        _ if opts.strip_outer_array => {
+    match root.elements() {
+        Some(rows) if opts.strip_outer_array => Ok(rows),
+        Some(_) => Err(ARRAY_WITHOUT_STRIP.into()),
+        None if opts.strip_outer_array => {
             let mut text = root.to_string();
             if text.len() > MAX_RAW_JSON_LEN {
                 let mut cut = MAX_RAW_JSON_LEN;
@@ -214,8 +332,8 @@ pub(crate) fn document_rows<'a>(
                 "the value should be array type with strip_outer_array=true, value: {text}"
             ))
         }
-        Value::Object(_) => Ok(vec![root]),
-        _ => Err(NOT_AN_OBJECT.into()),
+        None if root.is_object() => Ok(vec![root]),
+        None => Err(NOT_AN_OBJECT.into()),
     }
 }
 
@@ -246,6 +364,9 @@ pub fn parse_error_reason(payload: &[u8]) -> String {
     if payload.iter().all(|c| c.is_ascii_whitespace()) {
         return "Failed to parse string to json. code=12, error=EMPTY: no JSON found".into();
     }
+    if nests_deeper_than(payload, MAX_DEPTH) {
+        return "Failed to parse string to json. code=4, error=DEPTH_ERROR: The JSON document was too deep (too many nested objects and arrays)".into();
+    }
     "Failed to parse string to json. code=3, error=TAPE_ERROR: The JSON document has an improper structure: missing or superfluous commas, braces, missing keys, etc.".into()
 }
 
@@ -263,9 +384,14 @@ impl Decoder for JsonDecoder {
                 start: m.start,
                 end: m.start + m.len,
             };
-            let doc: Value = match serde_json::from_slice(payload) {
-                Ok(v) => v,
-                Err(_) => {
+            let parsed = if nests_deeper_than(payload, MAX_DEPTH) {
+                None
+            } else {
+                sonic_rs::from_slice::<sonic_rs::Value>(payload).ok()
+            };
+            let doc = match parsed {
+                Some(v) => v,
+                None => {
                     errors.total += 1;
                     errors.reject_fatal(&parse_error_reason(payload), payload);
                     continue;
@@ -428,5 +554,119 @@ mod tests {
             e.fatal_parse_error(),
             Some(ARRAY_WITHOUT_STRIP)
         );
+    }
+
+    /// Poison nesting fails the message (simdjson's DEPTH_ERROR) instead of overflowing the
+    /// stack; brackets inside strings do not count; the limit itself still parses.
+    #[test]
+    fn nesting_is_bounded() {
+        let deep_array = "[".repeat(100_000);
+        let deep_object = r#"{"k":"#.repeat(100_000);
+        let at_limit = format!(
+            r#"{{"k": {}1{}}}"#,
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        let bracket_text = format!(r#"{{"k": "{}"}}"#, "[{".repeat(5_000));
+        let mut d = JsonDecoder::new(names(&["k"]), JsonOptions::default());
+        let mut e = ErrorRows::new(10);
+        let b = d
+            .decode(
+                &chunk(&[&deep_array, &deep_object, &at_limit, &bracket_text]),
+                &mut e,
+            )
+            .unwrap();
+        assert_eq!((e.total, e.filtered), (4, 2));
+        assert!(
+            e.lines()[0].starts_with("Error: Failed to parse string to json. code=4, error=DEPTH_ERROR"),
+            "{}",
+            e.lines()[0]
+        );
+        assert!(e.lines()[1].contains("DEPTH_ERROR"), "{}", e.lines()[1]);
+        let got = rows(&b);
+        assert_eq!(got.len(), 2);
+        assert!(got[0][0].as_deref().is_some_and(|t| t.starts_with("[[[") && t.ends_with("]]]")));
+        assert_eq!(got[1][0].as_deref(), Some("[{".repeat(5_000).as_str()));
+    }
+
+    #[test]
+    fn depth_check_skips_strings_and_escapes() {
+        assert!(!nests_deeper_than(br#"[[[""[[[[[["]]]"#, 3));
+        assert!(nests_deeper_than(br#"[[["\"[]]]]"#, 3));
+        assert!(nests_deeper_than(b"{{{{", 3));
+        assert!(!nests_deeper_than(b"[][][][][]", 3));
+    }
+
+    /// Invalid UTF-8 anywhere rejects the message (as serde_json and simdjson do); duplicate
+    /// keys take the first value (simdjson's `find_field_unordered`).
+    #[test]
+    fn invalid_utf8_and_duplicate_keys() {
+        let mut c = MessageChunk::default();
+        c.push(0, 0, -1, b"{\"k\": \"a\xff\"}");
+        c.push(0, 1, -1, br#"{"k": "first", "k": "second"}"#);
+        let mut d = JsonDecoder::new(names(&["k"]), JsonOptions::default());
+        let mut e = ErrorRows::new(10);
+        let b = d.decode(&c, &mut e).unwrap();
+        assert_eq!((e.total, e.filtered), (2, 1));
+        assert_eq!(rows(&b), vec![vec![s("first")]]);
+    }
+
+    /// Random documents give the same columns through sonic-rs as through serde_json (the
+    /// parser the decoder used before, and the one the Avro path still uses).
+    mod parity {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn leaf() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<u64>().prop_map(Value::from),
+                // -0.0 is left out: sonic-rs drops the sign of a negative zero.
+                any::<f64>()
+                    .prop_filter("finite, not -0", |f| f.is_finite() && !(*f == 0.0 && f.is_sign_negative()))
+                    .prop_map(Value::from),
+                "\\PC{0,12}".prop_map(Value::from),
+            ]
+        }
+
+        fn node() -> impl Strategy<Value = Value> {
+            leaf().prop_recursive(4, 32, 5, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                    prop::collection::btree_map("[a-e]{1,2}", inner, 0..5)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn reference(names: &[String], opts: &JsonOptions, msgs: &[String]) -> Vec<Vec<Option<String>>> {
+            let mut sink = JsonRowSink::new(names, opts, msgs.len());
+            for m in msgs {
+                let v: Value = serde_json::from_str(m).unwrap();
+                if let Ok(rows) = document_rows(&v, opts) {
+                    for r in rows.into_iter().filter(|r| r.is_object()) {
+                        sink.push_row(r, RowOrigin { start: 0, end: 0 });
+                    }
+                }
+            }
+            rows(&sink.finish())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+            #[test]
+            fn sonic_matches_serde_json(docs in prop::collection::vec(node(), 1..8), strip in any::<bool>()) {
+                let msgs: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+                let cols = names(&["a", "b", "c", "d", "e"]);
+                let opts = JsonOptions { strip_outer_array: strip, ..Default::default() };
+                let mut d = JsonDecoder::new(cols.clone(), opts.clone());
+                let mut e = ErrorRows::new(0);
+                let refs: Vec<&str> = msgs.iter().map(String::as_str).collect();
+                let got = rows(&d.decode(&chunk(&refs), &mut e).unwrap());
+                prop_assert_eq!(got, reference(&cols, &opts, &msgs));
+            }
+        }
     }
 }

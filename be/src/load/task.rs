@@ -289,13 +289,14 @@ impl LoadPipeline {
     ) -> Result<Self, String> {
         let load = req.load.clone().unwrap_or_default();
         let schema = req.schema.clone().ok_or("task has no table schema")?;
-        let plan = LoadPlan::new(
+        let plan = LoadPlan::with_partial_update(
             &schema,
             &load.columns,
             &load.where_sql,
             load.strict_mode,
             &load.timezone,
             now_secs(),
+            load.partial_update,
         )?;
         let decoder = make_decoder(req, &plan)?;
         let opts = WriteOptions {

@@ -10,7 +10,11 @@
 //!   may use earlier derived names.
 //! - Without COLUMNS every table column is a source column (CSV by position, JSON by key).
 //! - A table column with no mapping takes its default, else NULL, else planning fails with
-//!   `Column has no default value. column: <c>`.
+//!   `Column has no default value. column: <c>`. A partial update (`partial_update`) skips that
+//!   check, as StarRocks's `Load.initColumns` does: the columns it does not name are not stored
+//!   for existing keys, and a new key gets the storage's fill (DEFAULT, NULL, or the type's zero
+//!   value). A key column it does not name fails with `key column <c> not in partial update
+//!   columns` (`Load.getPartialUpateColumns`).
 //!
 //! Evaluation (per batch, whole arrays): convert sources -> evaluate expressions -> cast to
 //! column types -> WHERE (rows not TRUE are unselected) -> NOT NULL check -> filter.
@@ -95,6 +99,19 @@ impl LoadPlan {
         timezone: &str,
         now_utc_secs: i64,
     ) -> Result<Self, String> {
+        Self::with_partial_update(schema, columns, where_sql, strict, timezone, now_utc_secs, false)
+    }
+
+    /// [`LoadPlan::new`] for a load with `partial_update` set or not (see module docs).
+    pub fn with_partial_update(
+        schema: &TabletSchema,
+        columns: &[ColumnMapping],
+        where_sql: &str,
+        strict: bool,
+        timezone: &str,
+        now_utc_secs: i64,
+        partial_update: bool,
+    ) -> Result<Self, String> {
         let tz = JobTz::parse(timezone)
             .ok_or_else(|| format!("Unknown or incorrect time zone: '{timezone}'"))?;
         let table_type = |name: &str| {
@@ -162,19 +179,28 @@ impl LoadPlan {
         // Table columns: the last slot with the column's name wins (derived over bare).
         let mut table = Vec::with_capacity(schema.columns.len());
         for c in &schema.columns {
-            let from = match env_names.iter().rposition(|n| eq_name(n, &c.name)) {
+            let mapped = env_names.iter().rposition(|n| eq_name(n, &c.name));
+            // A partial update's unnamed columns are placeholders the storage does not store.
+            let unnamed_in_partial = partial_update && has_columns && mapped.is_none();
+            if unnamed_in_partial && c.is_key {
+                return Err(format!(
+                    "key column {} not in partial update columns",
+                    c.name
+                ));
+            }
+            let from = match mapped {
                 Some(i) => ColFrom::Env(i),
                 None if c.default_current_timestamp => ColFrom::Now,
                 None => match &c.default_value {
                     Some(d) => ColFrom::Default(d.clone()),
-                    None if c.nullable => ColFrom::Null,
+                    None if c.nullable || unnamed_in_partial => ColFrom::Null,
                     None => return Err(format!("Column has no default value. column: {}", c.name)),
                 },
             };
             table.push(TableCol {
                 name: c.name.clone(),
                 target: TargetType::of_column(c),
-                nullable: c.nullable,
+                nullable: c.nullable || unnamed_in_partial,
                 from,
             });
         }
@@ -709,6 +735,37 @@ mod tests {
             e.starts_with("Expr 'nosuchfn(order_id)' analyze error: No matching function"),
             "{e}"
         );
+    }
+
+    /// StarRocks's Load.initColumns skips the default-value check for a partial update: the
+    /// unnamed NOT NULL column without DEFAULT plans, and its rows are not rejected; a missing
+    /// key column is refused; without partial_update the same COLUMNS fail planning.
+    #[test]
+    fn partial_update_skips_the_default_check() {
+        let mut schema = seed_tbl1();
+        schema.keys_type = KeysType::PrimaryKeys as i32;
+        schema.columns[0].is_key = true;
+        schema.columns[1].is_key = true;
+        schema.columns[4].nullable = false; // price: NOT NULL, no DEFAULT
+        let cols = mapping(&[("order_id", ""), ("pay_dt", ""), ("customer_name", "")]);
+        let e = LoadPlan::new(&schema, &cols, "", false, "", 0).unwrap_err();
+        assert_eq!(e, "Column has no default value. column: price");
+        let plan =
+            LoadPlan::with_partial_update(&schema, &cols, "", false, "", 0, true).unwrap();
+        let (b, e) = run_csv(&plan, "1,2020-05-11,a\n2,2020-05-12,b", ",");
+        assert_eq!(b.num_rows(), 2);
+        assert_eq!((e.total, e.filtered), (2, 0));
+        let e = LoadPlan::with_partial_update(
+            &schema,
+            &mapping(&[("order_id", ""), ("price", "")]),
+            "",
+            false,
+            "",
+            0,
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(e, "key column pay_dt not in partial update columns");
     }
 
     #[test]

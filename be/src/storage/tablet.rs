@@ -290,10 +290,12 @@ fn default_bytes(text: Option<&str>, kind: &Kind) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The value a NOT NULL column without DEFAULT gets in a partial update of a new key: 0 for
-/// numbers, "" for strings (StarRocks's Load_to_Primary_Key_tables example: `score` becomes 0);
-/// None (NULL) for other types.
+/// The value a NOT NULL column without DEFAULT gets in a partial update of a new key: the
+/// type's zero value, as StarRocks's `Column::append_default` (`TabletUpdates::get_column_values`):
+/// 0 for numbers, "" for strings, 0000-01-01 for DATE (`DateValue::MIN_DATE_VALUE`) and
+/// 0000-01-01 00:00:00 for DATETIME; None (NULL) for arrays.
 fn zero_bytes(kind: &Kind) -> Option<Vec<u8>> {
+    const ZERO_DATE_DAYS: i32 = -719_528;
     Some(match kind {
         Kind::Bool | Kind::I8 => vec![0],
         Kind::I16 => vec![0; 2],
@@ -301,7 +303,10 @@ fn zero_bytes(kind: &Kind) -> Option<Vec<u8>> {
         Kind::I64 | Kind::F64 => vec![0; 8],
         Kind::Decimal(..) => vec![0; 16],
         Kind::Utf8 => vec![0],
-        Kind::Date32 | Kind::TsUs | Kind::List(..) => return None,
+        // Days and microseconds from 1970-01-01 to 0000-01-01 (proleptic Gregorian).
+        Kind::Date32 => ZERO_DATE_DAYS.to_le_bytes().to_vec(),
+        Kind::TsUs => (i64::from(ZERO_DATE_DAYS) * 86_400_000_000).to_le_bytes().to_vec(),
+        Kind::List(..) => return None,
     })
 }
 
@@ -309,6 +314,14 @@ fn zero_bytes(kind: &Kind) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use starload_proto::types::{ColumnDef, ColumnType, PrimitiveType};
+
+    #[test]
+    fn zero_values_of_dates_are_year_zero() {
+        let days = crate::load::convert::days_from_civil(0, 1, 1);
+        assert_eq!(zero_bytes(&Kind::Date32), Some(days.to_le_bytes().to_vec()));
+        let us = i64::from(days) * 86_400_000_000;
+        assert_eq!(zero_bytes(&Kind::TsUs), Some(us.to_le_bytes().to_vec()));
+    }
 
     #[test]
     fn meta_round_trip_and_corruption() {

@@ -121,6 +121,43 @@ STOP ROUTINE LOAD FOR row_job;
 STOP ROUTINE LOAD FOR part_job;
 DROP DATABASE db_${uuid};
 
+-- name: primary_key_partial_update_unnamed_not_null_columns
+-- StarRocks plans a partial update whose COLUMNS leave out NOT NULL columns without DEFAULT
+-- (Load.initColumns skips the default check); a new key gets each such column's zero value
+-- (0, '', 0000-01-01), an existing key keeps its stored values.
+-- create_topic: pkfull_${uuid} 1
+-- create_topic: pkname_${uuid} 1
+-- produce: pkfull_${uuid} 0
+-- > 1,a,10,2024-01-02,Paris
+CREATE DATABASE db_${uuid};
+USE db_${uuid};
+CREATE TABLE t (
+    id int NOT NULL,
+    name varchar(16) NULL,
+    score int NOT NULL,
+    dt date NOT NULL,
+    city varchar(8) NOT NULL
+) PRIMARY KEY (id) DISTRIBUTED BY HASH(id) BUCKETS 2;
+CREATE ROUTINE LOAD db_${uuid}.full_job ON t
+COLUMNS TERMINATED BY ","
+FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "pkfull_${uuid}",
+            "property.kafka_default_offsets" = "OFFSET_BEGINNING");
+-- wait: SELECT count(*) AS c FROM t | c >= 1 | 120s
+-- produce: pkname_${uuid} 0
+-- > 1,A
+-- > 2,B
+CREATE ROUTINE LOAD db_${uuid}.name_job ON t
+COLUMNS TERMINATED BY ",",
+COLUMNS (id, name)
+PROPERTIES ("partial_update" = "true")
+FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "pkname_${uuid}",
+            "property.kafka_default_offsets" = "OFFSET_BEGINNING");
+-- wait: SELECT count(*) AS c FROM t | c >= 2 | 120s
+SELECT * FROM t ORDER BY id;
+STOP ROUTINE LOAD FOR full_job;
+STOP ROUTINE LOAD FOR name_job;
+DROP DATABASE db_${uuid};
+
 -- name: primary_key_merge_condition
 -- create_topic: pkbase_${uuid} 1
 -- create_topic: pkcond_${uuid} 1

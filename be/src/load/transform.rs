@@ -99,7 +99,15 @@ impl LoadPlan {
         timezone: &str,
         now_utc_secs: i64,
     ) -> Result<Self, String> {
-        Self::with_partial_update(schema, columns, where_sql, strict, timezone, now_utc_secs, false)
+        Self::with_partial_update(
+            schema,
+            columns,
+            where_sql,
+            strict,
+            timezone,
+            now_utc_secs,
+            false,
+        )
     }
 
     /// [`LoadPlan::new`] for a load with `partial_update` set or not (see module docs).
@@ -750,8 +758,7 @@ mod tests {
         let cols = mapping(&[("order_id", ""), ("pay_dt", ""), ("customer_name", "")]);
         let e = LoadPlan::new(&schema, &cols, "", false, "", 0).unwrap_err();
         assert_eq!(e, "Column has no default value. column: price");
-        let plan =
-            LoadPlan::with_partial_update(&schema, &cols, "", false, "", 0, true).unwrap();
+        let plan = LoadPlan::with_partial_update(&schema, &cols, "", false, "", 0, true).unwrap();
         let (b, e) = run_csv(&plan, "1,2020-05-11,a\n2,2020-05-12,b", ",");
         assert_eq!(b.num_rows(), 2);
         assert_eq!((e.total, e.filtered), (2, 0));

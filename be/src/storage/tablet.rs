@@ -305,7 +305,9 @@ fn zero_bytes(kind: &Kind) -> Option<Vec<u8>> {
         Kind::Utf8 => vec![0],
         // Days and microseconds from 1970-01-01 to 0000-01-01 (proleptic Gregorian).
         Kind::Date32 => ZERO_DATE_DAYS.to_le_bytes().to_vec(),
-        Kind::TsUs => (i64::from(ZERO_DATE_DAYS) * 86_400_000_000).to_le_bytes().to_vec(),
+        Kind::TsUs => (i64::from(ZERO_DATE_DAYS) * 86_400_000_000)
+            .to_le_bytes()
+            .to_vec(),
         Kind::List(..) => return None,
     })
 }

@@ -331,7 +331,7 @@ fn main() {
                 secs: simd.as_secs_f64(),
             },
             Line {
-                name: "JsonDecoder (serde_json)".into(),
+                name: "JsonDecoder (sonic-rs)".into(),
                 secs: dec.as_secs_f64(),
             },
             Line {

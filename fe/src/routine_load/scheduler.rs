@@ -357,7 +357,9 @@ async fn prepare(ctx: &Arc<FeContext>, job_id: i64) {
             return Ok(());
         }
         e.job.current_task_concurrent_num = n;
-        let interval_ms = e.job.props.max_batch_interval_s * 1000;
+        // StarRocks's divideRoutineLoadJob sets timeToExecuteMs = now + max_batch_interval, so
+        // a new or resumed job loads nothing for its first 5+ s. starload runs the first tasks
+        // at once (a job "starts in a blink"); renewed tasks keep StarRocks's timing.
         e.tasks = divide_partitions(&current, n as usize)
             .into_iter()
             .filter(|ps| !ps.is_empty())
@@ -370,7 +372,7 @@ async fn prepare(ctx: &Arc<FeContext>, job_id: i64) {
                     e.job.id,
                     offsets,
                     now,
-                    now + interval_ms,
+                    now,
                     e.job.props.task_timeout_second,
                     -1,
                 )

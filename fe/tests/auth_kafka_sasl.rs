@@ -1,9 +1,8 @@
 //! Routine load from brokers that require SASL.
 //!
 //! - SCRAM-SHA-512 and SCRAM-SHA-256 against Tansu 0.6 with `--authentication`: jobs load, and
-//!   a wrong SCRAM password pauses the job. Tansu drops the connection of a client whose SCRAM
-//!   proof is wrong instead of answering SASL_AUTHENTICATION_FAILED, so that reason names only
-//!   the metadata failure.
+//!   a wrong SCRAM password pauses the job with librdkafka's SASL authentication error
+//!   (`invalid-proof`) in its reason.
 //! - SASL PLAIN through a [`KafkaFront`] (Tansu 0.6 offers only SCRAM; the front answers the
 //!   SASL exchange and then forwards to a plaintext Tansu): a job loads, a wrong password
 //!   pauses the job with the broker's authentication failure as its reason, a job without SASL
@@ -111,14 +110,17 @@ async fn sasl_scram_jobs_load_and_a_wrong_password_pauses() -> anyhow::Result<()
     must_count(&mut root, "kdb.t256", 3, T).await;
     let row = must_reach_state(&mut root, "kdb.jwrong", "PAUSED", T).await;
     let reason = row.get("ReasonOfStateChanged").cloned().unwrap_or_default();
-    // Tansu drops the connection of a client whose SCRAM proof is wrong, so librdkafka
-    // reports a transport failure, not an authentication error (KNOWN_GAPS.md): the reason
-    // names the metadata failure only.
+    // Tansu answers a wrong SCRAM proof with `e=invalid-proof`; librdkafka reports it as a SASL
+    // authentication error, and the FE keeps that error (not the "brokers are down" that
+    // follows) in the reason.
     assert!(
-        reason.contains("Job failed to fetch all current partition"),
-        "PAUSED reason should name the metadata failure: {reason}"
+        reason.contains("Job failed to fetch all current partition")
+            && reason.contains("SASL authentication error")
+            && reason.contains("invalid-proof"),
+        "PAUSED reason should name the SCRAM failure: {reason}"
     );
     assert!(!reason.contains("not-the-password"), "{reason}");
+    eprintln!("SCRAM jwrong PAUSED reason: {reason}");
     must_count(&mut root, "kdb.twrong", 0, Duration::from_secs(1)).await;
     Ok(())
 }
@@ -221,7 +223,9 @@ async fn sasl_plain_job_loads_and_a_wrong_password_pauses_with_the_reason() -> a
         "PAUSED reason should name the authentication failure: {reason}"
     );
     assert!(!reason.contains("not-the-password"), "{reason}");
-    must_reach_state(&mut root, "kdb.jnone", "PAUSED", T).await;
+    eprintln!("jwrong PAUSED reason: {reason}");
+    let row = must_reach_state(&mut root, "kdb.jnone", "PAUSED", T).await;
+    eprintln!("jnone PAUSED reason: {:?}", row.get("ReasonOfStateChanged"));
     must_count(&mut root, "kdb.twrong", 0, Duration::from_secs(1)).await;
     must_count(&mut root, "kdb.tnone", 0, Duration::from_secs(1)).await;
 

@@ -50,6 +50,11 @@ async fn broker_behind_front(
     Ok((broker, front))
 }
 
+/// `security.protocol` SSL trusting the CA in `ca_file`.
+fn ssl(ca_file: &str) -> [(&'static str, &str); 2] {
+    [("security.protocol", "SSL"), ("ssl.ca.location", ca_file)]
+}
+
 async fn create_tables(root: &mut mysql_async::Conn, tables: &[&str]) {
     must_exec(root, "CREATE DATABASE kdb").await;
     for t in tables {
@@ -78,18 +83,16 @@ async fn ssl_job_trusting_the_ca_loads_and_another_ca_pauses() -> anyhow::Result
     let cluster = Cluster::start(1).await?;
     let mut root = cluster.conn().await?;
     create_tables(&mut root, &["tssl", "tother", "tplain"]).await;
-    // 'static paths for the property lists (leaked: one small string per test).
-    let ca_file: &'static str = ca.ca_file().display().to_string().leak();
-    let other_file: &'static str = other_ca.ca_file().display().to_string().leak();
-    let ssl = |ca: &'static str| [("security.protocol", "SSL"), ("ssl.ca.location", ca)];
+    let ca_file = ca.ca_file().display().to_string();
+    let other_file = other_ca.ca_file().display().to_string();
     must_exec(
         &mut root,
-        &job_with("jssl", "tssl", &bs, "ssl_topic", &ssl(ca_file)),
+        &job_with("jssl", "tssl", &bs, "ssl_topic", &ssl(&ca_file)),
     )
     .await;
     must_exec(
         &mut root,
-        &job_with("jother", "tother", &bs, "ssl_topic", &ssl(other_file)),
+        &job_with("jother", "tother", &bs, "ssl_topic", &ssl(&other_file)),
     )
     .await;
     // Plaintext to the TLS port must not load: shows the front really requires TLS.
@@ -106,7 +109,12 @@ async fn ssl_job_trusting_the_ca_loads_and_another_ca_pauses() -> anyhow::Result
         reason.contains("SSL") && reason.contains("certificate verify failed"),
         "PAUSED reason should name the certificate verification failure: {reason}"
     );
-    must_reach_state(&mut root, "kdb.jplain", "PAUSED", T).await;
+    eprintln!("jother PAUSED reason: {reason}");
+    let row = must_reach_state(&mut root, "kdb.jplain", "PAUSED", T).await;
+    eprintln!(
+        "jplain PAUSED reason: {:?}",
+        row.get("ReasonOfStateChanged")
+    );
     must_count(&mut root, "kdb.tother", 0, Duration::from_secs(1)).await;
     must_count(&mut root, "kdb.tplain", 0, Duration::from_secs(1)).await;
     Ok(())
@@ -162,6 +170,7 @@ async fn sasl_ssl_plain_job_loads_and_a_wrong_password_pauses() -> anyhow::Resul
         "PAUSED reason should name the authentication failure: {reason}"
     );
     assert!(!reason.contains("wrong-pw"), "{reason}");
+    eprintln!("jwrong PAUSED reason: {reason}");
     must_count(&mut root, "kdb.twrong", 0, Duration::from_secs(1)).await;
     Ok(())
 }

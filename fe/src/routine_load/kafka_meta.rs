@@ -200,6 +200,35 @@ mod tests {
         assert_eq!(w, vec![(0, 0, 0), (1, 0, 5)]);
     }
 
+    #[test]
+    fn an_authentication_error_is_not_replaced_by_the_errors_after_it() {
+        use rdkafka::error::RDKafkaErrorCode as C;
+        let ctx = MetaContext::default();
+        let last = |ctx: &MetaContext| {
+            ctx.last_error
+                .lock()
+                .unwrap()
+                .as_ref()
+                .map(|l| l.msg.clone())
+        };
+        ctx.error(
+            KafkaError::Global(C::BrokerTransportFailure),
+            "Disconnected",
+        );
+        assert_eq!(last(&ctx).as_deref(), Some("Disconnected"));
+        ctx.error(
+            KafkaError::Global(C::Authentication),
+            "SASL authentication error: x",
+        );
+        ctx.error(
+            KafkaError::Global(C::AllBrokersDown),
+            "1/1 brokers are down",
+        );
+        assert_eq!(last(&ctx).as_deref(), Some("SASL authentication error: x"));
+        ctx.error(KafkaError::Global(C::SSL), "SSL handshake failed: y");
+        assert_eq!(last(&ctx).as_deref(), Some("SSL handshake failed: y"));
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn dead_broker_fails_within_the_deadline() {
         let src = KafkaSource {

@@ -36,7 +36,6 @@ const API_API_VERSIONS: i16 = 18;
 const API_SASL_AUTHENTICATE: i16 = 36;
 /// Kafka error codes the front answers with.
 const UNSUPPORTED_SASL_MECHANISM: i16 = 33;
-const UNSUPPORTED_VERSION: i16 = 35;
 const SASL_AUTHENTICATION_FAILED: i16 = 58;
 /// The message a Kafka broker's PLAIN server gives for wrong credentials.
 pub const PLAIN_AUTH_FAILED: &str = "Authentication failed: Invalid username or password";
@@ -179,10 +178,8 @@ async fn authenticate(
             }
             API_SASL_AUTHENTICATE if handshake_done => {
                 if api_version > 1 {
-                    // v2 is flexible (compact encoding); librdkafka 2.x sends at most v1.
-                    let mut resp = correlation_id.to_be_bytes().to_vec();
-                    resp.extend_from_slice(&UNSUPPORTED_VERSION.to_be_bytes());
-                    write_frame(client, &resp).await?;
+                    // v2 is flexible (compact encoding) and librdkafka 2.12 sends at most v1;
+                    // closing is clearer than a half-encoded answer.
                     return Ok(false);
                 }
                 let _client_id = r.nullable_string()?;

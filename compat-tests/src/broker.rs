@@ -38,6 +38,8 @@ pub struct Broker {
     /// Started with `--authentication` (SASL required): readiness is then checked with
     /// these client properties.
     sasl: Option<Vec<(String, String)>>,
+    /// `host:port` advertised in Metadata instead of the listener (a [`crate::KafkaFront`]).
+    advertised: Option<String>,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -64,6 +66,7 @@ impl Broker {
             dir,
             bin,
             sasl: None,
+            advertised: None,
             _tmp: tmp,
         };
         b.spawn()?;
@@ -133,6 +136,21 @@ impl Broker {
         self.restart().await
     }
 
+    /// Restarts the broker (same port and data) advertising `host_port` in Metadata instead of
+    /// its own listener, so that clients which bootstrap through a [`crate::KafkaFront`] keep
+    /// connecting through it (a Kafka client reconnects to the advertised address). From then
+    /// on, clients that bootstrap to [`Broker::bootstrap`] are also sent to `host_port`, so
+    /// create topics and produce before calling this.
+    pub async fn advertise(&mut self, host_port: &str) -> Result<()> {
+        self.advertised = Some(host_port.to_string());
+        self.restart().await
+    }
+
+    /// The listener port (what a [`crate::KafkaFront`] forwards to).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Creates `name` with `partitions` partitions and waits until metadata shows them all.
     pub async fn create_topic(&self, name: &str, partitions: i32) -> Result<()> {
         create_topic(&self.bootstrap(), name, partitions).await
@@ -152,10 +170,14 @@ impl Broker {
 
     fn spawn(&mut self) -> Result<()> {
         let url = format!("tcp://127.0.0.1:{}", self.port);
+        let advertised = match &self.advertised {
+            Some(hp) => format!("tcp://{hp}"),
+            None => url.clone(),
+        };
         let args = vec![
             "broker".to_string(),
             format!("--listener-url={url}"),
-            format!("--advertised-listener-url={url}"),
+            format!("--advertised-listener-url={advertised}"),
             "--storage-engine=sqlite://tansu.db".to_string(),
         ];
         let mut args = args;

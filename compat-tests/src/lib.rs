@@ -15,12 +15,14 @@
 //! ```
 //!
 //! Modules: [`paths`] (binaries), [`ports`], [`process`] (kill-on-drop children), [`poll`]
-//! (deadlines), [`cluster`], [`broker`] (Tansu, mock cluster, producer), [`registry`] (a
+//! (deadlines), [`cluster`], [`broker`] (Tansu, mock cluster, producer), [`kafka_front`] (TLS
+//! and SASL PLAIN in front of Tansu, a run-time test CA), [`registry`] (a
 //! Confluent-API schema registry and Avro framing), [`sql`] (client and `must_*` assertions),
 //! [`runner`] (the `starload-compat` golden-case runner).
 
 pub mod broker;
 pub mod cluster;
+pub mod kafka_front;
 pub mod paths;
 pub mod poll;
 pub mod ports;
@@ -30,6 +32,7 @@ pub mod sql;
 
 pub use broker::{create_topic, high_watermarks, Broker, MockBroker, Producer};
 pub use cluster::{BeNode, Cluster, ClusterOptions, FeNode};
+pub use kafka_front::{FrontOptions, KafkaFront, TestCa};
 pub use poll::{poll_until, Deadline};
 pub use registry::SchemaRegistry;
 pub mod runner;

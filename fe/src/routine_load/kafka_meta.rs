@@ -21,35 +21,62 @@ pub struct KafkaSource {
     pub properties: BTreeMap<String, String>,
 }
 
-/// Keeps the last client-level error librdkafka reported (SASL authentication, SSL, name
+/// Keeps the client-level error librdkafka reported (SASL authentication, SSL handshake, name
 /// resolution), so that a failed metadata call says why and not only that it timed out: the
 /// PAUSED reason of a job with a wrong password names the authentication failure.
 #[derive(Default)]
 struct MetaContext {
-    last_error: Mutex<Option<String>>,
+    last_error: Mutex<Option<LastError>>,
+}
+
+struct LastError {
+    msg: String,
+    /// An authentication or SSL error: it explains the failure, so the "N/N brokers are down"
+    /// and disconnect errors that follow it must not replace it.
+    specific: bool,
 }
 
 impl ClientContext for MetaContext {
     fn error(&self, error: KafkaError, reason: &str) {
+        use rdkafka::error::RDKafkaErrorCode as C;
+        let code = error.rdkafka_error_code();
+        let specific = matches!(
+            code,
+            Some(C::Authentication | C::SaslAuthenticationFailed | C::SSL)
+        );
         let msg = if reason.is_empty() {
             error.to_string()
         } else {
             reason.to_string()
         };
-        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(msg);
+        let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
+        if specific || !last.as_ref().is_some_and(|l| l.specific) {
+            *last = Some(LastError { msg, specific });
+        }
     }
 }
 
 impl ConsumerContext for MetaContext {}
 
+/// Most events a failed call drains from the client's queue. Log lines are events too, and a
+/// failed SSL handshake logs OpenSSL's whole error queue (dozens of lines per reconnect), so
+/// the bound is generous; an empty queue ends each poll at once.
+const MAX_DRAINED_EVENTS: usize = 20_000;
+
 /// `err`, followed by the client error behind it when librdkafka reported one.
 fn explain(c: &BaseConsumer<MetaContext>, err: KafkaError) -> String {
+    // librdkafka queues its error events (with their text) on the consumer's queue; they reach
+    // `MetaContext::error` only when the queue is served, which metadata calls do not do.
+    for _ in 0..MAX_DRAINED_EVENTS {
+        let _ = c.poll(Duration::ZERO);
+    }
     let last = c
         .context()
         .last_error
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .clone();
+        .as_ref()
+        .map(|l| l.msg.clone());
     match last {
         Some(why) => format!("{err}: {why}"),
         None => err.to_string(),
@@ -171,6 +198,35 @@ mod tests {
         assert_eq!(partitions(&src, t).await.unwrap(), vec![0, 1, 2]);
         let w = watermarks(&src, &[0, 1], t).await.unwrap();
         assert_eq!(w, vec![(0, 0, 0), (1, 0, 5)]);
+    }
+
+    #[test]
+    fn an_authentication_error_is_not_replaced_by_the_errors_after_it() {
+        use rdkafka::error::RDKafkaErrorCode as C;
+        let ctx = MetaContext::default();
+        let last = |ctx: &MetaContext| {
+            ctx.last_error
+                .lock()
+                .unwrap()
+                .as_ref()
+                .map(|l| l.msg.clone())
+        };
+        ctx.error(
+            KafkaError::Global(C::BrokerTransportFailure),
+            "Disconnected",
+        );
+        assert_eq!(last(&ctx).as_deref(), Some("Disconnected"));
+        ctx.error(
+            KafkaError::Global(C::Authentication),
+            "SASL authentication error: x",
+        );
+        ctx.error(
+            KafkaError::Global(C::AllBrokersDown),
+            "1/1 brokers are down",
+        );
+        assert_eq!(last(&ctx).as_deref(), Some("SASL authentication error: x"));
+        ctx.error(KafkaError::Global(C::SSL), "SSL handshake failed: y");
+        assert_eq!(last(&ctx).as_deref(), Some("SSL handshake failed: y"));
     }
 
     #[tokio::test(flavor = "multi_thread")]

@@ -96,6 +96,12 @@ impl BackendService for BeService {
             disk_avail_bytes: avail,
             data_used_bytes: self.ctx.store.data_size() as i64,
             tablet_num: self.ctx.store.tablet_count() as u32,
+            // Proof of the token for an FE that has one (starload_proto::token).
+            token_proof: if c.cluster_token.is_empty() {
+                Vec::new()
+            } else {
+                starload_proto::token::proof(&c.cluster_token, &req.nonce)
+            },
             running_tasks: self
                 .ctx
                 .routine_load

@@ -292,12 +292,18 @@ async fn create_write_publish_scan_restart() {
         .heartbeat(HeartbeatRequest {
             cluster_token: TOKEN.into(),
             backend_id: 7,
+            nonce: b"fresh-nonce".to_vec(),
             ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
     must_ok(&h.status);
+    // The answer proves the token over the FE's nonce (the FE refuses a BE that cannot).
+    assert_eq!(
+        h.token_proof,
+        starload_proto::token::proof(TOKEN, b"fresh-nonce")
+    );
     assert_eq!(
         (h.be_port, h.http_port, h.heartbeat_port),
         (be.be_port as u32, be.http_port as u32, be.hb_port as u32)
@@ -511,6 +517,7 @@ async fn restart_resolves_staged_txns_through_the_fe() {
             backend_id: 3,
             fe_host: "127.0.0.1".into(),
             fe_rpc_port: fe_port as u32,
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -1,6 +1,6 @@
-//! Secure links: a backend with a wrong cluster token cannot join (heartbeat refused) and a
-//! stranger's BE -> FE calls (with a wrong or no token) are refused. (A BE configured with no
-//! token accepts any FE and the FE cannot tell: see KNOWN_GAPS.md.) the MySQL port speaks TLS when given a certificate
+//! Secure links: a backend with a wrong cluster token, or with none (it would accept any FE; it
+//! cannot prove the token over the heartbeat's nonce), cannot join, and a stranger's BE -> FE
+//! calls (with a wrong or no token) are refused. The MySQL port speaks TLS when given a certificate
 //! (generated here at test time), with StarRocks's exact error packets inside TLS too.
 #![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
@@ -56,11 +56,12 @@ async fn strangers_without_the_cluster_token_are_refused() -> anyhow::Result<()>
     let tmp = tempfile::tempdir()?;
     let (_wrong, wrong_addr) = spawn_rogue_be(tmp.path(), "be_wrong", Some("wrong-token"));
     let (_other, other_addr) = spawn_rogue_be(tmp.path(), "be_other", Some("right-token-2"));
+    let (_none, none_addr) = spawn_rogue_be(tmp.path(), "be_none", None);
     let mut root = cluster.conn().await?;
-    for a in [&wrong_addr, &other_addr] {
+    for a in [&wrong_addr, &other_addr, &none_addr] {
         must_exec(&mut root, &format!("ALTER SYSTEM ADD BACKEND \"{a}\"")).await;
     }
-    // Both stay dead with the mismatch as their error; the good BE stays alive.
+    // All three stay dead with the mismatch as their error; the good BE stays alive.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let out = must_query(&mut root, "SHOW BACKENDS").await;
@@ -73,11 +74,11 @@ async fn strangers_without_the_cluster_token_are_refused() -> anyhow::Result<()>
             let hb = addr.rsplit(':').next().unwrap_or_default().to_string();
             out.rows.iter().find(|r| r[port] == hb).cloned()
         };
-        let rogue: Vec<_> = [&wrong_addr, &other_addr]
+        let rogue: Vec<_> = [&wrong_addr, &other_addr, &none_addr]
             .iter()
             .filter_map(|a| row(a))
             .collect();
-        let refused = rogue.len() == 2
+        let refused = rogue.len() == 3
             && rogue
                 .iter()
                 .all(|r| r[alive] == "false" && r[err].contains("cluster_token"));

@@ -3,6 +3,7 @@
 
 pub mod error_code;
 pub mod schema;
+pub mod token;
 
 /// Shared messages: types, schemas, statuses.
 #[allow(clippy::all)]

@@ -55,8 +55,17 @@ pub async fn run(cluster: Arc<Cluster>) {
                     backend_id: b.backend.id,
                     fe_host: cfg.priority_networks.clone(),
                     fe_rpc_port: cfg.rpc_port as u32,
+                    nonce: rand::random::<[u8; 16]>().to_vec(),
                 };
-                calls.push(heartbeat_one(cluster.clone(), b.clone(), c, req, timeout));
+                let token = cfg.cluster_token.clone();
+                calls.push(heartbeat_one(
+                    cluster.clone(),
+                    b.clone(),
+                    c,
+                    req,
+                    token,
+                    timeout,
+                ));
             }
         }
         futures::future::join_all(calls).await;
@@ -73,8 +82,10 @@ async fn heartbeat_one(
     info: BackendInfo,
     mut client: BackendServiceClient<Channel>,
     req: HeartbeatRequest,
+    token: String,
     timeout: Duration,
 ) {
+    let nonce = req.nonce.clone();
     let res = tokio::time::timeout(timeout, client.heartbeat(req)).await;
     let resp = match res {
         Err(_) => {
@@ -96,6 +107,14 @@ async fn heartbeat_one(
             };
             return record_failure(&cluster, &info, &msg);
         }
+    }
+    // A BE configured without the token would accept any FE: keep it out of the cluster.
+    if !token.is_empty() && resp.token_proof != starload_proto::token::proof(&token, &nonce) {
+        return record_failure(
+            &cluster,
+            &info,
+            "cluster_token mismatch: the backend did not prove the cluster token",
+        );
     }
     metrics::counter!("starload_fe_heartbeat_total", "result" => "ok").increment(1);
     let id = info.backend.id;

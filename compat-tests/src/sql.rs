@@ -59,6 +59,32 @@ pub struct SqlError {
     pub message: String,
 }
 
+/// `CREATE ROUTINE LOAD <job> ON <table>` for CSV rows `k,v` from the beginning of `topic`, with
+/// librdkafka settings (`("security.protocol", "SSL")`, ... written as `"property.<k>"`).
+pub fn csv_job_sql(
+    job: &str,
+    table: &str,
+    broker: &str,
+    topic: &str,
+    props: &[(&str, &str)],
+) -> String {
+    let props: String = props
+        .iter()
+        .map(|(k, v)| format!(",\n    \"property.{k}\" = \"{v}\""))
+        .collect();
+    format!(
+        r#"CREATE ROUTINE LOAD {job} ON {table}
+COLUMNS TERMINATED BY ",",
+COLUMNS (k, v)
+FROM KAFKA
+(
+    "kafka_broker_list" = "{broker}",
+    "kafka_topic" = "{topic}",
+    "property.kafka_default_offsets" = "OFFSET_BEGINNING"{props}
+)"#
+    )
+}
+
 /// Renders one value like the mysql CLI in batch mode.
 pub fn render_value(v: &Value) -> String {
     match v {

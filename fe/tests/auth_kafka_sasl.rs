@@ -11,12 +11,15 @@
 //! SSL and SASL_SSL are in `auth_kafka_tls.rs`.
 #![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
-use starload_compat_tests::sql::{must_count, must_exec, must_query, must_reach_state};
+use starload_compat_tests::sql::{
+    csv_job_sql, must_count, must_exec, must_query, must_reach_state,
+};
 use starload_compat_tests::{Broker, Cluster, FrontOptions, KafkaFront};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(120);
 
+/// A SASL_PLAINTEXT job `kdb.<name>` on `sasl_topic`.
 fn job(
     name: &str,
     table: &str,
@@ -25,20 +28,17 @@ fn job(
     user: &str,
     password: &str,
 ) -> String {
-    format!(
-        r#"CREATE ROUTINE LOAD kdb.{name} ON {table}
-COLUMNS TERMINATED BY ",",
-COLUMNS (k, v)
-FROM KAFKA
-(
-    "kafka_broker_list" = "{broker}",
-    "kafka_topic" = "sasl_topic",
-    "property.kafka_default_offsets" = "OFFSET_BEGINNING",
-    "property.security.protocol" = "SASL_PLAINTEXT",
-    "property.sasl.mechanism" = "{mechanism}",
-    "property.sasl.username" = "{user}",
-    "property.sasl.password" = "{password}"
-)"#
+    job_with(
+        name,
+        table,
+        broker,
+        "sasl_topic",
+        &[
+            ("security.protocol", "SASL_PLAINTEXT"),
+            ("sasl.mechanism", mechanism),
+            ("sasl.username", user),
+            ("sasl.password", password),
+        ],
     )
 }
 
@@ -125,23 +125,9 @@ async fn sasl_scram_jobs_load_and_a_wrong_password_pauses() -> anyhow::Result<()
     Ok(())
 }
 
-/// A CSV job on `topic` with the given `property.*` settings.
+/// A CSV job `kdb.<name>` on `topic` with the given `property.*` settings.
 fn job_with(name: &str, table: &str, broker: &str, topic: &str, props: &[(&str, &str)]) -> String {
-    let props: String = props
-        .iter()
-        .map(|(k, v)| format!(",\n    \"property.{k}\" = \"{v}\""))
-        .collect();
-    format!(
-        r#"CREATE ROUTINE LOAD kdb.{name} ON {table}
-COLUMNS TERMINATED BY ",",
-COLUMNS (k, v)
-FROM KAFKA
-(
-    "kafka_broker_list" = "{broker}",
-    "kafka_topic" = "{topic}",
-    "property.kafka_default_offsets" = "OFFSET_BEGINNING"{props}
-)"#
-    )
+    csv_job_sql(&format!("kdb.{name}"), table, broker, topic, props)
 }
 
 const PLAIN_PASSWORD: &str = "kafka-pw-plain";

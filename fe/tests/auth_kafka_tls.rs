@@ -9,29 +9,15 @@
 //!   password pauses with the authentication failure.
 #![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
-use starload_compat_tests::sql::{must_count, must_exec, must_reach_state};
+use starload_compat_tests::sql::{csv_job_sql, must_count, must_exec, must_reach_state};
 use starload_compat_tests::{Broker, Cluster, FrontOptions, KafkaFront, TestCa};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(120);
 
-/// A CSV job on `topic` with the given `property.*` settings.
+/// A CSV job `kdb.<name>` on `topic` with the given `property.*` settings.
 fn job_with(name: &str, table: &str, broker: &str, topic: &str, props: &[(&str, &str)]) -> String {
-    let props: String = props
-        .iter()
-        .map(|(k, v)| format!(",\n    \"property.{k}\" = \"{v}\""))
-        .collect();
-    format!(
-        r#"CREATE ROUTINE LOAD kdb.{name} ON {table}
-COLUMNS TERMINATED BY ",",
-COLUMNS (k, v)
-FROM KAFKA
-(
-    "kafka_broker_list" = "{broker}",
-    "kafka_topic" = "{topic}",
-    "property.kafka_default_offsets" = "OFFSET_BEGINNING"{props}
-)"#
-    )
+    csv_job_sql(&format!("kdb.{name}"), table, broker, topic, props)
 }
 
 /// A Tansu broker with `rows` in partition 0 of `topic`, behind a front with `opts`, that

@@ -24,12 +24,11 @@ use tonic::transport::Channel;
 
 const TOKEN: &str = "secret-token";
 
+/// A free port below the ephemeral range: a port from `bind(0)` can be the source port of
+/// the readiness probe's own connect, which then "succeeds" by connecting to itself before the
+/// process listens (TCP self-connect; seen as a flaky ConnectionRefused right after start).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    starload_compat_tests::ports::free_port().unwrap()
 }
 
 /// A running BE, killed (-9) on drop.

@@ -5,7 +5,7 @@
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, OptsBuilder, Row};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,12 +24,11 @@ impl Drop for Fe {
     }
 }
 
+/// A free port below the ephemeral range: a port from `bind(0)` can be the source port of
+/// the readiness probe's own connect, which then "succeeds" by connecting to itself before the
+/// process listens (TCP self-connect; seen as a flaky ConnectionRefused right after start).
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    starload_compat_tests::ports::free_port().unwrap()
 }
 
 /// Starts an FE on `dir` (meta and logs inside) and waits until its MySQL port accepts.

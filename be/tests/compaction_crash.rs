@@ -13,7 +13,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use starload_proto::be::backend_service_client::BackendServiceClient;
 use starload_proto::be::*;
-use starload_proto::types::{ColumnDef, ColumnType, KeysType, PrimitiveType, TabletSchema};
+use starload_proto::types::{AggType, ColumnDef, KeysType, PrimitiveType, TabletSchema};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -95,17 +95,7 @@ impl Drop for Be {
 }
 
 fn col(name: &str, t: PrimitiveType, key: bool) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        r#type: Some(ColumnType {
-            r#type: t as i32,
-            len: -1,
-            ..Default::default()
-        }),
-        is_key: key,
-        nullable: !key,
-        ..Default::default()
-    }
+    ColumnDef::of(name, t, -1, !key).keyed(key, AggType::Unspecified)
 }
 
 fn schema(keys: KeysType) -> TabletSchema {

@@ -15,7 +15,7 @@ use starload_be::load::transform::LoadPlan;
 use starload_compat_tests::registry::confluent_frame;
 use starload_compat_tests::SchemaRegistry;
 use starload_proto::be::ColumnMapping;
-use starload_proto::types::{ColumnDef, ColumnType, KeysType, PrimitiveType, TabletSchema};
+use starload_proto::types::{ColumnDef, KeysType, PrimitiveType, TabletSchema};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -40,18 +40,7 @@ fn registry() -> &'static (SchemaRegistry, u32, apache_avro::Schema) {
 }
 
 fn col(name: &str, t: PrimitiveType, len: i32, nullable: bool) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        r#type: Some(ColumnType {
-            r#type: t as i32,
-            len,
-            precision: 10,
-            scale: 2,
-            item: None,
-        }),
-        nullable,
-        ..Default::default()
-    }
+    ColumnDef::of(name, t, len, nullable).with_decimal(10, 2)
 }
 
 fn schema() -> TabletSchema {

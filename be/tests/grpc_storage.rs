@@ -12,7 +12,7 @@ use starload_proto::be::*;
 use starload_proto::fe::frontend_service_server::{FrontendService, FrontendServiceServer};
 use starload_proto::fe::*;
 use starload_proto::types::{
-    AggType, ColumnDef, ColumnType, KeysType, PrimitiveType, StatusCode, TabletSchema,
+    AggType, ColumnDef, KeysType, PrimitiveType, StatusCode, TabletSchema,
 };
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -98,18 +98,7 @@ impl Drop for Be {
 }
 
 fn col(name: &str, t: PrimitiveType, key: bool, agg: AggType) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        r#type: Some(ColumnType {
-            r#type: t as i32,
-            len: -1,
-            ..Default::default()
-        }),
-        is_key: key,
-        nullable: true,
-        agg: agg as i32,
-        ..Default::default()
-    }
+    ColumnDef::of(name, t, -1, true).keyed(key, agg)
 }
 
 /// The seed's example_tbl2 shape: order_id, pay_dt, customer_name, nationality, price SUM.

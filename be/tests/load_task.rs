@@ -18,26 +18,15 @@ use starload_proto::fe::{
     GetTxnStateRequest, GetTxnStateResponse, ReportTaskRequest, ReportTaskResponse,
 };
 use starload_proto::types::{
-    BackendAddr, ColumnDef, ColumnType, KeysType, PrimitiveType, Status, StatusCode,
-    TabletLocation, TabletSchema,
+    BackendAddr, ColumnDef, KeysType, PrimitiveType, Status, StatusCode, TabletLocation,
+    TabletSchema,
 };
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn col(name: &str, t: PrimitiveType, len: i32, nullable: bool) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        r#type: Some(ColumnType {
-            r#type: t as i32,
-            len,
-            precision: 0,
-            scale: 0,
-            item: None,
-        }),
-        nullable,
-        ..Default::default()
-    }
+    ColumnDef::of(name, t, len, nullable)
 }
 
 /// The seed's example_tbl1.

@@ -509,7 +509,7 @@ mod tests {
     use starload_proto::be::backend_service_server::{BackendService, BackendServiceServer};
     use starload_proto::be::*;
     use starload_proto::types::{
-        BackendAddr, ColumnDef, ColumnType, KeysType, PrimitiveType, Status as PStatus, StatusCode,
+        AggType, BackendAddr, ColumnDef, KeysType, PrimitiveType, Status as PStatus, StatusCode,
         TabletLocation, TabletSchema,
     };
     use std::collections::BTreeMap;
@@ -559,19 +559,8 @@ mod tests {
     }
 
     fn col(name: &str, t: PrimitiveType, key: bool) -> ColumnDef {
-        ColumnDef {
-            name: name.into(),
-            r#type: Some(ColumnType {
-                r#type: t as i32,
-                len: if t == PrimitiveType::Varchar { 26 } else { -1 },
-                precision: 0,
-                scale: 0,
-                item: None,
-            }),
-            is_key: key,
-            nullable: true,
-            ..Default::default()
-        }
+        let len = if t == PrimitiveType::Varchar { 26 } else { -1 };
+        ColumnDef::of(name, t, len, true).keyed(key, AggType::Unspecified)
     }
 
     fn orders_table(replicas: Vec<BackendAddr>, version: i64) -> TableSnapshot {

@@ -1,7 +1,7 @@
 //! How StarRocks column types map to Arrow types. FE (DataFusion) and BE (tablets, decoders)
 //! both use this one mapping so that scanned batches and planned schemas always agree.
 
-use crate::types::{ColumnDef, ColumnType, PrimitiveType, TabletSchema};
+use crate::types::{AggType, ColumnDef, ColumnType, PrimitiveType, TabletSchema};
 use ::arrow_schema::{DataType, Field, Schema, TimeUnit};
 
 /// Arrow type that carries values of `t`.
@@ -47,6 +47,40 @@ pub fn arrow_field(c: &ColumnDef) -> Field {
 /// Arrow schema of a tablet's full rows, in column order.
 pub fn arrow_schema(s: &TabletSchema) -> Schema {
     Schema::new(s.columns.iter().map(arrow_field).collect::<Vec<_>>())
+}
+
+/// Builders for column definitions (tests, benchmarks and fixtures build many).
+impl ColumnDef {
+    /// A value column `name` of type `t`; `len` is the CHAR/VARCHAR length (-1 for none).
+    pub fn of(name: &str, t: PrimitiveType, len: i32, nullable: bool) -> Self {
+        ColumnDef {
+            name: name.into(),
+            r#type: Some(ColumnType {
+                r#type: t as i32,
+                len,
+                ..Default::default()
+            }),
+            nullable,
+            ..Default::default()
+        }
+    }
+
+    /// The same column with DECIMAL precision and scale set.
+    pub fn with_decimal(mut self, precision: i32, scale: i32) -> Self {
+        if let Some(t) = self.r#type.as_mut() {
+            t.precision = precision;
+            t.scale = scale;
+        }
+        self
+    }
+
+    /// The same column as a key column (`key`) with aggregate `agg` (value columns of an
+    /// AGGREGATE table).
+    pub fn keyed(mut self, key: bool, agg: AggType) -> Self {
+        self.is_key = key;
+        self.agg = agg as i32;
+        self
+    }
 }
 
 #[cfg(test)]

@@ -542,22 +542,10 @@ mod tests {
     use crate::load::decode::csv::{CsvDecoder, CsvOptions};
     use crate::load::decode::Decoder;
     use arrow::datatypes::{Date32Type, Float64Type, Int64Type};
-    use starload_proto::types::{ColumnDef, ColumnType, KeysType};
+    use starload_proto::types::{ColumnDef, KeysType};
 
     fn col(name: &str, t: PrimitiveType, len: i32, nullable: bool) -> ColumnDef {
-        ColumnDef {
-            name: name.into(),
-            r#type: Some(ColumnType {
-                r#type: t as i32,
-                len,
-                precision: 0,
-                scale: 0,
-                item: None,
-            }),
-            is_key: false,
-            nullable,
-            ..Default::default()
-        }
+        ColumnDef::of(name, t, len, nullable)
     }
 
     fn seed_tbl1() -> TabletSchema {

@@ -7,23 +7,12 @@ use arrow::array::{Int32Array, Int64Array, Int8Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use proptest::prelude::*;
 use starload_proto::be::CompareOp;
-use starload_proto::types::{AggType, ColumnDef, ColumnType, KeysType, PrimitiveType};
+use starload_proto::types::{AggType, ColumnDef, KeysType, PrimitiveType};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 fn col(name: &str, t: PrimitiveType, key: bool, agg: AggType) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        r#type: Some(ColumnType {
-            r#type: t as i32,
-            len: -1,
-            ..Default::default()
-        }),
-        is_key: key,
-        nullable: true,
-        agg: agg as i32,
-        ..Default::default()
-    }
+    ColumnDef::of(name, t, -1, true).keyed(key, agg)
 }
 
 /// k1 INT, k2 VARCHAR (keys); v1 BIGINT SUM, v2 VARCHAR REPLACE, v3 INT MAX, v4 INT MIN,

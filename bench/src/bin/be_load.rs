@@ -8,9 +8,6 @@
 //!
 //! Run: `cargo run --release -p starload-bench --bin be_load -- [rows]`
 
-#[path = "../column_fixture.rs"]
-mod column_fixture;
-use column_fixture::col;
 use starload_be::load::decode::MessageChunk;
 use starload_be::load::error_rows::ErrorRows;
 use starload_be::load::task::LoadPipeline;
@@ -258,11 +255,11 @@ fn main() {
     let tbl1 = TabletSchema {
         keys_type: KeysType::DupKeys as i32,
         columns: vec![
-            col("order_id", PrimitiveType::Bigint, -1, false),
-            col("pay_dt", PrimitiveType::Date, -1, false),
-            col("customer_name", PrimitiveType::Varchar, 26, true),
-            col("nationality", PrimitiveType::Varchar, 26, true),
-            col("price", PrimitiveType::Double, -1, true),
+            ColumnDef::of("order_id", PrimitiveType::Bigint, -1, false),
+            ColumnDef::of("pay_dt", PrimitiveType::Date, -1, false),
+            ColumnDef::of("customer_name", PrimitiveType::Varchar, 26, true),
+            ColumnDef::of("nationality", PrimitiveType::Varchar, 26, true),
+            ColumnDef::of("price", PrimitiveType::Double, -1, true),
         ],
         sort_key_idx: vec![0, 1],
         distribution_idx: vec![0],
@@ -311,14 +308,14 @@ fn main() {
     let tbl2 = TabletSchema {
         keys_type: KeysType::AggKeys as i32,
         columns: vec![
-            col("commodity_id", PrimitiveType::Varchar, 26, true),
-            col("customer_name", PrimitiveType::Varchar, 26, true),
-            col("country", PrimitiveType::Varchar, 26, true),
-            col("pay_time", PrimitiveType::Bigint, -1, true),
-            col("pay_dt", PrimitiveType::Date, -1, true),
+            ColumnDef::of("commodity_id", PrimitiveType::Varchar, 26, true),
+            ColumnDef::of("customer_name", PrimitiveType::Varchar, 26, true),
+            ColumnDef::of("country", PrimitiveType::Varchar, 26, true),
+            ColumnDef::of("pay_time", PrimitiveType::Bigint, -1, true),
+            ColumnDef::of("pay_dt", PrimitiveType::Date, -1, true),
             ColumnDef {
                 agg: starload_proto::types::AggType::Sum as i32,
-                ..col("price", PrimitiveType::Double, -1, true)
+                ..ColumnDef::of("price", PrimitiveType::Double, -1, true)
             },
         ],
         sort_key_idx: vec![0, 1, 2, 3, 4],

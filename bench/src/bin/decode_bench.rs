@@ -18,9 +18,6 @@
 //!
 //! Run: `$CARGO_TARGET_DIR/release/decode_bench [rows]` (default 400000).
 
-#[path = "../column_fixture.rs"]
-mod column_fixture;
-use column_fixture::col;
 use starload_be::load::decode::avro::AvroDecoder;
 use starload_be::load::decode::csv::{CsvDecoder, CsvOptions};
 use starload_be::load::decode::json::{JsonDecoder, JsonOptions};
@@ -30,7 +27,7 @@ use starload_be::load::transform::LoadPlan;
 use starload_compat_tests::registry::confluent_frame;
 use starload_compat_tests::SchemaRegistry;
 use starload_proto::be::ColumnMapping;
-use starload_proto::types::{KeysType, PrimitiveType, TabletSchema};
+use starload_proto::types::{ColumnDef, KeysType, PrimitiveType, TabletSchema};
 use std::time::{Duration, Instant};
 
 const CHUNK_MSGS: usize = 16 * 1024;
@@ -53,11 +50,11 @@ fn table() -> TabletSchema {
     TabletSchema {
         keys_type: KeysType::DupKeys as i32,
         columns: vec![
-            col("order_id", PrimitiveType::Bigint, -1, false),
-            col("pay_dt", PrimitiveType::Date, -1, false),
-            col("customer_name", PrimitiveType::Varchar, 26, true),
-            col("nationality", PrimitiveType::Varchar, 26, true),
-            col("price", PrimitiveType::Double, -1, true),
+            ColumnDef::of("order_id", PrimitiveType::Bigint, -1, false),
+            ColumnDef::of("pay_dt", PrimitiveType::Date, -1, false),
+            ColumnDef::of("customer_name", PrimitiveType::Varchar, 26, true),
+            ColumnDef::of("nationality", PrimitiveType::Varchar, 26, true),
+            ColumnDef::of("price", PrimitiveType::Double, -1, true),
         ],
         sort_key_idx: vec![0, 1],
         distribution_idx: vec![0],

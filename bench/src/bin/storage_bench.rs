@@ -15,9 +15,7 @@ use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, Date32Array, Int32Array, Int64Array, StringArray};
 use arrow::record_batch::RecordBatch;
 use starload_be::storage::{ScanRequest, TabletStore, WriteOptions};
-use starload_proto::types::{
-    AggType, ColumnDef, ColumnType, KeysType, PrimitiveType, TabletSchema,
-};
+use starload_proto::types::{AggType, ColumnDef, KeysType, PrimitiveType, TabletSchema};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -31,18 +29,7 @@ fn cpu_seconds() -> f64 {
 }
 
 fn col(name: &str, t: PrimitiveType, key: bool, agg: AggType) -> ColumnDef {
-    ColumnDef {
-        name: name.into(),
-        r#type: Some(ColumnType {
-            r#type: t as i32,
-            len: -1,
-            ..Default::default()
-        }),
-        is_key: key,
-        nullable: true,
-        agg: agg as i32,
-        ..Default::default()
-    }
+    ColumnDef::of(name, t, -1, true).keyed(key, agg)
 }
 
 fn schema(keys: KeysType) -> TabletSchema {

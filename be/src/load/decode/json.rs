@@ -311,17 +311,44 @@ impl JsonRowSink {
 /// The first bytes of a value in StarRocks's messages (`MAX_RAW_JSON_LEN`).
 const MAX_RAW_JSON_LEN: usize = 64;
 
+/// The rows of one document: the object itself (no allocation per message), or the elements of
+/// a stripped outer array.
+pub(crate) enum DocRows<'a, V> {
+    One(&'a V),
+    Many(Vec<&'a V>),
+}
+
+impl<V> DocRows<'_, V> {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            DocRows::One(_) => 1,
+            DocRows::Many(v) => v.len(),
+        }
+    }
+}
+
+impl<'a, V> IntoIterator for DocRows<'a, V> {
+    type Item = &'a V;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<&'a V>, std::vec::IntoIter<&'a V>>;
+    fn into_iter(self) -> Self::IntoIter {
+        match self {
+            DocRows::One(v) => Some(v).into_iter().chain(Vec::new()),
+            DocRows::Many(v) => None.into_iter().chain(v),
+        }
+    }
+}
+
 /// Rows of one parsed document after json_root / strip_outer_array, or the rejection reason.
 pub(crate) fn document_rows<'a, V: JsonNode>(
     doc: &'a V,
     opts: &JsonOptions,
-) -> Result<Vec<&'a V>, String> {
+) -> Result<DocRows<'a, V>, String> {
     let root = match &opts.json_root {
         Some(p) => p.get(doc).ok_or("JSON root not found")?,
         None => doc,
     };
     match root.elements() {
-        Some(rows) if opts.strip_outer_array => Ok(rows),
+        Some(rows) if opts.strip_outer_array => Ok(DocRows::Many(rows)),
         Some(_) => Err(ARRAY_WITHOUT_STRIP.into()),
         None if opts.strip_outer_array => {
             let mut text = root.to_string();
@@ -336,7 +363,7 @@ pub(crate) fn document_rows<'a, V: JsonNode>(
                 "the value should be array type with strip_outer_array=true, value: {text}"
             ))
         }
-        None if root.is_object() => Ok(vec![root]),
+        None if root.is_object() => Ok(DocRows::One(root)),
         None => Err(NOT_AN_OBJECT.into()),
     }
 }

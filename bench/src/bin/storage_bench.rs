@@ -100,6 +100,23 @@ fn make_batch(start: u64, n: usize, keys: u64) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(s, cols)?)
 }
 
+/// Reads every row of tablet 1 at `version`; returns how many came back.
+fn full_scan(store: &TabletStore, version: i64) -> Result<usize> {
+    let mut n = 0usize;
+    let req = ScanRequest {
+        version,
+        columns: &[],
+        predicates: &[],
+        limit: 0,
+        batch_rows: 8192,
+    };
+    store.scan_with(1, &req, &mut |b| {
+        n += b.num_rows();
+        Ok(true)
+    })?;
+    Ok(n)
+}
+
 /// Loads `rows` rows (over `keys` keys) as `versions` versions; returns (scan ms before
 /// compaction, compaction ms, scan ms after, rows returned, rows returned after).
 fn pileup(
@@ -136,18 +153,7 @@ fn pileup(
         let mut out = 0;
         for _ in 0..3 {
             let t = Instant::now();
-            let mut n = 0usize;
-            let req = ScanRequest {
-                version,
-                columns: &[],
-                predicates: &[],
-                limit: 0,
-                batch_rows: 8192,
-            };
-            store.scan_with(1, &req, &mut |b| {
-                n += b.num_rows();
-                Ok(true)
-            })?;
+            let n = full_scan(store, version)?;
             best = best.min(t.elapsed().as_secs_f64() * 1e3);
             out = n;
         }
@@ -210,18 +216,7 @@ fn main() -> Result<()> {
         let (w_wall, w_cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
         let version = store.tablet(1)?.visible_version();
         let (t1, c1) = (Instant::now(), cpu_seconds());
-        let mut out_rows = 0usize;
-        let req = ScanRequest {
-            version,
-            columns: &[],
-            predicates: &[],
-            limit: 0,
-            batch_rows: 8192,
-        };
-        store.scan_with(1, &req, &mut |b| {
-            out_rows += b.num_rows();
-            Ok(true)
-        })?;
+        let out_rows = full_scan(&store, version)?;
         let (s_wall, s_cpu) = (t1.elapsed().as_secs_f64(), cpu_seconds() - c1);
         // Scans read every stored row (all versions); rate per stored row.
         println!(

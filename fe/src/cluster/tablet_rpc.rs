@@ -19,6 +19,18 @@ const CLONE_TIMEOUT: Duration = Duration::from_secs(600);
 /// RPCs in flight at once.
 const PARALLELISM: usize = 32;
 
+/// Awaits one BE call with a deadline: its reply, or the timeout or transport error as text.
+async fn call<T>(
+    deadline: Duration,
+    rpc: impl std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+) -> Result<T, String> {
+    Ok(tokio::time::timeout(deadline, rpc)
+        .await
+        .map_err(|_| "timeout".to_string())?
+        .map_err(|s| s.message().to_string())?
+        .into_inner())
+}
+
 fn status_error(st: Option<Status>) -> Option<String> {
     match st {
         Some(s) if !s.is_ok() => Some(s.message),
@@ -56,12 +68,7 @@ impl Cluster {
                     async move {
                         let r = async {
                             let mut c = self.client(be).map_err(|e| e.to_string())?;
-                            let resp =
-                                tokio::time::timeout(TABLET_RPC_TIMEOUT, c.create_tablet(req))
-                                    .await
-                                    .map_err(|_| "timeout".to_string())?
-                                    .map_err(|s| s.message().to_string())?
-                                    .into_inner();
+                            let resp = call(TABLET_RPC_TIMEOUT, c.create_tablet(req)).await?;
                             match status_error(resp.status) {
                                 Some(e) => Err(e),
                                 None => Ok(()),
@@ -118,11 +125,7 @@ impl Cluster {
                 async move {
                     let r = async {
                         let mut c = self.client(be).map_err(|e| e.to_string())?;
-                        let resp = tokio::time::timeout(TABLET_RPC_TIMEOUT, c.drop_tablet(req))
-                            .await
-                            .map_err(|_| "timeout".to_string())?
-                            .map_err(|s| s.message().to_string())?
-                            .into_inner();
+                        let resp = call(TABLET_RPC_TIMEOUT, c.drop_tablet(req)).await?;
                         status_error(resp.status).map_or(Ok(()), Err)
                     }
                     .await;
@@ -158,11 +161,7 @@ impl Cluster {
                 async move {
                     let r = async {
                         let mut c = self.client(be).map_err(|e| e.to_string())?;
-                        let resp = tokio::time::timeout(TABLET_RPC_TIMEOUT, c.truncate_tablet(req))
-                            .await
-                            .map_err(|_| "timeout".to_string())?
-                            .map_err(|s| s.message().to_string())?
-                            .into_inner();
+                        let resp = call(TABLET_RPC_TIMEOUT, c.truncate_tablet(req)).await?;
                         status_error(resp.status).map_or(Ok(()), Err)
                     }
                     .await;
@@ -194,11 +193,7 @@ impl Cluster {
             version,
             source: Some(src),
         };
-        let resp = tokio::time::timeout(CLONE_TIMEOUT, c.clone_tablet(req))
-            .await
-            .map_err(|_| "timeout".to_string())?
-            .map_err(|s| s.message().to_string())?
-            .into_inner();
+        let resp = call(CLONE_TIMEOUT, c.clone_tablet(req)).await?;
         match status_error(resp.status) {
             Some(e) => Err(e),
             None => Ok(resp.version),

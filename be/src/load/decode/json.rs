@@ -405,8 +405,9 @@ fn parse_message(payload: &[u8]) -> Option<sonic_rs::Value> {
 }
 
 /// StarRocks's parse-error text. StarRocks parses with simdjson and prints its error code and
-/// message; serde_json's errors are mapped to simdjson's TAPE_ERROR (code 3), the code simdjson
-/// gives for malformed documents, and EMPTY (code 12) for blank messages.
+/// message; a message sonic-rs rejects maps to simdjson's TAPE_ERROR (code 3), the code simdjson
+/// gives for malformed documents, EMPTY (code 12) when blank, DEPTH_ERROR (code 4) when it nests
+/// deeper than [`MAX_DEPTH`].
 pub fn parse_error_reason(payload: &[u8]) -> String {
     if payload.iter().all(|c| c.is_ascii_whitespace()) {
         return "Failed to parse string to json. code=12, error=EMPTY: no JSON found".into();

@@ -6,7 +6,12 @@
 //!   table model, scans, compaction
 //! - `http`    /api/health, /metrics, /api/_load_error_log
 //!
-//! Dependency direction: service -> load -> storage.
+//! - `context` shared state; the `RoutineLoadTasks` trait the service calls `load` through
+//! - `config`, `error`: foundations
+//!
+//! Layers, top first (a module imports only lower layers; no two sibling files import each
+//! other; `be/tests/module_layers.rs` checks both): `service`, `http` -> `load` -> `context`
+//! -> `storage` -> `config`, `error`.
 
 pub mod config;
 pub mod context;

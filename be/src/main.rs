@@ -108,7 +108,7 @@ async fn run() -> Result<(), String> {
         .map_err(|e| format!("metrics: {e}"))?;
 
     let dir = config.storage_dir();
-    let policy = config.compaction_policy();
+    let policy = starload_be::storage::compaction::CompactionPolicy::from_config(&config);
     let store = tokio::task::spawn_blocking(move || TabletStore::open_with(&dir, policy))
         .await
         .map_err(|e| e.to_string())?

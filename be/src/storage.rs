@@ -17,6 +17,7 @@ pub mod row;
 pub mod scan;
 pub mod tablet;
 pub mod txn;
+pub mod txn_state;
 
 use crate::error::BeError;
 use arrow::array::{Array, ArrayRef};
@@ -29,7 +30,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use tablet::{lock, Tablet, TabletMeta, INITIAL_VERSION};
-use txn::TxnState;
+use txn_state::TxnState;
 
 pub use scan::ScanRequest;
 

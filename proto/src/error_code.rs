@@ -1,6 +1,6 @@
 //! The one error-code table shared by FE and BE: MySQL errno, SQLSTATE and StarRocks message
 //! template. Source: StarRocks `fe/fe-core/src/main/java/com/starrocks/common/ErrorCode.java`.
-//! Decision (see DEVELOPERS.md): where MySQL has a standard errno for the condition (1045, 1049,
+//! Decision (ARCHITECTURE.md, "Shared types"): where MySQL has a standard errno for the condition (1045, 1049,
 //! 1050, 1064, 1146) we send it; otherwise StarRocks's own code.
 
 /// One entry of the table.

@@ -15,7 +15,7 @@ use super::keys::{self, BASE_TXN};
 use super::rocks::{RocksEngine, WriteBatch};
 use super::row::ColReader;
 use super::tablet::{lock, Tablet};
-use super::txn::TxnState;
+use super::txn_state::TxnState;
 use crate::error::BeError;
 use arrow::record_batch::RecordBatch;
 use starload_proto::types::KeysType;

@@ -31,7 +31,7 @@ use super::rocks::{RocksEngine, WriteBatch};
 use super::row::{decode_row, encode_full_row};
 use super::scan::{fold_agg, fold_upsert};
 use super::tablet::{lock, Tablet};
-use super::txn::TxnState;
+use super::txn_state::TxnState;
 use crate::error::BeError;
 use starload_proto::types::KeysType;
 use std::collections::HashMap;
@@ -53,6 +53,19 @@ pub struct CompactionPolicy {
     pub max_delay: Duration,
     /// Row operations per WriteBatch.
     pub batch_ops: usize,
+}
+
+impl CompactionPolicy {
+    /// The policy `be.conf` describes (StarRocks's compaction settings).
+    pub fn from_config(c: &crate::config::BeConfig) -> Self {
+        Self {
+            read_grace: Duration::from_secs(c.compaction_read_grace_second),
+            min_versions: c.min_cumulative_compaction_num_singleton_deltas.max(1),
+            max_versions: c.tablet_max_versions.max(2),
+            max_delay: Duration::from_millis(c.compaction_max_load_delay_ms),
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for CompactionPolicy {

@@ -10,7 +10,7 @@
 //! is repeatable.
 
 use super::row::{ColReader, Kind};
-use super::txn::TxnState;
+use super::txn_state::TxnState;
 use crate::error::BeError;
 use arrow::array::{Array, StringArray};
 use arrow::datatypes::SchemaRef;

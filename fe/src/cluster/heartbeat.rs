@@ -7,8 +7,8 @@
 //! Metrics: `starload_fe_heartbeat_total{result="ok"|"error"}`, `starload_fe_backends_alive`.
 
 use super::{make_client, BackendInfo, Cluster};
-use crate::catalog::now_ms;
-use crate::context::FeContext;
+use crate::clock::now_ms;
+
 use starload_proto::be::backend_service_client::BackendServiceClient;
 use starload_proto::be::HeartbeatRequest;
 use starload_proto::types::StatusCode;
@@ -16,11 +16,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
-
-/// Starts the heartbeat loop for the FE's cluster (same as `ctx.cluster.start()`).
-pub fn start(ctx: &Arc<FeContext>) {
-    ctx.cluster.start();
-}
 
 /// The loop itself; runs until the runtime shuts down.
 pub async fn run(cluster: Arc<Cluster>) {

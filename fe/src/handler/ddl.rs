@@ -7,12 +7,13 @@
 //! trace (created tablets are dropped again). DROP persists first, then drops tablets in the
 //! background (best effort).
 
-use crate::catalog::create::analyze_create_table;
 use crate::catalog::info_schema::INFORMATION_SCHEMA_TABLES;
-use crate::catalog::{now_ms, Catalog, Partition, Table, Tablet, PARTITION_INIT_VERSION};
+use crate::catalog::{Catalog, Partition, Table, Tablet, PARTITION_INIT_VERSION};
+use crate::clock::now_ms;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{QueryResult, ResultSet};
+use crate::handler::create_table::analyze_create_table;
+use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
 use crate::sql::ddl::{CreateTableStmt, DdlStmt, TableRef};
 use crate::sql::lexer::like_match_case;

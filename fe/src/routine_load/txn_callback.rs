@@ -11,10 +11,11 @@
 //!   statistics in ONE batch; an abort never moves progress, except the empty-load rule
 //!   (nothing loaded: the consumed offsets are skipped, spec §5.4).
 
+use super::context::RoutineLoadContext;
 use super::job::{code, AfterCommit, ErrorReason, JobState, TaskCounters};
 use super::task::{RoutineLoadTask, TaskTxnStatus};
-use super::{now_ms, JobEntry, RoutineLoadManager};
-use crate::context::FeContext;
+use super::{JobEntry, RoutineLoadManager};
+use crate::clock::now_ms;
 use crate::txn::{TransactionState, TxnStatus};
 use starload_proto::fe::ReportTaskRequest;
 use starload_proto::types::{Status, StatusCode};
@@ -214,7 +215,7 @@ pub fn renew_task(entry: &mut JobEntry, idx: usize, execute_at_ms: i64, message:
 }
 
 /// Handles a BE's report of task end. Called by `rpc::report_task`.
-pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
+pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision {
     let Some(txn) = ctx.txn.get(req.txn_id) else {
         return Decision::Rejected(Status::err(
             StatusCode::NotFound,
@@ -434,7 +435,7 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
 }
 
 /// After a transaction became VISIBLE: renew its task (`afterVisible`).
-pub fn on_visible(ctx: &FeContext, txn: &TransactionState) {
+pub fn on_visible(ctx: &RoutineLoadContext, txn: &TransactionState) {
     let mut jobs = ctx.routine_load.lock();
     let Some(entry) = jobs.get_mut(&txn.job_id) else {
         return;
@@ -468,7 +469,7 @@ pub fn on_visible(ctx: &FeContext, txn: &TransactionState) {
 
 /// Tells the BEs holding the table's replicas to discard the transaction's staged rows
 /// (best effort: a BE that misses it asks `GetTxnState` later).
-pub fn notify_abort(ctx: &FeContext, txn: &TransactionState) {
+pub fn notify_abort(ctx: &RoutineLoadContext, txn: &TransactionState) {
     let Some(table) = ctx.catalog.get_table_by_id(txn.table_id) else {
         return;
     };
@@ -478,7 +479,7 @@ pub fn notify_abort(ctx: &FeContext, txn: &TransactionState) {
             by_be.entry(*be).or_default().push(t.id);
         }
     }
-    crate::rpc::backends::abort_txn_on(ctx, txn.txn_id, by_be);
+    ctx.cluster.abort_txn_on(txn.txn_id, by_be);
 }
 
 #[cfg(test)]

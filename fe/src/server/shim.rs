@@ -6,8 +6,9 @@
 
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{self, QueryResult};
+use crate::handler;
 use crate::privilege::Principal;
+use crate::result::QueryResult;
 use crate::server::auth;
 use crate::server::conn_io::ErrSlot;
 use crate::server::prepared;

@@ -1,13 +1,14 @@
 //! CREATE TABLE analysis: turns the statement into a `Table` (columns per model, keys,
 //! distribution with the automatic bucket count, properties as SHOW CREATE TABLE prints them).
-//! Ids, partitions and tablet placement are filled in by the handler afterwards.
+//! Ids, partitions and tablet placement are filled in by the handler afterwards. Analysis sits
+//! with the handler (it reads the parser's statement); the catalog only stores the result.
 //! Mirrors `fe/sql/analyzer/CreateTableAnalyzer.java`, `fe/catalog/ColumnDef.java`,
 //! `fe/common/util/PropertyAnalyzer.java` and `CatalogUtils.calBucketNumAccordingToBackends`.
 
-use super::table::{
+use crate::catalog::table::{
     AggType, Column, DefaultValue, Distribution, DistributionKind, KeysType, Table,
 };
-use super::types::DataType;
+use crate::catalog::types::DataType;
 use crate::error::{SqlError, SqlResult};
 use crate::sql::ddl::CreateTableStmt;
 use starload_proto::error_code;

@@ -29,6 +29,7 @@ impl types::Status {
         Self {
             code: types::StatusCode::Ok as i32,
             message: String::new(),
+            reason: types::FailureReason::Unspecified as i32,
         }
     }
 
@@ -37,6 +38,22 @@ impl types::Status {
         Self {
             code: code as i32,
             message: message.into(),
+            reason: types::FailureReason::Unspecified as i32,
+        }
+    }
+
+    /// A load task failure: `code`, its class `reason` (what the FE decides on; prost's
+    /// `reason()` reads it back, UNSPECIFIED when unset or unknown) and the message meant for
+    /// the user.
+    pub fn failure(
+        code: types::StatusCode,
+        reason: types::FailureReason,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            code: code as i32,
+            message: message.into(),
+            reason: reason as i32,
         }
     }
 

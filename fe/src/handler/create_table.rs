@@ -88,11 +88,7 @@ pub fn analyze_create_table(
         }
     }
     if stmt.columns.is_empty() {
-        return Err(SqlError {
-            errno: 1113,
-            sqlstate: "42000".into(),
-            message: "A table must have at least 1 column".into(),
-        });
+        return Err(SqlError::code(error_code::ERR_TABLE_MUST_HAVE_COLUMNS, &[]));
     }
     // Names: duplicates (case-insensitive), reserved prefixes.
     let mut seen = std::collections::HashSet::new();
@@ -348,13 +344,10 @@ pub fn analyze_create_table(
             ));
         }
         if b > MAX_BUCKET_NUM {
-            return Err(SqlError {
-                errno: 5510,
-                sqlstate: "42000".into(),
-                message: format!(
-                    "The number of buckets is too large, the maximum is {MAX_BUCKET_NUM}. Please reduce the number of buckets or increase frontend config max_bucket_number_per_partition."
-                ),
-            });
+            return Err(SqlError::code(
+                error_code::ERR_TOO_MANY_BUCKETS,
+                &[&MAX_BUCKET_NUM.to_string()],
+            ));
         }
     }
     let distribution = Distribution {

@@ -310,11 +310,10 @@ fn check_db_name(name: &str) -> SqlResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(SqlError {
-            errno: 1102,
-            sqlstate: "42000".into(),
-            message: format!("Incorrect database name '{name}'"),
-        })
+        Err(SqlError::code(
+            starload_proto::error_code::ERR_WRONG_DB_NAME,
+            &[name],
+        ))
     }
 }
 
@@ -375,11 +374,10 @@ async fn create_table(
     };
     let name = &stmt.table.table;
     if name.is_empty() || name.len() > 1024 || name.contains('\0') {
-        return Err(SqlError {
-            errno: 1103,
-            sqlstate: "42000".into(),
-            message: format!("Incorrect table name '{name}'"),
-        });
+        return Err(SqlError::code(
+            starload_proto::error_code::ERR_WRONG_TABLE_NAME,
+            &[name.as_str()],
+        ));
     }
     let _ddl = ctx.catalog.ddl_lock().await;
     if ctx.catalog.get_table(&db_name, name).is_some() {

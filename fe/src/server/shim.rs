@@ -227,13 +227,10 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for FeShim {
         results: QueryResultWriter<'a, W>,
     ) -> io::Result<()> {
         let Some(stmt) = self.prepared.get(&id) else {
-            let e = SqlError {
-                errno: 1243,
-                sqlstate: "HY000".to_string(),
-                message: format!(
-                    "Unknown prepared statement handler ({id}) given to mysqld_stmt_execute"
-                ),
-            };
+            let e = SqlError::code(
+                error_code::ERR_UNKNOWN_STMT_HANDLER,
+                &[&id.to_string(), "mysqld_stmt_execute"],
+            );
             return write_error(results, &e, &self.slot).await;
         };
         let values: Vec<String> = params.into_iter().map(|p| prepared::literal(&p)).collect();

@@ -17,7 +17,7 @@
 //! LARGEINT/DECIMAL as i128 LE, FLOAT/DOUBLE as f64 bits LE, DATE as i32 LE, DATETIME as i64 LE,
 //! strings as UTF-8, BOOLEAN as one byte; NULL as the single byte 0xff), bucket = hash % n.
 
-use crate::error::BeError;
+use crate::error::{BeError, LoadError, ReplicaError};
 use crate::storage::{TabletStore, WriteOptions};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt32Array};
 use arrow::datatypes::{
@@ -165,23 +165,24 @@ impl TabletSink {
         opts: WriteOptions,
         cluster_token: String,
         rt: tokio::runtime::Handle,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, LoadError> {
         if tablets.is_empty() {
-            return Err("no tablets to load into".into());
+            return Err(LoadError::NoTablets);
         }
         let partition = tablets[0].partition_id;
         if tablets.iter().any(|t| t.partition_id != partition) {
             // The request carries no partition ranges yet: only one partition can be routed.
-            return Err("loading into more than one partition is not supported yet".into());
+            return Err(LoadError::MultiplePartitions);
         }
         let mut sorted: Vec<TabletLocation> = tablets.to_vec();
         sorted.sort_by_key(|t| t.bucket);
         for (i, t) in sorted.iter().enumerate() {
             if t.bucket as usize != i {
-                return Err(format!(
-                    "tablet {} has bucket {}, expected {}",
-                    t.tablet_id, t.bucket, i
-                ));
+                return Err(LoadError::BucketMismatch {
+                    tablet_id: t.tablet_id,
+                    bucket: t.bucket,
+                    expected: i,
+                });
             }
         }
         Ok(Self {
@@ -207,13 +208,13 @@ impl TabletSink {
         })
     }
 
-    fn client(&mut self, r: &BackendAddr) -> Result<BackendServiceClient<Channel>, String> {
+    fn client(&mut self, r: &BackendAddr) -> Result<BackendServiceClient<Channel>, ReplicaError> {
         let key = (r.host.clone(), r.be_port);
         if let Some(c) = self.clients.get(&key) {
             return Ok(c.clone());
         }
         let ep = Channel::from_shared(format!("http://{}:{}", r.host, r.be_port))
-            .map_err(|e| e.to_string())?;
+            .map_err(ReplicaError::Endpoint)?;
         let c = BackendServiceClient::new(ep.connect_lazy())
             .max_decoding_message_size(usize::MAX)
             .max_encoding_message_size(usize::MAX);
@@ -222,7 +223,7 @@ impl TabletSink {
     }
 
     /// Routes `batch` (tablet column order, optional trailing `__op`) and writes it.
-    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), LoadError> {
         let n = batch.num_rows();
         if n == 0 {
             return Ok(());
@@ -235,7 +236,7 @@ impl TabletSink {
         } else {
             let mut s = self.schema.clone();
             s.bucket_num = nb;
-            crate::storage::buckets(batch, &s).map_err(|e| e.to_string())?
+            crate::storage::buckets(batch, &s)?
         };
         self.rr = self.rr.wrapping_add(n as u32);
         // Row indexes per bucket (counting pass, then one fill: no per-row allocation).
@@ -260,9 +261,8 @@ impl TabletSink {
                     .columns()
                     .iter()
                     .map(|c| arrow::compute::take(c.as_ref(), &take, None))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| e.to_string())?;
-                RecordBatch::try_new(batch.schema(), cols).map_err(|e| e.to_string())?
+                    .collect::<Result<Vec<_>, _>>()?;
+                RecordBatch::try_new(batch.schema(), cols)?
             };
             let tablet_id = self.tablets[b].loc.tablet_id;
             self.tablets[b].rows += sub.num_rows() as u64;
@@ -278,7 +278,7 @@ impl TabletSink {
                         .store
                         .write_batch(self.txn_id, tablet_id, &sub, &self.opts)
                     {
-                        self.replica_failed(b, r.backend_id, &e.to_string())?;
+                        self.replica_failed(b, r.backend_id, ReplicaError::Local(e))?;
                     }
                 } else {
                     if ipc.is_none() {
@@ -292,25 +292,29 @@ impl TabletSink {
         self.send_remote(remote)
     }
 
-    fn replica_failed(&mut self, b: usize, backend_id: i64, err: &str) -> Result<(), String> {
+    fn replica_failed(
+        &mut self,
+        b: usize,
+        backend_id: i64,
+        err: ReplicaError,
+    ) -> Result<(), LoadError> {
         let t = &mut self.tablets[b];
         t.failed.insert(backend_id);
         tracing::warn!(
             txn = self.txn_id,
             tablet = t.loc.tablet_id,
             backend = backend_id,
-            error = err,
+            error = %err,
             "Replica write failed."
         );
         let healthy = t.loc.replicas.len() - t.failed.len();
         if healthy < quorum(t.loc.replicas.len()) {
-            return Err(format!(
-                "tablet {} has too few healthy replicas: {} of {}, last error: {}",
-                t.loc.tablet_id,
+            return Err(LoadError::TooFewReplicas {
+                tablet_id: t.loc.tablet_id,
                 healthy,
-                t.loc.replicas.len(),
-                err
-            ));
+                total: t.loc.replicas.len(),
+                last_error: err,
+            });
         }
         Ok(())
     }
@@ -318,7 +322,7 @@ impl TabletSink {
     fn send_remote(
         &mut self,
         sends: Vec<(usize, BackendAddr, Arc<Vec<u8>>, bool)>,
-    ) -> Result<(), String> {
+    ) -> Result<(), LoadError> {
         if sends.is_empty() {
             return Ok(());
         }
@@ -342,18 +346,18 @@ impl TabletSink {
                     Ok(resp) => {
                         let resp = resp.into_inner();
                         match resp.status {
-                            Some(s) if !s.is_ok() => Err(s.message),
+                            Some(s) if !s.is_ok() => Err(ReplicaError::Refused(s.message)),
                             _ => Ok(()),
                         }
                     }
-                    Err(e) => Err(e.message().to_string()),
+                    Err(e) => Err(ReplicaError::Rpc(e)),
                 }
             });
         }
         let results = self.rt.block_on(futures::future::join_all(futs));
         for ((b, r, _, _), res) in sends.iter().zip(results) {
             if let Err(e) = res {
-                self.replica_failed(*b, r.backend_id, &e)?;
+                self.replica_failed(*b, r.backend_id, e)?;
             }
         }
         Ok(())
@@ -361,7 +365,7 @@ impl TabletSink {
 
     /// Sends `eos` to every healthy replica of every tablet (local replicas get an empty write
     /// so they know the transaction).
-    pub fn close(&mut self, empty: &RecordBatch) -> Result<(), String> {
+    pub fn close(&mut self, empty: &RecordBatch) -> Result<(), LoadError> {
         let empty_ipc = Arc::new(encode_ipc(empty)?);
         let mut remote = Vec::new();
         for b in 0..self.tablets.len() {
@@ -376,7 +380,7 @@ impl TabletSink {
                             self.store
                                 .write_batch(self.txn_id, tablet_id, empty, &self.opts)
                         {
-                            self.replica_failed(b, r.backend_id, &e.to_string())?;
+                            self.replica_failed(b, r.backend_id, ReplicaError::Local(e))?;
                         }
                     }
                 } else {
@@ -420,13 +424,12 @@ impl TabletSink {
 }
 
 /// Encodes a batch as one Arrow IPC stream.
-pub fn encode_ipc(batch: &RecordBatch) -> Result<Vec<u8>, String> {
+pub fn encode_ipc(batch: &RecordBatch) -> Result<Vec<u8>, arrow::error::ArrowError> {
     let mut buf = Vec::with_capacity(batch.get_array_memory_size() + 1024);
     {
-        let mut w = arrow::ipc::writer::StreamWriter::try_new(&mut buf, &batch.schema())
-            .map_err(|e| e.to_string())?;
-        w.write(batch).map_err(|e| e.to_string())?;
-        w.finish().map_err(|e| e.to_string())?;
+        let mut w = arrow::ipc::writer::StreamWriter::try_new(&mut buf, &batch.schema())?;
+        w.write(batch)?;
+        w.finish()?;
     }
     Ok(buf)
 }

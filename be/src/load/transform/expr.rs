@@ -88,32 +88,62 @@ pub enum CastTo {
     Json,
 }
 
-/// Compile error (the caller wraps it into StarRocks's `Expr '<e>' analyze error: ...`).
-pub type CompileError = String;
+/// Why an expression did not compile or evaluate. Compile errors are wrapped by the planner
+/// into StarRocks's `Expr '<e>' analyze error: ...`; evaluation errors fail the task.
+#[derive(Debug, thiserror::Error)]
+pub enum ExprError {
+    /// sqlparser rejected the text.
+    #[error(transparent)]
+    Parse(#[from] sqlparser::parser::ParserError),
+    /// A name that is not in scope (the planner words it as StarRocks's "Referenced column").
+    #[error("Unknown column '{0}'")]
+    UnknownColumn(String),
+    #[error("unsupported operator {0}")]
+    UnsupportedOperator(String),
+    #[error("TRIM with characters is not supported")]
+    TrimCharacters,
+    #[error("bad function name {0}")]
+    BadFunctionName(String),
+    #[error("unsupported argument {0}")]
+    UnsupportedArgument(String),
+    #[error("unsupported expression {0}")]
+    UnsupportedExpression(String),
+    #[error(transparent)]
+    BadNumber(#[from] std::num::ParseFloatError),
+    #[error("unsupported literal {0}")]
+    UnsupportedLiteral(String),
+    /// A CAST target we do not know.
+    #[error("Invalid type {0}")]
+    InvalidType(String),
+    /// Unknown function, or a known one with the wrong number of arguments.
+    #[error("No matching function with signature: {0}")]
+    NoMatchingFunction(String),
+    /// An Arrow kernel failed while evaluating.
+    #[error(transparent)]
+    Arrow(#[from] arrow::error::ArrowError),
+    /// A comparison kernel was asked for a non-comparison operator (a planner bug).
+    #[error("bad operator")]
+    BadOperator,
+}
 
 /// Parses SQL expression text with the MySQL dialect.
-pub fn parse_sql_expr(text: &str) -> Result<sql::Expr, CompileError> {
+pub fn parse_sql_expr(text: &str) -> Result<sql::Expr, ExprError> {
     let dialect = sqlparser::dialect::MySqlDialect {};
-    let mut p = sqlparser::parser::Parser::new(&dialect)
-        .try_with_sql(text)
-        .map_err(|e| e.to_string())?;
-    let e = p.parse_expr().map_err(|e| e.to_string())?;
+    let mut p = sqlparser::parser::Parser::new(&dialect).try_with_sql(text)?;
+    let e = p.parse_expr()?;
     Ok(e)
 }
 
 /// Compiles an AST; `resolve` maps a column name to its environment index.
-pub fn compile(
-    e: &sql::Expr,
-    resolve: &dyn Fn(&str) -> Option<usize>,
-) -> Result<Expr, CompileError> {
+pub fn compile(e: &sql::Expr, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<Expr, ExprError> {
     let c = |x: &sql::Expr| compile(x, resolve).map(Box::new);
     Ok(match e {
         sql::Expr::Identifier(id) => {
-            Expr::Col(resolve(&id.value).ok_or_else(|| format!("Unknown column '{}'", id.value))?)
+            Expr::Col(resolve(&id.value).ok_or_else(|| ExprError::UnknownColumn(id.value.clone()))?)
         }
         sql::Expr::CompoundIdentifier(ids) => {
             let name = ids.last().map(|i| i.value.clone()).unwrap_or_default();
-            Expr::Col(resolve(&name).ok_or_else(|| format!("Unknown column '{name}'"))?)
+            Expr::Col(resolve(&name).ok_or(ExprError::UnknownColumn(name))?)
         }
         sql::Expr::Value(v) => Expr::Lit(literal(&v.value)?),
         sql::Expr::Nested(x) => compile(x, resolve)?,
@@ -125,7 +155,7 @@ pub fn compile(
             },
             UnaryOperator::Plus => compile(expr, resolve)?,
             UnaryOperator::Not => Expr::Not(c(expr)?),
-            other => return Err(format!("unsupported operator {other}")),
+            other => return Err(ExprError::UnsupportedOperator(other.to_string())),
         },
         sql::Expr::BinaryOp { left, op, right } => {
             // date +/- INTERVAL
@@ -162,7 +192,7 @@ pub fn compile(
                 BinaryOperator::And => BinOp::And,
                 BinaryOperator::Or => BinOp::Or,
                 BinaryOperator::Spaceship => BinOp::EqNullSafe,
-                other => return Err(format!("unsupported operator {other}")),
+                other => return Err(ExprError::UnsupportedOperator(other.to_string())),
             };
             Expr::Bin(op, c(left)?, c(right)?)
         }
@@ -219,7 +249,7 @@ pub fn compile(
                         compile(&w.result, resolve)?,
                     ))
                 })
-                .collect::<Result<_, CompileError>>()?,
+                .collect::<Result<_, ExprError>>()?,
             else_: else_result
                 .as_deref()
                 .map(|o| compile(o, resolve).map(Box::new))
@@ -251,7 +281,7 @@ pub fn compile(
             ..
         } => {
             if trim_what.is_some() {
-                return Err("TRIM with characters is not supported".into());
+                return Err(ExprError::TrimCharacters);
             }
             let name = match trim_where {
                 Some(sql::TrimWhereField::Leading) => "ltrim",
@@ -269,13 +299,13 @@ pub fn compile(
                 .last()
                 .and_then(|p| p.as_ident())
                 .map(|i| i.value.to_ascii_lowercase())
-                .ok_or_else(|| format!("bad function name {}", f.name))?;
+                .ok_or_else(|| ExprError::BadFunctionName(f.name.to_string()))?;
             let mut args = Vec::new();
             if let sql::FunctionArguments::List(list) = &f.args {
                 for a in &list.args {
                     let x = match a {
                         sql::FunctionArg::Unnamed(sql::FunctionArgExpr::Expr(x)) => x,
-                        other => return Err(format!("unsupported argument {other}")),
+                        other => return Err(ExprError::UnsupportedArgument(other.to_string())),
                     };
                     if let sql::Expr::Interval(iv) = x {
                         // date_add(d, INTERVAL n unit)
@@ -298,14 +328,14 @@ pub fn compile(
             let target = cast_target(&ts.data_type.to_string())?;
             Expr::Cast(Box::new(Expr::Lit(Lit::Str(s))), target)
         }
-        other => return Err(format!("unsupported expression {other}")),
+        other => return Err(ExprError::UnsupportedExpression(other.to_string())),
     })
 }
 
 fn interval(
     iv: &sql::Interval,
     resolve: &dyn Fn(&str) -> Option<usize>,
-) -> Result<(Expr, String), CompileError> {
+) -> Result<(Expr, String), ExprError> {
     let unit = iv
         .leading_field
         .as_ref()
@@ -314,13 +344,13 @@ fn interval(
     Ok((compile(&iv.value, resolve)?, unit))
 }
 
-fn literal(v: &sql::Value) -> Result<Lit, CompileError> {
+fn literal(v: &sql::Value) -> Result<Lit, ExprError> {
     Ok(match v {
         sql::Value::Number(n, _) => {
             if let Ok(i) = n.parse::<i64>() {
                 Lit::Int(i)
             } else {
-                Lit::Float(n.parse::<f64>().map_err(|e| e.to_string())?)
+                Lit::Float(n.parse::<f64>()?)
             }
         }
         sql::Value::SingleQuotedString(s) | sql::Value::DoubleQuotedString(s) => {
@@ -328,12 +358,12 @@ fn literal(v: &sql::Value) -> Result<Lit, CompileError> {
         }
         sql::Value::Boolean(b) => Lit::Bool(*b),
         sql::Value::Null => Lit::Null,
-        other => return Err(format!("unsupported literal {other}")),
+        other => return Err(ExprError::UnsupportedLiteral(other.to_string())),
     })
 }
 
 /// Maps a CAST type name (sqlparser's rendering) to a target.
-pub fn cast_target(t: &str) -> Result<CastTo, CompileError> {
+pub fn cast_target(t: &str) -> Result<CastTo, ExprError> {
     let u = t.to_ascii_uppercase();
     let base = u.split('(').next().unwrap_or("").trim();
     Ok(match base {
@@ -355,7 +385,7 @@ pub fn cast_target(t: &str) -> Result<CastTo, CompileError> {
         "DATE" => CastTo::Date,
         "DATETIME" | "TIMESTAMP" => CastTo::Datetime,
         "JSON" => CastTo::Json,
-        _ => return Err(format!("Invalid type {t}")),
+        _ => return Err(ExprError::InvalidType(t.to_string())),
     })
 }
 
@@ -369,7 +399,7 @@ pub struct EvalCtx<'a> {
 }
 
 /// Evaluates `e` into an array of `ctx.rows` values.
-pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, String> {
+pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, ExprError> {
     let n = ctx.rows;
     Ok(match e {
         Expr::Col(i) => ctx.env[*i].clone(),
@@ -377,13 +407,11 @@ pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, String> {
         Expr::Neg(x) => {
             let a = eval(x, ctx)?;
             match kind(a.data_type()) {
-                Kind::Int => numeric::neg_wrapping(&to_i64(&a)).map_err(|e| e.to_string())?,
-                _ => numeric::neg(&to_f64(&a)).map_err(|e| e.to_string())?,
+                Kind::Int => numeric::neg_wrapping(&to_i64(&a))?,
+                _ => numeric::neg(&to_f64(&a))?,
             }
         }
-        Expr::Not(x) => {
-            Arc::new(boolean::not(&to_bool(&eval(x, ctx)?)).map_err(|e| e.to_string())?)
-        }
+        Expr::Not(x) => Arc::new(boolean::not(&to_bool(&eval(x, ctx)?))?),
         Expr::Bin(op, l, r) => binary(*op, &eval(l, ctx)?, &eval(r, ctx)?)?,
         Expr::IsNull(x, negated) => {
             let a = eval(x, ctx)?;
@@ -392,7 +420,7 @@ pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, String> {
             } else {
                 arrow::compute::is_null(&a)
             };
-            Arc::new(v.map_err(|e| e.to_string())?)
+            Arc::new(v?)
         }
         Expr::InList(x, list, negated) => {
             let a = eval(x, ctx)?;
@@ -402,12 +430,12 @@ pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, String> {
                 let eqv = to_bool(&binary(BinOp::Eq, &a, &b)?);
                 acc = Some(match acc {
                     None => eqv,
-                    Some(p) => boolean::or_kleene(&p, &eqv).map_err(|e| e.to_string())?,
+                    Some(p) => boolean::or_kleene(&p, &eqv)?,
                 });
             }
             let acc = acc.unwrap_or_else(|| BooleanArray::from(vec![false; n]));
             if *negated {
-                Arc::new(boolean::not(&acc).map_err(|e| e.to_string())?)
+                Arc::new(boolean::not(&acc)?)
             } else {
                 Arc::new(acc)
             }
@@ -416,9 +444,9 @@ pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, String> {
             let a = eval(x, ctx)?;
             let ge = to_bool(&binary(BinOp::GtEq, &a, &eval(lo, ctx)?)?);
             let le = to_bool(&binary(BinOp::LtEq, &a, &eval(hi, ctx)?)?);
-            let both = boolean::and_kleene(&ge, &le).map_err(|e| e.to_string())?;
+            let both = boolean::and_kleene(&ge, &le)?;
             if *negated {
-                Arc::new(boolean::not(&both).map_err(|e| e.to_string())?)
+                Arc::new(boolean::not(&both)?)
             } else {
                 Arc::new(both)
             }
@@ -431,7 +459,7 @@ pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, String> {
             } else {
                 arrow::compute::kernels::comparison::like(&a, &p)
             };
-            Arc::new(r.map_err(|e| e.to_string())?)
+            Arc::new(r?)
         }
         Expr::Case {
             operand,
@@ -458,7 +486,7 @@ pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, String> {
             let mut acc = vals[vals.len() - 1].clone();
             for i in (0..conds.len()).rev() {
                 let mask = true_mask(&conds[i]);
-                acc = zip(&mask, &vals[i], &acc).map_err(|e| e.to_string())?;
+                acc = zip(&mask, &vals[i], &acc)?;
             }
             acc
         }
@@ -784,12 +812,12 @@ pub fn unify(vals: Vec<ArrayRef>) -> Vec<ArrayRef> {
         .collect()
 }
 
-fn err(e: arrow::error::ArrowError) -> String {
-    e.to_string()
+fn err(e: arrow::error::ArrowError) -> ExprError {
+    ExprError::Arrow(e)
 }
 
 /// A binary operator over two arrays.
-pub fn binary(op: BinOp, l: &ArrayRef, r: &ArrayRef) -> Result<ArrayRef, String> {
+pub fn binary(op: BinOp, l: &ArrayRef, r: &ArrayRef) -> Result<ArrayRef, ExprError> {
     let (kl, kr) = (kind(l.data_type()), kind(r.data_type()));
     match op {
         BinOp::And | BinOp::Or => {
@@ -913,13 +941,13 @@ pub fn binary(op: BinOp, l: &ArrayRef, r: &ArrayRef) -> Result<ArrayRef, String>
         BinOp::Gt => cmp::gt(&a, &b),
         BinOp::GtEq => cmp::gt_eq(&a, &b),
         BinOp::EqNullSafe => cmp::not_distinct(&a, &b),
-        _ => return Err("bad operator".into()),
+        _ => return Err(ExprError::BadOperator),
     };
     Ok(Arc::new(v.map_err(err)?))
 }
 
 /// CAST semantics (failure -> NULL).
-pub fn cast(a: &ArrayRef, to: &CastTo) -> Result<ArrayRef, String> {
+pub fn cast(a: &ArrayRef, to: &CastTo) -> Result<ArrayRef, ExprError> {
     Ok(match to {
         CastTo::Int => Arc::new(to_i64(a)),
         CastTo::Float => Arc::new(to_f64(a)),

@@ -8,13 +8,44 @@ use starload_proto::be::{
     AbortTxnRequest, PublishVersionRequest, PublishVersionResponse, TabletVersion,
 };
 use starload_proto::be::{SubmitRoutineLoadTaskRequest, SubmitRoutineLoadTaskResponse};
+use starload_proto::types::FailureReason;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Deadline of one FE -> BE load RPC.
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn status_code_name(code: i32) -> String {
+/// Why `SubmitRoutineLoadTask` did not start a task; the text is what the job shows
+/// (`failed to send task: <this>`).
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// No client for the backend (unknown, or its be_port is not known yet).
+    #[error(transparent)]
+    NoClient(#[from] super::ClusterError),
+    /// The call did not complete (connect, deadline, transport).
+    #[error("{}", .0.message())]
+    Rpc(tonic::Status),
+    /// The BE answered with a failure status (e.g. TOO_MANY_TASKS with reason BE_OVERLOADED).
+    #[error("failed to submit task. error code: {}, msg: {}", status_code_name(.code), .message)]
+    Refused {
+        code: i32,
+        reason: FailureReason,
+        message: String,
+    },
+}
+
+impl SubmitError {
+    /// The failure class: BE_OVERLOADED for a BE at its task limit, INTERNAL otherwise.
+    pub fn reason(&self) -> FailureReason {
+        match self {
+            SubmitError::Refused { reason, .. } if *reason != FailureReason::Unspecified => *reason,
+            _ => FailureReason::Internal,
+        }
+    }
+}
+
+fn status_code_name(code: &i32) -> String {
+    let code = *code;
     match starload_proto::types::StatusCode::try_from(code) {
         Ok(c) => c
             .as_str_name()
@@ -25,28 +56,27 @@ fn status_code_name(code: i32) -> String {
 }
 
 impl Cluster {
-    /// Sends `SubmitRoutineLoadTask` to backend `be_id`. Transport failures and non-OK statuses
-    /// come back as the message to show.
+    /// Sends `SubmitRoutineLoadTask` to backend `be_id`.
     pub async fn submit_task(
         &self,
         be_id: i64,
         mut req: SubmitRoutineLoadTaskRequest,
-    ) -> Result<(), String> {
+    ) -> Result<(), SubmitError> {
         req.cluster_token = self.cluster_token();
-        let mut c = self.client(be_id).map_err(|e| e.to_string())?;
+        let mut c = self.client(be_id)?;
         let mut r = tonic::Request::new(req);
         r.set_timeout(RPC_TIMEOUT);
         let resp: SubmitRoutineLoadTaskResponse = c
             .submit_routine_load_task(r)
             .await
-            .map_err(|e| e.message().to_string())?
+            .map_err(SubmitError::Rpc)?
             .into_inner();
         match resp.status {
-            Some(s) if !s.is_ok() => Err(format!(
-                "failed to submit task. error code: {}, msg: {}",
-                status_code_name(s.code),
-                s.message
-            )),
+            Some(s) if !s.is_ok() => Err(SubmitError::Refused {
+                code: s.code,
+                reason: s.reason(),
+                message: s.message,
+            }),
             _ => Ok(()),
         }
     }
@@ -112,5 +142,38 @@ impl Cluster {
                 }
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use starload_proto::types::StatusCode;
+
+    #[test]
+    fn submit_errors_keep_the_shown_texts_and_classes() {
+        let e = SubmitError::Refused {
+            code: StatusCode::TooManyTasks as i32,
+            reason: FailureReason::BeOverloaded,
+            message: "current running tasks: 3, limit: 3".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "failed to submit task. error code: TOO_MANY_TASKS, msg: current running tasks: 3, limit: 3"
+        );
+        assert_eq!(e.reason(), FailureReason::BeOverloaded);
+        // A peer that sends no class, and an unknown code number.
+        let e = SubmitError::Refused {
+            code: 99,
+            reason: FailureReason::Unspecified,
+            message: "x".into(),
+        };
+        assert_eq!(e.to_string(), "failed to submit task. error code: 99, msg: x");
+        assert_eq!(e.reason(), FailureReason::Internal);
+        let e = SubmitError::Rpc(tonic::Status::unavailable("connection refused"));
+        assert_eq!(e.to_string(), "connection refused");
+        assert_eq!(e.reason(), FailureReason::Internal);
+        let e = SubmitError::from(super::super::ClusterError::UnknownBackend(7));
+        assert_eq!(e.to_string(), "Backend 7 does not exist");
     }
 }

@@ -1,8 +1,10 @@
-//! The FE<->BE gRPC contract (generated from `proto/*.proto`), shared type helpers and the
-//! error-code table used at the MySQL and HTTP edges of both processes.
+//! The FE<->BE gRPC contract (generated from `proto/*.proto`), shared type helpers, the
+//! error-code table used at the MySQL and HTTP edges of both processes, and the shape and
+//! naming rules of both processes' metric tables (`telemetry`).
 
 pub mod error_code;
 pub mod schema;
+pub mod telemetry;
 pub mod token;
 
 /// Shared messages: types, schemas, statuses.

@@ -5,6 +5,7 @@
 //! - `storage/` RocksDB tablets: keys, staged rows per transaction, publish, merge-on-read per
 //!   table model, scans, compaction
 //! - `http`    /api/health, /metrics, /api/_load_error_log
+//! - `telemetry` every metric (name, kind, labels, help) and the typed events that log and count
 //!
 //! - `context` shared state; the `RoutineLoadTasks` trait the service calls `load` through
 //! - `config`, `error`: foundations
@@ -20,3 +21,4 @@ pub mod http;
 pub mod load;
 pub mod service;
 pub mod storage;
+pub mod telemetry;

@@ -106,6 +106,7 @@ async fn run() -> Result<(), String> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("metrics: {e}"))?;
+    starload_be::telemetry::register();
 
     let dir = config.storage_dir();
     let policy = starload_be::storage::compaction::CompactionPolicy::from_config(&config);

@@ -494,19 +494,15 @@ pub fn execute(
     }
     report.tablet_commit_infos = pipe.sink.commit_infos();
     report.load_cost_ms = start.elapsed().as_millis().max(1) as i64;
-    metrics::counter!("starload_be_load_rows_loaded_total", "job" => req.job_name.clone())
-        .increment(report.loaded_rows as u64);
-    metrics::counter!("starload_be_load_rows_filtered_total", "job" => req.job_name.clone())
-        .increment(report.filtered_rows as u64);
-    metrics::counter!("starload_be_load_bytes_received_total", "job" => req.job_name.clone())
-        .increment(report.received_bytes as u64);
-    tracing::info!(
-        loaded = report.loaded_rows,
-        filtered = report.filtered_rows,
-        unselected = report.unselected_rows,
-        ms = report.load_cost_ms,
-        "Task finished."
-    );
+    crate::telemetry::LoadTaskFinished {
+        job: &req.job_name,
+        loaded: report.loaded_rows,
+        filtered: report.filtered_rows,
+        unselected: report.unselected_rows,
+        received_bytes: report.received_bytes,
+        cost_ms: report.load_cost_ms,
+    }
+    .emit();
     report
 }
 

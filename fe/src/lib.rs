@@ -15,7 +15,8 @@
 //! - `variables` global variables
 //! - `catalog/`  databases, tables, columns, partitions, tablets (persisted in `meta/`)
 //! - `meta/`     the RocksDB metadata store (single source of truth)
-//! - `config`, `result` (what a statement returns), `clock`, `error`: foundations
+//! - `config`, `result` (what a statement returns), `clock`, `error`, `telemetry`
+//!   (every metric: name, kind, labels, help; typed events that log and count): foundations
 //!
 //! Layers, top first; a module imports only modules of lower layers (never one above, never a
 //! neighbour in its own layer), and no more than two files import each other in a circle.
@@ -29,7 +30,7 @@
 //!    routine_load implements, instead of calling up)
 //! 7. `cluster`, `privilege`, `variables`
 //! 8. `catalog`
-//! 9. `meta`, `config`, `result`, `clock`, `error`
+//! 9. `meta`, `config`, `result`, `clock`, `error`, `telemetry`
 
 pub mod catalog;
 pub mod clock;
@@ -48,5 +49,6 @@ pub mod rpc;
 pub mod server;
 pub mod session;
 pub mod sql;
+pub mod telemetry;
 pub mod txn;
 pub mod variables;

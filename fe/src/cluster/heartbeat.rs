@@ -64,7 +64,10 @@ pub async fn run(cluster: Arc<Cluster>) {
             }
         }
         futures::future::join_all(calls).await;
-        metrics::gauge!("starload_fe_backends_alive").set(cluster.alive_backend_ids().len() as f64);
+        crate::telemetry::HeartbeatRoundFinished {
+            alive: cluster.alive_backend_ids().len(),
+        }
+        .emit();
         let elapsed = started.elapsed();
         if elapsed < interval {
             tokio::time::sleep(interval - elapsed).await;
@@ -111,8 +114,8 @@ async fn heartbeat_one(
             "cluster_token mismatch: the backend did not prove the cluster token",
         );
     }
-    metrics::counter!("starload_fe_heartbeat_total", "result" => "ok").increment(1);
     let id = info.backend.id;
+    crate::telemetry::HeartbeatSucceeded { backend: id }.emit();
     if let Err(e) = cluster.update_ports(id, resp.be_port as u16, resp.http_port as u16) {
         tracing::warn!(backend = id, error = %e, "Could not persist backend ports.");
     }
@@ -143,10 +146,14 @@ async fn heartbeat_one(
 }
 
 fn record_failure(cluster: &Cluster, info: &BackendInfo, msg: &str) {
-    metrics::counter!("starload_fe_heartbeat_total", "result" => "error").increment(1);
+    let id = info.backend.id;
+    crate::telemetry::HeartbeatFailed {
+        backend: id,
+        error: msg,
+    }
+    .emit();
     let timeout_ms = cluster.config().get().heartbeat_timeout_ms;
     let now = now_ms();
-    let id = info.backend.id;
     let mut went_down = false;
     cluster.update_status(id, |s| {
         s.err_msg = msg.to_string();

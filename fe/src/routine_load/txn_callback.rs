@@ -166,6 +166,16 @@ fn counters(req: &ReportTaskRequest) -> TaskCounters {
     }
 }
 
+/// The report's rows and bytes, for the routine load metrics.
+fn task_rows(req: &ReportTaskRequest) -> crate::telemetry::TaskRows {
+    crate::telemetry::TaskRows {
+        loaded_rows: req.loaded_rows,
+        filtered_rows: req.filtered_rows,
+        unselected_rows: req.unselected_rows,
+        received_bytes: req.received_bytes,
+    }
+}
+
 /// Applies the report's consumed offsets (last + 1) and timestamps to the job.
 fn advance_progress(entry: &mut JobEntry, req: &ReportTaskRequest) -> Vec<(i32, i64)> {
     let consumed: Vec<(i32, i64)> = req
@@ -362,7 +372,17 @@ pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision 
         match ctx.txn.abort(txn.txn_id, &reason, |b| {
             RoutineLoadManager::put_job(b, &next.job)
         }) {
-            Ok(_) => *entry = next,
+            Ok(_) => {
+                if empty_load {
+                    crate::telemetry::RoutineLoadEmptyLoadApplied {
+                        job: txn.job_id,
+                        txn: txn.txn_id,
+                        rows: task_rows(req),
+                    }
+                    .emit();
+                }
+                *entry = next;
+            }
             Err(e) => {
                 tracing::warn!(txn = txn.txn_id, error = %e, "Abort failed.");
                 return Decision::Rejected(Status::err(StatusCode::InternalError, e.to_string()));
@@ -461,7 +481,12 @@ pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision 
             .commit(&ctx.catalog, txn.txn_id, &pids, staged_replicas, |b, _| {
                 RoutineLoadManager::put_job(b, &next.job)
             }) {
-            Ok(_) => {}
+            Ok(_) => crate::telemetry::RoutineLoadTaskCommitted {
+                job: txn.job_id,
+                txn: txn.txn_id,
+                rows: task_rows(req),
+            }
+            .emit(),
             Err(e) => {
                 tracing::warn!(txn = txn.txn_id, error = %e, "Commit failed.");
                 break 'decide fail(
@@ -525,8 +550,14 @@ pub fn on_visible(ctx: &RoutineLoadContext, txn: &TransactionState) {
 }
 
 /// Tells the BEs holding the table's replicas to discard the transaction's staged rows
-/// (best effort: a BE that misses it asks `GetTxnState` later).
+/// (best effort: a BE that misses it asks `GetTxnState` later). Every successful abort of a
+/// task's transaction passes here, so this is where it is counted.
 pub fn notify_abort(ctx: &RoutineLoadContext, txn: &TransactionState) {
+    crate::telemetry::RoutineLoadTaskAborted {
+        job: txn.job_id,
+        txn: txn.txn_id,
+    }
+    .emit();
     let Some(table) = ctx.catalog.get_table_by_id(txn.table_id) else {
         return;
     };

@@ -189,15 +189,21 @@ fn repair_round(ctx: &Arc<Publisher>, repair: &mut Repair) {
                     match ctx.cluster.clone_tablet(be, tablet, version, source).await {
                         Ok(v) => {
                             ctx.cluster.note_replica_version(tablet, be, v);
-                            metrics::counter!("starload_fe_replica_clones_total", "result" => "ok")
-                                .increment(1);
-                            tracing::info!(tablet, backend = be, version = v, "Replica cloned.");
+                            crate::telemetry::ReplicaCloned {
+                                tablet,
+                                backend: be,
+                                version: v,
+                            }
+                            .emit();
                             ctx.txn.publish_wake.notify_one();
                         }
                         Err(e) => {
-                            metrics::counter!("starload_fe_replica_clones_total", "result" => "error")
-                                .increment(1);
-                            tracing::warn!(tablet, backend = be, error = %e, "Replica clone failed.");
+                            crate::telemetry::ReplicaCloneFailed {
+                                tablet,
+                                backend: be,
+                                error: &e,
+                            }
+                            .emit();
                         }
                     }
                     lock(&in_flight).remove(&(tablet, be));

@@ -20,19 +20,17 @@ const T: Duration = Duration::from_secs(120);
 const TOPIC: &str = "telemetry";
 
 /// The body of `GET /metrics` on `port`.
-fn scrape(port: u16) -> String {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-        .unwrap();
+fn scrape(port: u16) -> anyhow::Result<String> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
     let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").unwrap();
-    assert!(
-        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
-        "{head}"
-    );
-    body.to_string()
+    s.read_to_string(&mut out)?;
+    let (head, body) = out
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow::anyhow!("no HTTP head in {out}"))?;
+    anyhow::ensure!(head.contains(" 200 "), "{head}");
+    Ok(body.to_string())
 }
 
 /// The metric name of a sample line (`name{labels} value` or `name value`).
@@ -141,7 +139,7 @@ async fn metrics_pages_declare_every_metric_and_pass_promtool() -> anyhow::Resul
     let fe_port = cluster.http_port();
     let d = Deadline::after(T);
     let fe = loop {
-        let page = scrape(fe_port);
+        let page = scrape(fe_port)?;
         if value(&page, "starrocks_fe_routine_load_rows_total", "") >= 5.0 {
             break page;
         }
@@ -149,7 +147,7 @@ async fn metrics_pages_declare_every_metric_and_pass_promtool() -> anyhow::Resul
             panic!("the FE never counted 5 routine load rows:\n{page}");
         }
     };
-    let be = scrape(cluster.bes[0].be_http_port);
+    let be = scrape(cluster.bes[0].be_http_port)?;
 
     must_match_table("FE /metrics", &fe, starload_fe::telemetry::METRICS);
     must_match_table("BE /metrics", &be, starload_be::telemetry::METRICS);

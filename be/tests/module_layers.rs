@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     // RocksDB tablets.
     &["storage"],
     // Foundations.
-    &["config", "error"],
+    &["config", "error", "telemetry"],
 ];
 
 fn graph() -> module_graph::ModuleGraph {

@@ -25,7 +25,7 @@ const LAYERS: &[&[&str]] = &[
     // Databases, tables, partitions, tablets.
     &["catalog"],
     // Foundations.
-    &["meta", "config", "result", "clock", "error"],
+    &["meta", "config", "result", "clock", "error", "telemetry"],
 ];
 
 fn graph() -> module_graph::ModuleGraph {

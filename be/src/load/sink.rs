@@ -1,8 +1,10 @@
 //! Routes a task's rows to tablets and writes them to every replica (StarRocks
 //! `be/src/exec/tablet_sink.cpp`, `OlapTableSink` + `NodeChannel`).
 //!
-//! - Each row's bucket is the hash of its distribution columns modulo `bucket_num`
-//!   ([`bucket_of_rows`]); RANDOM distribution deals rows round-robin.
+//! - Each row's bucket comes from the storage module's one bucket function
+//!   ([`crate::storage::buckets`]: hash of the distribution columns modulo `bucket_num`), so
+//!   loads and scans agree; RANDOM distribution deals rows round-robin across batches
+//!   ([`round_robin`]).
 //! - A batch is split per tablet with one `take` per tablet (never row by row) and written to
 //!   every replica: this BE's own replicas through `TabletStore::write_batch`, others through one
 //!   `WriteTabletBatch` RPC per tablet and batch carrying Arrow IPC; RPCs of one batch run
@@ -11,11 +13,6 @@
 //!   soon as a tablet no longer has a majority of healthy replicas. At close every healthy
 //!   replica of every tablet receives `eos` (even with no rows, so every replica knows the
 //!   transaction), and [`TabletSink::commit_infos`] lists the replicas that staged each tablet.
-//!
-//! Hash (shared with anyone who must agree on buckets): per row, FNV-1a 32-bit over the
-//! distribution columns' canonical bytes in column order (integers of every width as i64 LE,
-//! LARGEINT/DECIMAL as i128 LE, FLOAT/DOUBLE as f64 bits LE, DATE as i32 LE, DATETIME as i64 LE,
-//! strings as UTF-8, BOOLEAN as one byte; NULL as the single byte 0xff), bucket = hash % n.
 
 use crate::error::{BeError, LoadError, ReplicaError};
 use crate::storage::{TabletStore, WriteOptions};
@@ -32,94 +29,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tonic::transport::Channel;
 
-const FNV_OFFSET: u32 = 0x811c_9dc5;
-const FNV_PRIME: u32 = 0x0100_0193;
-
-#[inline]
-fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
-    for &b in bytes {
-        h ^= b as u32;
-        h = h.wrapping_mul(FNV_PRIME);
-    }
-    h
-}
-
-fn hash_column(col: &ArrayRef, hashes: &mut [u32]) {
-    macro_rules! prim {
-        ($t:ty, $conv:expr) => {{
-            let a = col.as_primitive::<$t>();
-            for (i, h) in hashes.iter_mut().enumerate() {
-                *h = if a.is_null(i) {
-                    fnv(*h, &[0xff])
-                } else {
-                    #[allow(clippy::redundant_closure_call)]
-                    fnv(*h, &($conv)(a.value(i)))
-                };
-            }
-        }};
-    }
-    match col.data_type() {
-        DataType::Int8 => prim!(Int8Type, |v: i8| (v as i64).to_le_bytes()),
-        DataType::Int16 => prim!(Int16Type, |v: i16| (v as i64).to_le_bytes()),
-        DataType::Int32 => prim!(Int32Type, |v: i32| (v as i64).to_le_bytes()),
-        DataType::Int64 => prim!(Int64Type, |v: i64| v.to_le_bytes()),
-        DataType::Float32 => prim!(Float32Type, |v: f32| (v as f64).to_bits().to_le_bytes()),
-        DataType::Float64 => prim!(Float64Type, |v: f64| v.to_bits().to_le_bytes()),
-        DataType::Date32 => prim!(Date32Type, |v: i32| v.to_le_bytes()),
-        DataType::Timestamp(_, _) => prim!(TimestampMicrosecondType, |v: i64| v.to_le_bytes()),
-        DataType::Decimal128(_, _) => prim!(Decimal128Type, |v: i128| v.to_le_bytes()),
-        DataType::Boolean => {
-            let a = col.as_boolean();
-            for (i, h) in hashes.iter_mut().enumerate() {
-                *h = if a.is_null(i) {
-                    fnv(*h, &[0xff])
-                } else {
-                    fnv(*h, &[a.value(i) as u8])
-                };
-            }
-        }
-        DataType::Utf8 => {
-            let a = col.as_string::<i32>();
-            for (i, h) in hashes.iter_mut().enumerate() {
-                *h = if a.is_null(i) {
-                    fnv(*h, &[0xff])
-                } else {
-                    fnv(*h, a.value(i).as_bytes())
-                };
-            }
-        }
-        _ => {
-            // Other types (ARRAY, ...) hash their text form.
-            let s = arrow::compute::cast(col, &DataType::Utf8);
-            if let Ok(s) = s {
-                hash_column(&s, hashes);
-            }
-        }
-    }
-}
-
-/// Bucket of every row: hash of the distribution columns modulo `bucket_num`; with no
-/// distribution columns (RANDOM) rows are dealt round-robin starting at `rr_start`.
-pub fn bucket_of_rows(
-    batch: &RecordBatch,
-    distribution_idx: &[u32],
-    bucket_num: u32,
-    rr_start: u32,
-) -> Vec<u32> {
-    let n = batch.num_rows();
+/// RANDOM distribution: `n` rows dealt to `bucket_num` buckets round-robin, starting at
+/// `start` (the sink carries `start` across batches so small batches still spread).
+pub fn round_robin(n: usize, bucket_num: u32, start: u32) -> Vec<u32> {
     let buckets = bucket_num.max(1);
-    if distribution_idx.is_empty() {
-        return (0..n as u32)
-            .map(|i| (rr_start.wrapping_add(i)) % buckets)
-            .collect();
-    }
-    let mut hashes = vec![FNV_OFFSET; n];
-    for &i in distribution_idx {
-        if let Some(c) = batch.columns().get(i as usize) {
-            hash_column(c, &mut hashes);
-        }
-    }
-    hashes.iter().map(|h| h % buckets).collect()
+    (0..n as u32)
+        .map(|i| start.wrapping_add(i) % buckets)
+        .collect()
 }
 
 /// One tablet's replicas and their health in this transaction.
@@ -232,7 +148,7 @@ impl TabletSink {
         // HASH distribution: the storage module's bucket function (one definition for the BE);
         // RANDOM: round-robin across batches.
         let buckets = if self.schema.distribution_idx.is_empty() {
-            bucket_of_rows(batch, &[], nb, self.rr)
+            round_robin(n, nb, self.rr)
         } else {
             let mut s = self.schema.clone();
             s.bucket_num = nb;
@@ -441,44 +357,10 @@ mod tests {
     use arrow::datatypes::{Field, Schema};
 
     #[test]
-    fn bucket_hash_is_deterministic_and_width_independent() {
-        let s = Arc::new(Schema::new(vec![
-            Field::new("k", DataType::Int64, true),
-            Field::new("s", DataType::Utf8, true),
-        ]));
-        let b = RecordBatch::try_new(
-            s,
-            vec![
-                Arc::new(Int64Array::from(vec![Some(1), Some(2), None, Some(1)])),
-                Arc::new(StringArray::from(vec![
-                    Some("a"),
-                    Some("b"),
-                    Some("c"),
-                    Some("a"),
-                ])),
-            ],
-        )
-        .unwrap();
-        let x = bucket_of_rows(&b, &[0], 8, 0);
-        assert_eq!(x, bucket_of_rows(&b, &[0], 8, 0));
-        assert_eq!(x[0], x[3]);
-        assert!(x.iter().all(|&v| v < 8));
-        let s32 = Arc::new(Schema::new(vec![Field::new("k", DataType::Int32, true)]));
-        let b32 = RecordBatch::try_new(
-            s32,
-            vec![Arc::new(arrow::array::Int32Array::from(vec![
-                Some(1),
-                Some(2),
-                None,
-                Some(1),
-            ]))],
-        )
-        .unwrap();
-        assert_eq!(bucket_of_rows(&b32, &[0], 8, 0), x);
-        // FNV-1a of the empty input is the offset basis; one known value pins the function.
-        assert_eq!(fnv(FNV_OFFSET, b"a"), 0xe40c292c);
-        // RANDOM: round-robin.
-        assert_eq!(bucket_of_rows(&b, &[], 3, 2), vec![2, 0, 1, 2]);
+    fn random_distribution_deals_round_robin() {
+        assert_eq!(round_robin(4, 3, 2), vec![2, 0, 1, 2]);
+        assert_eq!(round_robin(2, 0, 0), vec![0, 0]);
+        assert_eq!(round_robin(2, 4, u32::MAX), vec![3, 0]);
     }
 
     #[test]

@@ -21,12 +21,14 @@
 //! Conversion failures: strict_mode rejects the row; otherwise the value is NULL and a NOT NULL
 //! column then rejects it (`NULL value in non-nullable column '<c>'`).
 
+pub mod convert;
 pub mod datetime;
 pub mod expr;
 pub mod func;
+pub mod value;
 
 use crate::error::LoadError;
-use crate::load::convert::{self, TargetType};
+use convert::{self, TargetType};
 use crate::load::decode::{MessageChunk, SourceBatch};
 use crate::load::error_rows::ErrorRows;
 use arrow::array::{
@@ -35,7 +37,8 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datetime::JobTz;
-use expr::{EvalCtx, Expr, ExprError};
+use expr::Expr;
+use value::{EvalCtx, ExprError};
 use starload_proto::be::ColumnMapping;
 use starload_proto::types::{PrimitiveType, TabletSchema};
 use std::sync::Arc;

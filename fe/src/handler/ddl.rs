@@ -432,7 +432,7 @@ async fn create_table(
     ctx.cluster
         .create_tablets(&table)
         .await
-        .map_err(SqlError::plain)?;
+        .map_err(|e| SqlError::plain(e.to_string()))?;
     match ctx.catalog.create_table(table.clone()) {
         Ok(t) => {
             tracing::info!(db = %db_name, table = %t.name, id = t.id, buckets = t.distribution.bucket_num, replicas = t.replication_num, "Table created.");

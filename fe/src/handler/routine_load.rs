@@ -91,7 +91,7 @@ fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult
         .into_iter()
         .flatten()
     {
-        delimiter_bytes(sep).map_err(SqlError::analyzing)?;
+        delimiter_bytes(sep).map_err(|e| SqlError::analyzing(e.to_string()))?;
     }
     let job_props: BTreeMap<String, String> = c.properties.iter().cloned().collect();
     let props = JobProperties::from_create(
@@ -287,7 +287,7 @@ fn alter(ctx: &FeContext, session: &Session, a: AlterRoutineLoad) -> SqlResult<Q
         .into_iter()
         .flatten()
     {
-        delimiter_bytes(sep).map_err(SqlError::analyzing)?;
+        delimiter_bytes(sep).map_err(|e| SqlError::analyzing(e.to_string()))?;
     }
     let job_props: BTreeMap<String, String> = a.properties.iter().cloned().collect();
     let ds = KafkaAlter::from_alter(&a.source_properties).map_err(SqlError::analyzing)?;

@@ -680,10 +680,33 @@ fn fail_submitted(ctx: &RoutineLoadContext, job_id: i64, task_id: Uuid, txn_id: 
     tracing::warn!(job = job_id, task = %task_id, txn = txn_id, reason = %msg, "Task not started.");
 }
 
+/// Why a task's request could not be built (the task fails with `failed to create task: ..`).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildRequestError {
+    /// The job's table was dropped.
+    #[error("table {0} not exist")]
+    TableGone(i64),
+    #[error(transparent)]
+    Delimiter(#[from] DelimiterError),
+}
+
+/// A separator StarRocks's `Delimiter.convertDelimiter` rejects, with its texts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DelimiterError {
+    #[error("Delimiter cannot be empty or null")]
+    Empty,
+    #[error("Invalid delimiter '{0}: empty hex string")]
+    EmptyHex(String),
+    #[error("Invalid delimiter '{0}: hex length must be a even number")]
+    OddHex(String),
+    #[error("Invalid delimiter '{0}': invalid hex format")]
+    BadHex(String),
+}
+
 /// The byte form of a separator (`Delimiter.convertDelimiter`: `\x..`/`0x..` hex or literal).
-pub fn delimiter_bytes(s: &str) -> Result<Vec<u8>, String> {
+pub fn delimiter_bytes(s: &str) -> Result<Vec<u8>, DelimiterError> {
     if s.is_empty() {
-        return Err("Delimiter cannot be empty or null".into());
+        return Err(DelimiterError::Empty);
     }
     let lower = s.to_ascii_lowercase();
     if let Some(hex) = lower
@@ -691,18 +714,16 @@ pub fn delimiter_bytes(s: &str) -> Result<Vec<u8>, String> {
         .or_else(|| lower.strip_prefix("0x"))
     {
         if hex.is_empty() {
-            return Err(format!("Invalid delimiter '{s}: empty hex string"));
+            return Err(DelimiterError::EmptyHex(s.to_string()));
         }
         if hex.len() % 2 != 0 {
-            return Err(format!(
-                "Invalid delimiter '{s}: hex length must be a even number"
-            ));
+            return Err(DelimiterError::OddHex(s.to_string()));
         }
         return (0..hex.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
             .collect::<Result<Vec<u8>, _>>()
-            .map_err(|_| format!("Invalid delimiter '{s}': invalid hex format"));
+            .map_err(|_| DelimiterError::BadHex(s.to_string()));
     }
     // StarRocks accepts the escapes \t and \n written in SQL text.
     Ok(match s {
@@ -720,11 +741,11 @@ pub fn build_request(
     task: &RoutineLoadTask,
     txn_id: i64,
     label: &str,
-) -> Result<SubmitRoutineLoadTaskRequest, String> {
+) -> Result<SubmitRoutineLoadTaskRequest, BuildRequestError> {
     let table = ctx
         .catalog
         .get_table_by_id(job.table_id)
-        .ok_or_else(|| format!("table {} not exist", job.table_id))?;
+        .ok_or(BuildRequestError::TableGone(job.table_id))?;
     let mut tablets = ctx.cluster.tablet_locations(&table);
     if let Some(parts) = &job.load.partitions {
         let ids: Vec<i64> = table
@@ -833,19 +854,19 @@ mod tests {
         assert_eq!(delimiter_bytes("0x0A0B").unwrap(), vec![10u8, 11]);
         assert_eq!(delimiter_bytes("\\t").unwrap(), b"\t");
         assert_eq!(
-            delimiter_bytes("").unwrap_err(),
+            delimiter_bytes("").unwrap_err().to_string(),
             "Delimiter cannot be empty or null"
         );
         assert_eq!(
-            delimiter_bytes("\\x").unwrap_err(),
+            delimiter_bytes("\\x").unwrap_err().to_string(),
             "Invalid delimiter '\\x: empty hex string"
         );
         assert_eq!(
-            delimiter_bytes("\\x123").unwrap_err(),
+            delimiter_bytes("\\x123").unwrap_err().to_string(),
             "Invalid delimiter '\\x123: hex length must be a even number"
         );
         assert_eq!(
-            delimiter_bytes("\\xzz").unwrap_err(),
+            delimiter_bytes("\\xzz").unwrap_err().to_string(),
             "Invalid delimiter '\\xzz': invalid hex format"
         );
     }

@@ -3,10 +3,11 @@
 //! Each function runs over whole arrays; scratch strings are reused across rows.
 
 use super::datetime::{format_into, parse_with_format, parts, JobTz};
-use super::expr::{
-    kind, to_bool, to_date, to_f64, to_i64, to_str, to_ts, unify, EvalCtx, ExprError, Kind,
+use super::value::{
+    binary, kind, to_bool, to_date, to_f64, to_i64, to_str, to_ts, true_mask, unify, BinOp,
+    EvalCtx, ExprError, Kind,
 };
-use crate::load::convert::{days_from_civil, make_datetime};
+use crate::load::transform::convert::{days_from_civil, make_datetime};
 use crate::load::decode::json::JsonPath;
 use arrow::array::{
     new_null_array, Array, ArrayRef, Date32Array, Float64Array, Int64Array, StringArray,
@@ -54,15 +55,15 @@ pub fn call(name: &str, a: &[ArrayRef], ctx: &EvalCtx) -> Result<ArrayRef, ExprE
     let n = ctx.rows;
     Ok(match name {
         "if" => {
-            let c = super::expr::true_mask(&to_bool(&a[0]));
+            let c = true_mask(&to_bool(&a[0]));
             let v = unify(vec![a[1].clone(), a[2].clone()]);
             zip(&c, &v[0], &v[1])?
         }
         "ifnull" | "nvl" => coalesce(&[a[0].clone(), a[1].clone()])?,
         "coalesce" => coalesce(a)?,
         "nullif" => {
-            let eq = to_bool(&super::expr::binary(super::expr::BinOp::Eq, &a[0], &a[1])?);
-            let mask = super::expr::true_mask(&eq);
+            let eq = to_bool(&binary(BinOp::Eq, &a[0], &a[1])?);
+            let mask = true_mask(&eq);
             let nulls = new_null_array(a[0].data_type(), n);
             zip(&mask, &nulls, &a[0])?
         }

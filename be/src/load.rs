@@ -13,6 +13,7 @@
 pub mod consumer;
 pub mod consumer_pool;
 pub mod decode;
+pub mod error;
 pub mod error_rows;
 pub mod sink;
 pub mod task;

@@ -18,9 +18,9 @@
 //!   partitions cut by time or bytes it is read once from the broker at the end (bounded by
 //!   `routine_load_kafka_timeout_second`), -1 if that fails.
 
-use crate::error::LoadError;
 use crate::load::consumer_pool::ConsumerPool;
 use crate::load::decode::MessageChunk;
+use crate::load::error::LoadError;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};

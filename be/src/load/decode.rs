@@ -12,7 +12,7 @@ pub mod csv;
 pub mod json;
 pub mod schema_registry;
 
-use crate::error::LoadError;
+use crate::load::error::LoadError;
 use crate::load::error_rows::ErrorRows;
 use arrow::array::{Array, BinaryBuilder, StringArray};
 

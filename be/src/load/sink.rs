@@ -14,13 +14,10 @@
 //!   replica of every tablet receives `eos` (even with no rows, so every replica knows the
 //!   transaction), and [`TabletSink::commit_infos`] lists the replicas that staged each tablet.
 
-use crate::error::{BeError, LoadError, ReplicaError};
+use super::error::{LoadError, ReplicaError};
+use crate::error::BeError;
 use crate::storage::{TabletStore, WriteOptions};
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt32Array};
-use arrow::datatypes::{
-    DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
-    Int64Type, Int8Type, TimestampMicrosecondType,
-};
+use arrow::array::{RecordBatch, UInt32Array};
 use starload_proto::be::backend_service_client::BackendServiceClient;
 use starload_proto::be::WriteTabletBatchRequest;
 use starload_proto::fe::TabletCommitInfo;
@@ -353,7 +350,8 @@ pub fn encode_ipc(batch: &RecordBatch) -> Result<Vec<u8>, arrow::error::ArrowErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Int64Array, StringArray};
+    use arrow::array::Int64Array;
+    use arrow::datatypes::DataType;
     use arrow::datatypes::{Field, Schema};
 
     #[test]

@@ -9,12 +9,12 @@
 //! transaction's fate). A failure travels as the report's status with StarRocks's text.
 
 use crate::config::BeConfig;
-use crate::error::LoadError;
 use crate::load::consumer::{self, ConsumeSpec, PartitionState};
 use crate::load::decode::avro::AvroDecoder;
 use crate::load::decode::csv::{parse_separator, CsvDecoder, CsvOptions};
 use crate::load::decode::json::{parse_jsonpaths, JsonDecoder, JsonOptions, JsonPath};
 use crate::load::decode::{Decoder, MessageChunk};
+use crate::load::error::LoadError;
 use crate::load::error_rows::{self, ErrorRows};
 use crate::load::sink::TabletSink;
 use crate::load::transform::LoadPlan;

@@ -27,21 +27,21 @@ pub mod expr;
 pub mod func;
 pub mod value;
 
-use crate::error::LoadError;
-use convert::{self, TargetType};
 use crate::load::decode::{MessageChunk, SourceBatch};
+use crate::load::error::LoadError;
 use crate::load::error_rows::ErrorRows;
 use arrow::array::{
     new_null_array, Array, ArrayRef, AsArray, BooleanArray, Int8Array, StringArray,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use convert::TargetType;
 use datetime::JobTz;
 use expr::Expr;
-use value::{EvalCtx, ExprError};
 use starload_proto::be::ColumnMapping;
 use starload_proto::types::{PrimitiveType, TabletSchema};
 use std::sync::Arc;
+use value::{EvalCtx, ExprError};
 
 /// Name of the PRIMARY/UNIQUE operation pseudo-column.
 pub const OP_COLUMN: &str = "__op";

@@ -168,7 +168,10 @@ mod tests {
             reason: FailureReason::Unspecified,
             message: "x".into(),
         };
-        assert_eq!(e.to_string(), "failed to submit task. error code: 99, msg: x");
+        assert_eq!(
+            e.to_string(),
+            "failed to submit task. error code: 99, msg: x"
+        );
         assert_eq!(e.reason(), FailureReason::Internal);
         let e = SubmitError::Rpc(tonic::Status::unavailable("connection refused"));
         assert_eq!(e.to_string(), "connection refused");

@@ -14,7 +14,7 @@
 use super::json::{JsonOptions, JsonRowSink};
 use super::schema_registry::SchemaError;
 use super::{Decoder, MessageChunk, RowOrigin, SourceBatch};
-use crate::error::LoadError;
+use crate::load::error::LoadError;
 use crate::load::error_rows::ErrorRows;
 use serde_json::{Map, Number, Value as Json};
 use std::time::Duration;

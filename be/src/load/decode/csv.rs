@@ -18,7 +18,7 @@
 //! into the column buffers; one UTF-8 validation per message, none per field.
 
 use super::{Decoder, MessageChunk, RowOrigin, SourceBatch, TextColumnBuilder};
-use crate::error::LoadError;
+use crate::load::error::LoadError;
 use crate::load::error_rows::ErrorRows;
 use memchr::memmem;
 

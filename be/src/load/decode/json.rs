@@ -23,7 +23,7 @@
 //! wins, as with simdjson's `find_field_unordered`.
 
 use super::{Decoder, MessageChunk, RowOrigin, SourceBatch, TextColumnBuilder};
-use crate::error::LoadError;
+use crate::load::error::LoadError;
 use crate::load::error_rows::ErrorRows;
 use serde_json::Value;
 use sonic_rs::{JsonContainerTrait, JsonType, JsonValueTrait};

@@ -13,7 +13,10 @@ pub use super::value::{
     binary, cast, kind, to_bool, to_date, to_f64, to_i64, to_str, to_ts, true_mask, unify, BinOp,
     CastTo, EvalCtx, ExprError, Kind,
 };
-use arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray};
+use arrow::array::{
+    new_null_array, Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray,
+};
+use arrow::compute::kernels::{boolean, numeric, zip::zip};
 use arrow::datatypes::DataType;
 use sqlparser::ast::{self as sql, BinaryOperator, UnaryOperator};
 use std::sync::Arc;
@@ -50,9 +53,6 @@ pub enum Lit {
     Str(String),
     Bool(bool),
 }
-
-
-
 
 /// Parses SQL expression text with the MySQL dialect.
 pub fn parse_sql_expr(text: &str) -> Result<sql::Expr, ExprError> {
@@ -317,7 +317,6 @@ pub fn cast_target(t: &str) -> Result<CastTo, ExprError> {
     })
 }
 
-
 /// Evaluates `e` into an array of `ctx.rows` values.
 pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, ExprError> {
     let n = ctx.rows;
@@ -575,8 +574,5 @@ pub(crate) mod tests {
             strs(&run("cast(a as decimal(5,2))", &[("a", a)])),
             vec![s("12.70"), None, None]
         );
-        let mut o = String::new();
-        format_double(&mut o, 1e20);
-        assert_eq!(o, "1e+20");
     }
 }

@@ -7,8 +7,8 @@ use super::value::{
     binary, kind, to_bool, to_date, to_f64, to_i64, to_str, to_ts, true_mask, unify, BinOp,
     EvalCtx, ExprError, Kind,
 };
-use crate::load::transform::convert::{days_from_civil, make_datetime};
 use crate::load::decode::json::JsonPath;
+use crate::load::transform::convert::{days_from_civil, make_datetime};
 use arrow::array::{
     new_null_array, Array, ArrayRef, Date32Array, Float64Array, Int64Array, StringArray,
     StringBuilder, TimestampMicrosecondArray,

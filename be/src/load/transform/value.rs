@@ -11,7 +11,7 @@ use arrow::array::{
     Float64Array, Float64Builder, Int64Array, Int64Builder, StringArray, StringBuilder,
     TimestampMicrosecondArray,
 };
-use arrow::compute::kernels::{boolean, cmp, numeric, zip::zip};
+use arrow::compute::kernels::{boolean, cmp, numeric};
 use arrow::datatypes::{
     DataType, Date32Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
 };
@@ -545,4 +545,16 @@ pub fn cast(a: &ArrayRef, to: &CastTo) -> Result<ArrayRef, ExprError> {
             convert::convert_text(&to_str(a), &t).0
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles_print_as_starrocks_does() {
+        let mut o = String::new();
+        format_double(&mut o, 1e20);
+        assert_eq!(o, "1e+20");
+    }
 }

@@ -20,7 +20,7 @@
 //! number of waits: `metrics` counters are integers, and promtool wants seconds).
 
 use metrics::Unit;
-use starload_proto::telemetry::{Kind, Label, LabelValues, Metric};
+use starload_proto::telemetry::{counter, gauge, seconds, Label, LabelValues, Metric};
 use std::time::Duration;
 
 /// The routine load job a load counter belongs to.
@@ -28,36 +28,6 @@ const JOB: &[Label] = &[Label {
     key: "job",
     values: LabelValues::JobName,
 }];
-
-const fn counter(name: &'static str, help: &'static str) -> Metric {
-    Metric {
-        name,
-        kind: Kind::Counter,
-        unit: Unit::Count,
-        labels: &[],
-        help,
-    }
-}
-
-const fn gauge(name: &'static str, help: &'static str) -> Metric {
-    Metric {
-        name,
-        kind: Kind::Gauge,
-        unit: Unit::Count,
-        labels: &[],
-        help,
-    }
-}
-
-const fn seconds(name: &'static str, help: &'static str) -> Metric {
-    Metric {
-        name,
-        kind: Kind::Histogram,
-        unit: Unit::Seconds,
-        labels: &[],
-        help,
-    }
-}
 
 // Service (service.rs).
 pub static HEARTBEATS: Metric = counter(

@@ -27,7 +27,7 @@
 //! `starload_fe_backends`, `starload_fe_heartbeat_total` -> `starload_fe_heartbeats_total`.
 
 use metrics::Unit;
-use starload_proto::telemetry::{Kind, Label, LabelValues, Metric};
+use starload_proto::telemetry::{counter, gauge, Kind, Label, LabelValues, Metric};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -46,26 +46,6 @@ pub const ROUTINE_LOAD_JOB_STATES: &[&str] = &[
     "CANCELLED",
     "UNSTABLE",
 ];
-
-const fn counter(name: &'static str, help: &'static str) -> Metric {
-    Metric {
-        name,
-        kind: Kind::Counter,
-        unit: Unit::Count,
-        labels: &[],
-        help,
-    }
-}
-
-const fn gauge(name: &'static str, help: &'static str) -> Metric {
-    Metric {
-        name,
-        kind: Kind::Gauge,
-        unit: Unit::Count,
-        labels: &[],
-        help,
-    }
-}
 
 // MySQL connections and statements (server/).
 pub static CONNECTIONS_ACCEPTED: Metric = counter(

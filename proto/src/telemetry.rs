@@ -72,6 +72,34 @@ pub struct Metric {
     pub help: &'static str,
 }
 
+/// An unlabelled count (`labels` and `unit` can be set with struct update syntax).
+pub const fn counter(name: &'static str, help: &'static str) -> Metric {
+    Metric {
+        name,
+        kind: Kind::Counter,
+        unit: Unit::Count,
+        labels: &[],
+        help,
+    }
+}
+
+/// An unlabelled gauge of a count.
+pub const fn gauge(name: &'static str, help: &'static str) -> Metric {
+    Metric {
+        kind: Kind::Gauge,
+        ..counter(name, help)
+    }
+}
+
+/// An unlabelled histogram of seconds.
+pub const fn seconds(name: &'static str, help: &'static str) -> Metric {
+    Metric {
+        kind: Kind::Histogram,
+        unit: Unit::Seconds,
+        ..counter(name, help)
+    }
+}
+
 impl Metric {
     /// The counter of an unlabelled metric.
     pub fn counter(&self) -> Counter {

@@ -6,7 +6,8 @@
 #
 # - Debian packages: C/C++ toolchain and headers for the RocksDB and librdkafka builds
 #   (build-essential, libclang-dev, libssl-dev, pkg-config), the mold linker, the mysql CLI
-#   (mariadb-client), Java 17 and the MariaDB JDBC driver, PyMySQL.
+#   (mariadb-client), Java 17 and the MariaDB JDBC driver, PyMySQL, promtool (prometheus: lints
+#   the /metrics pages in fe/tests/telemetry_metrics.rs and .ci/run) and curl.
 # - Python client libraries for the smoke tests (PyMySQL, mysql-connector-python, SQLAlchemy),
 #   pip-installed for the `python3` on PATH if it cannot import them.
 # - Tansu 0.6.0 (the local Kafka-compatible broker) into $HOME/.cache/starload/tools, built with
@@ -18,7 +19,7 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 apt_pkgs=(build-essential pkg-config libclang-dev libssl-dev mold mariadb-client
-          python3-pymysql libmariadb-java openjdk-17-jdk-headless)
+          python3-pymysql libmariadb-java openjdk-17-jdk-headless prometheus curl)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")

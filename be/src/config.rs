@@ -186,17 +186,6 @@ impl BeConfig {
         Ok((c, warnings))
     }
 
-    /// The compaction policy these settings describe.
-    pub fn compaction_policy(&self) -> crate::storage::compaction::CompactionPolicy {
-        crate::storage::compaction::CompactionPolicy {
-            read_grace: std::time::Duration::from_secs(self.compaction_read_grace_second),
-            min_versions: self.min_cumulative_compaction_num_singleton_deltas.max(1),
-            max_versions: self.tablet_max_versions.max(2),
-            max_delay: std::time::Duration::from_millis(self.compaction_max_load_delay_ms),
-            ..Default::default()
-        }
-    }
-
     /// The tablet storage directory (first path of `storage_root_path`).
     pub fn storage_dir(&self) -> PathBuf {
         let first = self.storage_root_path.split(';').next().unwrap_or(".");

@@ -1,4 +1,6 @@
-//! The BE's error enum and its one translation to a proto status (the gRPC edge).
+//! [`BeError`], the storage and tablet-RPC failure, and its one translation to a proto status
+//! (the gRPC edge). A routine load task's failures are the load layer's own
+//! (`load::error::LoadError`).
 
 use starload_proto::types::{Status, StatusCode};
 

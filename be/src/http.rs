@@ -1,5 +1,5 @@
 //! BE HTTP server on `be_http_port`: `GET /api/health` (StarRocks's exact body),
-//! `GET /metrics` (Prometheus text, `starload_be_*`), and `GET /api/_load_error_log?file=...`
+//! `GET /metrics` (Prometheus text of the metrics declared in `telemetry.rs`), and `GET /api/_load_error_log?file=...`
 //! serving files from the error-log directory (written by `load/`).
 
 use crate::context::BeContext;
@@ -40,13 +40,13 @@ async fn health() -> impl IntoResponse {
 }
 
 async fn render_metrics(State(s): State<HttpState>) -> impl IntoResponse {
-    let mut body = s.metrics.as_ref().map(|m| m.render()).unwrap_or_default();
     // Gauges read at scrape time.
-    body.push_str(&format!(
-        "# TYPE starload_be_tablets gauge\nstarload_be_tablets {}\n# TYPE starload_be_storage_data_bytes gauge\nstarload_be_storage_data_bytes {}\n",
-        s.ctx.store.tablet_count(),
-        s.ctx.store.data_size()
-    ));
+    crate::telemetry::MetricsScraped {
+        tablets: s.ctx.store.tablet_count(),
+        data_bytes: s.ctx.store.data_size(),
+    }
+    .emit();
+    let body = s.metrics.as_ref().map(|m| m.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 

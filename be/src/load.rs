@@ -3,7 +3,7 @@
 //!
 //! Flow of one task: [`task`] (lifecycle, report) -> [`consumer`] (rdkafka, explicit partition
 //! assignment, batch cut by time/bytes/EOF) -> [`decode`] (CSV/JSON/Avro messages into text
-//! columns) -> [`transform`] (COLUMNS, WHERE, [`convert`] to column types, strict mode) ->
+//! columns) -> [`transform`] (COLUMNS, WHERE, [`transform::convert`] to column types, strict mode) ->
 //! [`sink`] (bucket rows to tablets, Arrow IPC to every replica). [`error_rows`] counts rows
 //! and keeps the rejected ones for the error log.
 //!
@@ -12,8 +12,8 @@
 
 pub mod consumer;
 pub mod consumer_pool;
-pub mod convert;
 pub mod decode;
+pub mod error;
 pub mod error_rows;
 pub mod sink;
 pub mod task;

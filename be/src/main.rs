@@ -106,9 +106,10 @@ async fn run() -> Result<(), String> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("metrics: {e}"))?;
+    starload_be::telemetry::register();
 
     let dir = config.storage_dir();
-    let policy = config.compaction_policy();
+    let policy = starload_be::storage::compaction::CompactionPolicy::from_config(&config);
     let store = tokio::task::spawn_blocking(move || TabletStore::open_with(&dir, policy))
         .await
         .map_err(|e| e.to_string())?

@@ -66,7 +66,10 @@ impl BeService {
 impl BackendService for BeService {
     async fn heartbeat(&self, req: Request<HeartbeatRequest>) -> RpcResult<HeartbeatResponse> {
         let req = req.into_inner();
-        metrics::counter!("starload_be_heartbeats_total").increment(1);
+        crate::telemetry::HeartbeatReceived {
+            backend: req.backend_id,
+        }
+        .emit();
         if !self.ctx.token_ok(&req.cluster_token) {
             return Ok(Response::new(HeartbeatResponse {
                 status: Some(unauthenticated()),
@@ -414,7 +417,7 @@ impl BackendService for BeService {
                 let r = ctx.store.scan_with(tablet, &sreq, &mut |b| {
                     remaining = remaining.saturating_sub(b.num_rows());
                     let bytes = ipc::encode(&b)?;
-                    metrics::counter!("starload_be_scan_rows_total").increment(b.num_rows() as u64);
+                    crate::telemetry::ScanBatchSent { rows: b.num_rows() }.emit();
                     Ok(tx
                         .blocking_send(Ok(ScanTabletsResponse {
                             status: Some(Status::ok()),

@@ -17,6 +17,7 @@ pub mod row;
 pub mod scan;
 pub mod tablet;
 pub mod txn;
+pub mod txn_state;
 
 use crate::error::BeError;
 use arrow::array::{Array, ArrayRef};
@@ -29,7 +30,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use tablet::{lock, Tablet, TabletMeta, INITIAL_VERSION};
-use txn::TxnState;
+use txn_state::TxnState;
 
 pub use scan::ScanRequest;
 
@@ -160,7 +161,10 @@ impl TabletStore {
                 due.push((done - target, t, target));
             }
         }
-        metrics::gauge!("starload_be_compaction_max_pending_versions").set(max_pending as f64);
+        crate::telemetry::CompactionRoundPlanned {
+            max_pending_versions: max_pending,
+        }
+        .emit();
         // Most eligible versions first.
         due.sort_by_key(|d| d.0);
         let mut out = Vec::new();
@@ -316,8 +320,12 @@ impl TabletStore {
         let t = self.tablet(tablet_id)?;
         self.backpressure(&t);
         let (rows, bytes) = txn::write_batch(&self.engine, &t, txn_id, batch, opts)?;
-        metrics::counter!("starload_be_storage_rows_written_total").increment(rows);
-        metrics::counter!("starload_be_storage_bytes_written_total").increment(bytes);
+        crate::telemetry::TabletBatchWritten {
+            tablet: tablet_id,
+            rows,
+            bytes,
+        }
+        .emit();
         Ok(rows)
     }
 
@@ -333,8 +341,12 @@ impl TabletStore {
             return;
         }
         self.compaction_wake.notify_one();
-        metrics::counter!("starload_be_compaction_backpressure_milliseconds_total")
-            .increment(delay.as_millis() as u64);
+        crate::telemetry::TabletWriteBackpressured {
+            tablet: t.id,
+            pending,
+            delay,
+        }
+        .emit();
         std::thread::sleep(delay);
     }
 
@@ -347,7 +359,12 @@ impl TabletStore {
     pub fn publish(&self, txn_id: i64, tablet_id: i64, version: i64) -> Result<(), BeError> {
         let t = self.tablet(tablet_id)?;
         txn::publish(&self.engine, &t, txn_id, version)?;
-        metrics::counter!("starload_be_storage_publishes_total").increment(1);
+        crate::telemetry::TabletPublished {
+            tablet: tablet_id,
+            txn: txn_id,
+            version,
+        }
+        .emit();
         Ok(())
     }
 
@@ -422,7 +439,7 @@ impl TabletStore {
         emit: &mut dyn FnMut(RecordBatch) -> Result<bool, BeError>,
     ) -> Result<(), BeError> {
         let t = self.tablet(tablet_id)?;
-        metrics::counter!("starload_be_storage_scans_total").increment(1);
+        crate::telemetry::TabletScanStarted { tablet: tablet_id }.emit();
         scan::scan(&self.engine, &t, req, emit)
     }
 }

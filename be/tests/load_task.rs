@@ -370,6 +370,11 @@ async fn offset_out_of_range_is_reported_for_pause() {
         st.message,
         "Broker: Offset out of range, partition 0 offset 50 has no data"
     );
+    // The FE pauses on the class, not on the words.
+    assert_eq!(
+        st.reason(),
+        starload_proto::types::FailureReason::OffsetOutOfRange
+    );
 }
 
 #[derive(Default, Clone)]
@@ -444,6 +449,10 @@ async fn executor_submits_once_limits_and_reports_to_fe() {
     other.task_id = uuid::Uuid::new_v4().to_string();
     let st = exec.submit(other);
     assert_eq!(st.code, StatusCode::TooManyTasks as i32);
+    assert_eq!(
+        st.reason(),
+        starload_proto::types::FailureReason::BeOverloaded
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     while fe.reports.lock().unwrap().is_empty() {
         assert!(Instant::now() < deadline, "no report");

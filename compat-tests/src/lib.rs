@@ -23,6 +23,7 @@
 pub mod broker;
 pub mod cluster;
 pub mod kafka_front;
+pub mod module_graph;
 pub mod paths;
 pub mod poll;
 pub mod ports;

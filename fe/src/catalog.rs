@@ -3,8 +3,9 @@
 //! partition versions.
 //!
 //! Layout: `types` (column types and their spellings), `table` (the persisted objects and
-//! their SHOW/DESC formats), `create` (CREATE TABLE analysis: models, defaults, properties,
-//! automatic buckets), `info_schema` (rows of information_schema.schemata/tables/columns).
+//! their SHOW/DESC formats), `info_schema` (rows of information_schema.schemata/tables/columns).
+//! CREATE TABLE analysis (models, defaults, properties, automatic buckets) is the handler's
+//! (`handler::create_table`): the catalog stores tables, it does not read statements.
 //!
 //! Invariants:
 //! - Every change is one `MetaBatch` written (fsynced) before the in-memory state changes, so
@@ -26,7 +27,6 @@
 //! ctx.catalog.publish_partition_versions(batch_with_txn_visible, table_id, &[(pid, v)], now_ms)?;
 //! ```
 
-pub mod create;
 pub mod info_schema;
 pub mod table;
 pub mod types;
@@ -37,6 +37,7 @@ pub use table::{
 };
 pub use types::DataType;
 
+use crate::clock::now_ms;
 use crate::error::SqlError;
 use crate::meta::{keys, MetaBatch, MetaError, MetaStore};
 use starload_proto::error_code;
@@ -120,11 +121,6 @@ pub struct Catalog {
     /// Serialises whole DDL statements that span RPCs (CREATE TABLE creates tablets on BEs
     /// before it persists). Held by `handler/ddl.rs`.
     ddl_lock: tokio::sync::Mutex<()>,
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl Catalog {

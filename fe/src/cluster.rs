@@ -10,6 +10,7 @@
 //! successful heartbeat after an FE start; every request carries `cluster_token`.
 
 pub mod heartbeat;
+pub mod load_rpc;
 pub mod placement;
 pub mod show;
 pub mod tablet_rpc;
@@ -180,7 +181,7 @@ impl Cluster {
             write_lock: Mutex::new(()),
             next_placement: AtomicUsize::new(0),
             replica_versions: Mutex::new(HashMap::new()),
-            fe_start_time_ms: crate::catalog::now_ms(),
+            fe_start_time_ms: crate::clock::now_ms(),
         })
     }
 
@@ -382,7 +383,7 @@ impl Cluster {
                 heartbeat_port: port,
                 be_port: 0,
                 http_port: 0,
-                added_time_ms: crate::catalog::now_ms(),
+                added_time_ms: crate::clock::now_ms(),
             };
             batch.put(&keys::id_key(keys::BACKEND, b.id), &b)?;
             added.push(b);

@@ -7,8 +7,10 @@ use crate::config::{ConfigHandle, FeConfig};
 use crate::meta::{MetaError, MetaStore};
 use crate::privilege::PrivilegeMgr;
 use crate::query::QueryEngine;
+use crate::routine_load::context::RoutineLoadContext;
 use crate::routine_load::RoutineLoadManager;
 use crate::session::SessionRegistry;
+use crate::txn::publish::Publisher;
 use crate::txn::TxnManager;
 use crate::variables::GlobalVariables;
 use std::path::Path;
@@ -58,5 +60,27 @@ impl FeContext {
             sessions: Arc::new(SessionRegistry::new()),
             privilege,
         }))
+    }
+
+    /// The managers routine load's scheduler and task reports use.
+    pub fn routine_load_context(&self) -> RoutineLoadContext {
+        RoutineLoadContext {
+            config: self.config.clone(),
+            catalog: self.catalog.clone(),
+            cluster: self.cluster.clone(),
+            txn: self.txn.clone(),
+            routine_load: self.routine_load.clone(),
+        }
+    }
+
+    /// The publish loop's view, with routine load listening to its transactions' ends (the
+    /// only kind of load that begins transactions today).
+    pub fn publisher(&self) -> Publisher {
+        Publisher {
+            catalog: self.catalog.clone(),
+            cluster: self.cluster.clone(),
+            txn: self.txn.clone(),
+            listener: Arc::new(self.routine_load_context()),
+        }
     }
 }

@@ -1,12 +1,12 @@
 //! FE HTTP server on `http_port`: `GET /api/health` (StarRocks HealthAction, with the
 //! online/total backend counts) and `GET /metrics` (Prometheus text).
 //!
-//! Metric names: `starrocks_fe_*` where StarRocks has the metric (connection_total,
-//! query_total, query_err, request_total, ...), `starload_fe_*` for ours
-//! (`starload_fe_connections_accepted_total`, `starload_fe_queries_total`,
-//! `starload_fe_query_errors_total`, `starload_fe_auth_failures_total`, ...).
+//! Every metric is declared in `telemetry.rs` (names, kinds, labels, help); the scrape handler
+//! only sets the gauges read at scrape time, through `telemetry::MetricsScraped`.
 
 use crate::context::FeContext;
+use crate::routine_load::job::JobState;
+use crate::routine_load::JobEntry;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -22,10 +22,14 @@ struct HttpState {
     metrics: Option<PrometheusHandle>,
 }
 
-/// Installs the process-wide Prometheus recorder (once, in `main`).
+/// Installs the process-wide Prometheus recorder (once, in `main`) and describes every metric
+/// of `telemetry` to it.
 pub fn install_metrics_recorder() -> Option<PrometheusHandle> {
     match PrometheusBuilder::new().install_recorder() {
-        Ok(h) => Some(h),
+        Ok(h) => {
+            crate::telemetry::register();
+            Some(h)
+        }
         Err(e) => {
             tracing::warn!(error = %e, "Metrics recorder not installed.");
             None
@@ -67,16 +71,31 @@ async fn health(State(s): State<HttpState>) -> impl IntoResponse {
 }
 
 async fn metrics_text(State(s): State<HttpState>) -> impl IntoResponse {
-    metrics::gauge!("starrocks_fe_connection_total").set(s.ctx.sessions.len() as f64);
     let (online, total) = s.ctx.cluster.backend_counts();
-    metrics::gauge!("starload_fe_backends_online").set(online as f64);
-    metrics::gauge!("starload_fe_backends_total").set(total as f64);
+    let job_states: Vec<&str> = s.ctx.routine_load.lock().values().map(job_state).collect();
+    crate::telemetry::MetricsScraped {
+        connections: s.ctx.sessions.len(),
+        backends_online: online,
+        backends: total,
+        job_states: &job_states,
+    }
+    .emit();
     let body = s.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         body,
     )
+}
+
+/// A job's state as SHOW ROUTINE LOAD's State column prints it (`show::job_row`): a RUNNING
+/// job with the unstable substate is UNSTABLE.
+fn job_state(e: &JobEntry) -> &'static str {
+    if e.job.state == JobState::RUNNING && e.unstable.is_some() {
+        "UNSTABLE"
+    } else {
+        e.job.state.name()
+    }
 }
 
 #[cfg(test)]

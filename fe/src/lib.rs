@@ -1,21 +1,39 @@
 //! starload frontend: MySQL protocol server, catalog, routine load jobs, transactions and
 //! queries. Map (module -> owner of):
 //! - `server/`   MySQL protocol only (handshake, auth, COM_*), turns errors into ERR packets
+//! - `rpc`       FrontendService (BE -> FE gRPC: task reports, txn states)
+//! - `http`      /api/health, /metrics
+//! - `handler/`  executes parsed statements against the modules below; CREATE TABLE analysis
+//! - `context`   `FeContext`: opens every manager and wires them (the txn listener)
 //! - `sql/`      statement parsing: our grammar for StarRocks statements, sqlparser for SELECT
-//! - `handler/`  executes parsed statements against the modules below
-//! - `catalog/`  databases, tables, columns, partitions, tablets (persisted in `meta/`)
-//! - `cluster/`  backends, heartbeats, BE gRPC clients, tablet placement
-//! - `txn/`      load transactions: begin / commit (with progress) / publish / abort
-//! - `routine_load/` routine load jobs, tasks, scheduler, SHOW formats
+//! - `session`   per-connection state (user, roles, session variables)
+//! - `routine_load/` routine load jobs, tasks, scheduler, SHOW formats and filters
 //! - `query/`    SELECT through DataFusion over BE scans and information_schema
+//! - `txn/`      load transactions: begin / commit (with progress) / publish / abort
+//! - `cluster/`  backends, heartbeats, every FE -> BE call, tablet placement
 //! - `privilege/` users, roles, grants and checks (StarRocks Authentication/AuthorizationMgr)
+//! - `variables` global variables
+//! - `catalog/`  databases, tables, columns, partitions, tablets (persisted in `meta/`)
 //! - `meta/`     the RocksDB metadata store (single source of truth)
-//! - `rpc/`      FrontendService (BE -> FE gRPC)
-//! - `http/`     /api/health, /metrics
+//! - `config`, `result` (what a statement returns), `clock`, `error`, `telemetry`
+//!   (every metric: name, kind, labels, help; typed events that log and count): foundations
 //!
-//! Dependency direction: server -> sql -> handler -> {routine_load, query, catalog, txn, cluster} -> meta.
+//! Layers, top first; a module imports only modules of lower layers (never one above, never a
+//! neighbour in its own layer), and no more than two files import each other in a circle.
+//! `fe/tests/module_layers.rs` checks both on every test run.
+//! 1. `server`, `rpc`, `http` (entry points; `main.rs` starts them and the background loops)
+//! 2. `handler`
+//! 3. `context`
+//! 4. `sql`, `session`
+//! 5. `routine_load`, `query`
+//! 6. `txn` (announces ABORTED / VISIBLE through its own `TxnListener` trait, which
+//!    routine_load implements, instead of calling up)
+//! 7. `cluster`, `privilege`, `variables`
+//! 8. `catalog`
+//! 9. `meta`, `config`, `result`, `clock`, `error`, `telemetry`
 
 pub mod catalog;
+pub mod clock;
 pub mod cluster;
 pub mod config;
 pub mod context;
@@ -25,10 +43,12 @@ pub mod http;
 pub mod meta;
 pub mod privilege;
 pub mod query;
+pub mod result;
 pub mod routine_load;
 pub mod rpc;
 pub mod server;
 pub mod session;
 pub mod sql;
+pub mod telemetry;
 pub mod txn;
 pub mod variables;

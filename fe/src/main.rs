@@ -6,10 +6,13 @@
 
 use starload_fe::config::{self, FeConfig};
 use starload_fe::context::FeContext;
+use starload_fe::routine_load::scheduler;
+use starload_fe::txn::publish;
 use starload_fe::{http, rpc, server};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 const USAGE: &str = "usage: starload-fe [--conf FILE] [--<fe.conf key>=VALUE ...]";
@@ -172,6 +175,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Recovery before any loop runs: PREPARE transactions of the previous process are aborted
+    // first, so the scheduler never sees a task of the old run as alive. Each loop is started
+    // exactly once, here (two publishers side by side published every txn twice once).
+    let publisher = Arc::new(ctx.publisher());
+    publish::recover(&publisher);
+    publish::start(publisher);
+    scheduler::start(Arc::new(ctx.routine_load_context()));
     tokio::spawn(server::serve(ctx.clone(), mysql, tls));
     {
         let ctx = ctx.clone();
@@ -191,10 +201,6 @@ async fn main() -> ExitCode {
         });
     }
     ctx.cluster.start();
-    // The background loops (routine load scheduler, publisher) are started by `rpc::serve`,
-    // after recovery aborted the PREPARE transactions of the previous run. They were also
-    // started here, so two schedulers and two publishers ran side by side (every txn was
-    // published twice: "Making the transaction visible failed ... status is VISIBLE").
     tracing::info!(
         query_port,
         http_port,

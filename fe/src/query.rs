@@ -25,7 +25,7 @@ pub mod source;
 pub mod titles;
 
 use crate::error::{SqlError, SqlResult};
-use crate::handler::ResultSet;
+use crate::result::ResultSet;
 use datafusion::catalog::{
     CatalogProvider, MemoryCatalogProvider, MemoryCatalogProviderList, MemorySchemaProvider,
     SchemaProvider, TableProvider,
@@ -500,7 +500,7 @@ fn find_sql_error(e: &DataFusionError) -> Option<SqlError> {
 mod tests {
     use super::source::{PartitionSnapshot, SysVarValue, TableSnapshot, VarScope};
     use super::*;
-    use crate::handler::{ColumnKind, ResultColumn};
+    use crate::result::{ColumnKind, ResultColumn};
     use datafusion::arrow::array::{
         Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
     };

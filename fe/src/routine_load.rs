@@ -4,19 +4,24 @@
 //! - `properties` job / data-source properties with defaults, validation and error texts
 //! - `job` the persisted job, states, reasons, statistics, concurrency
 //! - `task` in-memory tasks; `scheduler` the loops; `txn_callback` commit/abort decisions
-//! - `progress` offsets and their display; `show` SHOW rows; `java_map` HashMap key order
+//! - `load_desc` the job's load clauses (COLUMNS, WHERE, separators, PARTITION)
+//! - `progress` offsets and their display; `show` SHOW rows; `show_filter` their WHERE/ORDER BY; `java_map` HashMap key order
+//! - `context` the managers the loops and callbacks use (not the whole FeContext)
 //! - `kafka_meta` partition lists and watermarks from the broker (never on the SHOW path)
 //!
 //! Invariants: a job's persisted record changes only through this manager, always written
 //! before the in-memory copy changes; the job lock is never held across an `.await`.
 
+pub mod context;
 pub mod java_map;
 pub mod job;
 pub mod kafka_meta;
+pub mod load_desc;
 pub mod progress;
 pub mod properties;
 pub mod scheduler;
 pub mod show;
+pub mod show_filter;
 pub mod task;
 pub mod txn_callback;
 
@@ -83,11 +88,6 @@ pub struct RoutineLoadManager {
     jobs: Mutex<BTreeMap<i64, JobEntry>>,
     /// Wakes the scheduler (a job was created or resumed, a task finished).
     pub wake: Notify,
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl RoutineLoadManager {

@@ -1,12 +1,8 @@
 //! FrontendService: the BE -> FE gRPC server (tonic). `ReportTask` hands a task's end to the
 //! routine-load transaction callback (commit or abort, ARCHITECTURE.md step 4); `GetTxnState`
 //! tells a restarted BE what became of the transactions it staged rows for (step 6).
-//! `serve` also starts the FE's load background loops (routine-load scheduler, publish loop),
-//! so that everything the BE talks to runs together.
 //! Every request must carry the configured `cluster_token` (STATUS_CODE_UNAUTHENTICATED
 //! otherwise).
-
-pub mod backends;
 
 use crate::context::FeContext;
 use crate::routine_load::txn_callback;
@@ -86,7 +82,8 @@ impl FrontendService for FrontendRpc {
         }
         let ctx = self.ctx.clone();
         // The decision does blocking RocksDB writes (fsync): keep it off the async workers.
-        let decision = tokio::task::spawn_blocking(move || txn_callback::on_report(&ctx, &req))
+        let load = ctx.routine_load_context();
+        let decision = tokio::task::spawn_blocking(move || txn_callback::on_report(&load, &req))
             .await
             .map_err(|e| tonic::Status::internal(e.to_string()))?;
         tracing::debug!(decision = ?decision, "Task report handled.");
@@ -118,12 +115,8 @@ impl FrontendService for FrontendRpc {
     }
 }
 
-/// Starts the routine-load scheduler and the publish loop, then serves FrontendService on
-/// `addr` until the process ends.
+/// Serves FrontendService on `addr` until the process ends.
 pub async fn serve(ctx: Arc<FeContext>, addr: SocketAddr) -> Result<(), std::io::Error> {
-    crate::txn::publish::recover(&ctx);
-    crate::txn::publish::start(ctx.clone());
-    crate::routine_load::scheduler::start(ctx.clone());
     let svc = FrontendServiceServer::new(FrontendRpc::new(ctx))
         .max_decoding_message_size(64 * 1024 * 1024)
         .max_encoding_message_size(64 * 1024 * 1024);

@@ -17,10 +17,22 @@ pub mod state;
 pub use state::{TransactionState, TxnStatus};
 
 use crate::catalog::{Catalog, CatalogError};
+use crate::clock::now_ms;
 use crate::meta::{keys, MetaBatch, MetaError, MetaStore};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
+
+/// What the transaction layer announces to whoever owns a transaction's load (routine load:
+/// renew the task on VISIBLE, tell the BEs to drop staged rows on ABORTED). The transaction
+/// layer owns the trait so it never calls up into `routine_load`; `context.rs` wires the
+/// implementation (as the BE's storage announces task ends through `RoutineLoadTasks`).
+pub trait TxnListener: Send + Sync {
+    /// The transaction was aborted (by recovery, a timeout or its task's report).
+    fn on_aborted(&self, txn: &TransactionState);
+    /// The transaction became VISIBLE (published on a quorum of every tablet).
+    fn on_visible(&self, txn: &TransactionState);
+}
 
 /// Failure of a transaction operation.
 #[derive(Debug, thiserror::Error)]
@@ -68,11 +80,6 @@ pub struct TxnManager {
     state: Mutex<State>,
     /// Woken when a transaction is committed (the publish loop waits on it).
     pub publish_wake: Notify,
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl TxnManager {

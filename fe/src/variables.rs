@@ -20,14 +20,11 @@
 
 use crate::config::FeConfig;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::ColumnKind;
 use crate::meta::{keys, MetaBatch, MetaStore};
+use crate::result::ColumnKind;
 use starload_proto::error_code;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
-
-/// Meta key prefix of persisted global variable values (`60 <name>` -> JSON string value).
-pub const GLOBAL_VAR_KEY_PREFIX: u8 = 0x60;
 
 /// Flag: only one instance per process (StarRocks `GlobalVariable`).
 pub const GLOBAL: u8 = 1 << 1;
@@ -707,7 +704,7 @@ impl GlobalVariables {
     /// Defaults from `config`, then the values persisted by earlier `SET GLOBAL`s.
     pub fn load(config: &FeConfig, meta: Arc<MetaStore>) -> Result<Self, crate::meta::MetaError> {
         let mut g = Self::new(config);
-        let saved: Vec<(Vec<u8>, String)> = meta.scan_prefix(&[GLOBAL_VAR_KEY_PREFIX])?;
+        let saved: Vec<(Vec<u8>, String)> = meta.scan_prefix(&[keys::GLOBAL_VARIABLE])?;
         {
             let values = g.values.get_mut().unwrap_or_else(|p| p.into_inner());
             for (key, text) in saved {
@@ -745,7 +742,7 @@ impl GlobalVariables {
     fn set_def(&self, def: &'static VarDef, value: VarValue) -> SqlResult<()> {
         if let Some(meta) = &self.meta {
             let mut batch = MetaBatch::new();
-            let key = keys::name_key(GLOBAL_VAR_KEY_PREFIX, def.name);
+            let key = keys::name_key(keys::GLOBAL_VARIABLE, def.name);
             batch
                 .put(&key, &storage_text(def, &value))
                 .map_err(SqlError::internal)?;

@@ -105,7 +105,7 @@ async fn be_down_during_loads_is_cloned_then_serves_identical_reads() -> anyhow:
         .await?;
     let port = cluster.bes[victim].be_http_port;
     let d = Deadline::after(T);
-    while metric(port, "starload_be_clone_total") < 2.0 {
+    while metric(port, "starload_be_clones_total") < 2.0 {
         if !d.wait().await {
             panic!(
                 "BE {victim} was never cloned; its log:\n{}\nFE log:\n{}",

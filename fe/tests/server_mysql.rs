@@ -439,7 +439,8 @@ async fn http_health_and_metrics() {
         "starload_fe_query_errors_total",
         "starload_fe_connections_accepted_total",
         "starrocks_fe_query_total",
-        "starrocks_fe_connection_total",
+        // StarRocks's connection_total gauge (a gauge may not end in _total: promtool).
+        "starload_fe_connections ",
     ] {
         assert!(metrics.contains(name), "{name} missing in:\n{metrics}");
     }

@@ -1,6 +1,6 @@
 //! The one error-code table shared by FE and BE: MySQL errno, SQLSTATE and StarRocks message
 //! template. Source: StarRocks `fe/fe-core/src/main/java/com/starrocks/common/ErrorCode.java`.
-//! Decision (see DEVELOPERS.md): where MySQL has a standard errno for the condition (1045, 1049,
+//! Decision (ARCHITECTURE.md, "Shared types"): where MySQL has a standard errno for the condition (1045, 1049,
 //! 1050, 1064, 1146) we send it; otherwise StarRocks's own code.
 
 /// One entry of the table.
@@ -61,6 +61,10 @@ codes! {
     ERR_NO_SUCH_THREAD = (1094, "HY000", "Unknown thread id: %s");
     /// ErrorCode.ERR_KILL_DENIED_ERROR
     ERR_KILL_DENIED_ERROR = (1095, "HY000", "You are not owner of thread %s");
+    /// ErrorCode.ERR_WRONG_DB_NAME
+    ERR_WRONG_DB_NAME = (1102, "42000", "Incorrect database name '%s'");
+    /// ErrorCode.ERR_WRONG_TABLE_NAME
+    ERR_WRONG_TABLE_NAME = (1103, "42000", "Incorrect table name '%s'");
     /// ErrorCode.ERR_TABLE_EXISTS_ERROR (MySQL standard 1050/42S01)
     ERR_TABLE_EXISTS_ERROR = (1050, "42S01", "Table '%s' already exists");
     /// ErrorCode.ERR_DUP_FIELDNAME
@@ -69,6 +73,8 @@ codes! {
     ERR_COMMON_1064 = (1064, "HY000", "%s");
     /// ErrorCode.ERR_UNKNOWN_ERROR
     ERR_UNKNOWN_ERROR = (1105, "HY000", "Unknown error");
+    /// ErrorCode.ERR_TABLE_MUST_HAVE_COLUMNS
+    ERR_TABLE_MUST_HAVE_COLUMNS = (1113, "42000", "A table must have at least 1 column");
     /// ErrorCode.ERR_UNKNOWN_CHARACTER_SET
     ERR_UNKNOWN_CHARACTER_SET = (1115, "42000", "Unknown character set: '%s'");
     /// Unknown table: StarRocks >=3.4 sends 5502/42602; we send MySQL's 1146/42S02 so that
@@ -84,6 +90,9 @@ codes! {
     ERR_WRONG_VALUE_FOR_VAR = (1231, "42000", "Variable '%s' can't be set to the value of '%s'");
     /// ErrorCode.ERR_WRONG_TYPE_FOR_VAR
     ERR_WRONG_TYPE_FOR_VAR = (1232, "42000", "Incorrect argument type to variable '%s'");
+    /// MySQL ER_UNKNOWN_STMT_HANDLER: COM_STMT_EXECUTE of a statement id never prepared
+    /// (StarRocks has no entry; MySQL's `sql/share/messages_to_clients.txt`).
+    ERR_UNKNOWN_STMT_HANDLER = (1243, "HY000", "Unknown prepared statement handler (%s) given to %s");
     /// ErrorCode.ERR_UNKNOWN_TIME_ZONE
     ERR_UNKNOWN_TIME_ZONE = (1298, "HY000", "Unknown or incorrect time zone: '%s'");
     /// MySQL ER_QUERY_INTERRUPTED: the statement was stopped by KILL QUERY.
@@ -118,6 +127,12 @@ codes! {
     ERR_NOT_OLAP_TABLE = (5503, "42000", "Table '%s' is not a OLAP table");
     /// ErrorCode.ERR_BAD_FIELD_ERROR
     ERR_BAD_FIELD_ERROR = (5509, "42S22", "Unknown column '%s' in '%s'");
+    /// ErrorCode.ERR_TOO_MANY_BUCKETS
+    ERR_TOO_MANY_BUCKETS = (5510, "42000", "The number of buckets is too large, the maximum is %d. Please reduce the number of buckets or increase frontend config max_bucket_number_per_partition.");
+    /// ErrorCode.ERR_LOAD_DATA_PARSE_ERROR: a routine load job paused by a fatal parse error
+    /// (`pause_on_fatal_parse_error`; RoutineLoadJob.afterAborted passes the plain code to
+    /// ErrorReason).
+    ERR_LOAD_DATA_PARSE_ERROR = (5611, "22000", "%s. Check the 'TrackingSQL' field for detailed information.");
     /// ErrorCode.ERR_UNKNOWN_PROPERTY
     ERR_UNKNOWN_PROPERTY = (5803, "42000", "Unknown property %s");
     /// ErrorCode.ERR_INVALID_PARAMETER
@@ -135,6 +150,43 @@ mod tests {
             "Access denied for user 'bob' (using password: YES)"
         );
         assert_eq!(ERR_BAD_DB_ERROR.format(&["x"]), "Unknown database 'x'");
+    }
+
+    #[test]
+    fn entries_once_written_at_their_sites_keep_their_texts() {
+        // Texts the FE sent before these entries existed (frontend.md §4, §9).
+        assert_eq!(
+            ERR_TABLE_MUST_HAVE_COLUMNS.format(&[]),
+            "A table must have at least 1 column"
+        );
+        assert_eq!(ERR_TABLE_MUST_HAVE_COLUMNS.errno, 1113);
+        assert_eq!(
+            ERR_TOO_MANY_BUCKETS.format(&["1024"]),
+            "The number of buckets is too large, the maximum is 1024. Please reduce the number of buckets or increase frontend config max_bucket_number_per_partition."
+        );
+        assert_eq!(
+            ERR_UNKNOWN_STMT_HANDLER.format(&["7", "mysqld_stmt_execute"]),
+            "Unknown prepared statement handler (7) given to mysqld_stmt_execute"
+        );
+        assert_eq!(
+            (
+                ERR_WRONG_DB_NAME.errno,
+                ERR_WRONG_DB_NAME.format(&["1x"]).as_str()
+            ),
+            (1102, "Incorrect database name '1x'")
+        );
+        assert_eq!(
+            (
+                ERR_WRONG_TABLE_NAME.errno,
+                ERR_WRONG_TABLE_NAME.format(&[""]).as_str()
+            ),
+            (1103, "Incorrect table name ''")
+        );
+        assert_eq!(
+            ERR_LOAD_DATA_PARSE_ERROR.format(&["parse error. x"]),
+            "parse error. x. Check the 'TrackingSQL' field for detailed information."
+        );
+        assert_eq!(ERR_LOAD_DATA_PARSE_ERROR.errno, 5611);
     }
 
     #[test]

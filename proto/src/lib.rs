@@ -1,8 +1,10 @@
-//! The FE<->BE gRPC contract (generated from `proto/*.proto`), shared type helpers and the
-//! error-code table used at the MySQL and HTTP edges of both processes.
+//! The FE<->BE gRPC contract (generated from `proto/*.proto`), shared type helpers, the
+//! error-code table used at the MySQL and HTTP edges of both processes, and the shape and
+//! naming rules of both processes' metric tables (`telemetry`).
 
 pub mod error_code;
 pub mod schema;
+pub mod telemetry;
 pub mod token;
 
 /// Shared messages: types, schemas, statuses.
@@ -29,6 +31,7 @@ impl types::Status {
         Self {
             code: types::StatusCode::Ok as i32,
             message: String::new(),
+            reason: types::FailureReason::Unspecified as i32,
         }
     }
 
@@ -37,6 +40,22 @@ impl types::Status {
         Self {
             code: code as i32,
             message: message.into(),
+            reason: types::FailureReason::Unspecified as i32,
+        }
+    }
+
+    /// A load task failure: `code`, its class `reason` (what the FE decides on; prost's
+    /// `reason()` reads it back, UNSPECIFIED when unset or unknown) and the message meant for
+    /// the user.
+    pub fn failure(
+        code: types::StatusCode,
+        reason: types::FailureReason,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            code: code as i32,
+            message: message.into(),
+            reason: reason as i32,
         }
     }
 

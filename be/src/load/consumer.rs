@@ -20,6 +20,7 @@
 
 use crate::load::consumer_pool::ConsumerPool;
 use crate::load::decode::MessageChunk;
+use crate::load::error::LoadError;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -84,8 +85,8 @@ pub fn client_config(spec: &ConsumeSpec) -> ClientConfig {
 }
 
 /// Creates a consumer; unknown property keys are dropped and retried, other configuration
-/// errors become the `PAUSE:` text.
-pub fn create_consumer(spec: &ConsumeSpec) -> Result<BaseConsumer, String> {
+/// errors become the `PAUSE:` texts (failure class KAFKA_CONFIG).
+pub fn create_consumer(spec: &ConsumeSpec) -> Result<BaseConsumer, LoadError> {
     let mut spec = spec.clone();
     for _ in 0..64 {
         match client_config(&spec).create::<BaseConsumer>() {
@@ -97,14 +98,12 @@ pub fn create_consumer(spec: &ConsumeSpec) -> Result<BaseConsumer, String> {
                     tracing::warn!(key = key.as_str(), "Ignored unknown librdkafka property.");
                     continue;
                 }
-                return Err(format!(
-                    "PAUSE: failed to set '{key}', value: '{value}', err: {desc}"
-                ));
+                return Err(LoadError::KafkaProperty { key, value, desc });
             }
-            Err(e) => return Err(format!("PAUSE: failed to create kafka consumer: {e}")),
+            Err(e) => return Err(LoadError::KafkaCreateConsumer(e)),
         }
     }
-    Err("PAUSE: failed to create kafka consumer".into())
+    Err(LoadError::KafkaConfigUnresolved)
 }
 
 /// Deals partitions to `min(max_consumers, #partitions)` consumers, round-robin.
@@ -133,7 +132,7 @@ pub fn run_consumer(
     partitions: &[(i32, i64)],
     shared: &ConsumeShared,
     tx: &SyncSender<MessageChunk>,
-) -> Result<Vec<PartitionState>, String> {
+) -> Result<Vec<PartitionState>, LoadError> {
     let pool = ConsumerPool::global();
     let key = ConsumerPool::key_of(&client_config(spec).config_map());
     let consumer = match pool.take(&key) {
@@ -150,11 +149,12 @@ pub fn run_consumer(
             o => Offset::Offset(o),
         };
         tpl.add_partition_offset(&spec.topic, p, off)
-            .map_err(|e| format!("failed to assign partition {p}: {e}"))?;
+            .map_err(|source| LoadError::KafkaAssignPartition {
+                partition: p,
+                source,
+            })?;
     }
-    consumer
-        .assign(&tpl)
-        .map_err(|e| format!("failed to assign partitions: {e}"))?;
+    consumer.assign(&tpl).map_err(LoadError::KafkaAssign)?;
     let mut states: Vec<PartitionState> = partitions
         .iter()
         .map(|&(p, o)| PartitionState {
@@ -173,10 +173,10 @@ pub fn run_consumer(
         .collect();
     let mut chunk = MessageChunk::with_capacity(CHUNK_BYTES + 64 * 1024, 4096);
     let mut eof_left = states.len();
-    let mut error: Option<String> = None;
+    let mut error: Option<LoadError> = None;
     loop {
         if shared.cancel.load(Ordering::Relaxed) {
-            error = Some("Cancelled".into());
+            error = Some(LoadError::Cancelled);
             break;
         }
         let now = Instant::now();
@@ -208,7 +208,7 @@ pub fn run_consumer(
                         MessageChunk::with_capacity(CHUNK_BYTES + 64 * 1024, 4096),
                     );
                     if tx.send(full).is_err() {
-                        error = Some("Cancelled".into());
+                        error = Some(LoadError::Cancelled);
                         break;
                     }
                 }
@@ -242,14 +242,12 @@ pub fn run_consumer(
                 RDKafkaErrorCode::OffsetOutOfRange | RDKafkaErrorCode::AutoOffsetReset,
             ))) => {
                 // Find which partition's offset is out of range.
-                let (p, o) = out_of_range_partition(&consumer, spec, &states);
-                error = Some(format!(
-                    "Broker: Offset out of range, partition {p} offset {o} has no data"
-                ));
+                let (partition, offset) = out_of_range_partition(&consumer, spec, &states);
+                error = Some(LoadError::OffsetOutOfRange { partition, offset });
                 break;
             }
             Some(Err(KafkaError::MessageConsumption(code))) => {
-                error = Some(code.to_string());
+                error = Some(LoadError::KafkaConsume(code));
                 break;
             }
             Some(Err(e)) => {
@@ -259,7 +257,7 @@ pub fn run_consumer(
         }
     }
     if !chunk.is_empty() && error.is_none() && tx.send(chunk).is_err() {
-        error = Some("Cancelled".into());
+        error = Some(LoadError::Cancelled);
     }
     if let Some(e) = error {
         return Err(e);
@@ -315,7 +313,7 @@ pub fn consume(
     spec: &ConsumeSpec,
     cancel: Arc<AtomicBool>,
     tx: SyncSender<MessageChunk>,
-) -> Result<Vec<PartitionState>, String> {
+) -> Result<Vec<PartitionState>, LoadError> {
     let groups = deal_partitions(&spec.begin_offsets, spec.max_consumers);
     let shared = Arc::new(ConsumeShared {
         deadline: Instant::now() + spec.max_interval,
@@ -343,22 +341,22 @@ pub fn consume(
                 }
                 r
             })
-            .map_err(|e| format!("failed to start consumer thread: {e}"))?;
+            .map_err(LoadError::StartConsumer)?;
         handles.push(h);
     }
     drop(tx);
     let mut all = Vec::new();
-    let mut first_err: Option<String> = None;
+    let mut first_err: Option<LoadError> = None;
     for h in handles {
         match h.join() {
             Ok(Ok(states)) => all.extend(states),
             Ok(Err(e)) => {
                 // A consumer stopped by another's failure reports `Cancelled`; keep the cause.
-                if first_err.is_none() || first_err.as_deref() == Some("Cancelled") {
+                if matches!(first_err, None | Some(LoadError::Cancelled)) {
                     first_err = Some(e);
                 }
             }
-            Err(_) => first_err = Some("consumer thread panicked".into()),
+            Err(_) => first_err = Some(LoadError::ConsumerPanicked),
         }
     }
     if let Some(e) = first_err {
@@ -498,6 +496,8 @@ mod tests {
         spec.properties
             .insert("fetch.message.max.bytes".into(), "notanumber".into());
         let e = create_consumer(&spec).err().unwrap();
+        assert!(matches!(e, LoadError::KafkaProperty { .. }), "{e:?}");
+        let e = e.to_string();
         assert!(
             e.starts_with(
                 "PAUSE: failed to set 'fetch.message.max.bytes', value: 'notanumber', err: "

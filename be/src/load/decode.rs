@@ -12,6 +12,7 @@ pub mod csv;
 pub mod json;
 pub mod schema_registry;
 
+use crate::load::error::LoadError;
 use crate::load::error_rows::ErrorRows;
 use arrow::array::{Array, BinaryBuilder, StringArray};
 
@@ -107,7 +108,7 @@ pub trait Decoder: Send {
         &mut self,
         chunk: &MessageChunk,
         errors: &mut ErrorRows,
-    ) -> Result<SourceBatch, String>;
+    ) -> Result<SourceBatch, LoadError>;
 }
 
 /// Builds one text column from raw bytes without a per-value UTF-8 check: bytes go into a

@@ -15,7 +15,8 @@
 //!
 //! A fatal parse error (a JSON message that does not parse, an array without
 //! `strip_outer_array`, an Avro datum that does not decode) is also remembered: with
-//! `pause_on_fatal_parse_error` the task fails with it and the job pauses (spec §6.5).
+//! `pause_on_fatal_parse_error` the task fails with it (`LoadError::FatalParseError`) and the
+//! job pauses (spec §6.5).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -156,16 +157,6 @@ fn write_lines(lines: &[String], dir: &Path, file: &str) -> std::io::Result<Opti
     }
     f.flush()?;
     Ok(Some(file.to_string()))
-}
-
-/// The abort reason of a task that met a fatal parse error under `pause_on_fatal_parse_error`.
-/// The FE pauses a job whose txn abort reason contains `parse error`
-/// (`TxnStatusChangeReason.PARSE_ERROR`, spec §3.4). StarRocks's BE words it
-/// `parse error. <reason>` (`format_json_parse_error_msg` in `be/src/exec/json_parser.cpp`;
-/// its SQL test `test_pause_on_fatal_parse_error` expects the job state to carry
-/// `parse error. The value is array type in json document stream`).
-pub fn fatal_parse_error_reason(reason: &str) -> String {
-    format!("parse error. {reason}")
 }
 
 /// The directory that holds error logs: `<sys_log_dir>/error_log`.

@@ -14,6 +14,7 @@ use crate::load::decode::avro::AvroDecoder;
 use crate::load::decode::csv::{parse_separator, CsvDecoder, CsvOptions};
 use crate::load::decode::json::{parse_jsonpaths, JsonDecoder, JsonOptions, JsonPath};
 use crate::load::decode::{Decoder, MessageChunk};
+use crate::load::error::LoadError;
 use crate::load::error_rows::{self, ErrorRows};
 use crate::load::sink::TabletSink;
 use crate::load::transform::LoadPlan;
@@ -22,7 +23,7 @@ use arrow::record_batch::RecordBatch;
 use starload_proto::be::{DataFormat, SubmitRoutineLoadTaskRequest};
 use starload_proto::fe::frontend_service_client::FrontendServiceClient;
 use starload_proto::fe::{PartitionProgress, ReportTaskRequest};
-use starload_proto::types::{Status, StatusCode};
+use starload_proto::types::{FailureReason, Status, StatusCode};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -91,8 +92,9 @@ impl TaskExecutor {
             }
             let limit = self.config.routine_load_thread_pool_size.max(1) as usize;
             if t.running.len() >= limit {
-                return Status::err(
+                return Status::failure(
                     StatusCode::TooManyTasks,
+                    FailureReason::BeOverloaded,
                     format!(
                         "current running tasks: {}, limit: {}",
                         t.running.len(),
@@ -115,7 +117,7 @@ impl TaskExecutor {
             .await
             .unwrap_or_else(|_| ReportTaskRequest {
                 task_id: task_id.clone(),
-                status: Some(Status::err(StatusCode::InternalError, "task panicked")),
+                status: Some(LoadError::TaskPanicked.to_status()),
                 ..Default::default()
             });
             send_report(&fe.0, fe.1, report).await;
@@ -196,7 +198,7 @@ pub async fn send_report(host: &str, port: u32, report: ReportTaskRequest) {
 pub fn make_decoder(
     req: &SubmitRoutineLoadTaskRequest,
     plan: &LoadPlan,
-) -> Result<Box<dyn Decoder>, String> {
+) -> Result<Box<dyn Decoder>, LoadError> {
     let load = req.load.clone().unwrap_or_default();
     let names = plan.source_names().to_vec();
     match DataFormat::try_from(load.format).unwrap_or(DataFormat::Csv) {
@@ -211,7 +213,7 @@ pub fn make_decoder(
             } else {
                 Some(
                     JsonPath::parse(&load.json_root)
-                        .ok_or_else(|| format!("Invalid json_root: {}", load.json_root))?,
+                        .ok_or_else(|| LoadError::InvalidJsonRoot(load.json_root.clone()))?,
                 )
             };
             Ok(Box::new(JsonDecoder::new(
@@ -230,7 +232,7 @@ pub fn make_decoder(
                 .map(|k| k.confluent_schema_registry_url.clone())
                 .unwrap_or_default();
             if url.is_empty() {
-                return Err("confluent.schema.registry.url is required for avro".into());
+                return Err(LoadError::NoSchemaRegistryUrl);
             }
             let jsonpaths = if load.jsonpaths.trim().is_empty() {
                 Vec::new()
@@ -286,9 +288,9 @@ impl LoadPipeline {
         store: Arc<TabletStore>,
         rt: tokio::runtime::Handle,
         cluster_token: &str,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, LoadError> {
         let load = req.load.clone().unwrap_or_default();
-        let schema = req.schema.clone().ok_or("task has no table schema")?;
+        let schema = req.schema.clone().ok_or(LoadError::NoSchema)?;
         let plan = LoadPlan::with_partial_update(
             &schema,
             &load.columns,
@@ -340,7 +342,7 @@ impl LoadPipeline {
     }
 
     /// Decodes, transforms and writes one chunk.
-    pub fn process(&mut self, chunk: &MessageChunk) -> Result<(), String> {
+    pub fn process(&mut self, chunk: &MessageChunk) -> Result<(), LoadError> {
         self.received_bytes += chunk.bytes() as u64;
         let src = self.decoder.decode(chunk, &mut self.errors)?;
         let batch = self.plan.apply(&src, chunk, &mut self.errors)?;
@@ -348,7 +350,7 @@ impl LoadPipeline {
     }
 
     /// Ends the transaction's writes (eos to every replica).
-    pub fn finish(&mut self) -> Result<(), String> {
+    pub fn finish(&mut self) -> Result<(), LoadError> {
         let empty = RecordBatch::new_empty(self.plan.output_schema());
         self.sink.close(&empty)
     }
@@ -381,9 +383,14 @@ pub fn execute(
         txn = req.txn_id
     );
     let _g = span.enter();
-    let fail = |mut report: ReportTaskRequest, code: StatusCode, msg: String, start: Instant| {
-        tracing::warn!(reason = msg.as_str(), "Task failed.");
-        report.status = Some(Status::err(code, msg));
+    let fail = |mut report: ReportTaskRequest, e: LoadError, start: Instant| {
+        let status = e.to_status();
+        tracing::warn!(
+            reason = status.message.as_str(),
+            class = status.reason().as_str_name(),
+            "Task failed."
+        );
+        report.status = Some(status);
         report.load_cost_ms = start.elapsed().as_millis() as i64;
         report
     };
@@ -395,7 +402,7 @@ pub fn execute(
         &config.cluster_token,
     ) {
         Ok(p) => p,
-        Err(e) => return fail(report, StatusCode::InternalError, e, start),
+        Err(e) => return fail(report, e, start),
     };
     let kafka = req.kafka.clone().unwrap_or_default();
     let mut begin: Vec<(i32, i64)> = kafka
@@ -427,9 +434,9 @@ pub fn execute(
         .spawn(move || consumer::consume(&spec, consume_cancel, tx));
     let consumers = match consumers {
         Ok(h) => h,
-        Err(e) => return fail(report, StatusCode::InternalError, e.to_string(), start),
+        Err(e) => return fail(report, LoadError::StartTask(e), start),
     };
-    let mut pipe_err: Option<String> = None;
+    let mut pipe_err: Option<LoadError> = None;
     for chunk in rx.iter() {
         if let Err(e) = pipe.process(&chunk) {
             pipe_err = Some(e);
@@ -440,21 +447,16 @@ pub fn execute(
     drop(rx);
     let consumed = consumers
         .join()
-        .unwrap_or_else(|_| Err("consumer thread panicked".into()));
+        .unwrap_or_else(|_| Err(LoadError::ConsumerPanicked));
     if let Some(e) = pipe_err {
         pipe.sink.abort_local();
-        return fail(report, StatusCode::InternalError, e, start);
+        return fail(report, e, start);
     }
     let states: Vec<PartitionState> = match consumed {
         Ok(s) => s,
         Err(e) => {
             pipe.sink.abort_local();
-            let code = if e == "Cancelled" {
-                StatusCode::Cancelled
-            } else {
-                StatusCode::InternalError
-            };
-            return fail(report, code, e, start);
+            return fail(report, e, start);
         }
     };
     report.progress = states
@@ -470,7 +472,7 @@ pub fn execute(
     // Nothing consumed at all: StarRocks cancels the pipe (progress unchanged, task renewed).
     if states.iter().all(|s| s.last_offset < 0) {
         pipe.sink.abort_local();
-        return fail(report, StatusCode::Cancelled, "Cancelled".into(), start);
+        return fail(report, LoadError::Cancelled, start);
     }
     let load = req.load.clone().unwrap_or_default();
     fill_counters(&mut report, &pipe);
@@ -478,38 +480,29 @@ pub fn execute(
     if load.pause_on_fatal_parse_error {
         if let Some(reason) = pipe.errors.fatal_parse_error() {
             pipe.sink.abort_local();
-            let msg = error_rows::fatal_parse_error_reason(reason);
-            return fail(report, StatusCode::InternalError, msg, start);
+            let e = LoadError::FatalParseError(reason.to_string());
+            return fail(report, e, start);
         }
     }
     if pipe.errors.exceeds_filter_ratio(load.max_filter_ratio) {
         pipe.sink.abort_local();
-        return fail(
-            report,
-            StatusCode::InternalError,
-            "too many filtered rows".into(),
-            start,
-        );
+        return fail(report, LoadError::TooManyFilteredRows, start);
     }
     if let Err(e) = pipe.finish() {
         pipe.sink.abort_local();
-        return fail(report, StatusCode::InternalError, e, start);
+        return fail(report, e, start);
     }
     report.tablet_commit_infos = pipe.sink.commit_infos();
     report.load_cost_ms = start.elapsed().as_millis().max(1) as i64;
-    metrics::counter!("starload_be_load_rows_loaded_total", "job" => req.job_name.clone())
-        .increment(report.loaded_rows as u64);
-    metrics::counter!("starload_be_load_rows_filtered_total", "job" => req.job_name.clone())
-        .increment(report.filtered_rows as u64);
-    metrics::counter!("starload_be_load_bytes_received_total", "job" => req.job_name.clone())
-        .increment(report.received_bytes as u64);
-    tracing::info!(
-        loaded = report.loaded_rows,
-        filtered = report.filtered_rows,
-        unselected = report.unselected_rows,
-        ms = report.load_cost_ms,
-        "Task finished."
-    );
+    crate::telemetry::LoadTaskFinished {
+        job: &req.job_name,
+        loaded: report.loaded_rows,
+        filtered: report.filtered_rows,
+        unselected: report.unselected_rows,
+        received_bytes: report.received_bytes,
+        cost_ms: report.load_cost_ms,
+    }
+    .emit();
     report
 }
 

@@ -21,23 +21,27 @@
 //! Conversion failures: strict_mode rejects the row; otherwise the value is NULL and a NOT NULL
 //! column then rejects it (`NULL value in non-nullable column '<c>'`).
 
+pub mod convert;
 pub mod datetime;
 pub mod expr;
 pub mod func;
+pub mod value;
 
-use crate::load::convert::{self, TargetType};
 use crate::load::decode::{MessageChunk, SourceBatch};
+use crate::load::error::LoadError;
 use crate::load::error_rows::ErrorRows;
 use arrow::array::{
     new_null_array, Array, ArrayRef, AsArray, BooleanArray, Int8Array, StringArray,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use convert::TargetType;
 use datetime::JobTz;
-use expr::{EvalCtx, Expr};
+use expr::Expr;
 use starload_proto::be::ColumnMapping;
 use starload_proto::types::{PrimitiveType, TabletSchema};
 use std::sync::Arc;
+use value::{EvalCtx, ExprError};
 
 /// Name of the PRIMARY/UNIQUE operation pseudo-column.
 pub const OP_COLUMN: &str = "__op";
@@ -98,7 +102,7 @@ impl LoadPlan {
         strict: bool,
         timezone: &str,
         now_utc_secs: i64,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, LoadError> {
         Self::with_partial_update(
             schema,
             columns,
@@ -119,9 +123,9 @@ impl LoadPlan {
         timezone: &str,
         now_utc_secs: i64,
         partial_update: bool,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, LoadError> {
         let tz = JobTz::parse(timezone)
-            .ok_or_else(|| format!("Unknown or incorrect time zone: '{timezone}'"))?;
+            .ok_or_else(|| LoadError::UnknownTimeZone(timezone.to_string()))?;
         let table_type = |name: &str| {
             schema
                 .columns
@@ -155,26 +159,22 @@ impl LoadPlan {
                 env_names.push(m.name.clone());
             }
             for m in columns.iter().filter(|m| !m.expr_sql.trim().is_empty()) {
-                let ast = expr::parse_sql_expr(&m.expr_sql).map_err(|e| {
-                    format!(
-                        "Expr '{}' analyze error: {e}, derived column is '{}'",
-                        m.expr_sql, m.name
-                    )
-                })?;
+                let derived = |source: ExprError| match source {
+                    ExprError::UnknownColumn(name) => LoadError::UnknownReferencedColumn {
+                        name,
+                        expr: m.expr_sql.clone(),
+                        column: m.name.clone(),
+                    },
+                    source => LoadError::DerivedColumn {
+                        expr: m.expr_sql.clone(),
+                        column: m.name.clone(),
+                        source,
+                    },
+                };
+                let ast = expr::parse_sql_expr(&m.expr_sql).map_err(derived)?;
                 let names = env_names.clone();
                 let compiled = expr::compile(&ast, &|n| names.iter().rposition(|x| eq_name(x, n)))
-                    .map_err(|e| {
-                        if let Some(c) = e.strip_prefix("Unknown column '") {
-                            format!(
-                                "Referenced column '{}' in expr '{}' can't be found in column list, derived column is '{}'",
-                                c.trim_end_matches('\''),
-                                m.expr_sql,
-                                m.name
-                            )
-                        } else {
-                            format!("Expr '{}' analyze error: {e}, derived column is '{}'", m.expr_sql, m.name)
-                        }
-                    })?;
+                    .map_err(derived)?;
                 let target = if eq_name(&m.name, OP_COLUMN) {
                     None
                 } else {
@@ -191,10 +191,7 @@ impl LoadPlan {
             // A partial update's unnamed columns are placeholders the storage does not store.
             let unnamed_in_partial = partial_update && has_columns && mapped.is_none();
             if unnamed_in_partial && c.is_key {
-                return Err(format!(
-                    "key column {} not in partial update columns",
-                    c.name
-                ));
+                return Err(LoadError::KeyNotInPartialUpdate(c.name.clone()));
             }
             let from = match mapped {
                 Some(i) => ColFrom::Env(i),
@@ -202,7 +199,7 @@ impl LoadPlan {
                 None => match &c.default_value {
                     Some(d) => ColFrom::Default(d.clone()),
                     None if c.nullable || unnamed_in_partial => ColFrom::Null,
-                    None => return Err(format!("Column has no default value. column: {}", c.name)),
+                    None => return Err(LoadError::NoDefaultValue(c.name.clone())),
                 },
             };
             table.push(TableCol {
@@ -217,8 +214,11 @@ impl LoadPlan {
         let where_ = if where_sql.trim().is_empty() {
             None
         } else {
-            let ast = expr::parse_sql_expr(where_sql)
-                .map_err(|e| format!("Expr '{where_sql}' analyze error: {e}"))?;
+            let where_err = |source| LoadError::WhereExpr {
+                expr: where_sql.to_string(),
+                source,
+            };
+            let ast = expr::parse_sql_expr(where_sql).map_err(where_err)?;
             let tnames: Vec<String> = table.iter().map(|t| t.name.clone()).collect();
             let enames = env_names.clone();
             let nt = tnames.len();
@@ -228,7 +228,7 @@ impl LoadPlan {
                     .position(|x| eq_name(x, n))
                     .or_else(|| enames.iter().rposition(|x| eq_name(x, n)).map(|i| nt + i))
             })
-            .map_err(|e| format!("Expr '{where_sql}' analyze error: {e}"))?;
+            .map_err(where_err)?;
             Some(e)
         };
         let mut fields: Vec<Field> = schema
@@ -277,7 +277,7 @@ impl LoadPlan {
         batch: &SourceBatch,
         chunk: &MessageChunk,
         errors: &mut ErrorRows,
-    ) -> Result<RecordBatch, String> {
+    ) -> Result<RecordBatch, LoadError> {
         let n = batch.num_rows();
         // First rejection reason per row (allocated only on failure).
         let mut rejected = vec![false; n];
@@ -440,12 +440,11 @@ impl LoadPlan {
             self.schema.clone(),
             out,
             &RecordBatchOptions::new().with_row_count(Some(n)),
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         if keep.true_count() == n {
             return Ok(full);
         }
-        arrow::compute::filter_record_batch(&full, &keep).map_err(|e| e.to_string())
+        Ok(arrow::compute::filter_record_batch(&full, &keep)?)
     }
 }
 
@@ -706,7 +705,8 @@ mod tests {
             "",
             0,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert_eq!(e, "Referenced column 'nope' in expr 'nope + 1' can't be found in column list, derived column is 'price'");
         let e = LoadPlan::new(
             &seed_tbl1(),
@@ -716,7 +716,8 @@ mod tests {
             "",
             0,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert_eq!(e, "Column has no default value. column: pay_dt");
         let e = LoadPlan::new(
             &seed_tbl1(),
@@ -726,11 +727,50 @@ mod tests {
             "",
             0,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.starts_with("Expr 'nosuchfn(order_id)' analyze error: No matching function"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn an_unknown_name_in_a_derived_column_is_a_referenced_column_error() {
+        let plan = |expr: &str| {
+            LoadPlan::new(
+                &seed_tbl1(),
+                &mapping(&[("order_id", ""), ("price", expr)]),
+                "",
+                false,
+                "",
+                0,
+            )
+        };
+        match plan("nope + 1") {
+            Err(LoadError::UnknownReferencedColumn { name, expr, column }) => {
+                assert_eq!(
+                    (name.as_str(), expr.as_str(), column.as_str()),
+                    ("nope", "nope + 1", "price")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Other compile errors keep the analyze-error wording.
+        assert!(matches!(
+            plan("nosuchfn(order_id)"),
+            Err(LoadError::DerivedColumn {
+                source: ExprError::NoMatchingFunction(_),
+                ..
+            })
+        ));
+        assert!(matches!(
+            plan("1 +"),
+            Err(LoadError::DerivedColumn {
+                source: ExprError::Parse(_),
+                ..
+            })
+        ));
     }
 
     /// StarRocks's Load.initColumns skips the default-value check for a partial update: the
@@ -744,7 +784,9 @@ mod tests {
         schema.columns[1].is_key = true;
         schema.columns[4].nullable = false; // price: NOT NULL, no DEFAULT
         let cols = mapping(&[("order_id", ""), ("pay_dt", ""), ("customer_name", "")]);
-        let e = LoadPlan::new(&schema, &cols, "", false, "", 0).unwrap_err();
+        let e = LoadPlan::new(&schema, &cols, "", false, "", 0)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "Column has no default value. column: price");
         let plan = LoadPlan::with_partial_update(&schema, &cols, "", false, "", 0, true).unwrap();
         let (b, e) = run_csv(&plan, "1,2020-05-11,a\n2,2020-05-12,b", ",");
@@ -759,7 +801,8 @@ mod tests {
             0,
             true,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert_eq!(e, "key column pay_dt not in partial update columns");
     }
 

@@ -15,7 +15,7 @@ use super::keys::{self, BASE_TXN};
 use super::rocks::{RocksEngine, WriteBatch};
 use super::row::ColReader;
 use super::tablet::{lock, Tablet};
-use super::txn::TxnState;
+use super::txn_state::TxnState;
 use crate::error::BeError;
 use arrow::record_batch::RecordBatch;
 use starload_proto::types::KeysType;
@@ -189,9 +189,12 @@ impl<'e> CloneWriter<'e> {
         }
         st.visible_since.clear();
         st.visible_since.push_back((Instant::now(), version));
-        metrics::counter!("starload_be_clone_total").increment(1);
-        metrics::counter!("starload_be_clone_rows_total").increment(self.rows);
-        tracing::info!(tablet = t.id, version, rows = self.rows, "Tablet cloned.");
+        crate::telemetry::TabletCloned {
+            tablet: t.id,
+            version,
+            rows: self.rows,
+        }
+        .emit();
         Ok(self.rows)
     }
 }

@@ -31,7 +31,7 @@ use super::rocks::{RocksEngine, WriteBatch};
 use super::row::{decode_row, encode_full_row};
 use super::scan::{fold_agg, fold_upsert};
 use super::tablet::{lock, Tablet};
-use super::txn::TxnState;
+use super::txn_state::TxnState;
 use crate::error::BeError;
 use starload_proto::types::KeysType;
 use std::collections::HashMap;
@@ -53,6 +53,19 @@ pub struct CompactionPolicy {
     pub max_delay: Duration,
     /// Row operations per WriteBatch.
     pub batch_ops: usize,
+}
+
+impl CompactionPolicy {
+    /// The policy `be.conf` describes (StarRocks's compaction settings).
+    pub fn from_config(c: &crate::config::BeConfig) -> Self {
+        Self {
+            read_grace: Duration::from_secs(c.compaction_read_grace_second),
+            min_versions: c.min_cumulative_compaction_num_singleton_deltas.max(1),
+            max_versions: c.tablet_max_versions.max(2),
+            max_delay: Duration::from_millis(c.compaction_max_load_delay_ms),
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for CompactionPolicy {
@@ -201,30 +214,26 @@ pub fn compact_limited(
         let (lo, hi) = keys::row_range(t.id);
         (folded, from, engine.range(&lo, &hi))
     };
-    metrics::gauge!("starload_be_compaction_running").increment(1.0);
+    crate::telemetry::CompactionFoldStarted { tablet: t.id }.emit();
     let r = fold_rows(engine, t, &folded, &mut it, batch_ops, max_batches);
     drop(it);
-    metrics::gauge!("starload_be_compaction_running").decrement(1.0);
+    crate::telemetry::CompactionFoldEnded { tablet: t.id }.emit();
     let mut stats = r?;
     stats.tablet_id = t.id;
     stats.from_version = from;
     stats.to_version = lock(&t.state).compacted_version;
     finish(engine, t, &folded)?;
-    metrics::counter!("starload_be_compaction_runs_total").increment(1);
-    metrics::counter!("starload_be_compaction_versions_folded_total")
-        .increment(folded.len() as u64);
-    metrics::histogram!("starload_be_compaction_duration_seconds")
-        .record(started.elapsed().as_secs_f64());
-    tracing::info!(
-        tablet = t.id,
-        from = stats.from_version,
-        to = stats.to_version,
-        rows_read = stats.rows_read,
-        rows_written = stats.rows_written,
-        rows_dropped = stats.rows_dropped,
-        ms = started.elapsed().as_millis() as u64,
-        "Compaction done."
-    );
+    crate::telemetry::CompactionDone {
+        tablet: t.id,
+        from: stats.from_version,
+        to: stats.to_version,
+        versions_folded: folded.len(),
+        rows_read: stats.rows_read,
+        rows_written: stats.rows_written,
+        rows_dropped: stats.rows_dropped,
+        elapsed: started.elapsed(),
+    }
+    .emit();
     Ok(Some(stats))
 }
 
@@ -246,8 +255,7 @@ fn write_batch(
     engine.write(wb, false)?;
     drop(st);
     stats.batches += 1;
-    metrics::counter!("starload_be_compaction_batches_total").increment(1);
-    metrics::counter!("starload_be_compaction_row_ops_total").increment(ops);
+    crate::telemetry::CompactionBatchWritten { tablet: t.id, ops }.emit();
     Ok(())
 }
 
@@ -376,9 +384,12 @@ fn flush(
     // Counted per batch, for the rows this batch made durable.
     let now = (stats.rows_read, stats.rows_written, stats.rows_dropped);
     let (r, w, d) = stats.reported;
-    metrics::counter!("starload_be_compaction_rows_read_total").increment(now.0 - r);
-    metrics::counter!("starload_be_compaction_rows_written_total").increment(now.1 - w);
-    metrics::counter!("starload_be_compaction_rows_dropped_total").increment(now.2 - d);
+    crate::telemetry::CompactionRowsFlushed {
+        read: now.0 - r,
+        written: now.1 - w,
+        dropped: now.2 - d,
+    }
+    .emit();
     stats.reported = now;
     Ok(())
 }

@@ -19,7 +19,7 @@ use super::row::{
     FLAG_PARTIAL,
 };
 use super::tablet::{lock, Tablet};
-use super::txn::TxnState;
+use super::txn_state::TxnState;
 use super::ScanPredicate;
 use crate::error::BeError;
 use arrow::array::{Array, ArrayRef, BooleanArray, Scalar, StringArray};

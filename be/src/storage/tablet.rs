@@ -10,7 +10,7 @@
 //! is repeatable.
 
 use super::row::{ColReader, Kind};
-use super::txn::TxnState;
+use super::txn_state::TxnState;
 use crate::error::BeError;
 use arrow::array::{Array, StringArray};
 use arrow::datatypes::SchemaRef;
@@ -319,7 +319,7 @@ mod tests {
 
     #[test]
     fn zero_values_of_dates_are_year_zero() {
-        let days = crate::load::convert::days_from_civil(0, 1, 1);
+        let days = crate::load::transform::convert::days_from_civil(0, 1, 1);
         assert_eq!(zero_bytes(&Kind::Date32), Some(days.to_le_bytes().to_vec()));
         let us = i64::from(days) * 86_400_000_000;
         assert_eq!(zero_bytes(&Kind::TsUs), Some(us.to_le_bytes().to_vec()));

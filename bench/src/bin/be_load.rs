@@ -181,12 +181,12 @@ fn run_format(
     let m = measure(|| {
         for c in &cs {
             if let Err(e) = pipe.process(c) {
-                failure = Some(e);
+                failure = Some(e.to_string());
                 return;
             }
         }
         if let Err(e) = pipe.finish() {
-            failure = Some(e);
+            failure = Some(e.to_string());
             return;
         }
         for t in &tablets {

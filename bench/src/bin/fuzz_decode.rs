@@ -70,6 +70,7 @@ fn plan(strict: bool) -> Result<LoadPlan, String> {
         "UTC",
         0,
     )
+    .map_err(|e| e.to_string())
 }
 
 /// Damages `v` in one of several ways (or not at all).

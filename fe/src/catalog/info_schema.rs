@@ -8,7 +8,7 @@
 
 use super::table::Table;
 use super::Catalog;
-use crate::handler::{ColumnKind, ResultColumn, ResultSet};
+use crate::result::{ColumnKind, ResultColumn, ResultSet};
 
 /// The tables of the `information_schema` database as SHOW TABLES lists them (SYSTEM VIEW).
 pub const INFORMATION_SCHEMA_TABLES: &[&str] = &[
@@ -237,7 +237,7 @@ pub fn columns(catalog: &Catalog) -> ResultSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::create::analyze_create_table;
+    use crate::handler::create_table::analyze_create_table;
     use crate::sql::ddl::{try_parse, DdlStmt};
 
     fn table(sql: &str) -> Table {

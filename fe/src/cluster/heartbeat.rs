@@ -7,8 +7,8 @@
 //! Metrics: `starload_fe_heartbeat_total{result="ok"|"error"}`, `starload_fe_backends_alive`.
 
 use super::{make_client, BackendInfo, Cluster};
-use crate::catalog::now_ms;
-use crate::context::FeContext;
+use crate::clock::now_ms;
+
 use starload_proto::be::backend_service_client::BackendServiceClient;
 use starload_proto::be::HeartbeatRequest;
 use starload_proto::types::StatusCode;
@@ -16,11 +16,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
-
-/// Starts the heartbeat loop for the FE's cluster (same as `ctx.cluster.start()`).
-pub fn start(ctx: &Arc<FeContext>) {
-    ctx.cluster.start();
-}
 
 /// The loop itself; runs until the runtime shuts down.
 pub async fn run(cluster: Arc<Cluster>) {
@@ -69,7 +64,10 @@ pub async fn run(cluster: Arc<Cluster>) {
             }
         }
         futures::future::join_all(calls).await;
-        metrics::gauge!("starload_fe_backends_alive").set(cluster.alive_backend_ids().len() as f64);
+        crate::telemetry::HeartbeatRoundFinished {
+            alive: cluster.alive_backend_ids().len(),
+        }
+        .emit();
         let elapsed = started.elapsed();
         if elapsed < interval {
             tokio::time::sleep(interval - elapsed).await;
@@ -116,8 +114,8 @@ async fn heartbeat_one(
             "cluster_token mismatch: the backend did not prove the cluster token",
         );
     }
-    metrics::counter!("starload_fe_heartbeat_total", "result" => "ok").increment(1);
     let id = info.backend.id;
+    crate::telemetry::HeartbeatSucceeded { backend: id }.emit();
     if let Err(e) = cluster.update_ports(id, resp.be_port as u16, resp.http_port as u16) {
         tracing::warn!(backend = id, error = %e, "Could not persist backend ports.");
     }
@@ -148,10 +146,14 @@ async fn heartbeat_one(
 }
 
 fn record_failure(cluster: &Cluster, info: &BackendInfo, msg: &str) {
-    metrics::counter!("starload_fe_heartbeat_total", "result" => "error").increment(1);
+    let id = info.backend.id;
+    crate::telemetry::HeartbeatFailed {
+        backend: id,
+        error: msg,
+    }
+    .emit();
     let timeout_ms = cluster.config().get().heartbeat_timeout_ms;
     let now = now_ms();
-    let id = info.backend.id;
     let mut went_down = false;
     cluster.update_status(id, |s| {
         s.err_msg = msg.to_string();

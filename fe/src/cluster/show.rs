@@ -3,7 +3,7 @@
 //! `FrontendsProcNode.java` print them (StarRocks 3.4: no `StatusCode` column yet).
 
 use super::Cluster;
-use crate::handler::ResultSet;
+use crate::result::ResultSet;
 use std::collections::HashMap;
 
 /// SHOW BACKENDS titles.
@@ -195,7 +195,7 @@ impl Cluster {
             "true".into(),
             "true".into(),
             "0".into(),
-            time_string(crate::catalog::now_ms()),
+            time_string(crate::clock::now_ms()),
             "true".into(),
             String::new(),
             time_string(self.fe_start_time_ms),

@@ -19,22 +19,51 @@ const CLONE_TIMEOUT: Duration = Duration::from_secs(600);
 /// RPCs in flight at once.
 const PARALLELISM: usize = 32;
 
-/// Awaits one BE call with a deadline: its reply, or the timeout or transport error as text.
+/// Why one tablet RPC to one replica failed; the text is what StarRocks users see after
+/// `Failed to create tablet <t> on backend <be>: `.
+#[derive(Debug, thiserror::Error)]
+pub enum TabletRpcError {
+    /// No client for the backend (unknown, or its be_port is not known yet).
+    #[error(transparent)]
+    NoClient(#[from] super::ClusterError),
+    /// The deadline passed before the BE answered.
+    #[error("timeout")]
+    Timeout,
+    /// The call did not complete (connect, transport, or a gRPC error status).
+    #[error("{}", .0.message())]
+    Rpc(tonic::Status),
+    /// The BE answered with a failure status.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Why CREATE TABLE's tablets could not all be created (the created ones were dropped again).
+#[derive(Debug, thiserror::Error)]
+#[error("Failed to create partition[{partition}]. Failed to create tablet {tablet} on backend {backend}: {source}")]
+pub struct CreateTabletsError {
+    pub partition: String,
+    pub tablet: i64,
+    pub backend: i64,
+    pub source: TabletRpcError,
+}
+
+/// Awaits one BE call with a deadline: its reply, or the timeout or transport error.
 async fn call<T>(
     deadline: Duration,
     rpc: impl std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
-) -> Result<T, String> {
+) -> Result<T, TabletRpcError> {
     Ok(tokio::time::timeout(deadline, rpc)
         .await
-        .map_err(|_| "timeout".to_string())?
-        .map_err(|s| s.message().to_string())?
+        .map_err(|_| TabletRpcError::Timeout)?
+        .map_err(TabletRpcError::Rpc)?
         .into_inner())
 }
 
-fn status_error(st: Option<Status>) -> Option<String> {
+/// A reply's failure status as an error.
+fn status_result(st: Option<Status>) -> Result<(), TabletRpcError> {
     match st {
-        Some(s) if !s.is_ok() => Some(s.message),
-        _ => None,
+        Some(s) if !s.is_ok() => Err(TabletRpcError::Refused(s.message)),
+        _ => Ok(()),
     }
 }
 
@@ -50,12 +79,12 @@ impl Cluster {
     /// Creates every replica of `table` on its backend. On any failure the replicas already
     /// created are dropped and the first error is returned (as StarRocks:
     /// `Failed to create partition[...]`).
-    pub async fn create_tablets(&self, table: &Table) -> Result<(), String> {
+    pub async fn create_tablets(&self, table: &Table) -> Result<(), CreateTabletsError> {
         let schema = table.tablet_schema();
         let token = self.cluster_token();
         // ((tablet, partition, backend), outcome) per replica.
         #[allow(clippy::type_complexity)]
-        let results: Vec<((i64, i64, i64), Result<(), String>)> =
+        let results: Vec<((i64, i64, i64), Result<(), TabletRpcError>)> =
             stream::iter(Self::replicas(table))
                 .map(|(tablet_id, partition_id, be)| {
                     let req = CreateTabletRequest {
@@ -67,12 +96,9 @@ impl Cluster {
                     };
                     async move {
                         let r = async {
-                            let mut c = self.client(be).map_err(|e| e.to_string())?;
+                            let mut c = self.client(be)?;
                             let resp = call(TABLET_RPC_TIMEOUT, c.create_tablet(req)).await?;
-                            match status_error(resp.status) {
-                                Some(e) => Err(e),
-                                None => Ok(()),
-                            }
+                            status_result(resp.status)
                         }
                         .await;
                         ((tablet_id, partition_id, be), r)
@@ -81,28 +107,31 @@ impl Cluster {
                 .buffer_unordered(PARALLELISM)
                 .collect()
                 .await;
-        let first_err = results.iter().find_map(|((tablet, _, be), r)| {
-            r.as_ref()
-                .err()
-                .map(|e| format!("Failed to create tablet {tablet} on backend {be}: {e}"))
-        });
-        match first_err {
-            None => Ok(()),
-            Some(err) => {
-                let created: Vec<(i64, i64)> = results
-                    .iter()
-                    .filter(|(_, r)| r.is_ok())
-                    .map(|((t, _, be), _)| (*t, *be))
-                    .collect();
-                self.drop_replicas(&created).await;
-                let pname = table
-                    .partitions
-                    .first()
-                    .map(|p| p.name.clone())
-                    .unwrap_or_default();
-                Err(format!("Failed to create partition[{pname}]. {err}"))
+        let mut created = Vec::new();
+        let mut first_err = None;
+        for ((tablet, _, backend), r) in results {
+            match r {
+                Ok(()) => created.push((tablet, backend)),
+                Err(e) => {
+                    first_err.get_or_insert((tablet, backend, e));
+                }
             }
         }
+        let Some((tablet, backend, source)) = first_err else {
+            return Ok(());
+        };
+        self.drop_replicas(&created).await;
+        let partition = table
+            .partitions
+            .first()
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        Err(CreateTabletsError {
+            partition,
+            tablet,
+            backend,
+            source,
+        })
     }
 
     /// Drops every replica of `table` (best effort; failures are logged).
@@ -124,9 +153,9 @@ impl Cluster {
                 };
                 async move {
                     let r = async {
-                        let mut c = self.client(be).map_err(|e| e.to_string())?;
+                        let mut c = self.client(be)?;
                         let resp = call(TABLET_RPC_TIMEOUT, c.drop_tablet(req)).await?;
-                        status_error(resp.status).map_or(Ok(()), Err)
+                        status_result(resp.status)
                     }
                     .await;
                     if let Err(e) = r {
@@ -141,7 +170,7 @@ impl Cluster {
 
     /// Tells every replica to discard all versions up to its partition's (new) visible
     /// version. Returns the failures (tablet, backend, message); empty when all succeeded.
-    pub async fn truncate_tablets(&self, table: &Table) -> Vec<(i64, i64, String)> {
+    pub async fn truncate_tablets(&self, table: &Table) -> Vec<(i64, i64, TabletRpcError)> {
         let token = self.cluster_token();
         let reqs: Vec<(i64, i64, i64)> = table
             .tablets()
@@ -160,9 +189,9 @@ impl Cluster {
                 };
                 async move {
                     let r = async {
-                        let mut c = self.client(be).map_err(|e| e.to_string())?;
+                        let mut c = self.client(be)?;
                         let resp = call(TABLET_RPC_TIMEOUT, c.truncate_tablet(req)).await?;
-                        status_error(resp.status).map_or(Ok(()), Err)
+                        status_result(resp.status)
                     }
                     .await;
                     r.err().map(|e| (tablet_id, be, e))
@@ -182,11 +211,11 @@ impl Cluster {
         tablet_id: i64,
         version: i64,
         source: i64,
-    ) -> Result<i64, String> {
+    ) -> Result<i64, TabletRpcError> {
         let src = self
             .backend_addr(source)
-            .ok_or_else(|| format!("Backend {source} does not exist"))?;
-        let mut c = self.client(backend).map_err(|e| e.to_string())?;
+            .ok_or(super::ClusterError::UnknownBackend(source))?;
+        let mut c = self.client(backend)?;
         let req = CloneTabletRequest {
             cluster_token: self.cluster_token(),
             tablet_id,
@@ -194,9 +223,7 @@ impl Cluster {
             source: Some(src),
         };
         let resp = call(CLONE_TIMEOUT, c.clone_tablet(req)).await?;
-        match status_error(resp.status) {
-            Some(e) => Err(e),
-            None => Ok(resp.version),
-        }
+        status_result(resp.status)?;
+        Ok(resp.version)
     }
 }

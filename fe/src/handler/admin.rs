@@ -5,7 +5,7 @@
 use crate::config::ConfigError;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{QueryResult, ResultSet};
+use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
 use crate::sql::admin::AdminStmt;
 use crate::sql::lexer::like_match;

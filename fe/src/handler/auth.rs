@@ -5,12 +5,12 @@
 
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{QueryResult, ResultSet};
 use crate::privilege::mgr::{Grantee, RoleChoice};
 use crate::privilege::password;
 use crate::privilege::roles;
 use crate::privilege::show::{GrantsOf, DEFAULT_CATALOG, GRANTS_TITLES};
 use crate::privilege::types::{ObjectType, Priv, PrivObject};
+use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
 use crate::sql::auth::{AuthOption, AuthStmt, GrantObject, GranteeAst, RoleSpec, UserIdent};
 use starload_proto::error_code;

@@ -7,12 +7,13 @@
 //! trace (created tablets are dropped again). DROP persists first, then drops tablets in the
 //! background (best effort).
 
-use crate::catalog::create::analyze_create_table;
 use crate::catalog::info_schema::INFORMATION_SCHEMA_TABLES;
-use crate::catalog::{now_ms, Catalog, Partition, Table, Tablet, PARTITION_INIT_VERSION};
+use crate::catalog::{Catalog, Partition, Table, Tablet, PARTITION_INIT_VERSION};
+use crate::clock::now_ms;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{QueryResult, ResultSet};
+use crate::handler::create_table::analyze_create_table;
+use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
 use crate::sql::ddl::{CreateTableStmt, DdlStmt, TableRef};
 use crate::sql::lexer::like_match_case;
@@ -309,11 +310,10 @@ fn check_db_name(name: &str) -> SqlResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(SqlError {
-            errno: 1102,
-            sqlstate: "42000".into(),
-            message: format!("Incorrect database name '{name}'"),
-        })
+        Err(SqlError::code(
+            starload_proto::error_code::ERR_WRONG_DB_NAME,
+            &[name],
+        ))
     }
 }
 
@@ -374,11 +374,10 @@ async fn create_table(
     };
     let name = &stmt.table.table;
     if name.is_empty() || name.len() > 1024 || name.contains('\0') {
-        return Err(SqlError {
-            errno: 1103,
-            sqlstate: "42000".into(),
-            message: format!("Incorrect table name '{name}'"),
-        });
+        return Err(SqlError::code(
+            starload_proto::error_code::ERR_WRONG_TABLE_NAME,
+            &[name.as_str()],
+        ));
     }
     let _ddl = ctx.catalog.ddl_lock().await;
     if ctx.catalog.get_table(&db_name, name).is_some() {
@@ -433,7 +432,7 @@ async fn create_table(
     ctx.cluster
         .create_tablets(&table)
         .await
-        .map_err(SqlError::plain)?;
+        .map_err(|e| SqlError::plain(e.to_string()))?;
     match ctx.catalog.create_table(table.clone()) {
         Ok(t) => {
             tracing::info!(db = %db_name, table = %t.name, id = t.id, buckets = t.distribution.bucket_num, replicas = t.replication_num, "Table created.");

@@ -6,13 +6,14 @@ use crate::catalog::Catalog;
 use crate::cluster::Cluster;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{authorize, QueryResult};
+use crate::handler::authorize;
 use crate::privilege::{Principal, PrivilegeMgr};
 use crate::query::source::{
     CatalogSource, PartitionSnapshot, SessionInfo, SysVarValue, SystemVariables, TableSnapshot,
     VarScope,
 };
 use crate::query::QueryEnv;
+use crate::result::QueryResult;
 use crate::session::Session;
 use crate::sql::query::QueryStmt;
 use crate::variables::{self, SessionVariables, VarValue};

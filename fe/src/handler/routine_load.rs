@@ -4,22 +4,25 @@
 //! in-memory WHERE / ORDER BY / LIMIT of `RoutineLoadFunctionalExprProvider`, SHOW ROUTINE
 //! LOAD TASK and SHOW CREATE ROUTINE LOAD.
 
+use crate::clock::now_ms;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{authorize, QueryResult, ResultSet};
+use crate::handler::authorize;
+use crate::result::{QueryResult, ResultSet};
 use crate::routine_load::job::{code, ErrorReason, JobState, JobStatistic, RoutineLoadJob};
 use crate::routine_load::progress::KafkaProgress;
 use crate::routine_load::properties::{
     self, JobDefaults, JobProperties, KafkaAlter, KafkaProperties, DEFAULT_TIME_ZONE,
 };
 use crate::routine_load::scheduler::delimiter_bytes;
-use crate::routine_load::{now_ms, show, JobEntry};
+use crate::routine_load::show_filter::{self, column_name, literal_string};
+use crate::routine_load::{show, JobEntry};
 use crate::session::Session;
 use crate::sql::routine_load::{
     AlterRoutineLoad, CreateRoutineLoad, JobRef, RoutineLoadStmt, ShowRoutineLoad,
     ShowRoutineLoadTask,
 };
-use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, Value};
+use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr};
 use starload_proto::error_code;
 use std::collections::BTreeMap;
 
@@ -88,7 +91,7 @@ fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult
         .into_iter()
         .flatten()
     {
-        delimiter_bytes(sep).map_err(SqlError::analyzing)?;
+        delimiter_bytes(sep).map_err(|e| SqlError::analyzing(e.to_string()))?;
     }
     let job_props: BTreeMap<String, String> = c.properties.iter().cloned().collect();
     let props = JobProperties::from_create(
@@ -284,7 +287,7 @@ fn alter(ctx: &FeContext, session: &Session, a: AlterRoutineLoad) -> SqlResult<Q
         .into_iter()
         .flatten()
     {
-        delimiter_bytes(sep).map_err(SqlError::analyzing)?;
+        delimiter_bytes(sep).map_err(|e| SqlError::analyzing(e.to_string()))?;
     }
     let job_props: BTreeMap<String, String> = a.properties.iter().cloned().collect();
     let ds = KafkaAlter::from_alter(&a.source_properties).map_err(SqlError::analyzing)?;
@@ -346,216 +349,6 @@ fn alter(ctx: &FeContext, session: &Session, a: AlterRoutineLoad) -> SqlResult<Q
     Ok(QueryResult::ok())
 }
 
-/// Column kinds for the SHOW filter (`RoutineLoadFunctionalExprProvider`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum FilterKind {
-    Bigint,
-    Varchar,
-    Datetime,
-}
-
-const FILTER_COLUMNS: &[(&str, FilterKind, usize)] = &[
-    ("Id", FilterKind::Bigint, 0),
-    ("Name", FilterKind::Varchar, 1),
-    ("CreateTime", FilterKind::Datetime, 2),
-    ("PauseTime", FilterKind::Datetime, 3),
-    ("EndTime", FilterKind::Datetime, 4),
-    ("TableName", FilterKind::Varchar, 6),
-    ("State", FilterKind::Varchar, 7),
-    ("CurrentTaskNum", FilterKind::Bigint, 9),
-    ("ReasonOfStateChanged", FilterKind::Varchar, 16),
-    ("OtherMsg", FilterKind::Varchar, 19),
-];
-
-fn filter_column(name: &str) -> Option<(FilterKind, usize)> {
-    FILTER_COLUMNS
-        .iter()
-        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, k, i)| (*k, *i))
-}
-
-fn column_name(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Identifier(i) => Some(i.value.clone()),
-        Expr::CompoundIdentifier(v) => v.last().map(|i| i.value.clone()),
-        _ => None,
-    }
-}
-
-fn literal_string(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Some(s.clone()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn literal_int(e: &Expr) -> Option<i64> {
-    match e {
-        Expr::Value(v) => match &v.value {
-            Value::Number(n, _) => n.parse().ok(),
-            _ => None,
-        },
-        Expr::UnaryOp { op, expr } if op.to_string() == "-" => literal_int(expr).map(|v| -v),
-        _ => None,
-    }
-}
-
-/// A compiled predicate over one SHOW row.
-type RowPred = Box<dyn Fn(&[Option<String>]) -> bool>;
-
-fn like_match(text: &str, pattern: &str) -> bool {
-    // `%` -> any run, `?` and `_` -> one char; case-insensitive (StarRocks uses `?` too).
-    fn rec(t: &[char], p: &[char]) -> bool {
-        match p.first() {
-            None => t.is_empty(),
-            Some('%') => (0..=t.len()).any(|i| rec(&t[i..], &p[1..])),
-            Some('?') | Some('_') => !t.is_empty() && rec(&t[1..], &p[1..]),
-            Some(c) => t.first() == Some(c) && rec(&t[1..], &p[1..]),
-        }
-    }
-    let t: Vec<char> = text.to_lowercase().chars().collect();
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    rec(&t, &p)
-}
-
-fn compile_where(e: &Expr) -> Result<RowPred, String> {
-    match e {
-        Expr::Nested(inner) => compile_where(inner),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            let l = compile_where(left)?;
-            let r = compile_where(right)?;
-            Ok(Box::new(move |row| l(row) && r(row)))
-        }
-        Expr::BinaryOp {
-            op: BinaryOperator::Or,
-            ..
-        }
-        | Expr::UnaryOp { .. } => {
-            Err("Only `AND` operator is allowed in compound predicates.".into())
-        }
-        Expr::BinaryOp { left, op, right } => {
-            let col = column_name(left)
-                .ok_or_else(|| format!("`{left}` is not allowed in `where` clause."))?;
-            let (kind, idx) = filter_column(&col)
-                .ok_or_else(|| format!("Column `{col}` is not allowed in `where` clause"))?;
-            let op = op.clone();
-            match kind {
-                FilterKind::Varchar => {
-                    if !matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) {
-                        return Err(format!(
-                            "Operator `{op}` is not allowed in `where` clause for column `{col}`."
-                        ));
-                    }
-                    let v = literal_string(right).ok_or_else(|| {
-                        format!("Wrong RValue's type in `where` clause for column `{col}`")
-                    })?;
-                    let eq = op == BinaryOperator::Eq;
-                    Ok(Box::new(move |row| {
-                        let cell = row[idx].as_deref().unwrap_or("");
-                        cell.eq_ignore_ascii_case(&v) == eq
-                    }))
-                }
-                FilterKind::Bigint | FilterKind::Datetime => {
-                    let rv: String = if kind == FilterKind::Bigint {
-                        literal_int(right)
-                            .ok_or_else(|| {
-                                format!("Wrong RValue's type in `where` clause for column `{col}`")
-                            })?
-                            .to_string()
-                    } else {
-                        literal_string(right).ok_or_else(|| {
-                            format!("Wrong RValue's type in `where` clause for column `{col}`")
-                        })?
-                    };
-                    let cmp = move |cell: &str| -> Option<std::cmp::Ordering> {
-                        if kind == FilterKind::Bigint {
-                            Some(cell.parse::<i64>().ok()?.cmp(&rv.parse::<i64>().ok()?))
-                        } else {
-                            // yyyy-MM-dd HH:mm:ss compares as text at second precision.
-                            if cell == "NULL" {
-                                return None;
-                            }
-                            Some(cell.cmp(rv.as_str()))
-                        }
-                    };
-                    use std::cmp::Ordering::*;
-                    let test: fn(std::cmp::Ordering) -> bool = match op {
-                        BinaryOperator::Eq => |o| o == Equal,
-                        BinaryOperator::NotEq => |o| o != Equal,
-                        BinaryOperator::Lt => |o| o == Less,
-                        BinaryOperator::LtEq => |o| o != Greater,
-                        BinaryOperator::Gt => |o| o == Greater,
-                        BinaryOperator::GtEq => |o| o != Less,
-                        other => {
-                            return Err(format!(
-                                "Operator `{other}` is not allowed in `where` clause for column `{col}`."
-                            ))
-                        }
-                    };
-                    Ok(Box::new(move |row| {
-                        cmp(row[idx].as_deref().unwrap_or("NULL")).is_some_and(test)
-                    }))
-                }
-            }
-        }
-        Expr::Like {
-            negated,
-            expr,
-            pattern,
-            ..
-        } => {
-            let col = column_name(expr)
-                .ok_or_else(|| format!("`{expr}` is not allowed in `where` clause."))?;
-            let (kind, idx) = filter_column(&col)
-                .ok_or_else(|| format!("Column `{col}` is not allowed in `where` clause"))?;
-            if kind != FilterKind::Varchar {
-                return Err(format!(
-                    "Operator `LIKE` is not allowed in `where` clause for column `{col}`."
-                ));
-            }
-            let p = literal_string(pattern).ok_or_else(|| {
-                format!("Wrong RValue's type in `where` clause for column `{col}`")
-            })?;
-            let neg = *negated;
-            Ok(Box::new(move |row| {
-                like_match(row[idx].as_deref().unwrap_or(""), &p) != neg
-            }))
-        }
-        Expr::InList {
-            expr,
-            list,
-            negated,
-        } => {
-            let col = column_name(expr)
-                .ok_or_else(|| format!("`{expr}` is not allowed in `where` clause."))?;
-            let (_, idx) = filter_column(&col)
-                .ok_or_else(|| format!("Column `{col}` is not allowed in `where` clause"))?;
-            let vals: Vec<String> = list
-                .iter()
-                .map(literal_string)
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| {
-                    format!(
-                        "Only `string` values are allowed in the predicate `in()` or `not in()` for column `{col}`"
-                    )
-                })?;
-            let neg = *negated;
-            Ok(Box::new(move |row| {
-                let cell = row[idx].as_deref().unwrap_or("");
-                vals.iter().any(|v| v.eq_ignore_ascii_case(cell)) != neg
-            }))
-        }
-        other => Err(format!("`{other}` is not allowed in `where` clause.")),
-    }
-}
-
 fn show_jobs(ctx: &FeContext, session: &Session, s: &ShowRoutineLoad) -> SqlResult<QueryResult> {
     let tz = session_time_zone(session);
     let db_name = match (&s.job, &s.from_db) {
@@ -589,42 +382,10 @@ fn show_jobs(ctx: &FeContext, session: &Session, s: &ShowRoutineLoad) -> SqlResu
     let mut rows: Vec<Vec<Option<String>>> =
         entries.iter().map(|e| show::job_row(e, &tz)).collect();
     if let Some(w) = &s.where_expr {
-        let pred = compile_where(w).map_err(SqlError::analyzing)?;
+        let pred = show_filter::compile_where(w).map_err(SqlError::analyzing)?;
         rows.retain(|r| pred(r));
     }
-    if !s.order_by.is_empty() {
-        let mut keys = Vec::new();
-        for o in &s.order_by {
-            let col = column_name(&o.expr).ok_or_else(|| {
-                SqlError::analyzing(format!("`{}` is not allowed in `order by` clause.", o.expr))
-            })?;
-            let (kind, idx) = filter_column(&col).ok_or_else(|| {
-                SqlError::analyzing(format!(
-                    "Column `{col}` is not allowed in `order by` clause"
-                ))
-            })?;
-            keys.push((kind, idx, o.options.asc != Some(false)));
-        }
-        rows.sort_by(|a, b| {
-            for (kind, idx, asc) in &keys {
-                let (x, y) = (a[*idx].as_deref(), b[*idx].as_deref());
-                let ord = match kind {
-                    FilterKind::Bigint => x
-                        .and_then(|v| v.parse::<i64>().ok())
-                        .cmp(&y.and_then(|v| v.parse::<i64>().ok())),
-                    FilterKind::Datetime => {
-                        x.filter(|v| *v != "NULL").cmp(&y.filter(|v| *v != "NULL"))
-                    }
-                    FilterKind::Varchar => x.cmp(&y),
-                };
-                let ord = if *asc { ord } else { ord.reverse() };
-                if ord != std::cmp::Ordering::Equal {
-                    return ord;
-                }
-            }
-            std::cmp::Ordering::Equal
-        });
-    }
+    show_filter::order_rows(&mut rows, &s.order_by).map_err(SqlError::analyzing)?;
     if let Some((offset, count)) = s.limit {
         rows = rows
             .into_iter()
@@ -736,43 +497,6 @@ mod tests {
         assert!(!valid_common_name("1abc"));
         assert!(!valid_common_name("a-b"));
         assert!(!valid_common_name(&"a".repeat(65)));
-    }
-
-    #[test]
-    fn show_where_filter() {
-        let mut row: Vec<Option<String>> = vec![Some(String::new()); 22];
-        row[0] = Some("10005".into());
-        row[1] = Some("job1".into());
-        row[2] = Some("2024-01-02 03:04:05".into());
-        row[7] = Some("PAUSED".into());
-        let p = compile_where(&where_of(
-            "SHOW ROUTINE LOAD WHERE State = 'paused' AND Id > 10000 AND Name LIKE 'JOB%' AND CreateTime >= '2024-01-01 00:00:00'",
-        ))
-        .unwrap();
-        assert!(p(&row));
-        let p = compile_where(&where_of("SHOW ROUTINE LOAD WHERE State IN ('RUNNING')")).unwrap();
-        assert!(!p(&row));
-        let err = |sql: &str| compile_where(&where_of(sql)).err().unwrap();
-        assert_eq!(
-            err("SHOW ROUTINE LOAD WHERE State = 'a' OR Id = 1"),
-            "Only `AND` operator is allowed in compound predicates."
-        );
-        assert_eq!(
-            err("SHOW ROUTINE LOAD WHERE Foo = 'a'"),
-            "Column `Foo` is not allowed in `where` clause"
-        );
-        assert_eq!(
-            err("SHOW ROUTINE LOAD WHERE State > 'a'"),
-            "Operator `>` is not allowed in `where` clause for column `State`."
-        );
-        assert_eq!(
-            err("SHOW ROUTINE LOAD WHERE Id = 'x'"),
-            "Wrong RValue's type in `where` clause for column `Id`"
-        );
-        assert_eq!(
-            err("SHOW ROUTINE LOAD WHERE State IN (1, 2)"),
-            "Only `string` values are allowed in the predicate `in()` or `not in()` for column `State`"
-        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{ColumnKind, QueryResult, ResultColumn, ResultSet};
+use crate::result::{ColumnKind, QueryResult, ResultColumn, ResultSet};
 use crate::session::Session;
 use crate::sql::query::QueryStmt;
 use crate::sql::session_stmt::{SessionStmt, SetItem, SetValue, ShowFilter, ShowVariablesKind};

@@ -26,6 +26,8 @@ pub const ROUTINE_LOAD_JOB: u8 = 0x30;
 pub const TXN: u8 = 0x40;
 pub const USER: u8 = 0x50;
 pub const ROLE: u8 = 0x51;
+/// `60 <name>` -> the SET GLOBAL value as a JSON string (variables).
+pub const GLOBAL_VARIABLE: u8 = 0x60;
 
 /// `prefix id` with the id big-endian.
 pub fn id_key(prefix: u8, id: i64) -> Vec<u8> {

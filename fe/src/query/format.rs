@@ -6,7 +6,7 @@
 //! when the microseconds are not zero, ARRAY as `[1,2,null]` with strings double-quoted.
 
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{ColumnKind, ResultColumn, ResultSet};
+use crate::result::{ColumnKind, ResultColumn, ResultSet};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Decimal128Array, Decimal256Array, RecordBatch,
 };

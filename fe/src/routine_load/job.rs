@@ -5,9 +5,9 @@
 //! Invariant: `progress` only changes together with a committed transaction (see `txn`), by
 //! ALTER on a PAUSED job, by partition discovery (new partitions) or by the empty-load abort rule.
 
+use super::load_desc::LoadDesc;
 use super::progress::KafkaProgress;
 use super::properties::{JobProperties, KafkaProperties};
-use crate::sql::routine_load::LoadDesc;
 use serde::{Deserialize, Serialize};
 
 /// Job state (`RoutineLoadJob.JobState`).

@@ -9,14 +9,15 @@
 //! timeouts. Task round: each due task is checked for new data (high watermarks, off the SHOW
 //! path), given a BE slot, a transaction, and submitted.
 
+use super::context::RoutineLoadContext;
 use super::job::{code, divide_partitions, ErrorReason, JobState, RoutineLoadJob};
 use super::kafka_meta::{self, KafkaSource};
 use super::properties::{Format, OFFSET_BEGINNING_VAL, OFFSET_END_VAL};
 use super::task::RoutineLoadTask;
 use super::txn_callback::{self, renew_task};
-use super::{now_ms, JobEntry};
+use super::JobEntry;
+use crate::clock::now_ms;
 use crate::config::FeConfig;
-use crate::context::FeContext;
 use starload_proto::be::{
     ColumnMapping, DataFormat, KafkaLoadInfo, LoadSpec, SubmitRoutineLoadTaskRequest,
 };
@@ -29,7 +30,7 @@ use uuid::Uuid;
 const TICK: Duration = Duration::from_millis(500);
 
 /// Spawns the scheduler loop.
-pub fn start(ctx: Arc<FeContext>) -> tokio::task::JoinHandle<()> {
+pub fn start(ctx: Arc<RoutineLoadContext>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut last_job_round = 0i64;
         loop {
@@ -62,7 +63,7 @@ fn kafka_timeout(cfg: &FeConfig) -> Duration {
     Duration::from_secs(cfg.routine_load_kafka_timeout_second.max(1) as u64)
 }
 
-fn job_round(ctx: &Arc<FeContext>, cfg: &FeConfig, now: i64, full: bool) {
+fn job_round(ctx: &Arc<RoutineLoadContext>, cfg: &FeConfig, now: i64, full: bool) {
     let mut to_prepare = Vec::new();
     let mut to_discover = Vec::new();
     {
@@ -174,7 +175,7 @@ fn job_round(ctx: &Arc<FeContext>, cfg: &FeConfig, now: i64, full: bool) {
 }
 
 /// `ScheduleRule.isNeedAutoSchedule` (spec §3.6).
-fn auto_resume(ctx: &FeContext, e: &mut JobEntry, cfg: &FeConfig, now: i64) {
+fn auto_resume(ctx: &RoutineLoadContext, e: &mut JobEntry, cfg: &FeConfig, now: i64) {
     let Some(r) = &e.job.pause_reason else {
         return;
     };
@@ -211,7 +212,7 @@ fn auto_resume(ctx: &FeContext, e: &mut JobEntry, cfg: &FeConfig, now: i64) {
     }
 }
 
-fn pause(ctx: &FeContext, job_id: i64, reason: ErrorReason) {
+fn pause(ctx: &RoutineLoadContext, job_id: i64, reason: ErrorReason) {
     let now = now_ms();
     let _ = ctx.routine_load.update(job_id, |e| {
         if !e.job.state.is_final() && e.job.state != JobState::PAUSED {
@@ -222,7 +223,7 @@ fn pause(ctx: &FeContext, job_id: i64, reason: ErrorReason) {
     });
 }
 
-fn done_preparing(ctx: &FeContext, job_id: i64) {
+fn done_preparing(ctx: &RoutineLoadContext, job_id: i64) {
     let mut jobs = ctx.routine_load.lock();
     if let Some(e) = jobs.get_mut(&job_id) {
         e.preparing = false;
@@ -231,7 +232,7 @@ fn done_preparing(ctx: &FeContext, job_id: i64) {
 
 /// Partition discovery for a RUNNING job without explicit partitions: a changed set sends
 /// the job back to NEED_SCHEDULE (tasks re-divided); fetch errors leave it running.
-async fn discover(ctx: &Arc<FeContext>, job_id: i64) {
+async fn discover(ctx: &Arc<RoutineLoadContext>, job_id: i64) {
     let Some(e) = ctx.routine_load.get(job_id) else {
         return;
     };
@@ -264,7 +265,7 @@ async fn discover(ctx: &Arc<FeContext>, job_id: i64) {
 }
 
 /// `prepare()` + `divideRoutineLoadJob` of a NEED_SCHEDULE job.
-async fn prepare(ctx: &Arc<FeContext>, job_id: i64) {
+async fn prepare(ctx: &Arc<RoutineLoadContext>, job_id: i64) {
     let Some(e) = ctx.routine_load.get(job_id) else {
         return;
     };
@@ -386,7 +387,7 @@ async fn prepare(ctx: &Arc<FeContext>, job_id: i64) {
     done_preparing(ctx, job_id);
 }
 
-fn task_round(ctx: &Arc<FeContext>, cfg: &FeConfig, now: i64) {
+fn task_round(ctx: &Arc<RoutineLoadContext>, cfg: &FeConfig, now: i64) {
     let alive = ctx.cluster.alive_backend_ids();
     let per_be = cfg.max_routine_load_task_num_per_be;
     let running: i64 = ctx.routine_load.running_tasks_per_be().values().sum();
@@ -422,7 +423,7 @@ fn task_round(ctx: &Arc<FeContext>, cfg: &FeConfig, now: i64) {
 
 /// Sets fields of task `task_id` if it is still in the job.
 fn with_task(
-    ctx: &FeContext,
+    ctx: &RoutineLoadContext,
     job_id: i64,
     task_id: Uuid,
     f: impl FnOnce(&mut JobEntry, usize),
@@ -438,7 +439,7 @@ fn with_task(
     true
 }
 
-fn not_scheduled(ctx: &FeContext, job_id: i64, task_id: Uuid, message: String) {
+fn not_scheduled(ctx: &RoutineLoadContext, job_id: i64, task_id: Uuid, message: String) {
     with_task(ctx, job_id, task_id, |e, i| {
         e.tasks[i].scheduling = false;
         e.tasks[i].message = Some(message);
@@ -446,7 +447,7 @@ fn not_scheduled(ctx: &FeContext, job_id: i64, task_id: Uuid, message: String) {
 }
 
 /// Readiness, BE slot, transaction, submit (`RoutineLoadTaskScheduler.scheduleOneTask`).
-async fn schedule_task(ctx: &Arc<FeContext>, job_id: i64, task_id: Uuid) {
+async fn schedule_task(ctx: &Arc<RoutineLoadContext>, job_id: i64, task_id: Uuid) {
     let cfg = ctx.config.get();
     let Some(entry) = ctx.routine_load.get(job_id) else {
         return;
@@ -616,7 +617,7 @@ async fn schedule_task(ctx: &Arc<FeContext>, job_id: i64, task_id: Uuid) {
             return;
         }
     };
-    if let Err(err) = crate::rpc::backends::submit_task(ctx, be_id, req).await {
+    if let Err(err) = ctx.cluster.submit_task(be_id, req).await {
         fail_submitted(
             ctx,
             job_id,
@@ -648,7 +649,7 @@ pub fn unstable_reason(job: &RoutineLoadJob, now_ms: i64, threshold_s: i64) -> O
 
 /// A task that got a transaction but could not start: the transaction is aborted (a late
 /// report is then rejected) and the task renewed after max_batch_interval.
-fn fail_submitted(ctx: &FeContext, job_id: i64, task_id: Uuid, txn_id: i64, msg: String) {
+fn fail_submitted(ctx: &RoutineLoadContext, job_id: i64, task_id: Uuid, txn_id: i64, msg: String) {
     let now = now_ms();
     let res = {
         let mut jobs = ctx.routine_load.lock();
@@ -679,10 +680,33 @@ fn fail_submitted(ctx: &FeContext, job_id: i64, task_id: Uuid, txn_id: i64, msg:
     tracing::warn!(job = job_id, task = %task_id, txn = txn_id, reason = %msg, "Task not started.");
 }
 
+/// Why a task's request could not be built (the task fails with `failed to create task: ..`).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildRequestError {
+    /// The job's table was dropped.
+    #[error("table {0} not exist")]
+    TableGone(i64),
+    #[error(transparent)]
+    Delimiter(#[from] DelimiterError),
+}
+
+/// A separator StarRocks's `Delimiter.convertDelimiter` rejects, with its texts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DelimiterError {
+    #[error("Delimiter cannot be empty or null")]
+    Empty,
+    #[error("Invalid delimiter '{0}: empty hex string")]
+    EmptyHex(String),
+    #[error("Invalid delimiter '{0}: hex length must be a even number")]
+    OddHex(String),
+    #[error("Invalid delimiter '{0}': invalid hex format")]
+    BadHex(String),
+}
+
 /// The byte form of a separator (`Delimiter.convertDelimiter`: `\x..`/`0x..` hex or literal).
-pub fn delimiter_bytes(s: &str) -> Result<Vec<u8>, String> {
+pub fn delimiter_bytes(s: &str) -> Result<Vec<u8>, DelimiterError> {
     if s.is_empty() {
-        return Err("Delimiter cannot be empty or null".into());
+        return Err(DelimiterError::Empty);
     }
     let lower = s.to_ascii_lowercase();
     if let Some(hex) = lower
@@ -690,18 +714,16 @@ pub fn delimiter_bytes(s: &str) -> Result<Vec<u8>, String> {
         .or_else(|| lower.strip_prefix("0x"))
     {
         if hex.is_empty() {
-            return Err(format!("Invalid delimiter '{s}: empty hex string"));
+            return Err(DelimiterError::EmptyHex(s.to_string()));
         }
         if hex.len() % 2 != 0 {
-            return Err(format!(
-                "Invalid delimiter '{s}: hex length must be a even number"
-            ));
+            return Err(DelimiterError::OddHex(s.to_string()));
         }
         return (0..hex.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
             .collect::<Result<Vec<u8>, _>>()
-            .map_err(|_| format!("Invalid delimiter '{s}': invalid hex format"));
+            .map_err(|_| DelimiterError::BadHex(s.to_string()));
     }
     // StarRocks accepts the escapes \t and \n written in SQL text.
     Ok(match s {
@@ -713,17 +735,17 @@ pub fn delimiter_bytes(s: &str) -> Result<Vec<u8>, String> {
 
 /// The `SubmitRoutineLoadTask` request of a task (`KafkaTaskInfo.createRoutineLoadTask`).
 pub fn build_request(
-    ctx: &FeContext,
+    ctx: &RoutineLoadContext,
     cfg: &FeConfig,
     job: &RoutineLoadJob,
     task: &RoutineLoadTask,
     txn_id: i64,
     label: &str,
-) -> Result<SubmitRoutineLoadTaskRequest, String> {
+) -> Result<SubmitRoutineLoadTaskRequest, BuildRequestError> {
     let table = ctx
         .catalog
         .get_table_by_id(job.table_id)
-        .ok_or_else(|| format!("table {} not exist", job.table_id))?;
+        .ok_or(BuildRequestError::TableGone(job.table_id))?;
     let mut tablets = ctx.cluster.tablet_locations(&table);
     if let Some(parts) = &job.load.partitions {
         let ids: Vec<i64> = table
@@ -832,19 +854,19 @@ mod tests {
         assert_eq!(delimiter_bytes("0x0A0B").unwrap(), vec![10u8, 11]);
         assert_eq!(delimiter_bytes("\\t").unwrap(), b"\t");
         assert_eq!(
-            delimiter_bytes("").unwrap_err(),
+            delimiter_bytes("").unwrap_err().to_string(),
             "Delimiter cannot be empty or null"
         );
         assert_eq!(
-            delimiter_bytes("\\x").unwrap_err(),
+            delimiter_bytes("\\x").unwrap_err().to_string(),
             "Invalid delimiter '\\x: empty hex string"
         );
         assert_eq!(
-            delimiter_bytes("\\x123").unwrap_err(),
+            delimiter_bytes("\\x123").unwrap_err().to_string(),
             "Invalid delimiter '\\x123: hex length must be a even number"
         );
         assert_eq!(
-            delimiter_bytes("\\xzz").unwrap_err(),
+            delimiter_bytes("\\xzz").unwrap_err().to_string(),
             "Invalid delimiter '\\xzz': invalid hex format"
         );
     }

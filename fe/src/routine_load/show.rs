@@ -563,7 +563,7 @@ pub fn show_create(job: &RoutineLoadJob, name_as_written: &str) -> String {
 mod tests {
     use super::*;
     use crate::routine_load::job::tests::sample_job;
-    use crate::sql::routine_load::ColumnItem;
+    use crate::routine_load::load_desc::ColumnItem;
 
     #[test]
     fn registry_url_credentials_are_dropped_as_starrocks_does() {

@@ -11,13 +11,15 @@
 //!   statistics in ONE batch; an abort never moves progress, except the empty-load rule
 //!   (nothing loaded: the consumed offsets are skipped, spec §5.4).
 
+use super::context::RoutineLoadContext;
 use super::job::{code, AfterCommit, ErrorReason, JobState, TaskCounters};
 use super::task::{RoutineLoadTask, TaskTxnStatus};
-use super::{now_ms, JobEntry, RoutineLoadManager};
-use crate::context::FeContext;
+use super::{JobEntry, RoutineLoadManager};
+use crate::clock::now_ms;
 use crate::txn::{TransactionState, TxnStatus};
+use starload_proto::error_code::ERR_LOAD_DATA_PARSE_ERROR;
 use starload_proto::fe::ReportTaskRequest;
-use starload_proto::types::{Status, StatusCode};
+use starload_proto::types::{FailureReason, Status, StatusCode};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The abort reason of a load that imported nothing (newest StarRocks NO_ROWS_IMPORTED).
@@ -86,38 +88,69 @@ pub fn quorum_failures(
     bad
 }
 
+/// Why a report's offsets cannot be committed (the FE aborts the task with this text).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OffsetMismatch {
+    #[error("partition {partition} is not consumed by task {task}")]
+    PartitionNotInTask { partition: i32, task: uuid::Uuid },
+    #[error(
+        "partition {partition} begin offset {begin} does not match the task's offset {task_offset}"
+    )]
+    NotTaskOffset {
+        partition: i32,
+        begin: i64,
+        task_offset: i64,
+    },
+    /// Someone else committed the partition meanwhile (or the job was altered).
+    #[error(
+        "partition {partition} begin offset {begin} does not match the job's progress {progress:?}"
+    )]
+    NotJobProgress {
+        partition: i32,
+        begin: i64,
+        progress: Option<i64>,
+    },
+    #[error("partition {partition} last offset {last} is before its begin offset {begin}")]
+    LastBeforeBegin {
+        partition: i32,
+        last: i64,
+        begin: i64,
+    },
+}
+
 /// Checks the report's offsets against the task and the job's progress.
 pub fn offsets_match(
     task: &RoutineLoadTask,
     progress: &super::progress::KafkaProgress,
     req: &ReportTaskRequest,
-) -> Result<(), String> {
+) -> Result<(), OffsetMismatch> {
     for p in &req.progress {
         let Some((_, begin)) = task.offsets.iter().find(|(tp, _)| *tp == p.partition) else {
-            return Err(format!(
-                "partition {} is not consumed by task {}",
-                p.partition, task.id
-            ));
+            return Err(OffsetMismatch::PartitionNotInTask {
+                partition: p.partition,
+                task: task.id,
+            });
         };
         if p.begin_offset != *begin {
-            return Err(format!(
-                "partition {} begin offset {} does not match the task's offset {}",
-                p.partition, p.begin_offset, begin
-            ));
+            return Err(OffsetMismatch::NotTaskOffset {
+                partition: p.partition,
+                begin: p.begin_offset,
+                task_offset: *begin,
+            });
         }
         if progress.get(p.partition) != Some(*begin) {
-            return Err(format!(
-                "partition {} begin offset {} does not match the job's progress {:?}",
-                p.partition,
-                begin,
-                progress.get(p.partition)
-            ));
+            return Err(OffsetMismatch::NotJobProgress {
+                partition: p.partition,
+                begin: *begin,
+                progress: progress.get(p.partition),
+            });
         }
         if p.last_offset >= 0 && p.last_offset < p.begin_offset {
-            return Err(format!(
-                "partition {} last offset {} is before its begin offset {}",
-                p.partition, p.last_offset, p.begin_offset
-            ));
+            return Err(OffsetMismatch::LastBeforeBegin {
+                partition: p.partition,
+                last: p.last_offset,
+                begin: p.begin_offset,
+            });
         }
     }
     Ok(())
@@ -130,6 +163,16 @@ fn counters(req: &ReportTaskRequest) -> TaskCounters {
         unselected_rows: req.unselected_rows,
         received_bytes: req.received_bytes,
         load_cost_ms: req.load_cost_ms,
+    }
+}
+
+/// The report's rows and bytes, for the routine load metrics.
+fn task_rows(req: &ReportTaskRequest) -> crate::telemetry::TaskRows {
+    crate::telemetry::TaskRows {
+        loaded_rows: req.loaded_rows,
+        filtered_rows: req.filtered_rows,
+        unselected_rows: req.unselected_rows,
+        received_bytes: req.received_bytes,
     }
 }
 
@@ -160,33 +203,40 @@ fn record_watermarks(entry: &mut JobEntry, req: &ReportTaskRequest) {
     }
 }
 
-/// How an abort affects the job (spec §3.4, `RoutineLoadJob.afterAborted`).
+/// How an abort affects the job (spec §3.4, `RoutineLoadJob.afterAborted`): the pause reason,
+/// or None to renew the task. `failure` is the class the BE sent next to its text `reason`
+/// (FE-side aborts pass INTERNAL). StarRocks finds the class by searching the text
+/// (`TxnStatusChangeReason.fromString`); the BE names it instead, so a message that merely
+/// quotes one of those words (user data, a column name) no longer pauses a job. UNSPECIFIED
+/// (a peer that sends no class) renews the task like INTERNAL.
 pub fn abort_effect(
+    failure: FailureReason,
     reason: &str,
     be_id: i64,
     pause_on_fatal_parse_error: bool,
 ) -> Option<ErrorReason> {
-    if reason.contains("Offset out of range") || reason.contains("PAUSE") {
-        return Some(ErrorReason::new(
+    match failure {
+        // StarRocks's OFFSET_OUT_OF_RANGE and PAUSE.
+        FailureReason::OffsetOutOfRange | FailureReason::KafkaConfig => Some(ErrorReason::new(
             code::TASKS_ABORT_ERR,
             format!("be {be_id} abort task with reason: {reason}"),
-        ));
-    }
-    if reason.contains("too many filtered rows") {
-        return Some(ErrorReason::new(
+        )),
+        FailureReason::TooManyFilteredRows => Some(ErrorReason::new(
             code::TOO_MANY_FAILURE_ROWS_ERR,
             format!(
                 "{reason}. Check the 'TrackingSQL' field for detailed information. If you are sure that the data has many errors, you can set 'max_filter_ratio' property to a greater value through ALTER ROUTINE LOAD and RESUME the job"
             ),
-        ));
+        )),
+        FailureReason::FatalParseError if pause_on_fatal_parse_error => Some(ErrorReason::new(
+            i32::from(ERR_LOAD_DATA_PARSE_ERROR.errno),
+            ERR_LOAD_DATA_PARSE_ERROR.format(&[reason]),
+        )),
+        FailureReason::FatalParseError
+        | FailureReason::BeOverloaded
+        | FailureReason::Cancelled
+        | FailureReason::Internal
+        | FailureReason::Unspecified => None,
     }
-    if pause_on_fatal_parse_error && reason.contains("parse error") {
-        return Some(ErrorReason::new(
-            5611,
-            format!("{reason}. Check the 'TrackingSQL' field for detailed information."),
-        ));
-    }
-    None
 }
 
 /// Replaces task `idx` by a renewed one (same partitions, offsets from the job's progress).
@@ -214,7 +264,7 @@ pub fn renew_task(entry: &mut JobEntry, idx: usize, execute_at_ms: i64, message:
 }
 
 /// Handles a BE's report of task end. Called by `rpc::report_task`.
-pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
+pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision {
     let Some(txn) = ctx.txn.get(req.txn_id) else {
         return Decision::Rejected(Status::err(
             StatusCode::NotFound,
@@ -275,7 +325,12 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
         return Decision::Aborted(reason);
     };
 
-    let fail = |entry: &mut JobEntry, reason: String, empty_load: bool| -> Decision {
+    // `failure`: the class the BE sent with its status, INTERNAL for the FE's own reasons.
+    let fail = |entry: &mut JobEntry,
+                failure: FailureReason,
+                reason: String,
+                empty_load: bool|
+     -> Decision {
         let mut next = entry.clone();
         next.job.stat.aborted_task_num += 1;
         if empty_load {
@@ -286,6 +341,7 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
         }
         record_watermarks(&mut next, req);
         let pause = abort_effect(
+            failure,
             &reason,
             req.backend_id,
             next.job.props.pause_on_fatal_parse_error,
@@ -316,7 +372,17 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
         match ctx.txn.abort(txn.txn_id, &reason, |b| {
             RoutineLoadManager::put_job(b, &next.job)
         }) {
-            Ok(_) => *entry = next,
+            Ok(_) => {
+                if empty_load {
+                    crate::telemetry::RoutineLoadEmptyLoadApplied {
+                        job: txn.job_id,
+                        txn: txn.txn_id,
+                        rows: task_rows(req),
+                    }
+                    .emit();
+                }
+                *entry = next;
+            }
             Err(e) => {
                 tracing::warn!(txn = txn.txn_id, error = %e, "Abort failed.");
                 return Decision::Rejected(Status::err(StatusCode::InternalError, e.to_string()));
@@ -327,14 +393,19 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
 
     let decision = 'decide: {
         if let Some(s) = req.status.as_ref().filter(|s| !s.is_ok()) {
-            break 'decide fail(entry, s.message.clone(), false);
+            break 'decide fail(entry, s.reason(), s.message.clone(), false);
         }
         if let Err(reason) = offsets_match(&entry.tasks[idx], &entry.job.progress, req) {
-            break 'decide fail(entry, reason, false);
+            break 'decide fail(entry, FailureReason::Internal, reason.to_string(), false);
         }
         if req.loaded_rows == 0 {
             let advanced = req.progress.iter().any(|p| p.last_offset >= 0);
-            break 'decide fail(entry, EMPTY_LOAD_REASON.to_string(), advanced);
+            break 'decide fail(
+                entry,
+                FailureReason::Internal,
+                EMPTY_LOAD_REASON.to_string(),
+                advanced,
+            );
         }
         let Some(table) = ctx.catalog.get_table_by_id(entry.job.table_id) else {
             let r = ErrorReason::new(code::TABLE_ERR, "table not exist");
@@ -373,6 +444,7 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
         if touched.is_empty() {
             break 'decide fail(
                 entry,
+                FailureReason::Internal,
                 "no tablet of the target table was written".to_string(),
                 false,
             );
@@ -381,6 +453,7 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
         if !bad.is_empty() {
             break 'decide fail(
                 entry,
+                FailureReason::Internal,
                 format!(
                     "Failed to commit txn {}. Tablet [{}] success replica num is less than quorum replica num",
                     txn.txn_id,
@@ -408,10 +481,20 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
             .commit(&ctx.catalog, txn.txn_id, &pids, staged_replicas, |b, _| {
                 RoutineLoadManager::put_job(b, &next.job)
             }) {
-            Ok(_) => {}
+            Ok(_) => crate::telemetry::RoutineLoadTaskCommitted {
+                job: txn.job_id,
+                txn: txn.txn_id,
+                rows: task_rows(req),
+            }
+            .emit(),
             Err(e) => {
                 tracing::warn!(txn = txn.txn_id, error = %e, "Commit failed.");
-                break 'decide fail(entry, format!("commit failed: {e}"), false);
+                break 'decide fail(
+                    entry,
+                    FailureReason::Internal,
+                    format!("commit failed: {e}"),
+                    false,
+                );
             }
         }
         failpoint("after_commit");
@@ -434,7 +517,7 @@ pub fn on_report(ctx: &FeContext, req: &ReportTaskRequest) -> Decision {
 }
 
 /// After a transaction became VISIBLE: renew its task (`afterVisible`).
-pub fn on_visible(ctx: &FeContext, txn: &TransactionState) {
+pub fn on_visible(ctx: &RoutineLoadContext, txn: &TransactionState) {
     let mut jobs = ctx.routine_load.lock();
     let Some(entry) = jobs.get_mut(&txn.job_id) else {
         return;
@@ -467,8 +550,14 @@ pub fn on_visible(ctx: &FeContext, txn: &TransactionState) {
 }
 
 /// Tells the BEs holding the table's replicas to discard the transaction's staged rows
-/// (best effort: a BE that misses it asks `GetTxnState` later).
-pub fn notify_abort(ctx: &FeContext, txn: &TransactionState) {
+/// (best effort: a BE that misses it asks `GetTxnState` later). Every successful abort of a
+/// task's transaction passes here, so this is where it is counted.
+pub fn notify_abort(ctx: &RoutineLoadContext, txn: &TransactionState) {
+    crate::telemetry::RoutineLoadTaskAborted {
+        job: txn.job_id,
+        txn: txn.txn_id,
+    }
+    .emit();
     let Some(table) = ctx.catalog.get_table_by_id(txn.table_id) else {
         return;
     };
@@ -478,7 +567,7 @@ pub fn notify_abort(ctx: &FeContext, txn: &TransactionState) {
             by_be.entry(*be).or_default().push(t.id);
         }
     }
-    crate::rpc::backends::abort_txn_on(ctx, txn.txn_id, by_be);
+    ctx.cluster.abort_txn_on(txn.txn_id, by_be);
 }
 
 #[cfg(test)]
@@ -518,31 +607,123 @@ mod tests {
         };
         assert!(offsets_match(&task, &progress, &req).is_ok());
         req.progress[0].begin_offset = 4;
-        assert!(offsets_match(&task, &progress, &req).is_err());
+        assert!(matches!(
+            offsets_match(&task, &progress, &req),
+            Err(OffsetMismatch::NotTaskOffset { .. })
+        ));
         req.progress[0].begin_offset = 5;
         progress.set(0, 10); // already committed by someone else
-        assert!(offsets_match(&task, &progress, &req).is_err());
+        assert!(matches!(
+            offsets_match(&task, &progress, &req),
+            Err(OffsetMismatch::NotJobProgress { .. })
+        ));
         progress.set(0, 5);
         req.progress[0].partition = 7;
-        assert!(offsets_match(&task, &progress, &req).is_err());
+        assert!(matches!(
+            offsets_match(&task, &progress, &req),
+            Err(OffsetMismatch::PartitionNotInTask { .. })
+        ));
     }
 
     #[test]
-    fn abort_classification() {
+    fn abort_effect_pauses_on_codes_and_renews_otherwise() {
+        use FailureReason as F;
+        let msg = "Broker: Offset out of range, partition 0 offset 9 has no data";
         assert_eq!(
-            abort_effect("Broker: Offset out of range, partition 0 offset 9 has no data", 3, false)
+            abort_effect(F::OffsetOutOfRange, msg, 3, false)
                 .unwrap()
                 .to_string(),
             "ErrorReason{errCode = 104, msg='be 3 abort task with reason: Broker: Offset out of range, partition 0 offset 9 has no data'}"
         );
+        let pause = "PAUSE: failed to set 'fetch.message.max.bytes', value: 'x', err: bad";
         assert_eq!(
-            abort_effect("too many filtered rows", 3, false)
-                .unwrap()
-                .code,
-            102
+            abort_effect(F::KafkaConfig, pause, 7, false).unwrap(),
+            ErrorReason::new(104, format!("be 7 abort task with reason: {pause}"))
         );
-        assert!(abort_effect("parse error", 3, false).is_none());
-        assert!(abort_effect("parse error", 3, true).is_some());
-        assert!(abort_effect("timeout by txn manager", 3, false).is_none());
+        assert_eq!(
+            abort_effect(F::TooManyFilteredRows, "too many filtered rows", 3, false).unwrap(),
+            ErrorReason::new(
+                102,
+                "too many filtered rows. Check the 'TrackingSQL' field for detailed information. If you are sure that the data has many errors, you can set 'max_filter_ratio' property to a greater value through ALTER ROUTINE LOAD and RESUME the job"
+            )
+        );
+        let parse = "parse error. The value is array type in json document stream";
+        assert_eq!(abort_effect(F::FatalParseError, parse, 3, false), None);
+        assert_eq!(
+            abort_effect(F::FatalParseError, parse, 3, true).unwrap(),
+            ErrorReason::new(
+                5611,
+                "parse error. The value is array type in json document stream. Check the 'TrackingSQL' field for detailed information."
+            )
+        );
+        // Every other class renews the task, with or without pause_on_fatal_parse_error.
+        for f in [F::BeOverloaded, F::Cancelled, F::Internal, F::Unspecified] {
+            for p in [false, true] {
+                assert_eq!(abort_effect(f, "Cancelled", 3, p), None, "{f:?} {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn abort_effect_reads_the_code_not_the_text() {
+        use FailureReason as F;
+        // Texts that StarRocks's substring search would have taken for a pause reason: a
+        // message that only quotes them (user data, a column name) renews the task.
+        for text in [
+            "Expr 'k = 'PAUSE'' analyze error: x",
+            "tablet 9 has too few healthy replicas: 0 of 1, last error: Offset out of range",
+            "parse error in column 'too many filtered rows'",
+        ] {
+            assert_eq!(abort_effect(F::Internal, text, 3, true), None, "{text}");
+        }
+        // And the code alone decides: the text need not carry the word.
+        assert_eq!(
+            abort_effect(F::OffsetOutOfRange, "no data", 3, false).map(|r| r.code),
+            Some(104)
+        );
+        assert_eq!(
+            abort_effect(F::FatalParseError, "bad json", 3, true).map(|r| r.code),
+            Some(5611)
+        );
+    }
+
+    #[test]
+    fn offset_mismatch_texts() {
+        let task = RoutineLoadTask::new(1, vec![(0, 5)], 0, 0, 60, -1);
+        assert_eq!(
+            OffsetMismatch::PartitionNotInTask {
+                partition: 7,
+                task: task.id
+            }
+            .to_string(),
+            format!("partition 7 is not consumed by task {}", task.id)
+        );
+        assert_eq!(
+            OffsetMismatch::NotJobProgress {
+                partition: 0,
+                begin: 5,
+                progress: Some(10)
+            }
+            .to_string(),
+            "partition 0 begin offset 5 does not match the job's progress Some(10)"
+        );
+        assert_eq!(
+            OffsetMismatch::NotTaskOffset {
+                partition: 0,
+                begin: 4,
+                task_offset: 5
+            }
+            .to_string(),
+            "partition 0 begin offset 4 does not match the task's offset 5"
+        );
+        assert_eq!(
+            OffsetMismatch::LastBeforeBegin {
+                partition: 1,
+                last: 3,
+                begin: 4
+            }
+            .to_string(),
+            "partition 1 last offset 3 is before its begin offset 4"
+        );
     }
 }

@@ -75,9 +75,12 @@ async fn handle(
     let guard = ctx.sessions.register(&peer.to_string());
     let id = guard.id();
     let kill = guard.kill_switch();
-    metrics::counter!("starload_fe_connections_accepted_total").increment(1);
-    metrics::gauge!("starrocks_fe_connection_total").set(ctx.sessions.len() as f64);
-    tracing::debug!(conn = id, peer = %peer, "Connection accepted.");
+    crate::telemetry::ConnectionAccepted {
+        conn: id,
+        peer,
+        open: ctx.sessions.len(),
+    }
+    .emit();
 
     let slot = ErrSlot::default();
     let shim = FeShim::new(ctx.clone(), guard, peer.to_string(), slot.clone());
@@ -140,7 +143,11 @@ async fn handle(
         }
     }
     // The shim (and its registry guard) is dropped with the future above.
-    metrics::gauge!("starrocks_fe_connection_total").set(ctx.sessions.len() as f64);
+    crate::telemetry::ConnectionClosed {
+        conn: id,
+        open: ctx.sessions.len(),
+    }
+    .emit();
 }
 
 /// How long a closing connection waits for the client to close its side.

@@ -6,7 +6,7 @@
 //! becomes `Unknown error`).
 
 use crate::error::SqlError;
-use crate::handler::{ColumnKind, QueryResult, ResultSet};
+use crate::result::{ColumnKind, QueryResult, ResultSet};
 use crate::server::conn_io::ErrSlot;
 use chrono::{NaiveDate, NaiveDateTime};
 use opensrv_mysql::{
@@ -249,7 +249,7 @@ impl BinValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handler::ResultColumn;
+    use crate::result::ResultColumn;
 
     #[test]
     fn err_payload_layout() {

@@ -6,8 +6,9 @@
 
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::{self, QueryResult};
+use crate::handler;
 use crate::privilege::Principal;
+use crate::result::QueryResult;
 use crate::server::auth;
 use crate::server::conn_io::ErrSlot;
 use crate::server::prepared;
@@ -99,9 +100,10 @@ impl FeShim {
     async fn run(&mut self, sql_text: &str) -> SqlResult<QueryResult> {
         self.take_authed_user();
         self.guard.start_query(sql_text, &self.session.current_db);
-        metrics::counter!("starload_fe_queries_total").increment(1);
-        metrics::counter!("starrocks_fe_query_total").increment(1);
-        metrics::counter!("starrocks_fe_request_total").increment(1);
+        crate::telemetry::StatementStarted {
+            conn: self.session.connection_id,
+        }
+        .emit();
         let started = Instant::now();
         let span = tracing::debug_span!("statement", conn = self.session.connection_id);
         let ctx = &self.ctx;
@@ -129,12 +131,12 @@ impl FeShim {
             _ = kill.query.notified() => Err(SqlError::code(error_code::ERR_QUERY_INTERRUPTED, &[])),
         };
         let elapsed = started.elapsed();
-        metrics::histogram!("starload_fe_query_duration_seconds").record(elapsed.as_secs_f64());
-        if let Err(e) = &result {
-            metrics::counter!("starload_fe_query_errors_total").increment(1);
-            metrics::counter!("starrocks_fe_query_err").increment(1);
-            tracing::debug!(conn = self.session.connection_id, errno = e.errno, error = %e.message, "Statement failed.");
+        crate::telemetry::StatementFinished {
+            conn: self.session.connection_id,
+            elapsed,
+            error: result.as_ref().err().map(|e| (e.errno, e.message.as_str())),
         }
+        .emit();
         self.guard.end_query(&self.session.current_db);
         result
     }
@@ -181,8 +183,11 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for FeShim {
                 true
             }
             Err(e) => {
-                metrics::counter!("starload_fe_auth_failures_total").increment(1);
-                tracing::info!(user = %user, host = %self.session.host, "Access denied.");
+                crate::telemetry::AuthFailed {
+                    user: &user,
+                    host: &self.session.host,
+                }
+                .emit();
                 // opensrv writes its own ERR packet next; the writer swaps ours in.
                 self.slot.set(crate::server::result_writer::err_payload(&e));
                 false
@@ -226,13 +231,10 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for FeShim {
         results: QueryResultWriter<'a, W>,
     ) -> io::Result<()> {
         let Some(stmt) = self.prepared.get(&id) else {
-            let e = SqlError {
-                errno: 1243,
-                sqlstate: "HY000".to_string(),
-                message: format!(
-                    "Unknown prepared statement handler ({id}) given to mysqld_stmt_execute"
-                ),
-            };
+            let e = SqlError::code(
+                error_code::ERR_UNKNOWN_STMT_HANDLER,
+                &[&id.to_string(), "mysqld_stmt_execute"],
+            );
             return write_error(results, &e, &self.slot).await;
         };
         let values: Vec<String> = params.into_iter().map(|p| prepared::literal(&p)).collect();

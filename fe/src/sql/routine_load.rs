@@ -6,82 +6,19 @@
 //! SHOW displays and what the BE evaluates.
 
 use crate::error::{SqlError, SqlResult};
+use crate::routine_load::load_desc::{ColumnItem, LoadDesc, PartitionNames};
 use datafusion::sql::sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, FunctionArguments, OrderByExpr, UnaryOperator, Value,
 };
 use datafusion::sql::sqlparser::dialect::MySqlDialect;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
-use serde::{Deserialize, Serialize};
 
 /// `[db.]name` of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRef {
     pub db: Option<String>,
     pub name: String,
-}
-
-/// One COLUMNS item: a bare name or `name = expr`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ColumnItem {
-    pub name: String,
-    /// The expression as StarRocks prints it, when given.
-    pub expr: Option<String>,
-}
-
-impl ColumnItem {
-    /// `ImportColumnDesc.toString()`: `name` or `name=<expr>`.
-    pub fn to_show(&self) -> String {
-        match &self.expr {
-            Some(e) => format!("{}={}", self.name, e),
-            None => self.name.clone(),
-        }
-    }
-}
-
-/// `[TEMPORARY] PARTITION(S) (p1, p2)`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PartitionNames {
-    pub temporary: bool,
-    pub names: Vec<String>,
-}
-
-/// The load clauses of CREATE/ALTER (each at most once).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LoadDesc {
-    /// COLUMNS TERMINATED BY, as written.
-    pub column_separator: Option<String>,
-    /// ROWS TERMINATED BY, as written.
-    pub row_delimiter: Option<String>,
-    pub columns: Option<Vec<ColumnItem>>,
-    /// WHERE, as StarRocks prints it.
-    pub where_sql: Option<String>,
-    pub partitions: Option<PartitionNames>,
-}
-
-impl LoadDesc {
-    /// Replaces the clauses that `other` sets (ALTER).
-    pub fn merge(&mut self, other: &LoadDesc) {
-        if other.column_separator.is_some() {
-            self.column_separator = other.column_separator.clone();
-        }
-        if other.row_delimiter.is_some() {
-            self.row_delimiter = other.row_delimiter.clone();
-        }
-        if other.columns.is_some() {
-            self.columns = other.columns.clone();
-        }
-        if other.where_sql.is_some() {
-            self.where_sql = other.where_sql.clone();
-        }
-        if other.partitions.is_some() {
-            self.partitions = other.partitions.clone();
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == LoadDesc::default()
-    }
 }
 
 /// CREATE ROUTINE LOAD.

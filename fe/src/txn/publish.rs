@@ -16,9 +16,11 @@
 //! rows the clone superseded), so the retries stop; until then reads skip it
 //! (`Cluster::readable_tablet_locations`).
 
-use super::{now_ms, TransactionState, TxnStatus};
-use crate::context::FeContext;
-use crate::routine_load::txn_callback;
+use super::{TransactionState, TxnStatus};
+use super::{TxnListener, TxnManager};
+use crate::catalog::Catalog;
+use crate::clock::now_ms;
+use crate::cluster::Cluster;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -43,19 +45,28 @@ struct Repair {
     last_check: Option<Instant>,
 }
 
+/// What the publish loop works with: the transactions, the catalog (targets, visible versions),
+/// the backends, and whoever owns each transaction's load (told of VISIBLE and ABORTED).
+pub struct Publisher {
+    pub catalog: Arc<Catalog>,
+    pub cluster: Arc<Cluster>,
+    pub txn: Arc<TxnManager>,
+    pub listener: Arc<dyn TxnListener>,
+}
+
 /// Aborts PREPARE transactions left by a previous FE process.
-pub fn recover(ctx: &FeContext) {
+pub fn recover(ctx: &Publisher) {
     for t in ctx.txn.list(TxnStatus::PREPARE) {
         let reason = "transaction aborted because the FE restarted and its task is gone";
         match ctx.txn.abort(t.txn_id, reason, |_| Ok(())) {
-            Ok(t) => txn_callback::notify_abort(ctx, &t),
+            Ok(t) => ctx.listener.on_aborted(&t),
             Err(e) => tracing::warn!(txn = t.txn_id, error = %e, "Recovery abort failed."),
         }
     }
 }
 
 /// Spawns the publish loop.
-pub fn start(ctx: Arc<FeContext>) -> tokio::task::JoinHandle<()> {
+pub fn start(ctx: Arc<Publisher>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // (commit_seq, txn_id) -> owed replica publishes, for lagging replicas of visible txns.
         let mut lagging: Owed = BTreeMap::new();
@@ -72,7 +83,7 @@ pub fn start(ctx: Arc<FeContext>) -> tokio::task::JoinHandle<()> {
 }
 
 /// `(tablet, backend, version)` for every replica the transaction must be published to.
-fn targets(ctx: &FeContext, t: &TransactionState) -> Option<Vec<(i64, i64, i64)>> {
+fn targets(ctx: &Publisher, t: &TransactionState) -> Option<Vec<(i64, i64, i64)>> {
     let table = ctx.catalog.get_table_by_id(t.table_id)?;
     let mut out = Vec::new();
     for (pid, v) in &t.partition_versions {
@@ -88,7 +99,7 @@ fn targets(ctx: &FeContext, t: &TransactionState) -> Option<Vec<(i64, i64, i64)>
 
 /// Sends one round of publishes for `items` (tablet, be, version); returns the pairs that
 /// applied.
-async fn send(ctx: &FeContext, txn_id: i64, items: &[(i64, i64, i64)]) -> BTreeSet<(i64, i64)> {
+async fn send(ctx: &Publisher, txn_id: i64, items: &[(i64, i64, i64)]) -> BTreeSet<(i64, i64)> {
     let mut by_be: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
     for (tablet, be, v) in items {
         by_be.entry(*be).or_default().push((*tablet, *v));
@@ -101,7 +112,7 @@ async fn send(ctx: &FeContext, txn_id: i64, items: &[(i64, i64, i64)]) -> BTreeS
                 tablets.iter().map(|(t, _)| *t).collect(),
             );
         }
-        let failed = crate::rpc::backends::publish_version(ctx, be, txn_id, &tablets).await;
+        let failed = ctx.cluster.publish_version(be, txn_id, &tablets).await;
         (be, tablets, failed)
     });
     let mut ok = BTreeSet::new();
@@ -122,7 +133,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Starts clones of replicas that stayed below their partition's visible version.
-fn repair_round(ctx: &Arc<FeContext>, repair: &mut Repair) {
+fn repair_round(ctx: &Arc<Publisher>, repair: &mut Repair) {
     let now = Instant::now();
     if repair
         .last_check
@@ -178,15 +189,21 @@ fn repair_round(ctx: &Arc<FeContext>, repair: &mut Repair) {
                     match ctx.cluster.clone_tablet(be, tablet, version, source).await {
                         Ok(v) => {
                             ctx.cluster.note_replica_version(tablet, be, v);
-                            metrics::counter!("starload_fe_replica_clones_total", "result" => "ok")
-                                .increment(1);
-                            tracing::info!(tablet, backend = be, version = v, "Replica cloned.");
+                            crate::telemetry::ReplicaCloned {
+                                tablet,
+                                backend: be,
+                                version: v,
+                            }
+                            .emit();
                             ctx.txn.publish_wake.notify_one();
                         }
                         Err(e) => {
-                            metrics::counter!("starload_fe_replica_clones_total", "result" => "error")
-                                .increment(1);
-                            tracing::warn!(tablet, backend = be, error = %e, "Replica clone failed.");
+                            crate::telemetry::ReplicaCloneFailed {
+                                tablet,
+                                backend: be,
+                                error: &e,
+                            }
+                            .emit();
                         }
                     }
                     lock(&in_flight).remove(&(tablet, be));
@@ -197,7 +214,7 @@ fn repair_round(ctx: &Arc<FeContext>, repair: &mut Repair) {
     repair.behind_since.retain(|k, _| seen.contains(k));
 }
 
-async fn publish_round(ctx: &Arc<FeContext>, lagging: &mut Owed) {
+async fn publish_round(ctx: &Arc<Publisher>, lagging: &mut Owed) {
     // Lagging replicas first, oldest first, so that each replica applies versions in order.
     let keys: Vec<(i64, i64)> = lagging.keys().copied().collect();
     for key in keys {
@@ -282,7 +299,7 @@ async fn publish_round(ctx: &Arc<FeContext>, lagging: &mut Owed) {
             for (tab, be, _) in &missed {
                 by_be.entry(*be).or_default().push(*tab);
             }
-            crate::rpc::backends::abort_txn_on(ctx, t.txn_id, by_be);
+            ctx.cluster.abort_txn_on(t.txn_id, by_be);
         }
         tracing::info!(
             txn = t.txn_id,
@@ -290,6 +307,6 @@ async fn publish_round(ctx: &Arc<FeContext>, lagging: &mut Owed) {
             visible_ms = now_ms() - t.commit_time_ms,
             "Transaction visible."
         );
-        txn_callback::on_visible(ctx, &t);
+        ctx.listener.on_visible(&t);
     }
 }

@@ -14,6 +14,7 @@
 use super::json::{JsonOptions, JsonRowSink};
 use super::schema_registry::SchemaError;
 use super::{Decoder, MessageChunk, RowOrigin, SourceBatch};
+use crate::load::error::LoadError;
 use crate::load::error_rows::ErrorRows;
 use serde_json::{Map, Number, Value as Json};
 use std::time::Duration;
@@ -131,7 +132,7 @@ impl Decoder for AvroDecoder {
         &mut self,
         chunk: &MessageChunk,
         errors: &mut ErrorRows,
-    ) -> Result<SourceBatch, String> {
+    ) -> Result<SourceBatch, LoadError> {
         let mut sink = JsonRowSink::new(&self.names, &self.opts, chunk.msgs.len());
         for mi in 0..chunk.msgs.len() {
             let m = chunk.msgs[mi];
@@ -156,7 +157,7 @@ impl Decoder for AvroDecoder {
                         continue;
                     }
                     // The task fails and is retried from the same offsets.
-                    Err(SchemaError::Unavailable(e)) => return Err(e),
+                    Err(SchemaError::Unavailable(e)) => return Err(LoadError::SchemaRegistry(e)),
                 };
             let mut body = EofGuard {
                 rest: &payload[5..],
@@ -188,7 +189,7 @@ impl Decoder for AvroDecoder {
                         sink.push_row(r, origin);
                     }
                 }
-                Err(reason) => errors.reject(&reason, payload),
+                Err(reason) => errors.reject(&reason.to_string(), payload),
             }
         }
         Ok(sink.finish())

@@ -18,6 +18,7 @@
 //! into the column buffers; one UTF-8 validation per message, none per field.
 
 use super::{Decoder, MessageChunk, RowOrigin, SourceBatch, TextColumnBuilder};
+use crate::load::error::LoadError;
 use crate::load::error_rows::ErrorRows;
 use memchr::memmem;
 
@@ -258,7 +259,7 @@ impl Decoder for CsvDecoder {
         &mut self,
         chunk: &MessageChunk,
         errors: &mut ErrorRows,
-    ) -> Result<SourceBatch, String> {
+    ) -> Result<SourceBatch, LoadError> {
         let n = self.num_fields;
         // Rough sizing: one row per message, fields of equal share.
         let est_rows = chunk.msgs.len().max(1);

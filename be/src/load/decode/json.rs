@@ -23,6 +23,7 @@
 //! wins, as with simdjson's `find_field_unordered`.
 
 use super::{Decoder, MessageChunk, RowOrigin, SourceBatch, TextColumnBuilder};
+use crate::load::error::LoadError;
 use crate::load::error_rows::ErrorRows;
 use serde_json::Value;
 use sonic_rs::{JsonContainerTrait, JsonType, JsonValueTrait};
@@ -208,11 +209,14 @@ impl JsonPath {
 }
 
 /// Parses the `jsonpaths` property (a JSON array of path strings).
-pub fn parse_jsonpaths(text: &str) -> Result<Vec<JsonPath>, String> {
+pub fn parse_jsonpaths(text: &str) -> Result<Vec<JsonPath>, LoadError> {
     let arr: Vec<String> =
-        serde_json::from_str(text).map_err(|e| format!("Invalid jsonpaths: {text}, error: {e}"))?;
+        serde_json::from_str(text).map_err(|source| LoadError::JsonPathsNotArray {
+            text: text.to_string(),
+            source,
+        })?;
     arr.iter()
-        .map(|p| JsonPath::parse(p).ok_or_else(|| format!("Invalid jsonpaths: {text}")))
+        .map(|p| JsonPath::parse(p).ok_or_else(|| LoadError::InvalidJsonPath(text.to_string())))
         .collect()
 }
 
@@ -338,18 +342,33 @@ impl<'a, V> IntoIterator for DocRows<'a, V> {
     }
 }
 
+/// Why a parsed document gives no rows (the whole message is one rejected row, StarRocks's
+/// texts).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DocumentError {
+    #[error("JSON root not found")]
+    RootNotFound,
+    #[error("{}", ARRAY_WITHOUT_STRIP)]
+    ArrayWithoutStrip,
+    /// `strip_outer_array` over a non-array; `value` is its first [`MAX_RAW_JSON_LEN`] bytes.
+    #[error("the value should be array type with strip_outer_array=true, value: {value}")]
+    NotAnArray { value: String },
+    #[error("{}", NOT_AN_OBJECT)]
+    NotAnObject,
+}
+
 /// Rows of one parsed document after json_root / strip_outer_array, or the rejection reason.
 pub(crate) fn document_rows<'a, V: JsonNode>(
     doc: &'a V,
     opts: &JsonOptions,
-) -> Result<DocRows<'a, V>, String> {
+) -> Result<DocRows<'a, V>, DocumentError> {
     let root = match &opts.json_root {
-        Some(p) => p.get(doc).ok_or("JSON root not found")?,
+        Some(p) => p.get(doc).ok_or(DocumentError::RootNotFound)?,
         None => doc,
     };
     match root.elements() {
         Some(rows) if opts.strip_outer_array => Ok(DocRows::Many(rows)),
-        Some(_) => Err(ARRAY_WITHOUT_STRIP.into()),
+        Some(_) => Err(DocumentError::ArrayWithoutStrip),
         None if opts.strip_outer_array => {
             let mut text = root.to_string();
             if text.len() > MAX_RAW_JSON_LEN {
@@ -359,12 +378,10 @@ pub(crate) fn document_rows<'a, V: JsonNode>(
                 }
                 text.truncate(cut);
             }
-            Err(format!(
-                "the value should be array type with strip_outer_array=true, value: {text}"
-            ))
+            Err(DocumentError::NotAnArray { value: text })
         }
         None if root.is_object() => Ok(DocRows::One(root)),
-        None => Err(NOT_AN_OBJECT.into()),
+        None => Err(DocumentError::NotAnObject),
     }
 }
 
@@ -423,7 +440,7 @@ impl Decoder for JsonDecoder {
         &mut self,
         chunk: &MessageChunk,
         errors: &mut ErrorRows,
-    ) -> Result<SourceBatch, String> {
+    ) -> Result<SourceBatch, LoadError> {
         let mut sink = JsonRowSink::new(&self.names, &self.opts, chunk.msgs.len());
         for mi in 0..chunk.msgs.len() {
             let m = chunk.msgs[mi];
@@ -454,7 +471,7 @@ impl Decoder for JsonDecoder {
                 }
                 Err(reason) => {
                     errors.total += 1;
-                    errors.reject_fatal(&reason, payload);
+                    errors.reject_fatal(&reason.to_string(), payload);
                 }
             }
         }

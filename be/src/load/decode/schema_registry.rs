@@ -13,6 +13,53 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+/// Why the registry could not be asked, or answered nonsense. Texts name the URL without its
+/// credentials: they reach logs and PAUSED reasons.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("https schema registry is not supported: {0}")]
+    HttpsUnsupported(String),
+    #[error("invalid confluent.schema.registry.url: {0}")]
+    InvalidUrl(String),
+    #[error("invalid port in {0}")]
+    InvalidPort(String),
+    #[error("cannot resolve schema registry {host}: {source}")]
+    Resolve {
+        host: String,
+        source: std::io::Error,
+    },
+    #[error("cannot resolve schema registry {0}")]
+    NoAddress(String),
+    #[error("cannot connect to schema registry {host}:{port}: {source}")]
+    Connect {
+        host: String,
+        port: u16,
+        source: std::io::Error,
+    },
+    /// Setting a socket timeout or sending the request failed.
+    #[error(transparent)]
+    Io(std::io::Error),
+    #[error("schema registry read failed: {0}")]
+    Read(std::io::Error),
+    #[error("malformed schema registry response")]
+    MalformedResponse,
+    #[error("malformed schema registry status line")]
+    MalformedStatusLine,
+    #[error("bad chunked body")]
+    BadChunkedBody,
+    #[error("bad chunk size")]
+    BadChunkSize,
+    #[error("truncated chunked body")]
+    TruncatedChunkedBody,
+    /// Any answer but 200 and 404.
+    #[error("schema registry returned {status} for schema id {id}: {body}")]
+    Status { status: u16, id: u32, body: String },
+    #[error("bad schema registry answer: {0}")]
+    BadAnswer(serde_json::Error),
+    #[error("schema registry answer has no schema")]
+    NoSchema,
+}
+
 /// A parsed registry URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryUrl {
@@ -26,15 +73,15 @@ pub struct RegistryUrl {
 
 impl RegistryUrl {
     /// Parses `http://[user:pass@]host[:port][/path]`.
-    pub fn parse(url: &str) -> Result<Self, String> {
+    pub fn parse(url: &str) -> Result<Self, RegistryError> {
         // Errors name the URL without its credentials: they reach logs and PAUSED reasons.
         let shown = redact(url);
         let rest = if let Some(r) = url.strip_prefix("http://") {
             r
         } else if url.starts_with("https://") {
-            return Err(format!("https schema registry is not supported: {shown}"));
+            return Err(RegistryError::HttpsUnsupported(shown));
         } else {
-            return Err(format!("invalid confluent.schema.registry.url: {shown}"));
+            return Err(RegistryError::InvalidUrl(shown));
         };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
@@ -48,12 +95,12 @@ impl RegistryUrl {
             Some((h, p)) if !h.is_empty() => (
                 h.to_string(),
                 p.parse::<u16>()
-                    .map_err(|_| format!("invalid port in {shown}"))?,
+                    .map_err(|_| RegistryError::InvalidPort(shown.clone()))?,
             ),
             _ => (hostport.to_string(), 80),
         };
         if host.is_empty() {
-            return Err(format!("invalid confluent.schema.registry.url: {shown}"));
+            return Err(RegistryError::InvalidUrl(shown));
         }
         Ok(Self {
             host,
@@ -100,22 +147,29 @@ fn base64(input: &[u8]) -> String {
 }
 
 /// One HTTP GET; returns (status, body).
-fn http_get(u: &RegistryUrl, path: &str, timeout: Duration) -> Result<(u16, Vec<u8>), String> {
+fn http_get(
+    u: &RegistryUrl,
+    path: &str,
+    timeout: Duration,
+) -> Result<(u16, Vec<u8>), RegistryError> {
     let addr = (u.host.as_str(), u.port)
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve schema registry {}: {e}", u.host))?
+        .map_err(|source| RegistryError::Resolve {
+            host: u.host.clone(),
+            source,
+        })?
         .next()
-        .ok_or_else(|| format!("cannot resolve schema registry {}", u.host))?;
-    let mut s = TcpStream::connect_timeout(&addr, timeout).map_err(|e| {
-        format!(
-            "cannot connect to schema registry {}:{}: {e}",
-            u.host, u.port
-        )
-    })?;
+        .ok_or_else(|| RegistryError::NoAddress(u.host.clone()))?;
+    let mut s =
+        TcpStream::connect_timeout(&addr, timeout).map_err(|source| RegistryError::Connect {
+            host: u.host.clone(),
+            port: u.port,
+            source,
+        })?;
     s.set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
+        .map_err(RegistryError::Io)?;
     s.set_write_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
+        .map_err(RegistryError::Io)?;
     let mut req = format!(
         "GET {}{} HTTP/1.1\r\nHost: {}:{}\r\nAccept: application/vnd.schemaregistry.v1+json, application/json\r\nConnection: close\r\n",
         u.path, path, u.host, u.port
@@ -127,20 +181,19 @@ fn http_get(u: &RegistryUrl, path: &str, timeout: Duration) -> Result<(u16, Vec<
         ));
     }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    s.write_all(req.as_bytes()).map_err(RegistryError::Io)?;
     let mut resp = Vec::new();
-    s.read_to_end(&mut resp)
-        .map_err(|e| format!("schema registry read failed: {e}"))?;
+    s.read_to_end(&mut resp).map_err(RegistryError::Read)?;
     let head_end = resp
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .ok_or("malformed schema registry response")?;
+        .ok_or(RegistryError::MalformedResponse)?;
     let head = String::from_utf8_lossy(&resp[..head_end]).to_string();
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse::<u16>().ok())
-        .ok_or("malformed schema registry status line")?;
+        .ok_or(RegistryError::MalformedStatusLine)?;
     let mut body = resp[head_end + 4..].to_vec();
     if head
         .to_ascii_lowercase()
@@ -151,22 +204,22 @@ fn http_get(u: &RegistryUrl, path: &str, timeout: Duration) -> Result<(u16, Vec<
     Ok((status, body))
 }
 
-fn dechunk(mut b: &[u8]) -> Result<Vec<u8>, String> {
+fn dechunk(mut b: &[u8]) -> Result<Vec<u8>, RegistryError> {
     let mut out = Vec::new();
     loop {
         let line_end = b
             .windows(2)
             .position(|w| w == b"\r\n")
-            .ok_or("bad chunked body")?;
+            .ok_or(RegistryError::BadChunkedBody)?;
         let size_text = String::from_utf8_lossy(&b[..line_end]);
         let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .map_err(|_| "bad chunk size")?;
+            .map_err(|_| RegistryError::BadChunkSize)?;
         b = &b[line_end + 2..];
         if size == 0 {
             return Ok(out);
         }
         if b.len() < size {
-            return Err("truncated chunked body".into());
+            return Err(RegistryError::TruncatedChunkedBody);
         }
         out.extend_from_slice(&b[..size]);
         b = b.get(size + 2..).unwrap_or(&[]);
@@ -188,14 +241,14 @@ fn fetch_lock() -> &'static Mutex<()> {
 }
 
 /// Why a schema could not be had.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum SchemaError {
     /// The registry answered that the id does not exist, or the schema does not parse: the
     /// message is bad (a row error), retrying will not help.
     Invalid(String),
     /// The registry could not be asked (down, refused credentials, malformed answer): the task
     /// fails and is retried, rows are never dropped for it.
-    Unavailable(String),
+    Unavailable(RegistryError),
 }
 
 fn cached(key: &(String, u32)) -> Option<Arc<apache_avro::Schema>> {
@@ -226,17 +279,18 @@ pub fn schema_by_id(
         )));
     }
     if status != 200 {
-        return Err(SchemaError::Unavailable(format!(
-            "schema registry returned {status} for schema id {id}: {}",
-            String::from_utf8_lossy(&body)
-        )));
+        return Err(SchemaError::Unavailable(RegistryError::Status {
+            status,
+            id,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }));
     }
     let v: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| SchemaError::Unavailable(format!("bad schema registry answer: {e}")))?;
+        .map_err(|e| SchemaError::Unavailable(RegistryError::BadAnswer(e)))?;
     let text = v
         .get("schema")
         .and_then(|s| s.as_str())
-        .ok_or_else(|| SchemaError::Unavailable("schema registry answer has no schema".into()))?;
+        .ok_or(SchemaError::Unavailable(RegistryError::NoSchema))?;
     let schema = Arc::new(
         apache_avro::Schema::parse_str(text)
             .map_err(|e| SchemaError::Invalid(format!("invalid avro schema {id}: {e}")))?,
@@ -255,9 +309,13 @@ mod tests {
     fn messages_never_carry_credentials() {
         assert_eq!(redact("http://key:secret@reg:8081/p"), "http://reg:8081/p");
         assert_eq!(redact("http://reg:8081"), "http://reg:8081");
-        let e = RegistryUrl::parse("https://key:secret@reg:8081").unwrap_err();
+        let e = RegistryUrl::parse("https://key:secret@reg:8081")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("secret"), "{e}");
-        let e = RegistryUrl::parse("http://key:secret@reg:bad").unwrap_err();
+        let e = RegistryUrl::parse("http://key:secret@reg:bad")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("secret"), "{e}");
     }
 
@@ -271,6 +329,7 @@ mod tests {
         assert_eq!(RegistryUrl::parse("http://h").unwrap().port, 80);
         assert!(RegistryUrl::parse("https://h")
             .unwrap_err()
+            .to_string()
             .contains("https"));
         assert!(RegistryUrl::parse("ftp://h").is_err());
         assert_eq!(base64(b"key:secret"), "a2V5OnNlY3JldA==");

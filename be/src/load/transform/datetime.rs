@@ -5,7 +5,7 @@
 //! StarRocks); the job `timezone` is applied only where StarRocks applies the session zone:
 //! `from_unixtime`, `unix_timestamp`, `now`, `convert_tz`.
 
-use crate::load::convert::{civil_from_days, days_from_civil, make_datetime};
+use crate::load::transform::convert::{civil_from_days, days_from_civil, make_datetime};
 use chrono::{Offset, TimeZone as _};
 
 /// The job time zone.

@@ -3,9 +3,12 @@
 //! Each function runs over whole arrays; scratch strings are reused across rows.
 
 use super::datetime::{format_into, parse_with_format, parts, JobTz};
-use super::expr::{kind, to_bool, to_date, to_f64, to_i64, to_str, to_ts, unify, EvalCtx, Kind};
-use crate::load::convert::{days_from_civil, make_datetime};
+use super::value::{
+    binary, kind, to_bool, to_date, to_f64, to_i64, to_str, to_ts, true_mask, unify, BinOp,
+    EvalCtx, ExprError, Kind,
+};
 use crate::load::decode::json::JsonPath;
+use crate::load::transform::convert::{days_from_civil, make_datetime};
 use arrow::array::{
     new_null_array, Array, ArrayRef, Date32Array, Float64Array, Int64Array, StringArray,
     StringBuilder, TimestampMicrosecondArray,
@@ -15,7 +18,7 @@ use arrow::datatypes::DataType;
 use std::sync::Arc;
 
 /// Arity check at compile time: (min, max) arguments per function.
-pub fn check(name: &str, n: usize) -> Result<(), String> {
+pub fn check(name: &str, n: usize) -> Result<(), ExprError> {
     let (lo, hi) = match name {
         "if" => (3, 3),
         "ifnull" | "nvl" | "nullif" => (2, 2),
@@ -39,30 +42,30 @@ pub fn check(name: &str, n: usize) -> Result<(), String> {
         "replace" | "split_part" => (3, 3),
         "get_json_string" | "get_json_int" | "get_json_double" | "json_query" => (2, 2),
         "round" => (1, 2),
-        _ => return Err(format!("No matching function with signature: {name}")),
+        _ => return Err(ExprError::NoMatchingFunction(name.to_string())),
     };
     if n < lo || n > hi {
-        return Err(format!("No matching function with signature: {name}"));
+        return Err(ExprError::NoMatchingFunction(name.to_string()));
     }
     Ok(())
 }
 
 /// Calls `name` on evaluated arguments.
-pub fn call(name: &str, a: &[ArrayRef], ctx: &EvalCtx) -> Result<ArrayRef, String> {
+pub fn call(name: &str, a: &[ArrayRef], ctx: &EvalCtx) -> Result<ArrayRef, ExprError> {
     let n = ctx.rows;
     Ok(match name {
         "if" => {
-            let c = super::expr::true_mask(&to_bool(&a[0]));
+            let c = true_mask(&to_bool(&a[0]));
             let v = unify(vec![a[1].clone(), a[2].clone()]);
-            zip(&c, &v[0], &v[1]).map_err(|e| e.to_string())?
+            zip(&c, &v[0], &v[1])?
         }
         "ifnull" | "nvl" => coalesce(&[a[0].clone(), a[1].clone()])?,
         "coalesce" => coalesce(a)?,
         "nullif" => {
-            let eq = to_bool(&super::expr::binary(super::expr::BinOp::Eq, &a[0], &a[1])?);
-            let mask = super::expr::true_mask(&eq);
+            let eq = to_bool(&binary(BinOp::Eq, &a[0], &a[1])?);
+            let mask = true_mask(&eq);
             let nulls = new_null_array(a[0].data_type(), n);
-            zip(&mask, &nulls, &a[0]).map_err(|e| e.to_string())?
+            zip(&mask, &nulls, &a[0])?
         }
         "from_unixtime" => {
             let ts = to_i64(&a[0]);
@@ -413,16 +416,16 @@ pub fn call(name: &str, a: &[ArrayRef], ctx: &EvalCtx) -> Result<ArrayRef, Strin
                 Arc::new(v)
             }
         }
-        other => return Err(format!("No matching function with signature: {other}")),
+        other => return Err(ExprError::NoMatchingFunction(other.to_string())),
     })
 }
 
-fn coalesce(a: &[ArrayRef]) -> Result<ArrayRef, String> {
+fn coalesce(a: &[ArrayRef]) -> Result<ArrayRef, ExprError> {
     let v = unify(a.to_vec());
     let mut acc = v[v.len() - 1].clone();
     for x in v[..v.len() - 1].iter().rev() {
-        let mask = arrow::compute::is_not_null(x).map_err(|e| e.to_string())?;
-        acc = zip(&mask, x, &acc).map_err(|e| e.to_string())?;
+        let mask = arrow::compute::is_not_null(x)?;
+        acc = zip(&mask, x, &acc)?;
     }
     Ok(acc)
 }
@@ -493,7 +496,7 @@ pub fn split_part<'a>(s: &'a str, delim: &str, n: i64) -> Option<&'a str> {
     }
 }
 
-fn str_to_date(s: &ArrayRef, f: &ArrayRef) -> Result<ArrayRef, String> {
+fn str_to_date(s: &ArrayRef, f: &ArrayRef) -> Result<ArrayRef, ExprError> {
     let s = to_str(s);
     let f = to_str(f);
     // The result type follows the (first) format: time fields -> DATETIME, else DATE.
@@ -535,7 +538,7 @@ pub fn date_add(
     amount: &ArrayRef,
     unit: &str,
     negate: bool,
-) -> Result<ArrayRef, String> {
+) -> Result<ArrayRef, ExprError> {
     let t = to_ts(d);
     let amt = to_i64(amount);
     let unit = unit.to_ascii_lowercase();

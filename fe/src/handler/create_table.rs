@@ -1,13 +1,14 @@
 //! CREATE TABLE analysis: turns the statement into a `Table` (columns per model, keys,
 //! distribution with the automatic bucket count, properties as SHOW CREATE TABLE prints them).
-//! Ids, partitions and tablet placement are filled in by the handler afterwards.
+//! Ids, partitions and tablet placement are filled in by the handler afterwards. Analysis sits
+//! with the handler (it reads the parser's statement); the catalog only stores the result.
 //! Mirrors `fe/sql/analyzer/CreateTableAnalyzer.java`, `fe/catalog/ColumnDef.java`,
 //! `fe/common/util/PropertyAnalyzer.java` and `CatalogUtils.calBucketNumAccordingToBackends`.
 
-use super::table::{
+use crate::catalog::table::{
     AggType, Column, DefaultValue, Distribution, DistributionKind, KeysType, Table,
 };
-use super::types::DataType;
+use crate::catalog::types::DataType;
 use crate::error::{SqlError, SqlResult};
 use crate::sql::ddl::CreateTableStmt;
 use starload_proto::error_code;
@@ -87,11 +88,7 @@ pub fn analyze_create_table(
         }
     }
     if stmt.columns.is_empty() {
-        return Err(SqlError {
-            errno: 1113,
-            sqlstate: "42000".into(),
-            message: "A table must have at least 1 column".into(),
-        });
+        return Err(SqlError::code(error_code::ERR_TABLE_MUST_HAVE_COLUMNS, &[]));
     }
     // Names: duplicates (case-insensitive), reserved prefixes.
     let mut seen = std::collections::HashSet::new();
@@ -347,13 +344,10 @@ pub fn analyze_create_table(
             ));
         }
         if b > MAX_BUCKET_NUM {
-            return Err(SqlError {
-                errno: 5510,
-                sqlstate: "42000".into(),
-                message: format!(
-                    "The number of buckets is too large, the maximum is {MAX_BUCKET_NUM}. Please reduce the number of buckets or increase frontend config max_bucket_number_per_partition."
-                ),
-            });
+            return Err(SqlError::code(
+                error_code::ERR_TOO_MANY_BUCKETS,
+                &[&MAX_BUCKET_NUM.to_string()],
+            ));
         }
     }
     let distribution = Distribution {

@@ -1,0 +1,182 @@
+//! FE -> BE calls made by the load path (submit, publish, abort), over the cluster's client
+//! pool ([`Cluster::client`]). Each call carries the cluster token and a deadline. They sit with
+//! the other FE -> BE clients (`tablet_rpc`), below the transaction and routine-load layers that
+//! call them.
+
+use super::Cluster;
+use starload_proto::be::{
+    AbortTxnRequest, PublishVersionRequest, PublishVersionResponse, TabletVersion,
+};
+use starload_proto::be::{SubmitRoutineLoadTaskRequest, SubmitRoutineLoadTaskResponse};
+use starload_proto::types::FailureReason;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Deadline of one FE -> BE load RPC.
+pub const RPC_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why `SubmitRoutineLoadTask` did not start a task; the text is what the job shows
+/// (`failed to send task: <this>`).
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// No client for the backend (unknown, or its be_port is not known yet).
+    #[error(transparent)]
+    NoClient(#[from] super::ClusterError),
+    /// The call did not complete (connect, deadline, transport).
+    #[error("{}", .0.message())]
+    Rpc(tonic::Status),
+    /// The BE answered with a failure status (e.g. TOO_MANY_TASKS with reason BE_OVERLOADED).
+    #[error("failed to submit task. error code: {}, msg: {}", status_code_name(.code), .message)]
+    Refused {
+        code: i32,
+        reason: FailureReason,
+        message: String,
+    },
+}
+
+impl SubmitError {
+    /// The failure class: BE_OVERLOADED for a BE at its task limit, INTERNAL otherwise.
+    pub fn reason(&self) -> FailureReason {
+        match self {
+            SubmitError::Refused { reason, .. } if *reason != FailureReason::Unspecified => *reason,
+            _ => FailureReason::Internal,
+        }
+    }
+}
+
+fn status_code_name(code: &i32) -> String {
+    let code = *code;
+    match starload_proto::types::StatusCode::try_from(code) {
+        Ok(c) => c
+            .as_str_name()
+            .trim_start_matches("STATUS_CODE_")
+            .to_string(),
+        Err(_) => code.to_string(),
+    }
+}
+
+impl Cluster {
+    /// Sends `SubmitRoutineLoadTask` to backend `be_id`.
+    pub async fn submit_task(
+        &self,
+        be_id: i64,
+        mut req: SubmitRoutineLoadTaskRequest,
+    ) -> Result<(), SubmitError> {
+        req.cluster_token = self.cluster_token();
+        let mut c = self.client(be_id)?;
+        let mut r = tonic::Request::new(req);
+        r.set_timeout(RPC_TIMEOUT);
+        let resp: SubmitRoutineLoadTaskResponse = c
+            .submit_routine_load_task(r)
+            .await
+            .map_err(SubmitError::Rpc)?
+            .into_inner();
+        match resp.status {
+            Some(s) if !s.is_ok() => Err(SubmitError::Refused {
+                code: s.code,
+                reason: s.reason(),
+                message: s.message,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends `PublishVersion` for `tablets` of one transaction to backend `be_id`. Returns the
+    /// tablets that failed (all of them on a transport error).
+    pub async fn publish_version(
+        &self,
+        be_id: i64,
+        txn_id: i64,
+        tablets: &[(i64, i64)],
+    ) -> Vec<i64> {
+        let all = || tablets.iter().map(|(t, _)| *t).collect::<Vec<_>>();
+        let Ok(mut c) = self.client(be_id) else {
+            return all();
+        };
+        let mut r = tonic::Request::new(PublishVersionRequest {
+            cluster_token: self.cluster_token(),
+            txn_id,
+            tablets: tablets
+                .iter()
+                .map(|(tablet_id, version)| TabletVersion {
+                    tablet_id: *tablet_id,
+                    version: *version,
+                })
+                .collect(),
+        });
+        r.set_timeout(RPC_TIMEOUT);
+        match c.publish_version(r).await {
+            Ok(resp) => {
+                let resp: PublishVersionResponse = resp.into_inner();
+                let ok = resp.status.as_ref().is_none_or(|s| s.is_ok());
+                if ok {
+                    resp.error_tablet_ids
+                } else if resp.error_tablet_ids.is_empty() {
+                    all()
+                } else {
+                    resp.error_tablet_ids
+                }
+            }
+            Err(_) => all(),
+        }
+    }
+
+    /// Best effort: tells each backend to discard the transaction's staged rows (spawned; a BE
+    /// that misses it learns the outcome through GetTxnState).
+    pub fn abort_txn_on(&self, txn_id: i64, by_be: BTreeMap<i64, Vec<i64>>) {
+        let token = self.cluster_token();
+        for (be_id, tablet_ids) in by_be {
+            let Ok(mut c) = self.client(be_id) else {
+                continue;
+            };
+            let token = token.clone();
+            tokio::spawn(async move {
+                let mut r = tonic::Request::new(AbortTxnRequest {
+                    cluster_token: token,
+                    txn_id,
+                    tablet_ids,
+                });
+                r.set_timeout(RPC_TIMEOUT);
+                if let Err(e) = c.abort_txn(r).await {
+                    tracing::debug!(txn = txn_id, be = be_id, error = %e, "AbortTxn not delivered.");
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use starload_proto::types::StatusCode;
+
+    #[test]
+    fn submit_errors_keep_the_shown_texts_and_classes() {
+        let e = SubmitError::Refused {
+            code: StatusCode::TooManyTasks as i32,
+            reason: FailureReason::BeOverloaded,
+            message: "current running tasks: 3, limit: 3".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "failed to submit task. error code: TOO_MANY_TASKS, msg: current running tasks: 3, limit: 3"
+        );
+        assert_eq!(e.reason(), FailureReason::BeOverloaded);
+        // A peer that sends no class, and an unknown code number.
+        let e = SubmitError::Refused {
+            code: 99,
+            reason: FailureReason::Unspecified,
+            message: "x".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "failed to submit task. error code: 99, msg: x"
+        );
+        assert_eq!(e.reason(), FailureReason::Internal);
+        let e = SubmitError::Rpc(tonic::Status::unavailable("connection refused"));
+        assert_eq!(e.to_string(), "connection refused");
+        assert_eq!(e.reason(), FailureReason::Internal);
+        let e = SubmitError::from(super::super::ClusterError::UnknownBackend(7));
+        assert_eq!(e.to_string(), "Backend 7 does not exist");
+    }
+}

@@ -381,7 +381,9 @@ impl TimeFunction {
     }
 
     /// The expression as SHOW CREATE TABLE prints it (`Expr.toSql`): `date_trunc('day',
-    /// `dt`)`; `time_slice(`dt`, INTERVAL 7 day)` (the time_slice spelling is unverified).
+    /// `dt`)` (the form seen in SHOW CREATE TABLE outputs of 3.x tables); `time_slice(`dt`,
+    /// INTERVAL 7 day)` (unverified: StarRocks analyses time_slice into four arguments and its
+    /// printed form was not found in the source).
     pub fn to_sql(self, column: &str) -> String {
         match self {
             TimeFunction::DateTrunc { unit } => {

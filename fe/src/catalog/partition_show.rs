@@ -399,5 +399,34 @@ mod tests {
             rows[2][7],
             "[types: [DATE]; keys: [2020-08-01]; ..types: [DATE]; keys: [MAXVALUE]; )"
         );
+
+        // A list table: `List` title, values as getValuesFormat, creation order.
+        let mut l = ListPartitionInfo::new(vec![PartitionColumn {
+            name: "dt".into(),
+            data_type: DataType::Date,
+        }]);
+        for id in [3, 1] {
+            l.add_item(ListItem {
+                partition_id: id,
+                values: vec![vec![crate::catalog::partition_info::tests::d(&format!(
+                    "2020-01-0{id}"
+                ))]],
+            })
+            .unwrap();
+        }
+        let mut list_table = table.clone();
+        list_table.distribution.kind = DistributionKind::Random;
+        list_table.partitions = vec![part(3), part(1)];
+        let info = PartitionInfo::List(l);
+        assert_eq!(show_partitions_columns(&info)[7], "List");
+        let rows = show_partitions_rows(&list_table, &info, &time, &stats);
+        assert_eq!(rows[0][1], "p3");
+        assert_eq!(rows[0][7], "('2020-01-03')");
+        assert_eq!(rows[0][8], "ALL KEY");
+        // Unpartitioned: one partition, empty key and range.
+        let mut single = table.clone();
+        single.partitions = vec![part(9)];
+        let rows = show_partitions_rows(&single, &PartitionInfo::Unpartitioned, &time, &stats);
+        assert_eq!((rows[0][6].as_str(), rows[0][7].as_str()), ("", ""));
     }
 }

@@ -75,8 +75,9 @@ enum Match {
     Exact,
 }
 
-/// Resolves and checks partition columns. `range` selects RangePartitionDesc's check order
-/// (aggregated column first) over ListPartitionDesc's (type first).
+/// Resolves and checks partition columns. `Match::IgnoreCase` (RANGE and time expressions)
+/// also selects RangePartitionDesc's check order (aggregated column first), `Match::Exact`
+/// ListPartitionDesc's (type first).
 fn resolve_columns(
     names: &[String],
     columns: &[Column],

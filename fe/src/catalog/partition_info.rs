@@ -683,8 +683,20 @@ pub(crate) mod tests {
             .unwrap();
         r.add_range(2, &NewRange::LessThan(PartitionKey::max_key(&r.columns)))
             .unwrap();
+        // LARGEINT bounds need all 128 bits through the catalog's JSON.
+        let mut big = RangePartitionInfo::new(vec![PartitionColumn {
+            name: "k".into(),
+            data_type: DataType::Largeint,
+        }]);
+        big.add_range(
+            1,
+            &NewRange::LessThan(PartitionKey(vec![PartitionValue::Int(i128::MAX - 1)])),
+        )
+        .unwrap();
+        assert_eq!(big.ranges[0].lower.0, vec![PartitionValue::Int(i128::MIN)]);
         for info in [
             PartitionInfo::Unpartitioned,
+            PartitionInfo::Range(big),
             PartitionInfo::Range(r.clone()),
             PartitionInfo::Expression(ExpressionPartitionInfo::Time {
                 function: TimeFunction::TimeSlice {

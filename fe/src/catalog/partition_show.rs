@@ -100,6 +100,11 @@ fn list_sql(
 
 /// SHOW PARTITIONS column names (shared-nothing `PartitionsProcDir`); the 8th is `List` for
 /// list-partitioned tables and `Range` otherwise.
+///
+/// Not yet pinned to 3.4: these 17 are the older set. StarRocks's newer sources list 22
+/// (`StorageSize` after `DataSize`, then `DataVersion`, `VersionEpoch`, `VersionTxnType`,
+/// `TabletBalanced` after `RowCount`); check branch-3.4's PartitionsProcDir before SHOW
+/// PARTITIONS is wired to this (the pinned SHOW columns must be byte-exact).
 pub fn show_partitions_columns(info: &PartitionInfo) -> Vec<&'static str> {
     let range_or_list = if info.list_info().is_some() {
         "List"

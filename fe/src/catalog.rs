@@ -3,7 +3,11 @@
 //! partition versions.
 //!
 //! Layout: `types` (column types and their spellings), `table` (the persisted objects and
-//! their SHOW/DESC formats), `info_schema` (rows of information_schema.schemata/tables/columns).
+//! their SHOW/DESC formats), `info_schema` (rows of information_schema.schemata/tables/columns),
+//! `partition_info` (range/list/expression partitioning and its range checks),
+//! `partition_value` (typed bound values, time units), `partition_lookup` (row -> partition,
+//! automatic partition names), `partition_show` (SHOW CREATE TABLE clause, SHOW PARTITIONS),
+//! `partition_error` (their failures with StarRocks's texts).
 //! CREATE TABLE analysis (models, defaults, properties, automatic buckets) is the handler's
 //! (`handler::create_table`): the catalog stores tables, it does not read statements.
 //!
@@ -28,6 +32,11 @@
 //! ```
 
 pub mod info_schema;
+pub mod partition_error;
+pub mod partition_info;
+pub mod partition_lookup;
+pub mod partition_show;
+pub mod partition_value;
 pub mod table;
 pub mod types;
 

@@ -7,6 +7,8 @@ pub mod auth;
 pub mod authorize;
 pub mod create_table;
 pub mod ddl;
+pub mod partition_analysis;
+pub mod partition_batch;
 pub mod query;
 pub mod routine_load;
 pub mod session_stmt;

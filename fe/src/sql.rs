@@ -6,6 +6,8 @@ pub mod admin;
 pub mod auth;
 pub mod ddl;
 pub mod lexer;
+pub mod partition;
+pub mod partition_stmt;
 pub mod query;
 pub mod routine_load;
 pub mod session_stmt;

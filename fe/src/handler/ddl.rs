@@ -249,7 +249,16 @@ pub async fn execute(
             lookup_table(ctx, session, &table)?;
             Ok(rows_result(INDEX_TITLES, Vec::new()))
         }
-        DdlStmt::CreateTable(stmt) => create_table(ctx, session, &stmt).await,
+        DdlStmt::CreateTable(stmt) => {
+            // The partition clause parses (sql::partition) and analyses
+            // (handler::partition_analysis), but tables are not partitioned yet.
+            if stmt.partition.is_some() {
+                return Err(SqlError::plain(
+                    "PARTITION BY is not supported by starload yet: tables have one partition",
+                ));
+            }
+            create_table(ctx, session, &stmt).await
+        }
         DdlStmt::DropTable {
             table, if_exists, ..
         } => {

@@ -10,6 +10,7 @@ use crate::catalog::types::{
 use crate::catalog::{AggType, DefaultValue, KeysType};
 use crate::error::{SqlError, SqlResult};
 use crate::sql::lexer::{Cursor, TokenKind};
+use crate::sql::partition::{parse_partition_desc, PartitionDesc};
 use std::fmt;
 
 /// `[db.]name`.
@@ -60,6 +61,8 @@ pub struct CreateTableStmt {
     pub engine: Option<String>,
     pub keys: Option<(KeysType, Vec<String>)>,
     pub comment: Option<String>,
+    /// `PARTITION BY ...` (parsed; CREATE TABLE still refuses it, see `handler::ddl`).
+    pub partition: Option<PartitionDesc>,
     pub distribution: Option<DistributionDesc>,
     pub order_by: Option<Vec<String>>,
     pub properties: Vec<(String, String)>,
@@ -367,6 +370,7 @@ fn create_table(c: &mut Cursor) -> SqlResult<CreateTableStmt> {
         engine: None,
         keys: None,
         comment: None,
+        partition: None,
         distribution: None,
         order_by: None,
         properties: Vec::new(),
@@ -391,9 +395,7 @@ fn create_table(c: &mut Cursor) -> SqlResult<CreateTableStmt> {
         stmt.comment = Some(c.string()?);
     }
     if c.peek().is_kw("PARTITION") {
-        return Err(SqlError::plain(
-            "PARTITION BY is not supported by starload yet: tables have one partition",
-        ));
+        stmt.partition = Some(parse_partition_desc(c)?);
     }
     if c.accept_kw("DISTRIBUTED") {
         c.expect_kw("BY")?;
@@ -434,6 +436,7 @@ fn create_table(c: &mut Cursor) -> SqlResult<CreateTableStmt> {
             "UNIQUE",
             "PRIMARY",
             "COMMENT",
+            "PARTITION",
             "DISTRIBUTED",
             "ORDER",
             "PROPERTIES",
@@ -709,6 +712,9 @@ impl fmt::Display for CreateTableStmt {
         if let Some(cm) = &self.comment {
             write!(f, " COMMENT {}", quote(cm))?;
         }
+        if let Some(p) = &self.partition {
+            write!(f, " {p}")?;
+        }
         if let Some(d) = &self.distribution {
             match &d.hash {
                 Some(cols) => write!(f, " DISTRIBUTED BY HASH({})", backquoted(cols))?,
@@ -780,6 +786,9 @@ pub(crate) mod tests {
             SEED_TBL1,
             SEED_TBL2,
             "CREATE TABLE IF NOT EXISTS t (k int(11) NOT NULL DEFAULT \"0\" COMMENT 'k', v decimal(10, 2) REPLACE_IF_NOT_NULL, a array<array<varchar(10)>>, j json, s string, ts datetime DEFAULT CURRENT_TIMESTAMP) UNIQUE KEY(k) COMMENT \"tbl\" DISTRIBUTED BY RANDOM BUCKETS 3 ORDER BY (k) PROPERTIES (\"replication_num\" = \"1\")",
+            "CREATE TABLE t (dt date, v int) DUPLICATE KEY(dt) PARTITION BY RANGE(dt) (PARTITION p1 VALUES LESS THAN (\"2020-06-01\"), START (\"2020-06-01\") END (\"2020-07-01\") EVERY (INTERVAL 1 DAY)) DISTRIBUTED BY HASH(dt)",
+            "CREATE TABLE t (dt date, v int) PARTITION BY date_trunc('day', dt) DISTRIBUTED BY HASH(dt)",
+            "CREATE TABLE t (c varchar(10), v int) PARTITION BY c, v DISTRIBUTED BY RANDOM",
         ] {
             let a = ct(sql);
             let printed = a.to_string();

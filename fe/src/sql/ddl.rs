@@ -333,14 +333,26 @@ fn table_ref(c: &mut Cursor) -> SqlResult<TableRef> {
     Ok(TableRef { db, table })
 }
 
-fn ident_list(c: &mut Cursor) -> SqlResult<Vec<String>> {
-    c.expect_symbol('(')?;
-    let mut v = vec![c.ident()?];
-    while c.accept_symbol(',') {
-        v.push(c.ident()?);
+/// Optional `DISTRIBUTED BY HASH(cols) [BUCKETS n] | RANDOM [BUCKETS n]` (CREATE TABLE, ADD
+/// PARTITION).
+pub(crate) fn distribution_desc(c: &mut Cursor) -> SqlResult<Option<DistributionDesc>> {
+    if !c.accept_kw("DISTRIBUTED") {
+        return Ok(None);
     }
-    c.expect_symbol(')')?;
-    Ok(v)
+    c.expect_kw("BY")?;
+    let hash = if c.accept_kw("HASH") {
+        Some(c.ident_list()?)
+    } else if c.accept_kw("RANDOM") {
+        None
+    } else {
+        return Err(c.unexpected(&["HASH", "RANDOM"]));
+    };
+    let buckets = if c.accept_kw("BUCKETS") {
+        Some(c.integer()?)
+    } else {
+        None
+    };
+    Ok(Some(DistributionDesc { hash, buckets }))
 }
 
 fn create_table(c: &mut Cursor) -> SqlResult<CreateTableStmt> {
@@ -387,7 +399,7 @@ fn create_table(c: &mut Cursor) -> SqlResult<CreateTableStmt> {
     ] {
         if c.accept_kw(kw) {
             c.expect_kw("KEY")?;
-            stmt.keys = Some((kt, ident_list(c)?));
+            stmt.keys = Some((kt, c.ident_list()?));
             break;
         }
     }
@@ -397,28 +409,13 @@ fn create_table(c: &mut Cursor) -> SqlResult<CreateTableStmt> {
     if c.peek().is_kw("PARTITION") {
         stmt.partition = Some(parse_partition_desc(c)?);
     }
-    if c.accept_kw("DISTRIBUTED") {
-        c.expect_kw("BY")?;
-        let hash = if c.accept_kw("HASH") {
-            Some(ident_list(c)?)
-        } else if c.accept_kw("RANDOM") {
-            None
-        } else {
-            return Err(c.unexpected(&["HASH", "RANDOM"]));
-        };
-        let buckets = if c.accept_kw("BUCKETS") {
-            Some(c.integer()?)
-        } else {
-            None
-        };
-        stmt.distribution = Some(DistributionDesc { hash, buckets });
-    }
+    stmt.distribution = distribution_desc(c)?;
     if c.peek().is_kw("ROLLUP") {
         return Err(SqlError::plain("ROLLUP is not supported by starload"));
     }
     if c.accept_kw("ORDER") {
         c.expect_kw("BY")?;
-        stmt.order_by = Some(ident_list(c)?);
+        stmt.order_by = Some(c.ident_list()?);
     }
     if c.accept_kw("PROPERTIES") {
         stmt.properties = c.property_list()?;

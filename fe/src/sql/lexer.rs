@@ -330,6 +330,17 @@ impl Cursor {
     }
 
     /// An identifier: an unquoted word or a backquoted name.
+    /// `( ident [, ident ...] )`.
+    pub fn ident_list(&mut self) -> Result<Vec<String>, SqlError> {
+        self.expect_symbol('(')?;
+        let mut v = vec![self.ident()?];
+        while self.accept_symbol(',') {
+            v.push(self.ident()?);
+        }
+        self.expect_symbol(')')?;
+        Ok(v)
+    }
+
     pub fn ident(&mut self) -> Result<String, SqlError> {
         match &self.peek().kind {
             TokenKind::Word(w) => {

@@ -144,7 +144,7 @@ pub fn parse_partition_desc(c: &mut Cursor) -> SqlResult<PartitionDesc> {
     c.expect_kw("PARTITION")?;
     c.expect_kw("BY")?;
     if c.accept_kw("RANGE") {
-        let columns = ident_list(c)?;
+        let columns = c.ident_list()?;
         let partitions = range_partition_list(c)?;
         return Ok(PartitionDesc::Range {
             columns,
@@ -152,7 +152,7 @@ pub fn parse_partition_desc(c: &mut Cursor) -> SqlResult<PartitionDesc> {
         });
     }
     if c.accept_kw("LIST") {
-        let columns = ident_list(c)?;
+        let columns = c.ident_list()?;
         let partitions = if c.peek().is_symbol('(') {
             list_partition_list(c)?
         } else {
@@ -164,7 +164,7 @@ pub fn parse_partition_desc(c: &mut Cursor) -> SqlResult<PartitionDesc> {
         });
     }
     if c.peek().is_symbol('(') {
-        let columns = ident_list(c)?;
+        let columns = c.ident_list()?;
         return Ok(PartitionDesc::Columns {
             columns,
             parenthesized: true,
@@ -188,16 +188,6 @@ pub fn parse_partition_desc(c: &mut Cursor) -> SqlResult<PartitionDesc> {
         columns,
         parenthesized: false,
     })
-}
-
-fn ident_list(c: &mut Cursor) -> SqlResult<Vec<String>> {
-    c.expect_symbol('(')?;
-    let mut v = vec![c.ident()?];
-    while c.accept_symbol(',') {
-        v.push(c.ident()?);
-    }
-    c.expect_symbol(')')?;
-    Ok(v)
 }
 
 /// `( def [, def ...] )` of range partitions (may be empty: `()`).

@@ -6,7 +6,7 @@
 //! back as parseable SQL.
 
 use crate::error::SqlResult;
-use crate::sql::ddl::{DistributionDesc, TableRef};
+use crate::sql::ddl::{distribution_desc, DistributionDesc, TableRef};
 use crate::sql::lexer::Cursor;
 use crate::sql::partition::{
     batch_partition, list_partition_def, single_range_partition, BatchRangePartition,
@@ -106,7 +106,7 @@ fn parse(c: &mut Cursor) -> SqlResult<PartitionStmt> {
             } else {
                 return Err(c.unexpected(&["PARTITION", "PARTITIONS"]));
             };
-            let distribution = distribution(c)?;
+            let distribution = distribution_desc(c)?;
             PartitionStmt::AddPartition {
                 table,
                 temporary,
@@ -132,33 +132,6 @@ fn parse(c: &mut Cursor) -> SqlResult<PartitionStmt> {
     };
     c.expect_eof()?;
     Ok(stmt)
-}
-
-/// Optional `DISTRIBUTED BY HASH(cols) [BUCKETS n] | RANDOM [BUCKETS n]`.
-fn distribution(c: &mut Cursor) -> SqlResult<Option<DistributionDesc>> {
-    if !c.accept_kw("DISTRIBUTED") {
-        return Ok(None);
-    }
-    c.expect_kw("BY")?;
-    let hash = if c.accept_kw("HASH") {
-        c.expect_symbol('(')?;
-        let mut v = vec![c.ident()?];
-        while c.accept_symbol(',') {
-            v.push(c.ident()?);
-        }
-        c.expect_symbol(')')?;
-        Some(v)
-    } else if c.accept_kw("RANDOM") {
-        None
-    } else {
-        return Err(c.unexpected(&["HASH", "RANDOM"]));
-    };
-    let buckets = if c.accept_kw("BUCKETS") {
-        Some(c.integer()?)
-    } else {
-        None
-    };
-    Ok(Some(DistributionDesc { hash, buckets }))
 }
 
 impl fmt::Display for PartitionStmt {

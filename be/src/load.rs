@@ -4,7 +4,8 @@
 //! Flow of one task: [`task`] (lifecycle, report) -> [`consumer`] (rdkafka, explicit partition
 //! assignment, batch cut by time/bytes/EOF) -> [`decode`] (CSV/JSON/Avro messages into text
 //! columns) -> [`transform`] (COLUMNS, WHERE, [`transform::convert`] to column types, strict mode) ->
-//! [`sink`] (bucket rows to tablets, Arrow IPC to every replica). [`error_rows`] counts rows
+//! [`sink`] (rows to partitions through [`partition_route`], then to buckets and tablets, Arrow
+//! IPC to every replica). [`error_rows`] counts rows
 //! and keeps the rejected ones for the error log.
 //!
 //! Everything moves in batches: one arena per consumer chunk, one Arrow batch per chunk, one
@@ -15,6 +16,7 @@ pub mod consumer_pool;
 pub mod decode;
 pub mod error;
 pub mod error_rows;
+pub mod partition_route;
 pub mod sink;
 pub mod task;
 pub mod transform;

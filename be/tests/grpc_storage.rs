@@ -420,6 +420,13 @@ struct TxnOracle {
 
 #[tonic::async_trait]
 impl FrontendService for TxnOracle {
+    async fn create_partitions(
+        &self,
+        _: tonic::Request<starload_proto::fe::CreatePartitionsRequest>,
+    ) -> Result<tonic::Response<starload_proto::fe::CreatePartitionsResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("not used"))
+    }
+
     async fn report_task(
         &self,
         _req: tonic::Request<ReportTaskRequest>,

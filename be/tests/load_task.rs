@@ -399,6 +399,12 @@ impl FrontendService for TestFe {
     ) -> Result<tonic::Response<GetTxnStateResponse>, tonic::Status> {
         Ok(tonic::Response::new(GetTxnStateResponse::default()))
     }
+    async fn create_partitions(
+        &self,
+        _: tonic::Request<starload_proto::fe::CreatePartitionsRequest>,
+    ) -> Result<tonic::Response<starload_proto::fe::CreatePartitionsResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("not used by these tests"))
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -383,6 +383,26 @@ impl Catalog {
         self.put_table(MetaBatch::new(), next)
     }
 
+    /// Changes a table under the catalog's write lock and persists it (partition DDL: ADD /
+    /// DROP PARTITION, partitions created for a load). `change` sees the current table and
+    /// may refuse; nothing is written then.
+    pub fn update_table<F, T>(
+        &self,
+        table_id: i64,
+        change: F,
+    ) -> Result<(Arc<Table>, T), CatalogError>
+    where
+        F: FnOnce(&mut Table) -> Result<T, CatalogError>,
+    {
+        let _g = self.lock_writes();
+        let t = self
+            .get_table_by_id(table_id)
+            .ok_or(CatalogError::UnknownTableId(table_id))?;
+        let mut next = (*t).clone();
+        let out = change(&mut next)?;
+        Ok((self.put_table(MetaBatch::new(), next)?, out))
+    }
+
     fn put_table(&self, mut b: MetaBatch, table: Table) -> Result<Arc<Table>, CatalogError> {
         b.put(&keys::id_key(keys::TABLE, table.id), &table)?;
         self.meta.write(b)?;
@@ -440,12 +460,10 @@ impl Catalog {
             .ok_or(CatalogError::UnknownTableId(table_id))?;
         let mut next = (*t).clone();
         for (pid, v) in versions {
-            let p = next.partitions.iter_mut().find(|p| p.id == *pid).ok_or(
-                CatalogError::UnknownPartition {
-                    table_id,
-                    partition_id: *pid,
-                },
-            )?;
+            // A partition dropped after the commit has nothing left to make visible.
+            let Some(p) = next.partitions.iter_mut().find(|p| p.id == *pid) else {
+                continue;
+            };
             if *v > p.visible_version {
                 p.visible_version = *v;
                 p.committed_version = p.committed_version.max(*v);
@@ -498,6 +516,7 @@ mod tests {
                     replicas: vec![7],
                 }],
             }],
+            partition_info: Default::default(),
             schema_version: 0,
         }
     }

@@ -11,6 +11,7 @@
 
 pub mod heartbeat;
 pub mod load_rpc;
+pub mod partition_routing;
 pub mod placement;
 pub mod show;
 pub mod tablet_rpc;

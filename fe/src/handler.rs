@@ -9,6 +9,7 @@ pub mod create_table;
 pub mod ddl;
 pub mod partition_analysis;
 pub mod partition_batch;
+pub mod partition_ddl;
 pub mod query;
 pub mod routine_load;
 pub mod session_stmt;
@@ -30,6 +31,7 @@ pub async fn execute(
         Statement::Auth(s) => auth::execute(ctx, session, s).await,
         Statement::Session(s) => session_stmt::execute(ctx, session, s).await,
         Statement::Ddl(s) => ddl::execute(ctx, session, s).await,
+        Statement::Partition(s) => partition_ddl::execute(ctx, session, s).await,
         Statement::Admin(s) => admin::execute(ctx, session, s).await,
         Statement::RoutineLoad(s) => routine_load::execute(ctx, session, s).await,
         Statement::Query(s) => query::execute(ctx, session, s).await,

@@ -20,6 +20,7 @@ pub mod functions;
 pub mod information_schema;
 pub mod mysql_concat;
 pub mod olap_scan;
+pub mod partition_prune;
 pub mod predicate;
 pub mod source;
 pub mod titles;
@@ -84,29 +85,56 @@ impl QueryEngine {
         }
     }
 
-    /// Runs one SELECT (or WITH / parenthesised query) and returns its rows as text.
-    pub async fn execute(&self, sql: &str, env: QueryEnv) -> SqlResult<ResultSet> {
-        let mut query = parse_query(sql)?;
-        let tables = self.resolve_tables(&query, &env)?;
+    /// `EXPLAIN <query>`: the physical plan, one line per row under StarRocks's title
+    /// `Explain String` (scans show `partitions=k/n` as StarRocks's OlapScanNode does).
+    pub async fn explain(&self, sql: &str, env: QueryEnv) -> SqlResult<ResultSet> {
+        let (ctx, plan, vars) = self.plan(sql, &env).await?;
+        let physical = ctx
+            .state()
+            .create_physical_plan(&plan)
+            .await
+            .map_err(|e| vars.take_error().unwrap_or_else(|| plan_error(e)))?;
+        let text = datafusion::physical_plan::displayable(physical.as_ref())
+            .indent(false)
+            .to_string();
+        Ok(ResultSet {
+            rows: text.lines().map(|l| vec![Some(l.to_string())]).collect(),
+            ..ResultSet::with_titles(&["Explain String"])
+        })
+    }
 
-        // Titles first (they keep the written text), then column-name case fixing.
+    /// Parses, resolves and plans one query.
+    async fn plan(
+        &self,
+        sql: &str,
+        env: &QueryEnv,
+    ) -> SqlResult<(
+        SessionContext,
+        datafusion::logical_expr::LogicalPlan,
+        Arc<functions::SystemVarProvider>,
+    )> {
+        let mut query = parse_query(sql)?;
+        let tables = self.resolve_tables(&query, env)?;
         titles::alias_select_items(&mut query);
         fix_column_case(&mut query, &tables.column_names);
         rewrite_mysql_functions(&mut query);
-
-        let ctx = self.session_context(&env, tables.catalog);
+        let ctx = self.session_context(env, tables.catalog);
         let vars = Arc::new(functions::SystemVarProvider::new(env.variables.clone()));
         ctx.register_variable(VarType::System, vars.clone());
         for f in functions::information_functions(&env.session) {
             ctx.register_udf(f);
         }
         ctx.register_udf(mysql_concat::concat());
-
         let stmt = DfStatement::Statement(Box::new(Statement::Query(Box::new(query))));
-        let plan = match ctx.state().statement_to_plan(stmt).await {
-            Ok(p) => p,
-            Err(e) => return Err(vars.take_error().unwrap_or_else(|| plan_error(e))),
-        };
+        match ctx.state().statement_to_plan(stmt).await {
+            Ok(p) => Ok((ctx, p, vars)),
+            Err(e) => Err(vars.take_error().unwrap_or_else(|| plan_error(e))),
+        }
+    }
+
+    /// Runs one SELECT (or WITH / parenthesised query) and returns its rows as text.
+    pub async fn execute(&self, sql: &str, env: QueryEnv) -> SqlResult<ResultSet> {
+        let (ctx, plan, vars) = self.plan(sql, &env).await?;
         let df = ctx
             .execute_logical_plan(plan)
             .await
@@ -600,6 +628,7 @@ mod tests {
                     },
                 ],
             }],
+            partition_info: Default::default(),
         }
     }
 

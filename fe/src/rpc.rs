@@ -1,16 +1,18 @@
 //! FrontendService: the BE -> FE gRPC server (tonic). `ReportTask` hands a task's end to the
 //! routine-load transaction callback (commit or abort, ARCHITECTURE.md step 4); `GetTxnState`
-//! tells a restarted BE what became of the transactions it staged rows for (step 6).
+//! tells a restarted BE what became of the transactions it staged rows for (step 6);
+//! `CreatePartitions` creates the partitions a load into an expression-partitioned table needs.
 //! Every request must carry the configured `cluster_token` (STATUS_CODE_UNAUTHENTICATED
 //! otherwise).
 
 use crate::context::FeContext;
+use crate::handler::partition_ddl::{self, CreatePartitionsError};
 use crate::routine_load::txn_callback;
 use crate::txn::TxnStatus;
 use starload_proto::fe::frontend_service_server::{FrontendService, FrontendServiceServer};
 use starload_proto::fe::{
-    GetTxnStateRequest, GetTxnStateResponse, ReportTaskRequest, ReportTaskResponse, TxnState,
-    TxnStateEntry,
+    CreatePartitionsRequest, CreatePartitionsResponse, GetTxnStateRequest, GetTxnStateResponse,
+    ReportTaskRequest, ReportTaskResponse, TxnState, TxnStateEntry,
 };
 use starload_proto::types::{Status, StatusCode};
 use std::net::SocketAddr;
@@ -111,6 +113,59 @@ impl FrontendService for FrontendRpc {
         Ok(tonic::Response::new(GetTxnStateResponse {
             status: Some(Status::ok()),
             txns,
+        }))
+    }
+
+    async fn create_partitions(
+        &self,
+        request: tonic::Request<CreatePartitionsRequest>,
+    ) -> Result<tonic::Response<CreatePartitionsResponse>, tonic::Status> {
+        let req = request.into_inner();
+        let answer = |status: Status| CreatePartitionsResponse {
+            status: Some(status),
+            partitions: Vec::new(),
+            tablets: Vec::new(),
+        };
+        if !self.token_ok(&req.cluster_token) {
+            return Ok(tonic::Response::new(answer(unauthenticated())));
+        }
+        // Only a load still in its transaction may create partitions.
+        match self.ctx.txn.get(req.txn_id) {
+            Some(t) if t.status == TxnStatus::PREPARE && t.table_id == req.table_id => {}
+            _ => {
+                return Ok(tonic::Response::new(answer(Status::err(
+                    StatusCode::NotFound,
+                    format!(
+                        "transaction {} is not running on table {}",
+                        req.txn_id, req.table_id
+                    ),
+                ))))
+            }
+        }
+        let rows: Vec<Vec<Option<String>>> = req
+            .rows
+            .iter()
+            .map(|r| {
+                r.values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (!r.is_null.get(i).copied().unwrap_or(false)).then(|| v.clone()))
+                    .collect()
+            })
+            .collect();
+        let res = partition_ddl::create_partitions_for_rows(&self.ctx, req.table_id, &rows).await;
+        Ok(tonic::Response::new(match res {
+            Ok((partitions, tablets)) => CreatePartitionsResponse {
+                status: Some(Status::ok()),
+                partitions,
+                tablets,
+            },
+            Err(CreatePartitionsError::Refused(m)) => {
+                answer(Status::err(StatusCode::InvalidArgument, m))
+            }
+            Err(CreatePartitionsError::Failed(m)) => {
+                answer(Status::err(StatusCode::InternalError, m))
+            }
         }))
     }
 }

@@ -29,6 +29,8 @@ pub enum Statement {
     RoutineLoad(routine_load::RoutineLoadStmt),
     /// SELECT (and other sqlparser-parsed queries).
     Query(query::QueryStmt),
+    /// ALTER TABLE ADD/DROP PARTITION(S), SHOW PARTITIONS.
+    Partition(partition_stmt::PartitionStmt),
     /// Users, roles, privileges: CREATE/ALTER/DROP USER, SET PASSWORD, SHOW USERS/GRANTS,
     /// CREATE/DROP ROLE, GRANT/REVOKE, SET [DEFAULT] ROLE.
     Auth(auth::AuthStmt),
@@ -55,6 +57,9 @@ pub fn parse(sql: &str) -> SqlResult<Statement> {
     }
     if let Some(r) = admin::try_parse(text) {
         return r.map(Statement::Admin);
+    }
+    if let Some(r) = partition_stmt::try_parse(text) {
+        return r.map(Statement::Partition);
     }
     if let Some(r) = ddl::try_parse(text) {
         return r.map(Statement::Ddl);

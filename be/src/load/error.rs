@@ -4,6 +4,7 @@
 //! [`BeError`].
 
 use super::decode::schema_registry::RegistryError;
+use super::partition_route::RouteError;
 use super::transform::value::ExprError;
 use crate::error::BeError;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -93,8 +94,15 @@ pub enum LoadError {
     // --- writing tablets (sink.rs) ---
     #[error("no tablets to load into")]
     NoTablets,
-    #[error("loading into more than one partition is not supported yet")]
+    /// An unpartitioned routing with tablets of several partitions (a malformed request).
+    #[error("tablets of more than one partition for an unpartitioned table")]
     MultiplePartitions,
+    /// The FE's partition routes could not be used.
+    #[error(transparent)]
+    Route(#[from] RouteError),
+    /// The FE could not be asked to create a row's partition (the task is retried).
+    #[error("create partition failed: {0}")]
+    CreatePartition(String),
     #[error("tablet {tablet_id} has bucket {bucket}, expected {expected}")]
     BucketMismatch {
         tablet_id: i64,
@@ -173,6 +181,8 @@ impl LoadError {
             | LoadError::Arrow(_)
             | LoadError::NoTablets
             | LoadError::MultiplePartitions
+            | LoadError::Route(_)
+            | LoadError::CreatePartition(_)
             | LoadError::BucketMismatch { .. }
             | LoadError::Storage(_)
             | LoadError::TooFewReplicas { .. }

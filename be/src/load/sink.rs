@@ -1,6 +1,10 @@
 //! Routes a task's rows to tablets and writes them to every replica (StarRocks
 //! `be/src/exec/tablet_sink.cpp`, `OlapTableSink` + `NodeChannel`).
 //!
+//! - Each row's partition comes from [`PartitionRouter`] (the FE's routes); a row no partition
+//!   holds is not written and is handed back to the caller, which makes it an error row. For
+//!   expression partitioning the sink first asks the FE to create the missing partitions
+//!   ([`PartitionCreator`]), inside the same transaction, and routes the rows again.
 //! - Each row's bucket comes from the storage module's one bucket function
 //!   ([`crate::storage::buckets`]: hash of the distribution columns modulo `bucket_num`), so
 //!   loads and scans agree; RANDOM distribution deals rows round-robin across batches
@@ -11,17 +15,22 @@
 //!   concurrently.
 //! - A replica that fails once is not written again in this transaction; the task fails as
 //!   soon as a tablet no longer has a majority of healthy replicas. At close every healthy
-//!   replica of every tablet receives `eos` (even with no rows, so every replica knows the
-//!   transaction), and [`TabletSink::commit_infos`] lists the replicas that staged each tablet.
+//!   replica of every tablet of a touched partition receives `eos` (even with no rows, so every
+//!   replica of the partition knows the transaction and can publish its version), and
+//!   [`TabletSink::commit_infos`] lists the replicas that staged each such tablet. Partitions
+//!   no row went to are left out, so a load touching 3 of 365 partitions versions only 3.
 
 use super::error::{LoadError, ReplicaError};
+use super::partition_route::{PartitionRouter, ROW_OUT_OF_PARTITION_RANGES};
 use crate::error::BeError;
 use crate::storage::{TabletStore, WriteOptions};
 use arrow::array::{RecordBatch, UInt32Array};
 use starload_proto::be::backend_service_client::BackendServiceClient;
 use starload_proto::be::WriteTabletBatchRequest;
 use starload_proto::fe::TabletCommitInfo;
-use starload_proto::types::{BackendAddr, TabletLocation, TabletSchema};
+use starload_proto::types::{
+    BackendAddr, PartitionKind, PartitionRoute, PartitionRouting, TabletLocation, TabletSchema,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tonic::transport::Channel;
@@ -43,7 +52,44 @@ struct TabletTarget {
     rows: u64,
 }
 
-/// Writes one transaction's rows into the tablets of one table partition.
+/// One partition's tablets (a run of `TabletSink::tablets`, one per bucket).
+struct PartitionTargets {
+    first: usize,
+    bucket_num: u32,
+    /// True once a row went to this partition: only touched partitions get `eos`, appear in
+    /// the commit infos and so get a new version.
+    touched: bool,
+}
+
+/// Creates the partitions of rows no partition holds (expression partitioning): the FE's
+/// `CreatePartitions`, called from the sink's thread.
+pub trait PartitionCreator: Send {
+    /// `rows`: distinct partition-column texts. Returns the new (or existing) partitions'
+    /// routes and tablets, or why the FE refused ([`CreateRefused`]) or could not be asked.
+    fn create(
+        &mut self,
+        rows: Vec<Vec<Option<String>>>,
+    ) -> Result<(Vec<PartitionRoute>, Vec<TabletLocation>), CreateFailure>;
+}
+
+/// Why creating partitions failed.
+#[derive(Debug)]
+pub enum CreateFailure {
+    /// The FE refused (its text): the rows become error rows
+    /// (`The row create partition failed since <text>`).
+    Refused(String),
+    /// The FE could not be asked: the task fails and is retried.
+    Unreachable(String),
+}
+
+/// Prefix of the error-log text when the FE refused to create a row's partition (StarRocks
+/// `tablet_sink.cpp`).
+pub const ROW_CREATE_PARTITION_FAILED: &str = "The row create partition failed since ";
+
+/// Rows of a written batch that no partition holds, with the text each is rejected with.
+pub type Unrouted = Vec<(u32, String)>;
+
+/// Writes one transaction's rows into the tablets of one table's partitions.
 pub struct TabletSink {
     txn_id: i64,
     schema: TabletSchema,
@@ -51,7 +97,11 @@ pub struct TabletSink {
     store: Arc<TabletStore>,
     opts: WriteOptions,
     cluster_token: String,
-    /// Tablets by bucket.
+    router: PartitionRouter,
+    creator: Option<Box<dyn PartitionCreator>>,
+    /// Partitions by router slot.
+    parts: Vec<PartitionTargets>,
+    /// Tablets of every partition, each partition's run ordered by bucket.
     tablets: Vec<TabletTarget>,
     clients: HashMap<(String, u32), BackendServiceClient<Channel>>,
     rt: tokio::runtime::Handle,
@@ -67,29 +117,87 @@ fn quorum(replicas: usize) -> usize {
 }
 
 impl TabletSink {
-    /// A sink for `tablets` (one partition: exactly `bucket_num` tablets, one per bucket).
+    /// A sink for `tablets` of the partitions `routing` describes (None: one partition, every
+    /// tablet). `creator` creates partitions of automatic (expression) partitioning.
     #[allow(clippy::too_many_arguments)] // one call site; each argument is a distinct task input
     pub fn new(
         txn_id: i64,
         schema: TabletSchema,
         tablets: &[TabletLocation],
+        routing: Option<&PartitionRouting>,
+        creator: Option<Box<dyn PartitionCreator>>,
         local_backend_id: i64,
         store: Arc<TabletStore>,
         opts: WriteOptions,
         cluster_token: String,
         rt: tokio::runtime::Handle,
     ) -> Result<Self, LoadError> {
-        if tablets.is_empty() {
+        let unpartitioned = routing
+            .map(|r| {
+                matches!(
+                    r.kind(),
+                    PartitionKind::Unpartitioned | PartitionKind::Unspecified
+                )
+            })
+            .unwrap_or(true);
+        if tablets.is_empty() && unpartitioned {
             return Err(LoadError::NoTablets);
         }
-        let partition = tablets[0].partition_id;
-        if tablets.iter().any(|t| t.partition_id != partition) {
-            // The request carries no partition ranges yet: only one partition can be routed.
-            return Err(LoadError::MultiplePartitions);
+        let mut router = PartitionRouter::new(routing).map_err(LoadError::Route)?;
+        let mut sink = Self {
+            txn_id,
+            schema,
+            local_backend_id,
+            store,
+            opts,
+            cluster_token,
+            router: PartitionRouter::new(None).map_err(LoadError::Route)?,
+            creator,
+            parts: Vec::new(),
+            tablets: Vec::new(),
+            clients: HashMap::new(),
+            rt,
+            rr: 0,
+            rows_written: 0,
+            bytes_sent: 0,
+        };
+        if unpartitioned {
+            let pid = tablets[0].partition_id;
+            if tablets.iter().any(|t| t.partition_id != pid) {
+                return Err(LoadError::MultiplePartitions);
+            }
+            router
+                .add(&PartitionRoute {
+                    partition_id: pid,
+                    ..Default::default()
+                })
+                .map_err(LoadError::Route)?;
+            sink.router = router;
+            sink.add_tablets(pid, tablets)?;
+            return Ok(sink);
         }
-        let mut sorted: Vec<TabletLocation> = tablets.to_vec();
-        sorted.sort_by_key(|t| t.bucket);
-        for (i, t) in sorted.iter().enumerate() {
+        sink.router = router;
+        for slot in 0.. {
+            let Some(pid) = sink.router.partition_id(slot) else {
+                break;
+            };
+            sink.add_tablets(pid, tablets)?;
+        }
+        Ok(sink)
+    }
+
+    /// Appends partition `pid`'s tablets (from `tablets`) as the next slot's run.
+    fn add_tablets(&mut self, pid: i64, tablets: &[TabletLocation]) -> Result<(), LoadError> {
+        let mut mine: Vec<TabletLocation> = tablets
+            .iter()
+            .filter(|t| t.partition_id == pid)
+            .cloned()
+            .collect();
+        if mine.is_empty() {
+            return Err(LoadError::NoTablets);
+        }
+        mine.sort_by_key(|t| t.bucket);
+        for (i, t) in mine.iter().enumerate() {
             if t.bucket as usize != i {
                 return Err(LoadError::BucketMismatch {
                     tablet_id: t.tablet_id,
@@ -98,27 +206,18 @@ impl TabletSink {
                 });
             }
         }
-        Ok(Self {
-            txn_id,
-            schema,
-            local_backend_id,
-            store,
-            opts,
-            cluster_token,
-            tablets: sorted
-                .into_iter()
-                .map(|loc| TabletTarget {
-                    loc,
-                    failed: HashSet::new(),
-                    rows: 0,
-                })
-                .collect(),
-            clients: HashMap::new(),
-            rt,
-            rr: 0,
-            rows_written: 0,
-            bytes_sent: 0,
-        })
+        self.parts.push(PartitionTargets {
+            first: self.tablets.len(),
+            bucket_num: mine.len() as u32,
+            touched: false,
+        });
+        self.tablets
+            .extend(mine.into_iter().map(|loc| TabletTarget {
+                loc,
+                failed: HashSet::new(),
+                rows: 0,
+            }));
+        Ok(())
     }
 
     fn client(&mut self, r: &BackendAddr) -> Result<BackendServiceClient<Channel>, ReplicaError> {
@@ -135,31 +234,121 @@ impl TabletSink {
         Ok(c)
     }
 
-    /// Routes `batch` (tablet column order, optional trailing `__op`) and writes it.
-    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), LoadError> {
+    /// The partition slot of every row of `batch`; rows without one are returned with their
+    /// rejection text. Expression partitioning first asks the FE for the missing partitions.
+    fn route(&mut self, batch: &RecordBatch) -> Result<(Vec<Option<usize>>, Unrouted), LoadError> {
+        let n = batch.num_rows();
+        if self.router.is_unpartitioned() {
+            return Ok((vec![Some(0); n], Vec::new()));
+        }
+        let keys = self.router.keys(batch).map_err(LoadError::Route)?;
+        let mut slots = self.router.route(&keys, 0..n);
+        let missing: Vec<u32> = (0..n as u32)
+            .filter(|r| slots[*r as usize].is_none())
+            .collect();
+        if missing.is_empty() {
+            return Ok((slots, Vec::new()));
+        }
+        if !self.router.is_automatic() {
+            return Ok((
+                slots,
+                missing
+                    .into_iter()
+                    .map(|r| (r, ROW_OUT_OF_PARTITION_RANGES.to_string()))
+                    .collect(),
+            ));
+        }
+        let Some(creator) = self.creator.as_mut() else {
+            return Ok((
+                slots,
+                missing
+                    .into_iter()
+                    .map(|r| (r, ROW_OUT_OF_PARTITION_RANGES.to_string()))
+                    .collect(),
+            ));
+        };
+        match creator.create(keys.missing_texts(&missing)) {
+            Ok((routes, tablets)) => {
+                for p in &routes {
+                    let before = self.parts.len();
+                    let slot = self.router.add(p).map_err(LoadError::Route)?;
+                    if slot == before {
+                        self.add_tablets(p.partition_id, &tablets)?;
+                    }
+                }
+                let again = self
+                    .router
+                    .route(&keys, missing.iter().map(|r| *r as usize));
+                let mut unrouted = Vec::new();
+                for (r, s) in missing.into_iter().zip(again) {
+                    slots[r as usize] = s;
+                    if s.is_none() {
+                        unrouted.push((r, ROW_OUT_OF_PARTITION_RANGES.to_string()));
+                    }
+                }
+                Ok((slots, unrouted))
+            }
+            Err(CreateFailure::Refused(why)) => Ok((
+                slots,
+                missing
+                    .into_iter()
+                    .map(|r| (r, format!("{ROW_CREATE_PARTITION_FAILED}{why}")))
+                    .collect(),
+            )),
+            Err(CreateFailure::Unreachable(why)) => Err(LoadError::CreatePartition(why)),
+        }
+    }
+
+    /// Routes `batch` (tablet column order, optional trailing `__op`) and writes it. Returns
+    /// the rows (indexes into `batch`) no partition holds, with their rejection texts; those
+    /// are not written.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<Unrouted, LoadError> {
         let n = batch.num_rows();
         if n == 0 {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        let nb = self.tablets.len() as u32;
-        // HASH distribution: the storage module's bucket function (one definition for the BE);
+        let (slots, unrouted) = self.route(batch)?;
+        // Buckets: HASH distribution through the storage module's bucket function (one
+        // definition for the BE), per distinct bucket count of the partitions in this batch;
         // RANDOM: round-robin across batches.
-        let buckets = if self.schema.distribution_idx.is_empty() {
-            round_robin(n, nb, self.rr)
-        } else {
-            let mut s = self.schema.clone();
-            s.bucket_num = nb;
-            crate::storage::buckets(batch, &s)?
-        };
+        let mut by_nb: HashMap<u32, Vec<u32>> = HashMap::new();
+        for s in slots.iter().flatten() {
+            let nb = self.parts[*s].bucket_num;
+            if let std::collections::hash_map::Entry::Vacant(e) = by_nb.entry(nb) {
+                e.insert(if self.schema.distribution_idx.is_empty() {
+                    round_robin(n, nb, self.rr)
+                } else {
+                    let mut sch = self.schema.clone();
+                    sch.bucket_num = nb;
+                    crate::storage::buckets(batch, &sch)?
+                });
+            }
+        }
         self.rr = self.rr.wrapping_add(n as u32);
-        // Row indexes per bucket (counting pass, then one fill: no per-row allocation).
-        let mut counts = vec![0usize; nb as usize];
-        for &b in &buckets {
-            counts[b as usize] += 1;
+        // Row indexes per tablet (counting pass, then one fill: no per-row allocation).
+        let targets: Vec<Option<usize>> = slots
+            .iter()
+            .enumerate()
+            .map(|(r, s)| {
+                s.map(|s| {
+                    let p = &self.parts[s];
+                    let b = by_nb.get(&p.bucket_num).map(|v| v[r]).unwrap_or(0);
+                    p.first + b as usize
+                })
+            })
+            .collect();
+        let mut counts = vec![0usize; self.tablets.len()];
+        for t in targets.iter().flatten() {
+            counts[*t] += 1;
+        }
+        for s in slots.iter().flatten() {
+            self.parts[*s].touched = true;
         }
         let mut idx: Vec<Vec<u32>> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
-        for (r, &b) in buckets.iter().enumerate() {
-            idx[b as usize].push(r as u32);
+        for (r, t) in targets.iter().enumerate() {
+            if let Some(t) = t {
+                idx[*t].push(r as u32);
+            }
         }
         let mut remote = Vec::new();
         for (b, rows) in idx.into_iter().enumerate() {
@@ -202,7 +391,19 @@ impl TabletSink {
                 }
             }
         }
-        self.send_remote(remote)
+        self.send_remote(remote)?;
+        Ok(unrouted)
+    }
+
+    /// Indexes into `tablets` of the touched partitions' tablets (every tablet when the table
+    /// is unpartitioned: one partition, always versioned).
+    fn touched_tablets(&self) -> Vec<usize> {
+        let all = self.router.is_unpartitioned();
+        self.parts
+            .iter()
+            .filter(|p| all || p.touched)
+            .flat_map(|p| p.first..p.first + p.bucket_num as usize)
+            .collect()
     }
 
     fn replica_failed(
@@ -281,7 +482,7 @@ impl TabletSink {
     pub fn close(&mut self, empty: &RecordBatch) -> Result<(), LoadError> {
         let empty_ipc = Arc::new(encode_ipc(empty)?);
         let mut remote = Vec::new();
-        for b in 0..self.tablets.len() {
+        for b in self.touched_tablets() {
             let tablet_id = self.tablets[b].loc.tablet_id;
             for r in self.tablets[b].loc.replicas.clone() {
                 if self.tablets[b].failed.contains(&r.backend_id) {
@@ -306,8 +507,9 @@ impl TabletSink {
 
     /// Which replicas staged each tablet.
     pub fn commit_infos(&self) -> Vec<TabletCommitInfo> {
-        self.tablets
-            .iter()
+        self.touched_tablets()
+            .into_iter()
+            .map(|b| &self.tablets[b])
             .map(|t| TabletCommitInfo {
                 tablet_id: t.loc.tablet_id,
                 backend_ids: t

@@ -16,14 +16,16 @@ use crate::load::decode::json::{parse_jsonpaths, JsonDecoder, JsonOptions, JsonP
 use crate::load::decode::{Decoder, MessageChunk};
 use crate::load::error::LoadError;
 use crate::load::error_rows::{self, ErrorRows};
-use crate::load::sink::TabletSink;
+use crate::load::sink::{CreateFailure, PartitionCreator, TabletSink};
 use crate::load::transform::LoadPlan;
 use crate::storage::{TabletStore, WriteOptions};
 use arrow::record_batch::RecordBatch;
 use starload_proto::be::{DataFormat, SubmitRoutineLoadTaskRequest};
 use starload_proto::fe::frontend_service_client::FrontendServiceClient;
-use starload_proto::fe::{PartitionProgress, ReportTaskRequest};
-use starload_proto::types::{FailureReason, Status, StatusCode};
+use starload_proto::fe::{
+    CreatePartitionsRequest, PartitionProgress, PartitionValueTexts, ReportTaskRequest,
+};
+use starload_proto::types::{FailureReason, PartitionRoute, Status, StatusCode, TabletLocation};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -158,6 +160,60 @@ impl crate::context::RoutineLoadTasks for TaskExecutor {
 
     fn running_tasks(&self) -> u32 {
         self.running() as u32
+    }
+}
+
+/// Asks the FE that submitted the task to create partitions (`CreatePartitions`), for
+/// expression-partitioned tables.
+struct FePartitionCreator {
+    fe: String,
+    cluster_token: String,
+    db_id: i64,
+    table_id: i64,
+    txn_id: i64,
+    rt: tokio::runtime::Handle,
+}
+
+impl PartitionCreator for FePartitionCreator {
+    fn create(
+        &mut self,
+        rows: Vec<Vec<Option<String>>>,
+    ) -> Result<(Vec<PartitionRoute>, Vec<TabletLocation>), CreateFailure> {
+        let req = CreatePartitionsRequest {
+            cluster_token: self.cluster_token.clone(),
+            db_id: self.db_id,
+            table_id: self.table_id,
+            txn_id: self.txn_id,
+            rows: rows
+                .into_iter()
+                .map(|r| PartitionValueTexts {
+                    is_null: r.iter().map(Option::is_none).collect(),
+                    values: r.into_iter().map(Option::unwrap_or_default).collect(),
+                })
+                .collect(),
+        };
+        let fe = self.fe.clone();
+        let call = async move {
+            let mut c = FrontendServiceClient::connect(fe)
+                .await
+                .map_err(|e| e.to_string())?;
+            c.create_partitions(req)
+                .await
+                .map(|r| r.into_inner())
+                .map_err(|e| e.message().to_string())
+        };
+        let resp = self
+            .rt
+            .block_on(async { tokio::time::timeout(Duration::from_secs(60), call).await })
+            .map_err(|_| CreateFailure::Unreachable("timed out".into()))?
+            .map_err(CreateFailure::Unreachable)?;
+        match resp.status {
+            Some(s) if s.code() == StatusCode::InvalidArgument => {
+                Err(CreateFailure::Refused(s.message))
+            }
+            Some(s) if !s.is_ok() => Err(CreateFailure::Unreachable(s.message)),
+            _ => Ok((resp.partitions, resp.tablets)),
+        }
     }
 }
 
@@ -322,10 +378,23 @@ impl LoadPipeline {
             merge_condition: (!load.merge_condition.is_empty())
                 .then(|| load.merge_condition.clone()),
         };
+        let creator: Option<Box<dyn PartitionCreator>> =
+            req.partitions.as_ref().filter(|p| p.automatic).map(|_| {
+                Box::new(FePartitionCreator {
+                    fe: format!("http://{}:{}", req.fe_host, req.fe_rpc_port),
+                    cluster_token: cluster_token.to_string(),
+                    db_id: req.db_id,
+                    table_id: req.table_id,
+                    txn_id: req.txn_id,
+                    rt: rt.clone(),
+                }) as Box<dyn PartitionCreator>
+            });
         let sink = TabletSink::new(
             req.txn_id,
             schema,
             &req.tablets,
+            req.partitions.as_ref(),
+            creator,
             local_backend_id,
             store,
             opts,
@@ -345,8 +414,15 @@ impl LoadPipeline {
     pub fn process(&mut self, chunk: &MessageChunk) -> Result<(), LoadError> {
         self.received_bytes += chunk.bytes() as u64;
         let src = self.decoder.decode(chunk, &mut self.errors)?;
-        let batch = self.plan.apply(&src, chunk, &mut self.errors)?;
-        self.sink.write(&batch)
+        let (batch, rows) = self.plan.apply_traced(&src, chunk, &mut self.errors)?;
+        // Rows no partition holds are error rows (StarRocks's text), with their raw message.
+        for (r, reason) in self.sink.write(&batch)? {
+            let source_row = rows.as_ref().map(|v| v[r as usize]).unwrap_or(r) as usize;
+            let o = src.origins[source_row];
+            self.errors
+                .reject(&reason, &chunk.data[o.start as usize..o.end as usize]);
+        }
+        Ok(())
     }
 
     /// Ends the transaction's writes (eos to every replica).

@@ -278,6 +278,18 @@ impl LoadPlan {
         chunk: &MessageChunk,
         errors: &mut ErrorRows,
     ) -> Result<RecordBatch, LoadError> {
+        Ok(self.apply_traced(batch, chunk, errors)?.0)
+    }
+
+    /// [`LoadPlan::apply`], also returning the source row of each output row when rows were
+    /// dropped (None: output row i is source row i), so that later stages (partition routing)
+    /// can reject a row with its raw message.
+    pub fn apply_traced(
+        &self,
+        batch: &SourceBatch,
+        chunk: &MessageChunk,
+        errors: &mut ErrorRows,
+    ) -> Result<(RecordBatch, Option<Vec<u32>>), LoadError> {
         let n = batch.num_rows();
         // First rejection reason per row (allocated only on failure).
         let mut rejected = vec![false; n];
@@ -442,9 +454,13 @@ impl LoadPlan {
             &RecordBatchOptions::new().with_row_count(Some(n)),
         )?;
         if keep.true_count() == n {
-            return Ok(full);
+            return Ok((full, None));
         }
-        Ok(arrow::compute::filter_record_batch(&full, &keep)?)
+        let rows = (0..n as u32).filter(|r| keep.value(*r as usize)).collect();
+        Ok((
+            arrow::compute::filter_record_batch(&full, &keep)?,
+            Some(rows),
+        ))
     }
 }
 

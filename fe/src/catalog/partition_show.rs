@@ -99,12 +99,11 @@ fn list_sql(
 }
 
 /// SHOW PARTITIONS column names (shared-nothing `PartitionsProcDir`); the 8th is `List` for
-/// list-partitioned tables and `Range` otherwise.
-///
-/// Not yet pinned to 3.4: these 17 are the older set. StarRocks's newer sources list 22
-/// (`StorageSize` after `DataSize`, then `DataVersion`, `VersionEpoch`, `VersionTxnType`,
-/// `TabletBalanced` after `RowCount`); check branch-3.4's PartitionsProcDir before SHOW
-/// PARTITIONS is wired to this (the pinned SHOW columns must be byte-exact).
+/// list-partitioned tables and `Range` otherwise. These 17 are what the 3.x (2.5 through 4.0)
+/// documentation of SHOW PARTITIONS lists for shared-nothing clusters and what the
+/// shared-nothing branch of `PartitionsProcDir` builds; StarRocks's main branch has since added
+/// five more (`StorageSize`, `DataVersion`, `VersionEpoch`, `VersionTxnType`,
+/// `TabletBalanced`), which 3.4 does not send.
 pub fn show_partitions_columns(info: &PartitionInfo) -> Vec<&'static str> {
     let range_or_list = if info.list_info().is_some() {
         "List"
@@ -360,6 +359,7 @@ mod tests {
             comment: String::new(),
             create_time_ms: 0,
             partitions: vec![part(1), part(2), part(3)],
+            partition_info: Default::default(),
             schema_version: 0,
         };
         let time = |ms: i64| {

@@ -3,10 +3,14 @@
 //! TABLE (`AstToStringBuilder.getDdlStmt`, `Column.toSql`), DESC rows (`IndexSchemaProcNode`)
 //! and SHOW COLUMNS rows (`ShowExecutor.visitShowColumnStatement`).
 //!
-//! Invariants: key columns come first and in key order; a table has at least one partition and
+//! Invariants: key columns come first and in key order; an unpartitioned table has exactly one
+//! partition, a range/list table at least one, an expression-partitioned table zero or more
+//! (created as rows arrive); every partition id in `partition_info` is in `partitions` and
 //! every partition has `bucket_num` tablets, each with `replication_num` replicas on distinct
 //! backends; `visible_version <= committed_version`.
 
+use super::partition_info::PartitionInfo;
+use super::partition_show::partition_clause_sql;
 use super::types::DataType;
 use serde::{Deserialize, Serialize};
 use starload_proto::types::{AggType as ProtoAgg, ColumnDef, KeysType as ProtoKeys, TabletSchema};
@@ -315,6 +319,9 @@ pub struct Table {
     pub comment: String,
     pub create_time_ms: i64,
     pub partitions: Vec<Partition>,
+    /// How rows are split into `partitions` (tables of older catalogs: unpartitioned).
+    #[serde(default)]
+    pub partition_info: PartitionInfo,
     /// Bumped by schema changes (none yet); sent to BEs in `TabletSchema`.
     #[serde(default)]
     pub schema_version: i64,
@@ -338,6 +345,18 @@ impl Table {
     /// Key columns in key order.
     pub fn key_columns(&self) -> impl Iterator<Item = &Column> {
         self.columns.iter().filter(|c| c.is_key)
+    }
+
+    /// The partition with id `id`.
+    pub fn partition(&self, id: i64) -> Option<&Partition> {
+        self.partitions.iter().find(|p| p.id == id)
+    }
+
+    /// The partition named `name` (case-insensitive, as StarRocks's `getPartition(name)`).
+    pub fn partition_by_name(&self, name: &str) -> Option<&Partition> {
+        self.partitions
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     /// Every tablet of every partition.
@@ -399,6 +418,12 @@ impl Table {
             sb.push_str(&format!("\nCOMMENT \"{}\"", escape_quoted(&self.comment)));
         }
         sb.push('\n');
+        if let Some(clause) = partition_clause_sql(&self.partition_info, &|id| {
+            self.partition(id).map(|p| p.name.clone())
+        }) {
+            sb.push_str(&clause);
+            sb.push('\n');
+        }
         sb.push_str(&self.distribution.to_sql());
         if let Some(order) = &self.order_by {
             sb.push_str("\nORDER BY(");
@@ -550,6 +575,7 @@ mod tests {
             comment: "my first starrocks table".into(),
             create_time_ms: 0,
             partitions: vec![],
+            partition_info: PartitionInfo::Unpartitioned,
             schema_version: 0,
         }
     }

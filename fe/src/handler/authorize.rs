@@ -29,6 +29,7 @@ use crate::privilege::{Principal, PrivilegeMgr};
 use crate::session::Session;
 use crate::sql::admin::AdminStmt;
 use crate::sql::ddl::{DdlStmt, TableRef};
+use crate::sql::partition_stmt::PartitionStmt;
 use crate::sql::routine_load::{JobRef, RoutineLoadStmt};
 use crate::sql::session_stmt::{SessionStmt, SetItem};
 use crate::sql::Statement;
@@ -47,6 +48,14 @@ pub fn check(ctx: &FeContext, session: &Session, stmt: &Statement) -> SqlResult<
         Statement::Auth(_) | Statement::Query(_) => Ok(()),
         Statement::Session(s) => check_session(ctx, session, s),
         Statement::Ddl(d) => check_ddl(ctx, session, d),
+        // ALTER needs ALTER on the table; SHOW PARTITIONS any privilege on it (StarRocks 3.x:
+        // SELECT; any table privilege shows it here, as SHOW CREATE TABLE does).
+        Statement::Partition(PartitionStmt::ShowPartitions { table, .. }) => {
+            table_priv(ctx, session, table, None)
+        }
+        Statement::Partition(
+            PartitionStmt::AddPartition { table, .. } | PartitionStmt::DropPartition { table, .. },
+        ) => table_priv(ctx, session, table, Some(Priv::Alter)),
         Statement::Admin(a) => check_admin(ctx, p, a),
         Statement::RoutineLoad(r) => check_routine_load(ctx, session, r),
     }

@@ -469,6 +469,7 @@ pub fn analyze_create_table(
             comment: stmt.comment.clone().unwrap_or_default(),
             create_time_ms: 0,
             partitions: Vec::new(),
+            partition_info: Default::default(),
             schema_version: 0,
         },
         replication_num_explicit,

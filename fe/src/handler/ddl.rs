@@ -8,11 +8,13 @@
 //! background (best effort).
 
 use crate::catalog::info_schema::INFORMATION_SCHEMA_TABLES;
-use crate::catalog::{Catalog, Partition, Table, Tablet, PARTITION_INIT_VERSION};
+use crate::catalog::{Catalog, Table};
 use crate::clock::now_ms;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
 use crate::handler::create_table::analyze_create_table;
+use crate::handler::partition_analysis::{analyze_partition_desc, NamedPartition};
+use crate::handler::partition_ddl::build_partitions;
 use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
 use crate::sql::ddl::{CreateTableStmt, DdlStmt, TableRef};
@@ -249,16 +251,7 @@ pub async fn execute(
             lookup_table(ctx, session, &table)?;
             Ok(rows_result(INDEX_TITLES, Vec::new()))
         }
-        DdlStmt::CreateTable(stmt) => {
-            // The partition clause parses (sql::partition) and analyses
-            // (handler::partition_analysis), but tables are not partitioned yet.
-            if stmt.partition.is_some() {
-                return Err(SqlError::plain(
-                    "PARTITION BY is not supported by starload yet: tables have one partition",
-                ));
-            }
-            create_table(ctx, session, &stmt).await
-        }
+        DdlStmt::CreateTable(stmt) => create_table(ctx, session, &stmt).await,
         DdlStmt::DropTable {
             table, if_exists, ..
         } => {
@@ -408,36 +401,47 @@ async fn create_table(
         cfg.allow_system_reserved_names,
     )?;
     let mut table = analyzed.table;
-    let placement = ctx
-        .cluster
-        .place_tablets(
-            name,
-            table.distribution.bucket_num,
-            table.replication_num,
-            analyzed.replication_num_explicit,
-        )
-        .map_err(SqlError::plain)?;
-    // Ids: table, partition, then one per tablet.
-    let n = 2 + placement.len() as i64;
-    let first = ctx.catalog.meta().next_ids(n).map_err(SqlError::internal)?;
-    table.id = first;
+    let explicit = analyzed.replication_num_explicit;
+    table.id = ctx.catalog.meta().next_id().map_err(SqlError::internal)?;
     table.create_time_ms = now_ms();
-    table.partitions = vec![Partition {
-        id: first + 1,
-        name: name.clone(),
-        visible_version: PARTITION_INIT_VERSION,
-        visible_version_time_ms: table.create_time_ms,
-        committed_version: PARTITION_INIT_VERSION,
-        tablets: placement
-            .into_iter()
-            .enumerate()
-            .map(|(i, replicas)| Tablet {
-                id: first + 2 + i as i64,
-                bucket: i as u32,
-                replicas,
-            })
-            .collect(),
-    }];
+    let named = match &stmt.partition {
+        // Unpartitioned: one partition named like the table.
+        None => vec![NamedPartition {
+            id: ctx.catalog.meta().next_id().map_err(SqlError::internal)?,
+            name: name.clone(),
+        }],
+        Some(desc) => {
+            let props: Vec<(String, String)> = table
+                .properties
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let meta = ctx.catalog.meta().clone();
+            let mut failed = None;
+            let mut next_id = || match meta.next_id() {
+                Ok(id) => id,
+                Err(e) => {
+                    failed = Some(e);
+                    0
+                }
+            };
+            let analyzed = analyze_partition_desc(desc, &table.columns, &props, &mut next_id)?;
+            if let Some(e) = failed {
+                return Err(SqlError::internal(e));
+            }
+            table.partition_info = analyzed.info;
+            analyzed.partitions
+        }
+    };
+    if stmt.partition.is_some() && named.is_empty() {
+        // An expression-partitioned table starts without partitions; the BEs must still be
+        // able to hold the replicas its first load creates.
+        ctx.cluster
+            .place_tablets(name, 1, table.replication_num, explicit)
+            .map_err(SqlError::plain)?;
+    }
+    table.partitions =
+        build_partitions(ctx, &table, &named, table.distribution.bucket_num, explicit)?;
     ctx.cluster
         .create_tablets(&table)
         .await

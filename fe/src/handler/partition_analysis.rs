@@ -4,8 +4,9 @@
 //! `SingleRangePartitionDesc.analyze`, `PartitionKeyDesc.analyze`, `PartitionDescAnalyzer`,
 //! then `RangePartitionInfo.checkAndCreateRange` for each partition in order).
 //!
-//! Not wired into CREATE TABLE / ALTER TABLE yet: pure functions over the statement and the
-//! table's columns; ids come from the caller (`next_id`).
+//! Pure functions over the statement and the table's columns; ids come from the caller
+//! (`next_id`). CREATE TABLE (`handler/ddl.rs`) and ALTER TABLE ADD / DROP PARTITION
+//! (`handler/partition_ddl.rs`) call them.
 //!
 //! Departures (StarRocks behaviour not modelled): temporary partitions share the formal
 //! partitions' ranges (StarRocks keeps `idToTempRange` apart); per-partition properties

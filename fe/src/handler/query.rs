@@ -48,6 +48,13 @@ pub async fn execute(
         },
         cluster_token: ctx.cluster.cluster_token(),
     };
+    if stmt.explain {
+        return ctx
+            .query
+            .explain(&stmt.sql, env)
+            .await
+            .map(QueryResult::Rows);
+    }
     ctx.query
         .execute(&stmt.sql, env)
         .await
@@ -117,6 +124,7 @@ impl CatalogSource for LiveCatalog {
                     tablets: locations.remove(&p.id).unwrap_or_default(),
                 })
                 .collect(),
+            partition_info: t.partition_info.clone(),
         })
     }
 }

@@ -351,6 +351,7 @@ async fn select_scalar(
 ) -> SqlResult<Option<String>> {
     let stmt = QueryStmt {
         sql: format!("SELECT {expr}"),
+        explain: false,
     };
     match Box::pin(crate::handler::query::execute(ctx, session, stmt)).await? {
         QueryResult::Rows(rs) => Ok(rs.rows.first().and_then(|r| r.first().cloned()).flatten()),

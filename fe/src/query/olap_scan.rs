@@ -1,5 +1,5 @@
 //! The DataFusion `TableProvider` of an OLAP table: its scan reads every tablet of every
-//! partition at the partition's `visible_version` (from the query's catalog snapshot, so a
+//! partition that pruning keeps (`partition_prune`) at the partition's `visible_version` (from the query's catalog snapshot, so a
 //! query never sees half of a load) with `BackendService.ScanTablets`, streaming the Arrow IPC
 //! batches back. Projection and simple conjuncts (`column op literal`, `IS [NOT] NULL`) are
 //! pushed to the BE; DataFusion still applies every filter above the scan (pushdown is
@@ -10,6 +10,7 @@
 //! batch of that tablet. Tablets are grouped per (partition, first BE) into one DataFusion
 //! partition each, scanned one tablet per request so a retry never duplicates rows.
 
+use super::partition_prune::keep_partitions;
 use super::predicate::scan_predicates;
 use super::source::TableSnapshot;
 use crate::error::SqlError;
@@ -25,7 +26,7 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 use starload_proto::be::backend_service_client::BackendServiceClient;
 use starload_proto::be::{ScanPredicate, ScanTabletsRequest};
 use starload_proto::types::{BackendAddr, StatusCode, TabletSchema};
@@ -145,9 +146,22 @@ impl TableProvider for OlapTable {
             clients: self.clients.clone(),
         });
 
+        // Partition pruning on the pushed conjuncts (StarRocks prints the same
+        // `partitions=k/n` in its OlapScanNode).
+        let ids: Vec<i64> = self.table.partitions.iter().map(|p| p.id).collect();
+        let keep = keep_partitions(&self.table.partition_info, &ids, &spec.predicates);
+        let selected = keep.iter().filter(|k| **k).count();
+        let total = ids.len();
         // Group tablets per (partition, first replica) so each group is one DataFusion partition.
         let mut groups: BTreeMap<(i64, i64), Vec<TabletRead>> = BTreeMap::new();
-        for p in &self.table.partitions {
+        let mut tablets_read = 0usize;
+        for (p, _) in self
+            .table
+            .partitions
+            .iter()
+            .zip(&keep)
+            .filter(|(_, keep)| **keep)
+        {
             // Version 1 is the empty initial version: nothing was ever published.
             if p.visible_version <= 1 {
                 continue;
@@ -165,6 +179,7 @@ impl TableProvider for OlapTable {
                 let mut replicas = t.replicas.clone();
                 replicas.rotate_left(start);
                 let first = replicas[0].backend_id;
+                tablets_read += 1;
                 groups.entry((p.id, first)).or_default().push(TabletRead {
                     tablet_id: t.tablet_id,
                     version: p.visible_version,
@@ -183,12 +198,84 @@ impl TableProvider for OlapTable {
             .collect();
         // A table with nothing published yet has no tablet groups; a StreamingTableExec of
         // zero partitions breaks plans that need one (ORDER BY), so scan one empty partition.
-        if partitions.is_empty() {
-            return Ok(Arc::new(EmptyExec::new(out_schema)));
-        }
-        let exec =
-            StreamingTableExec::try_new(out_schema, partitions, None, Vec::new(), false, limit)?;
-        Ok(Arc::new(exec))
+        let inner: Arc<dyn ExecutionPlan> = if partitions.is_empty() {
+            Arc::new(EmptyExec::new(out_schema))
+        } else {
+            Arc::new(StreamingTableExec::try_new(
+                out_schema,
+                partitions,
+                None,
+                Vec::new(),
+                false,
+                limit,
+            )?)
+        };
+        Ok(Arc::new(OlapScanExec {
+            table: self.table.name.clone(),
+            partitions: (selected, total),
+            tablets: tablets_read,
+            inner,
+        }))
+    }
+}
+
+/// The scan as EXPLAIN shows it: `OlapScanExec: table=t, partitions=k/n, tablets=m` (StarRocks's
+/// OlapScanNode prints `partitions=k/n`), running the tablet streams below it. A leaf for the
+/// optimizer: the streams are planned here, nothing above rewrites them.
+#[derive(Debug)]
+struct OlapScanExec {
+    table: String,
+    /// Partitions read / partitions of the table.
+    partitions: (usize, usize),
+    tablets: usize,
+    inner: Arc<dyn ExecutionPlan>,
+}
+
+impl DisplayAs for OlapScanExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "OlapScanExec: table={}, partitions={}/{}, tablets={}",
+            self.table, self.partitions.0, self.partitions.1, self.tablets
+        )
+    }
+}
+
+impl ExecutionPlan for OlapScanExec {
+    fn name(&self) -> &str {
+        "OlapScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        self.inner.properties()
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(
+            &Arc<dyn datafusion::physical_plan::PhysicalExpr>,
+        ) -> DfResult<datafusion::common::tree_node::TreeNodeRecursion>,
+    ) -> DfResult<datafusion::common::tree_node::TreeNodeRecursion> {
+        self.inner.apply_expressions(f)
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        Vec::new()
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        self.inner.execute(partition, context)
     }
 }
 

@@ -4,6 +4,7 @@
 //! use in-memory ones. Snapshots are taken once per query so that every table is read at one
 //! set of visible versions (a query never sees half of a load).
 
+use crate::catalog::partition_info::PartitionInfo;
 use crate::error::SqlError;
 use starload_proto::types::{TabletLocation, TabletSchema};
 
@@ -28,6 +29,8 @@ pub struct TableSnapshot {
     /// Creation time, seconds since the epoch (information_schema.tables.CREATE_TIME).
     pub create_time_s: i64,
     pub partitions: Vec<PartitionSnapshot>,
+    /// How rows are split into `partitions` (scans prune by it).
+    pub partition_info: PartitionInfo,
 }
 
 /// Read access to the catalog. Names are matched exactly (StarRocks with

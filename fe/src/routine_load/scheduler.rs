@@ -17,6 +17,7 @@ use super::task::RoutineLoadTask;
 use super::txn_callback::{self, renew_task};
 use super::JobEntry;
 use crate::clock::now_ms;
+use crate::cluster::partition_routing;
 use crate::config::FeConfig;
 use starload_proto::be::{
     ColumnMapping, DataFormat, KafkaLoadInfo, LoadSpec, SubmitRoutineLoadTaskRequest,
@@ -747,15 +748,19 @@ pub fn build_request(
         .get_table_by_id(job.table_id)
         .ok_or(BuildRequestError::TableGone(job.table_id))?;
     let mut tablets = ctx.cluster.tablet_locations(&table);
-    if let Some(parts) = &job.load.partitions {
-        let ids: Vec<i64> = table
+    // `PARTITION(p1, p2)`: only those partitions are routed to; other rows are error rows.
+    let only: Option<Vec<i64>> = job.load.partitions.as_ref().map(|parts| {
+        table
             .partitions
             .iter()
             .filter(|p| parts.names.iter().any(|n| n.eq_ignore_ascii_case(&p.name)))
             .map(|p| p.id)
-            .collect();
+            .collect()
+    });
+    if let Some(ids) = &only {
         tablets.retain(|t| ids.contains(&t.partition_id));
     }
+    let routing = partition_routing::routing(&table, only.as_deref());
     let p = &job.props;
     let format = match p.format {
         Format::Csv => DataFormat::Csv,
@@ -823,6 +828,8 @@ pub fn build_request(
         fe_host: cfg.priority_networks.clone(),
         fe_rpc_port: cfg.rpc_port as u32,
         backend: ctx.cluster.backend_addr(task.be_id),
+        partitions: Some(routing),
+        db_id: table.db_id,
     })
 }
 

@@ -1,4 +1,4 @@
-//! Partition statements (AST only; not yet dispatched by `sql::parse`): `ALTER TABLE t ADD
+//! Partition statements, dispatched by `sql::parse` before the DDL family: `ALTER TABLE t ADD
 //! [TEMPORARY] PARTITION ...`, `ALTER TABLE t ADD PARTITIONS START .. END .. EVERY ..`,
 //! `ALTER TABLE t DROP [TEMPORARY] PARTITION [IF EXISTS] p [FORCE]` and
 //! `SHOW [TEMPORARY] PARTITIONS FROM [db.]t`, after StarRocks's `StarRocks.g4`

@@ -87,7 +87,10 @@ fn targets(ctx: &Publisher, t: &TransactionState) -> Option<Vec<(i64, i64, i64)>
     let table = ctx.catalog.get_table_by_id(t.table_id)?;
     let mut out = Vec::new();
     for (pid, v) in &t.partition_versions {
-        let p = table.partitions.iter().find(|p| p.id == *pid)?;
+        // A partition dropped after the commit is not published (its tablets are gone).
+        let Some(p) = table.partitions.iter().find(|p| p.id == *pid) else {
+            continue;
+        };
         for tablet in &p.tablets {
             for be in &tablet.replicas {
                 out.push((tablet.id, *be, *v));

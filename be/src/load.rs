@@ -16,6 +16,7 @@ pub mod consumer_pool;
 pub mod decode;
 pub mod error;
 pub mod error_rows;
+pub mod insert;
 pub mod partition_route;
 pub mod sink;
 pub mod task;

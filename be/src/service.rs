@@ -64,6 +64,25 @@ impl BeService {
 
 #[tonic::async_trait]
 impl BackendService for BeService {
+    async fn load_rows(&self, req: Request<LoadRowsRequest>) -> RpcResult<LoadRowsResponse> {
+        let req = req.into_inner();
+        if !self.ctx.token_ok(&req.cluster_token) {
+            return Ok(Response::new(LoadRowsResponse {
+                status: Some(unauthenticated()),
+                ..Default::default()
+            }));
+        }
+        let ctx = self.ctx.clone();
+        let rt = tokio::runtime::Handle::current();
+        // The sink blocks on replica RPCs (its own runtime handle): a blocking thread.
+        let resp = tokio::task::spawn_blocking(move || {
+            crate::load::insert::load_rows(&ctx.config, &ctx.store, &rt, &req)
+        })
+        .await
+        .map_err(|e| tonic::Status::internal(e.to_string()))?;
+        Ok(Response::new(resp))
+    }
+
     async fn heartbeat(&self, req: Request<HeartbeatRequest>) -> RpcResult<HeartbeatResponse> {
         let req = req.into_inner();
         crate::telemetry::HeartbeatReceived {

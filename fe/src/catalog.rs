@@ -367,14 +367,24 @@ impl Catalog {
     /// `TruncateTablet(version)` to every replica so that BEs discard all versions up to it.
     /// Transactions committed before keep their (lower) versions; their publish finds the
     /// partition already past them.
-    pub fn truncate_table(&self, db: &str, name: &str) -> Result<Arc<Table>, CatalogError> {
+    /// `partitions` limits it to those partition ids (`TRUNCATE TABLE t PARTITION (p)`).
+    pub fn truncate_table(
+        &self,
+        db: &str,
+        name: &str,
+        partitions: Option<&[i64]>,
+    ) -> Result<Arc<Table>, CatalogError> {
         let _g = self.lock_writes();
         let t = self
             .get_table(db, name)
             .ok_or_else(|| CatalogError::UnknownTable(name.to_string()))?;
         let mut next = (*t).clone();
         let now = now_ms();
-        for p in &mut next.partitions {
+        for p in next
+            .partitions
+            .iter_mut()
+            .filter(|p| partitions.is_none_or(|ids| ids.contains(&p.id)))
+        {
             let v = p.committed_version.max(p.visible_version) + 1;
             p.committed_version = v;
             p.visible_version = v;
@@ -567,7 +577,7 @@ mod tests {
             .unwrap()
             .is_some());
         assert_eq!(c.tablet_num_by_backend().get(&7), Some(&1));
-        let t = c.truncate_table("d1", "t1").unwrap();
+        let t = c.truncate_table("d1", "t1", None).unwrap();
         assert_eq!(t.partitions[0].visible_version, 3);
         let dropped = c.drop_database("d1", false).unwrap().unwrap();
         assert_eq!(dropped.len(), 1);

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod authorize;
 pub mod create_table;
 pub mod ddl;
+pub mod insert;
 pub mod partition_analysis;
 pub mod partition_batch;
 pub mod partition_ddl;
@@ -32,6 +33,7 @@ pub async fn execute(
         Statement::Session(s) => session_stmt::execute(ctx, session, s).await,
         Statement::Ddl(s) => ddl::execute(ctx, session, s).await,
         Statement::Partition(s) => partition_ddl::execute(ctx, session, s).await,
+        Statement::Write(s) => insert::execute(ctx, session, s).await,
         Statement::Admin(s) => admin::execute(ctx, session, s).await,
         Statement::RoutineLoad(s) => routine_load::execute(ctx, session, s).await,
         Statement::Query(s) => query::execute(ctx, session, s).await,

@@ -134,6 +134,21 @@ impl QueryEngine {
 
     /// Runs one SELECT (or WITH / parenthesised query) and returns its rows as text.
     pub async fn execute(&self, sql: &str, env: QueryEnv) -> SqlResult<ResultSet> {
+        let (schema, batches) = self.collect(sql, env).await?;
+        let titles: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        format::to_result_set(&schema, &batches, &titles)
+    }
+
+    /// Runs one query and returns its Arrow batches (INSERT ... SELECT / VALUES, DELETE's
+    /// keys).
+    pub async fn collect(
+        &self,
+        sql: &str,
+        env: QueryEnv,
+    ) -> SqlResult<(
+        datafusion::arrow::datatypes::SchemaRef,
+        Vec<datafusion::arrow::array::RecordBatch>,
+    )> {
         let (ctx, plan, vars) = self.plan(sql, &env).await?;
         let df = ctx
             .execute_logical_plan(plan)
@@ -141,8 +156,7 @@ impl QueryEngine {
             .map_err(|e| vars.take_error().unwrap_or_else(|| plan_error(e)))?;
         let schema = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await.map_err(execution_error)?;
-        let titles: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        format::to_result_set(&schema, &batches, &titles)
+        Ok((schema, batches))
     }
 
     fn session_context(
@@ -1039,6 +1053,12 @@ mod tests {
             &self,
             _: Request<CloneTabletRequest>,
         ) -> Result<Response<CloneTabletResponse>, Status> {
+            Err(Status::unimplemented("test"))
+        }
+        async fn load_rows(
+            &self,
+            _: Request<starload_proto::be::LoadRowsRequest>,
+        ) -> Result<Response<starload_proto::be::LoadRowsResponse>, Status> {
             Err(Status::unimplemented("test"))
         }
     }

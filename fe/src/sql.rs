@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod ddl;
+pub mod insert;
 pub mod lexer;
 pub mod partition;
 pub mod partition_stmt;
@@ -31,6 +32,8 @@ pub enum Statement {
     Query(query::QueryStmt),
     /// ALTER TABLE ADD/DROP PARTITION(S), SHOW PARTITIONS.
     Partition(partition_stmt::PartitionStmt),
+    /// INSERT / DELETE.
+    Write(insert::WriteStmt),
     /// Users, roles, privileges: CREATE/ALTER/DROP USER, SET PASSWORD, SHOW USERS/GRANTS,
     /// CREATE/DROP ROLE, GRANT/REVOKE, SET [DEFAULT] ROLE.
     Auth(auth::AuthStmt),
@@ -57,6 +60,9 @@ pub fn parse(sql: &str) -> SqlResult<Statement> {
     }
     if let Some(r) = admin::try_parse(text) {
         return r.map(Statement::Admin);
+    }
+    if let Some(r) = insert::try_parse(text) {
+        return r.map(Statement::Write);
     }
     if let Some(r) = partition_stmt::try_parse(text) {
         return r.map(Statement::Partition);

@@ -165,13 +165,34 @@ impl crate::context::RoutineLoadTasks for TaskExecutor {
 
 /// Asks the FE that submitted the task to create partitions (`CreatePartitions`), for
 /// expression-partitioned tables.
-struct FePartitionCreator {
+pub struct FePartitionCreator {
     fe: String,
     cluster_token: String,
     db_id: i64,
     table_id: i64,
     txn_id: i64,
     rt: tokio::runtime::Handle,
+}
+
+impl FePartitionCreator {
+    /// A creator asking the FE at `fe` (`http://host:port`) for table `table_id` in txn `txn_id`.
+    pub fn new(
+        fe: String,
+        cluster_token: String,
+        db_id: i64,
+        table_id: i64,
+        txn_id: i64,
+        rt: tokio::runtime::Handle,
+    ) -> Self {
+        Self {
+            fe,
+            cluster_token,
+            db_id,
+            table_id,
+            txn_id,
+            rt,
+        }
+    }
 }
 
 impl PartitionCreator for FePartitionCreator {

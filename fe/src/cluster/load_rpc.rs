@@ -7,6 +7,7 @@ use super::Cluster;
 use starload_proto::be::{
     AbortTxnRequest, PublishVersionRequest, PublishVersionResponse, TabletVersion,
 };
+use starload_proto::be::{LoadRowsRequest, LoadRowsResponse};
 use starload_proto::be::{SubmitRoutineLoadTaskRequest, SubmitRoutineLoadTaskResponse};
 use starload_proto::types::FailureReason;
 use std::collections::BTreeMap;
@@ -55,7 +56,26 @@ fn status_code_name(code: &i32) -> String {
     }
 }
 
+/// Deadline of `LoadRows` (an INSERT's rows, staged on every replica before it answers).
+pub const LOAD_ROWS_TIMEOUT: Duration = Duration::from_secs(300);
+
 impl Cluster {
+    /// Sends an INSERT / DELETE statement's rows to backend `be_id` (`LoadRows`).
+    pub async fn load_rows(
+        &self,
+        be_id: i64,
+        req: LoadRowsRequest,
+    ) -> Result<LoadRowsResponse, SubmitError> {
+        let mut c = self.client(be_id)?;
+        match tokio::time::timeout(LOAD_ROWS_TIMEOUT, c.load_rows(req)).await {
+            Ok(Ok(r)) => Ok(r.into_inner()),
+            Ok(Err(s)) => Err(SubmitError::Rpc(s)),
+            Err(_) => Err(SubmitError::Rpc(tonic::Status::deadline_exceeded(
+                "load rows timed out",
+            ))),
+        }
+    }
+
     /// Sends `SubmitRoutineLoadTask` to backend `be_id`.
     pub async fn submit_task(
         &self,

@@ -29,6 +29,7 @@ use crate::privilege::{Principal, PrivilegeMgr};
 use crate::session::Session;
 use crate::sql::admin::AdminStmt;
 use crate::sql::ddl::{DdlStmt, TableRef};
+use crate::sql::insert::WriteStmt;
 use crate::sql::partition_stmt::PartitionStmt;
 use crate::sql::routine_load::{JobRef, RoutineLoadStmt};
 use crate::sql::session_stmt::{SessionStmt, SetItem};
@@ -50,6 +51,12 @@ pub fn check(ctx: &FeContext, session: &Session, stmt: &Statement) -> SqlResult<
         Statement::Ddl(d) => check_ddl(ctx, session, d),
         // ALTER needs ALTER on the table; SHOW PARTITIONS any privilege on it (StarRocks 3.x:
         // SELECT; any table privilege shows it here, as SHOW CREATE TABLE does).
+        Statement::Write(WriteStmt::Insert(i)) => {
+            table_priv(ctx, session, &i.table, Some(Priv::Insert))
+        }
+        Statement::Write(WriteStmt::Delete(d)) => {
+            table_priv(ctx, session, &d.table, Some(Priv::Delete))
+        }
         Statement::Partition(PartitionStmt::ShowPartitions { table, .. }) => {
             table_priv(ctx, session, table, None)
         }
@@ -231,7 +238,7 @@ fn check_ddl(ctx: &FeContext, session: &Session, d: &DdlStmt) -> SqlResult<()> {
             }
         }
         DdlStmt::DropTable { table, .. } => table_priv(ctx, session, table, Some(Priv::Drop)),
-        DdlStmt::TruncateTable { table } => table_priv(ctx, session, table, Some(Priv::Delete)),
+        DdlStmt::TruncateTable { table, .. } => table_priv(ctx, session, table, Some(Priv::Delete)),
         DdlStmt::ShowColumns { table, .. }
         | DdlStmt::Desc { table, .. }
         | DdlStmt::ShowCreateTable { table }

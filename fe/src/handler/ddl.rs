@@ -268,13 +268,36 @@ pub async fn execute(
             drop_tablets_in_background(ctx, vec![t]);
             Ok(QueryResult::ok())
         }
-        DdlStmt::TruncateTable { table } => {
+        DdlStmt::TruncateTable { table, partitions } => {
             let db = resolve_db(ctx, session, table.db.clone())?;
             let _ddl = ctx.catalog.ddl_lock().await;
-            if ctx.catalog.get_table(&db, &table.table).is_none() {
+            let Some(current) = ctx.catalog.get_table(&db, &table.table) else {
                 return Err(SqlError::bad_table(&table.table));
+            };
+            // Named partitions must exist (StarRocks: ERR_UNKNOWN_PARTITION's text).
+            let ids: Option<Vec<i64>> = match &partitions {
+                None => None,
+                Some(names) => Some(
+                    names
+                        .iter()
+                        .map(|n| {
+                            current.partition_by_name(n).map(|p| p.id).ok_or_else(|| {
+                                SqlError::plain(format!(
+                                    "Partition '{n}' doesn't exist in table '{}'",
+                                    current.name
+                                ))
+                            })
+                        })
+                        .collect::<SqlResult<_>>()?,
+                ),
+            };
+            let mut t = (*ctx
+                .catalog
+                .truncate_table(&db, &table.table, ids.as_deref())?)
+            .clone();
+            if let Some(ids) = &ids {
+                t.partitions.retain(|p| ids.contains(&p.id));
             }
-            let t = ctx.catalog.truncate_table(&db, &table.table)?;
             let failures = ctx.cluster.truncate_tablets(&t).await;
             if let Some((tablet, be, msg)) = failures.first() {
                 return Err(SqlError::plain(format!(

@@ -20,13 +20,10 @@ use crate::variables::{self, SessionVariables, VarValue};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub async fn execute(
-    ctx: &FeContext,
-    session: &mut Session,
-    stmt: QueryStmt,
-) -> SqlResult<QueryResult> {
+/// The query engine's view of the FE for `session`.
+pub fn query_env(ctx: &FeContext, session: &Session) -> QueryEnv {
     let config = ctx.config.get();
-    let env = QueryEnv {
+    QueryEnv {
         catalog: Arc::new(LiveCatalog {
             catalog: ctx.catalog.clone(),
             cluster: ctx.cluster.clone(),
@@ -47,7 +44,15 @@ pub async fn execute(
             ),
         },
         cluster_token: ctx.cluster.cluster_token(),
-    };
+    }
+}
+
+pub async fn execute(
+    ctx: &FeContext,
+    session: &mut Session,
+    stmt: QueryStmt,
+) -> SqlResult<QueryResult> {
+    let env = query_env(ctx, session);
     if stmt.explain {
         return ctx
             .query

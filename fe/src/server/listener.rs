@@ -83,7 +83,7 @@ async fn handle(
     .emit();
 
     let slot = ErrSlot::default();
-    let shim = FeShim::new(ctx.clone(), guard, peer.to_string(), slot.clone());
+    let mut shim = FeShim::new(ctx.clone(), guard, peer.to_string(), slot.clone());
     // USE goes through our parser (StarRocks's USE grammar, catalog.db, exact errors).
     let opts = IntermediaryOptions {
         process_use_statement_on_query: true,
@@ -92,16 +92,24 @@ async fn handle(
     let force_secure = ctx.config.get().ssl_force_secure_transport && !peer.ip().is_loopback();
     let run = async move {
         match tls {
-            None => {
-                let (reader, writer) = sock.into_split();
-                let mut writer = ConnWriter::new(writer, slot);
-                let mut reader = ConnReader::new(reader);
-                let r =
-                    AsyncMysqlIntermediary::run_with_options(shim, &mut reader, &mut writer, &opts)
-                        .await;
-                linger_close(&mut reader, &mut writer).await;
-                r
-            }
+            None => match tls::plain(sock, shim.greeting(false)).await {
+                Ok(n) => {
+                    shim.set_client_caps(n.client_caps);
+                    let mut writer = ConnWriter::new(n.writer, slot);
+                    let mut reader = ConnReader::new(n.reader);
+                    let r = AsyncMysqlIntermediary::run_with_options(
+                        shim,
+                        &mut reader,
+                        &mut writer,
+                        &opts,
+                    )
+                    .await;
+                    linger_close(&mut reader, &mut writer).await;
+                    r
+                }
+                Err(NegotiateError::Io(e)) => Err(e),
+                Err(NegotiateError::InsecureRefused) => Ok(()),
+            },
             Some(cfg) => {
                 let refuse = force_secure.then(|| {
                     crate::server::result_writer::err_payload(&SqlError::code(
@@ -109,8 +117,9 @@ async fn handle(
                         &[],
                     ))
                 });
-                match tls::negotiate(sock, shim.greeting(), cfg, refuse).await {
+                match tls::negotiate(sock, shim.greeting(true), cfg, refuse).await {
                     Ok(n) => {
+                        shim.set_client_caps(n.client_caps);
                         let mut writer = ConnWriter::new(n.writer, slot);
                         let mut reader = ConnReader::new(n.reader);
                         let r = AsyncMysqlIntermediary::run_with_options(

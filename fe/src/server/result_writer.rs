@@ -107,6 +107,7 @@ pub async fn write_result<W: AsyncWrite + Unpin + Send>(
     result: Result<QueryResult, SqlError>,
     slot: &ErrSlot,
     binary: bool,
+    session_track: bool,
 ) -> io::Result<()> {
     match result {
         Err(e) => write_error(results, &e, slot).await,
@@ -117,12 +118,33 @@ pub async fn write_result<W: AsyncWrite + Unpin + Send>(
             results
                 .completed(OkResponse {
                     affected_rows,
-                    info,
+                    info: if session_track {
+                        info
+                    } else {
+                        lenenc_info(info)
+                    },
                     ..Default::default()
                 })
                 .await
         }
         Ok(QueryResult::Rows(rs)) => write_rows(results, &rs, binary).await,
+    }
+}
+
+/// The OK packet's info for a client without CLIENT_SESSION_TRACK, length-encoded as MySQL's
+/// `net_send_ok` writes it (and as mysql_common / mysql_async parse it); opensrv would write it
+/// raw. A one-byte length is a char below 0x80, so up to 127 bytes; a longer info is left out
+/// rather than sent in a form such clients cannot parse (the affected rows still arrive).
+fn lenenc_info(info: String) -> String {
+    match info.len() {
+        0 => info,
+        n if n < 0x80 => {
+            let mut s = String::with_capacity(n + 1);
+            s.push(char::from(n as u8));
+            s.push_str(&info);
+            s
+        }
+        _ => String::new(),
     }
 }
 

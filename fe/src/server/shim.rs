@@ -41,6 +41,9 @@ struct Prepared {
 /// One connection's protocol state.
 pub struct FeShim {
     ctx: Arc<FeContext>,
+    /// The client negotiated CLIENT_SESSION_TRACK (then opensrv length-encodes OK infos
+    /// itself; otherwise `write_result` does, as MySQL's `net_send_ok` always does).
+    session_track: bool,
     session: Session,
     guard: ConnectionGuard,
     kill: Arc<KillSwitch>,
@@ -62,6 +65,7 @@ impl FeShim {
         let session = Session::new(guard.id(), "", host, vars);
         Self {
             kill: guard.kill_switch(),
+            session_track: false,
             ctx,
             session,
             guard,
@@ -75,10 +79,20 @@ impl FeShim {
         }
     }
 
-    /// The server greeting for this connection (version, id, scramble), with CLIENT_SSL:
-    /// sent by `server::tls` when TLS is configured.
-    pub fn greeting(&self) -> Vec<u8> {
-        crate::server::tls::greeting(&self.version, self.session.connection_id, &self.scramble)
+    /// Records the client's capability flags (from its HandshakeResponse).
+    pub fn set_client_caps(&mut self, caps: u32) {
+        self.session_track = caps & crate::server::tls::CLIENT_SESSION_TRACK != 0;
+    }
+
+    /// The server greeting for this connection (version, id, scramble; CLIENT_SSL when TLS is
+    /// configured), sent by `server::tls` in place of opensrv's.
+    pub fn greeting(&self, ssl: bool) -> Vec<u8> {
+        crate::server::tls::greeting(
+            &self.version,
+            self.session.connection_id,
+            &self.scramble,
+            ssl,
+        )
     }
 
     fn take_authed_user(&mut self) {
@@ -240,7 +254,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for FeShim {
         let values: Vec<String> = params.into_iter().map(|p| prepared::literal(&p)).collect();
         let text = prepared::substitute(&stmt.sql, &stmt.holes, &values);
         let result = self.run(&text).await;
-        write_result(results, result, &self.slot, true).await
+        write_result(results, result, &self.slot, true, self.session_track).await
     }
 
     async fn on_close<'a>(&'a mut self, stmt: u32)
@@ -256,7 +270,7 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for FeShim {
         results: QueryResultWriter<'a, W>,
     ) -> io::Result<()> {
         let result = self.run(query).await;
-        write_result(results, result, &self.slot, false).await
+        write_result(results, result, &self.slot, false, self.session_track).await
     }
 
     async fn on_init<'a>(&'a mut self, db: &'a str, writer: InitWriter<'a, W>) -> io::Result<()> {

@@ -62,9 +62,17 @@ pub fn load_server_config(
     Ok(Arc::new(cfg))
 }
 
-/// The HandshakeV10 packet (sequence 0) opensrv would send, with CLIENT_SSL added.
-pub fn greeting(version: &str, connection_id: u32, scramble: &[u8; 20]) -> Vec<u8> {
-    let caps = (SERVER_CAPS | CLIENT_SSL).to_le_bytes();
+/// CLIENT_SESSION_TRACK: advertised so that clients and opensrv agree on the OK packet's
+/// info field as a length-encoded string (MySQL and StarRocks advertise it too). Without it
+/// opensrv writes the info raw while mysql_common / mysql_async read it length-encoded (MySQL's
+/// `net_send_ok` always does) and drop the whole OK packet, affected rows included.
+pub const CLIENT_SESSION_TRACK: u32 = 0x0080_0000;
+
+/// The HandshakeV10 packet (sequence 0) opensrv would send, with CLIENT_SESSION_TRACK added
+/// and CLIENT_SSL when `ssl`.
+pub fn greeting(version: &str, connection_id: u32, scramble: &[u8; 20], ssl: bool) -> Vec<u8> {
+    let ssl_cap = if ssl { CLIENT_SSL } else { 0 };
+    let caps = (SERVER_CAPS | CLIENT_SESSION_TRACK | ssl_cap).to_le_bytes();
     let plugin = b"mysql_native_password";
     let mut p = Vec::with_capacity(96);
     p.push(10);
@@ -121,6 +129,8 @@ fn caps_of(pkt: &[u8]) -> u32 {
 
 /// A connection after the TLS decision: what opensrv reads and writes.
 pub struct Negotiated {
+    /// The capability flags of the client's HandshakeResponse.
+    pub client_caps: u32,
     pub reader: Box<dyn AsyncRead + Send + Unpin>,
     pub writer: SkipFirstPacket<Box<dyn AsyncWrite + Send + Unpin>>,
     pub secure: bool,
@@ -168,6 +178,7 @@ pub async fn negotiate(
         }
         let (r, w) = tokio::io::split(stream);
         return Ok(Negotiated {
+            client_caps: caps_of(&response),
             reader: Box::new(io::Cursor::new(response).chain(r)),
             writer: SkipFirstPacket::new(Box::new(w)),
             secure: true,
@@ -181,6 +192,23 @@ pub async fn negotiate(
     }
     let (r, w) = sock.into_split();
     Ok(Negotiated {
+        client_caps: caps_of(&first),
+        reader: Box::new(io::Cursor::new(first).chain(r)),
+        writer: SkipFirstPacket::new(Box::new(w)),
+        secure: false,
+    })
+}
+
+/// The plaintext connection phase: our greeting goes out, opensrv's is dropped.
+pub async fn plain(mut sock: TcpStream, greeting: Vec<u8>) -> Result<Negotiated, NegotiateError> {
+    sock.write_all(&greeting).await?;
+    sock.flush().await?;
+    let first = tokio::time::timeout(HANDSHAKE_TIMEOUT, read_packet(&mut sock))
+        .await
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "handshake timeout"))??;
+    let (r, w) = sock.into_split();
+    Ok(Negotiated {
+        client_caps: caps_of(&first),
         reader: Box::new(io::Cursor::new(first).chain(r)),
         writer: SkipFirstPacket::new(Box::new(w)),
         secure: false,
@@ -265,7 +293,7 @@ mod tests {
     #[test]
     fn greeting_matches_the_handshake_v10_layout() {
         let scramble = *b"abcdefghijklmnopqrst";
-        let g = greeting("8.0.33", 7, &scramble);
+        let g = greeting("8.0.33", 7, &scramble, true);
         let len = u32::from_le_bytes([g[0], g[1], g[2], 0]) as usize;
         assert_eq!((len + 4, g[3]), (g.len(), 0));
         let p = &g[4..];
@@ -276,6 +304,11 @@ mod tests {
         let caps = u32::from_le_bytes([p[21], p[22], p[26], p[27]]);
         assert_eq!(caps & CLIENT_SSL, CLIENT_SSL);
         assert_eq!(caps & 0x200, 0x200);
+        assert_eq!(caps & CLIENT_SESSION_TRACK, CLIENT_SESSION_TRACK);
+        let plain = greeting("8.0.33", 7, &scramble, false);
+        let p = &plain[4..];
+        let caps = u32::from_le_bytes([p[21], p[22], p[26], p[27]]);
+        assert_eq!(caps & CLIENT_SSL, 0);
         assert!(g.ends_with(b"ijklmnopqrst\0mysql_native_password\0"));
     }
 
@@ -297,7 +330,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
             let (sock, _) = listener.accept().await.unwrap();
-            let g = greeting("8.0.33", 1, b"abcdefghijklmnopqrst");
+            let g = greeting("8.0.33", 1, b"abcdefghijklmnopqrst", true);
             let mut n = negotiate(sock, g.clone(), cfg, None).await.unwrap();
             assert!(n.secure);
             let first = read_packet(&mut n.reader).await.unwrap();

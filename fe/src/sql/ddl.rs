@@ -118,6 +118,8 @@ pub enum DdlStmt {
     },
     TruncateTable {
         table: TableRef,
+        /// `PARTITION (p1, ...)`: only these partitions.
+        partitions: Option<Vec<String>>,
     },
 }
 
@@ -209,12 +211,12 @@ fn parse(c: &mut Cursor) -> SqlResult<DdlStmt> {
     } else if c.accept_kw("TRUNCATE") {
         c.expect_kw("TABLE")?;
         let table = table_ref(c)?;
-        if c.peek().is_kw("PARTITION") || c.peek().is_kw("PARTITIONS") {
-            return Err(SqlError::plain(
-                "TRUNCATE TABLE ... PARTITION is not supported by starload (tables have one partition)",
-            ));
-        }
-        DdlStmt::TruncateTable { table }
+        let partitions = if c.accept_kw("PARTITION") || c.accept_kw("PARTITIONS") {
+            Some(c.ident_list()?)
+        } else {
+            None
+        };
+        DdlStmt::TruncateTable { table, partitions }
     } else if c.accept_kw("DESC") || c.accept_kw("DESCRIBE") {
         let table = table_ref(c)?;
         let all = c.accept_kw("ALL");

@@ -50,6 +50,8 @@ pub struct Token {
     pub line: usize,
     pub col: usize,
     pub text: String,
+    /// Index of the token's first char in the statement (chars, not bytes).
+    pub offset: usize,
 }
 
 impl Token {
@@ -198,6 +200,7 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, SqlError> {
             line: tl,
             col: tc,
             text: chars[start..i].iter().collect(),
+            offset: start,
         });
     }
     out.push(Token {
@@ -205,6 +208,7 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, SqlError> {
         line,
         col,
         text: String::new(),
+        offset: chars.len(),
     });
     Ok(out)
 }
@@ -242,6 +246,15 @@ impl Cursor {
             self.pos += 1;
         }
         t
+    }
+
+    /// The statement text from the next token on (`sql` is the text the cursor was made from).
+    pub fn rest<'a>(&self, sql: &'a str) -> &'a str {
+        let at = self.peek().offset;
+        match sql.char_indices().nth(at) {
+            Some((b, _)) => &sql[b..],
+            None => "",
+        }
     }
 
     pub fn at_eof(&self) -> bool {

@@ -1,0 +1,355 @@
+//! INSERT INTO ... VALUES / SELECT and DELETE FROM a PRIMARY KEY table, through the same
+//! transaction and publish path as routine load (StarRocks `InsertLoadJob` / `StmtExecutor.
+//! handleDMLStmt`): one label per statement, rows evaluated by the query engine, staged on
+//! every replica by a BE (`LoadRows`: conversion, strict mode, partition routing, the tablet
+//! sink), committed in one metadata write with the partitions' new versions, and answered once
+//! the transaction is VISIBLE:
+//!
+//! ```text
+//! Query OK, 2 rows affected
+//! {'label':'insert_9f0a4fd0-b64e-11ec-906b-bede076e9d08', 'status':'VISIBLE', 'txnId':'1006'}
+//! ```
+//!
+//! With `enable_insert_strict` (default true) any filtered row fails the statement with
+//! StarRocks's `ERROR 5025 (HY000): Insert has filtered data in strict mode,
+//! tracking_url=...` and the transaction is aborted: nothing of it becomes visible.
+//!
+//! Not here: INSERT OVERWRITE (StarRocks swaps in temporary partitions; starload has no atomic
+//! replace yet, so it refuses rather than truncate-then-insert non-atomically).
+
+use crate::catalog::table::{KeysType, Table};
+use crate::cluster::partition_routing;
+use crate::context::FeContext;
+use crate::error::{SqlError, SqlResult};
+use crate::handler::query::query_env;
+use crate::result::QueryResult;
+use crate::routine_load::txn_callback::quorum_failures;
+use crate::session::Session;
+use crate::sql::ddl::TableRef;
+use crate::sql::insert::{source_query, DeleteStmt, InsertStmt, WriteStmt};
+use crate::txn::TxnStatus;
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use starload_proto::be::LoadRowsRequest;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// StarRocks's errno of a failed INSERT (`ERR_FAILED_WHEN_INSERT`).
+pub const ERR_FAILED_WHEN_INSERT: u16 = 5025;
+
+/// How long a statement waits for its transaction to become VISIBLE before answering
+/// `'status':'COMMITTED'` (StarRocks waits for publish the same way).
+const VISIBLE_WAIT: Duration = Duration::from_secs(10);
+
+/// Round-robin over alive BEs for the coordinator of a statement.
+static NEXT_BE: AtomicUsize = AtomicUsize::new(0);
+
+fn lookup(ctx: &FeContext, session: &Session, t: &TableRef) -> SqlResult<(String, Arc<Table>)> {
+    let db = match &t.db {
+        Some(d) => d.clone(),
+        None if !session.current_db.is_empty() => session.current_db.clone(),
+        None => return Err(SqlError::no_db()),
+    };
+    if !ctx.catalog.db_exists(&db) {
+        return Err(SqlError::bad_db(&db));
+    }
+    let table = ctx
+        .catalog
+        .get_table(&db, &t.table)
+        .ok_or_else(|| SqlError::bad_table(&format!("{db}.{}", t.table)))?;
+    Ok((db, table))
+}
+
+/// Executes INSERT / DELETE.
+pub async fn execute(
+    ctx: &FeContext,
+    session: &mut Session,
+    stmt: WriteStmt,
+) -> SqlResult<QueryResult> {
+    match stmt {
+        WriteStmt::Insert(i) => insert(ctx, session, i).await,
+        WriteStmt::Delete(d) => delete(ctx, session, d).await,
+    }
+}
+
+/// The partition ids of `names` (StarRocks: `Unknown partition 'p' in table 't'`).
+fn partition_ids(table: &Table, names: &Option<Vec<String>>) -> SqlResult<Option<Vec<i64>>> {
+    let Some(names) = names else {
+        return Ok(None);
+    };
+    names
+        .iter()
+        .map(|n| {
+            table.partition_by_name(n).map(|p| p.id).ok_or_else(|| {
+                SqlError::analyzing(format!("Unknown partition '{n}' in table '{}'", table.name))
+            })
+        })
+        .collect::<SqlResult<Vec<_>>>()
+        .map(Some)
+}
+
+async fn insert(ctx: &FeContext, session: &Session, stmt: InsertStmt) -> SqlResult<QueryResult> {
+    if stmt.overwrite {
+        return Err(SqlError::plain(
+            "INSERT OVERWRITE is not supported by starload yet: use TRUNCATE TABLE ... PARTITION and INSERT INTO",
+        ));
+    }
+    let (_db, table) = lookup(ctx, session, &stmt.table)?;
+    let columns: Vec<String> = match &stmt.columns {
+        None => table.columns.iter().map(|c| c.name.clone()).collect(),
+        Some(cols) => {
+            let mut seen = BTreeSet::new();
+            cols.iter()
+                .map(|c| {
+                    let col = table.column(c).ok_or_else(|| {
+                        SqlError::analyzing(format!("Unknown column '{c}' in '{}'", table.name))
+                    })?;
+                    if !seen.insert(col.name.to_ascii_lowercase()) {
+                        return Err(SqlError::analyzing(format!(
+                            "Column '{}' specified twice",
+                            col.name
+                        )));
+                    }
+                    Ok(col.name.clone())
+                })
+                .collect::<SqlResult<_>>()?
+        }
+    };
+    let only = partition_ids(&table, &stmt.partitions)?;
+    let (_, batches) = ctx
+        .query
+        .collect(&source_query(&stmt.source), query_env(ctx, session))
+        .await?;
+    let width = batches
+        .first()
+        .map(|b| b.num_columns())
+        .unwrap_or(columns.len());
+    if width != columns.len() {
+        return Err(SqlError::analyzing(
+            "Column count doesn't match value count",
+        ));
+    }
+    let label = stmt
+        .label
+        .clone()
+        .unwrap_or_else(|| format!("insert_{}", uuid::Uuid::new_v4()));
+    let text = text_batch(&columns, &batches)?;
+    load(ctx, session, &table, only.as_deref(), &label, columns, text).await
+}
+
+async fn delete(ctx: &FeContext, session: &Session, stmt: DeleteStmt) -> SqlResult<QueryResult> {
+    let (db, table) = lookup(ctx, session, &stmt.table)?;
+    if table.keys_type != KeysType::Primary {
+        return Err(SqlError::plain(format!(
+            "DELETE ... WHERE on table {} is not supported by starload: only PRIMARY KEY tables delete by condition",
+            table.name
+        )));
+    }
+    let only = partition_ids(&table, &stmt.partitions)?;
+    let keys: Vec<String> = table.key_columns().map(|c| c.name.clone()).collect();
+    // The keys of the matching rows, read at the current visible versions, deleted as one
+    // load of `__op = 1` rows (StarRocks turns a PRIMARY KEY DELETE into the same).
+    let sql = format!(
+        "SELECT {} FROM `{db}`.`{}` WHERE {}",
+        keys.iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        table.name,
+        stmt.condition
+    );
+    let (_, batches) = ctx.query.collect(&sql, query_env(ctx, session)).await?;
+    let mut cols = keys.clone();
+    cols.push("__op".to_string());
+    let mut text = text_batch(&keys, &batches)?;
+    let n = text.num_rows();
+    let mut arrays: Vec<ArrayRef> = text.columns().to_vec();
+    arrays.push(Arc::new(StringArray::from(vec!["1"; n])));
+    let mut fields: Vec<Field> = text
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new("__op", DataType::Utf8, true));
+    text =
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(SqlError::internal)?;
+    let label = format!("delete_{}", uuid::Uuid::new_v4());
+    load(ctx, session, &table, only.as_deref(), &label, cols, text).await
+}
+
+/// The query's rows as one batch of Utf8 columns (the BE converts them like loaded text).
+fn text_batch(columns: &[String], batches: &[RecordBatch]) -> SqlResult<RecordBatch> {
+    let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); columns.len()];
+    for b in batches {
+        for (i, col) in b.columns().iter().enumerate().take(columns.len()) {
+            values[i].extend(crate::query::format::format_column(col)?);
+        }
+    }
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|c| Field::new(c, DataType::Utf8, true))
+        .collect();
+    let arrays: Vec<ArrayRef> = values
+        .into_iter()
+        .map(|v| Arc::new(StringArray::from(v)) as ArrayRef)
+        .collect();
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(SqlError::internal)
+}
+
+fn encode_ipc(batch: &RecordBatch) -> SqlResult<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut w = datafusion::arrow::ipc::writer::StreamWriter::try_new(&mut buf, &batch.schema())
+        .map_err(SqlError::internal)?;
+    w.write(batch).map_err(SqlError::internal)?;
+    w.finish().map_err(SqlError::internal)?;
+    drop(w);
+    Ok(buf)
+}
+
+fn info(label: &str, status: &str, txn_id: i64) -> String {
+    format!("{{'label':'{label}', 'status':'{status}', 'txnId':'{txn_id}'}}")
+}
+
+/// Stages `rows` into `table` under a new transaction labelled `label`, commits and waits
+/// for it to become visible.
+async fn load(
+    ctx: &FeContext,
+    session: &Session,
+    table: &Table,
+    only: Option<&[i64]>,
+    label: &str,
+    columns: Vec<String>,
+    rows: RecordBatch,
+) -> SqlResult<QueryResult> {
+    let alive = ctx.cluster.alive_backend_ids();
+    if alive.is_empty() {
+        return Err(SqlError::plain("No backend alive."));
+    }
+    let be = alive[NEXT_BE.fetch_add(1, Ordering::Relaxed) % alive.len()];
+    let timeout_s = session.vars.get_i64("query_timeout").max(1);
+    let txn_id = ctx
+        .txn
+        .begin(label, table.db_id, table.id, 0, "", timeout_s, be)
+        .map_err(|e| SqlError::plain(e.to_string()))?;
+    let abort = |reason: &str| {
+        if let Err(e) = ctx.txn.abort(txn_id, reason, |_| Ok(())) {
+            tracing::warn!(txn = txn_id, error = %e, "Abort failed.");
+        }
+    };
+    let mut tablets = ctx.cluster.tablet_locations(table);
+    if let Some(ids) = only {
+        tablets.retain(|t| ids.contains(&t.partition_id));
+    }
+    let cfg = ctx.config.get();
+    let req = LoadRowsRequest {
+        cluster_token: cfg.cluster_token.clone(),
+        txn_id,
+        label: label.to_string(),
+        db_id: table.db_id,
+        table_id: table.id,
+        schema: Some(table.tablet_schema()),
+        tablets,
+        partitions: Some(partition_routing::routing(table, only)),
+        columns,
+        arrow_ipc: encode_ipc(&rows)?,
+        timezone: session.vars.get_str("time_zone"),
+        fe_host: cfg.priority_networks.clone(),
+        fe_rpc_port: cfg.rpc_port as u32,
+        backend: ctx.cluster.backend_addr(be),
+        strict_mode: session.vars.get_bool("enable_insert_strict"),
+    };
+    let resp = match ctx.cluster.load_rows(be, req).await {
+        Ok(r) => r,
+        Err(e) => {
+            abort(&e.to_string());
+            return Err(SqlError::plain(e.to_string()));
+        }
+    };
+    if let Some(s) = resp.status.as_ref().filter(|s| !s.is_ok()) {
+        abort(&s.message);
+        return Err(SqlError::plain(s.message.clone()));
+    }
+    if resp.filtered_rows > 0 && session.vars.get_bool("enable_insert_strict") {
+        abort("Insert has filtered data in strict mode");
+        return Err(SqlError {
+            errno: ERR_FAILED_WHEN_INSERT,
+            sqlstate: "HY000".to_string(),
+            message: format!(
+                "Insert has filtered data in strict mode, tracking_url={}",
+                resp.error_log_url
+            ),
+        });
+    }
+    if resp.loaded_rows == 0 {
+        // StarRocks aborts an empty load ("all partitions have no load data") and answers OK.
+        abort("all partitions have no load data");
+        return Ok(QueryResult::Ok {
+            affected_rows: 0,
+            info: info(label, "VISIBLE", txn_id),
+        });
+    }
+    // Which partitions the staged tablets belong to; a quorum of each tablet's replicas.
+    let current = ctx
+        .catalog
+        .get_table_by_id(table.id)
+        .ok_or_else(|| SqlError::bad_table(&table.name))?;
+    let staged: BTreeMap<i64, BTreeSet<i64>> = resp
+        .tablet_commit_infos
+        .iter()
+        .map(|t| (t.tablet_id, t.backend_ids.iter().copied().collect()))
+        .collect();
+    let mut touched: BTreeMap<i64, Vec<(i64, Vec<i64>)>> = BTreeMap::new();
+    for p in &current.partitions {
+        if p.tablets.iter().any(|t| staged.contains_key(&t.id)) {
+            touched.insert(
+                p.id,
+                p.tablets
+                    .iter()
+                    .map(|t| (t.id, t.replicas.clone()))
+                    .collect(),
+            );
+        }
+    }
+    let bad = quorum_failures(&touched, &staged);
+    if !bad.is_empty() || touched.is_empty() {
+        let msg = format!(
+            "Failed to commit txn {txn_id}. Tablet [{}] success replica num is less than quorum replica num",
+            bad.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        );
+        abort(&msg);
+        return Err(SqlError::plain(msg));
+    }
+    let pids: Vec<i64> = touched.keys().copied().collect();
+    let staged_replicas: Vec<(i64, Vec<i64>)> = staged
+        .iter()
+        .map(|(t, bes)| (*t, bes.iter().copied().collect()))
+        .collect();
+    if let Err(e) = ctx
+        .txn
+        .commit(&ctx.catalog, txn_id, &pids, staged_replicas, |_, _| Ok(()))
+    {
+        abort(&e.to_string());
+        return Err(SqlError::plain(format!("commit failed: {e}")));
+    }
+    // Read-your-writes: answer once the publish made the rows visible (or say COMMITTED).
+    let start = Instant::now();
+    let mut status = "COMMITTED";
+    while start.elapsed() < VISIBLE_WAIT {
+        if ctx
+            .txn
+            .get(txn_id)
+            .is_some_and(|t| t.status == TxnStatus::VISIBLE)
+        {
+            status = "VISIBLE";
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(QueryResult::Ok {
+        affected_rows: resp.loaded_rows as u64,
+        info: info(label, status, txn_id),
+    })
+}

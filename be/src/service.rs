@@ -290,8 +290,11 @@ impl BackendService for BeService {
             .blocking(move |ctx| {
                 let mut first_err: Option<BeError> = None;
                 let mut failed = Vec::new();
-                for tv in &req.tablets {
-                    if let Err(e) = ctx.store.publish(txn, tv.tablet_id, tv.version) {
+                let items: Vec<(i64, i64)> =
+                    req.tablets.iter().map(|tv| (tv.tablet_id, tv.version)).collect();
+                let results = ctx.store.publish_many(txn, &items);
+                for (tv, r) in req.tablets.iter().zip(results) {
+                    if let Err(e) = r {
                         tracing::warn!(txn, tablet = tv.tablet_id, version = tv.version, error = %e, "Publish failed.");
                         failed.push(tv.tablet_id);
                         first_err.get_or_insert(e);

@@ -12,6 +12,7 @@ pub mod partition_analysis;
 pub mod partition_batch;
 pub mod partition_ddl;
 pub mod query;
+pub mod resolve;
 pub mod routine_load;
 pub mod session_stmt;
 

@@ -11,7 +11,7 @@ use super::decode::{MessageChunk, MessageMeta, RowOrigin, SourceBatch};
 use super::error::LoadError;
 use super::error_rows::{self, ErrorRows};
 use super::sink::{PartitionCreator, TabletSink};
-use super::task::FePartitionCreator;
+use super::task::{error_log_url_on, FePartitionCreator};
 use super::transform::LoadPlan;
 use crate::config::BeConfig;
 use crate::storage::{TabletStore, WriteOptions};
@@ -163,17 +163,7 @@ pub fn load_rows(
                 let id = req.label.rsplit('_').next().unwrap_or(&req.label);
                 let file = error_rows::error_log_file_name(id);
                 if let Ok(Some(f)) = errors.write_log(&config.error_log_dir(), &file) {
-                    let host = if backend.host.is_empty() {
-                        "127.0.0.1"
-                    } else {
-                        backend.host.as_str()
-                    };
-                    let port = if backend.http_port == 0 {
-                        config.be_http_port as u32
-                    } else {
-                        backend.http_port
-                    };
-                    resp.error_log_url = error_rows::error_log_url(host, port, &f);
+                    resp.error_log_url = error_log_url_on(config, &backend, &f);
                 }
             }
             if let Some(s) = &sink {

@@ -249,23 +249,16 @@ impl TabletSink {
         if missing.is_empty() {
             return Ok((slots, Vec::new()));
         }
-        if !self.router.is_automatic() {
-            return Ok((
-                slots,
-                missing
+        let creator = match self.creator.as_mut() {
+            Some(c) if self.router.is_automatic() => c,
+            // Fixed partitions (or a load limited to some): the rows are error rows.
+            _ => {
+                let unrouted = missing
                     .into_iter()
                     .map(|r| (r, ROW_OUT_OF_PARTITION_RANGES.to_string()))
-                    .collect(),
-            ));
-        }
-        let Some(creator) = self.creator.as_mut() else {
-            return Ok((
-                slots,
-                missing
-                    .into_iter()
-                    .map(|r| (r, ROW_OUT_OF_PARTITION_RANGES.to_string()))
-                    .collect(),
-            ));
+                    .collect();
+                return Ok((slots, unrouted));
+            }
         };
         match creator.create(keys.missing_texts(&missing)) {
             Ok((routes, tablets)) => {

@@ -613,6 +613,26 @@ fn fill_counters(report: &mut ReportTaskRequest, pipe: &LoadPipeline) {
     report.loaded_bytes = pipe.received_bytes as i64;
 }
 
+/// The URL this BE serves error-log file `file` at, as the FE knows the BE (its host and
+/// http port; this BE's own config when the FE sent none).
+pub fn error_log_url_on(
+    config: &BeConfig,
+    backend: &starload_proto::types::BackendAddr,
+    file: &str,
+) -> String {
+    let host = if backend.host.is_empty() {
+        "127.0.0.1"
+    } else {
+        backend.host.as_str()
+    };
+    let port = if backend.http_port == 0 {
+        config.be_http_port as u32
+    } else {
+        backend.http_port
+    };
+    error_rows::error_log_url(host, port, file)
+}
+
 fn write_error_log(
     config: &BeConfig,
     backend: &starload_proto::types::BackendAddr,
@@ -628,19 +648,7 @@ fn write_error_log(
         tracing::warn!(error = %e, "Failed to write the rejected records.");
     }
     match errors.write_log(&dir, &file) {
-        Ok(Some(f)) => {
-            let host = if backend.host.is_empty() {
-                "127.0.0.1"
-            } else {
-                backend.host.as_str()
-            };
-            let port = if backend.http_port == 0 {
-                config.be_http_port as u32
-            } else {
-                backend.http_port
-            };
-            report.error_log_url = error_rows::error_log_url(host, port, &f);
-        }
+        Ok(Some(f)) => report.error_log_url = error_log_url_on(config, backend, &f),
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "Failed to write the error log."),
     }

@@ -228,8 +228,16 @@ pub fn write_batch(
     Ok((n as u64, bytes))
 }
 
-/// Makes `txn_id` visible as `version` (on top of `version - 1`). Idempotent.
-pub fn publish(engine: &RocksEngine, t: &Tablet, txn_id: i64, version: i64) -> Result<(), BeError> {
+/// Makes `txn_id` visible as `version` (on top of `version - 1`). Idempotent. `sync`: fsync
+/// the WAL with this write; without it the caller syncs once after a group of publishes
+/// before anyone is told they happened.
+pub fn publish(
+    engine: &RocksEngine,
+    t: &Tablet,
+    txn_id: i64,
+    version: i64,
+    sync: bool,
+) -> Result<(), BeError> {
     let _w = lock(&t.write_lock);
     let mut st = lock(&t.state);
     let rows = match st.txns.get(&txn_id) {
@@ -299,7 +307,7 @@ pub fn publish(engine: &RocksEngine, t: &Tablet, txn_id: i64, version: i64) -> R
     let prev = st.visible_version;
     st.visible_version = version;
     wb.put(&keys::tablet_meta_key(t.id), &t.meta(&st).encode());
-    if let Err(e) = engine.write(wb, true) {
+    if let Err(e) = engine.write(wb, sync) {
         st.visible_version = prev;
         return Err(e);
     }

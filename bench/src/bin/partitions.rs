@@ -107,8 +107,14 @@ fn load_once(
     }
     pipe.finish().expect("finish");
     let staged = start.elapsed().as_secs_f64();
-    for info in pipe.sink.commit_infos() {
-        store.publish(7, info.tablet_id, 2).expect("publish");
+    let items: Vec<(i64, i64)> = pipe
+        .sink
+        .commit_infos()
+        .iter()
+        .map(|i| (i.tablet_id, 2))
+        .collect();
+    for r in store.publish_many(7, &items) {
+        r.expect("publish");
     }
     let secs = start.elapsed().as_secs_f64();
     if std::env::var_os("BENCH_VERBOSE").is_some() {

@@ -14,10 +14,11 @@ use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
 use crate::handler::create_table::analyze_create_table;
 use crate::handler::partition_analysis::{analyze_partition_desc, NamedPartition};
-use crate::handler::partition_ddl::build_partitions;
+use crate::handler::partition_ddl::{build_partitions, table_properties, with_ids};
+use crate::handler::resolve::{lookup_table, resolve_db};
 use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
-use crate::sql::ddl::{CreateTableStmt, DdlStmt, TableRef};
+use crate::sql::ddl::{CreateTableStmt, DdlStmt};
 use crate::sql::lexer::like_match_case;
 use std::sync::Arc;
 
@@ -342,26 +343,6 @@ fn check_db_name(name: &str) -> SqlResult<()> {
     }
 }
 
-/// The database a statement names, else the session's; 1046 when none, 1049 when unknown.
-fn resolve_db(ctx: &FeContext, session: &Session, db: Option<String>) -> SqlResult<String> {
-    let db = match db {
-        Some(d) => d,
-        None if !session.current_db.is_empty() => session.current_db.clone(),
-        None => return Err(SqlError::no_db()),
-    };
-    if !ctx.catalog.db_exists(&db) {
-        return Err(SqlError::bad_db(&db));
-    }
-    Ok(db)
-}
-
-fn lookup_table(ctx: &FeContext, session: &Session, t: &TableRef) -> SqlResult<Arc<Table>> {
-    let db = resolve_db(ctx, session, t.db.clone())?;
-    ctx.catalog
-        .get_table(&db, &t.table)
-        .ok_or_else(|| SqlError::bad_table(&format!("{db}.{}", t.table)))
-}
-
 fn table_status_row(t: &Table) -> Vec<Option<String>> {
     let time = |ms: i64| (ms > 0).then(|| crate::cluster::show::time_string(ms));
     vec![
@@ -434,24 +415,10 @@ async fn create_table(
             name: name.clone(),
         }],
         Some(desc) => {
-            let props: Vec<(String, String)> = table
-                .properties
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            let meta = ctx.catalog.meta().clone();
-            let mut failed = None;
-            let mut next_id = || match meta.next_id() {
-                Ok(id) => id,
-                Err(e) => {
-                    failed = Some(e);
-                    0
-                }
-            };
-            let analyzed = analyze_partition_desc(desc, &table.columns, &props, &mut next_id)?;
-            if let Some(e) = failed {
-                return Err(SqlError::internal(e));
-            }
+            let props = table_properties(&table);
+            let analyzed = with_ids(ctx, |next_id| {
+                analyze_partition_desc(desc, &table.columns, &props, next_id)
+            })?;
             table.partition_info = analyzed.info;
             analyzed.partitions
         }

@@ -22,8 +22,9 @@ use crate::cluster::partition_routing;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
 use crate::handler::query::query_env;
+use crate::handler::resolve::{lookup_table, resolve_db};
 use crate::result::QueryResult;
-use crate::routine_load::txn_callback::quorum_failures;
+use crate::routine_load::txn_callback::{quorum_failures, touched_partitions};
 use crate::session::Session;
 use crate::sql::ddl::TableRef;
 use crate::sql::insert::{source_query, DeleteStmt, InsertStmt, WriteStmt};
@@ -31,7 +32,7 @@ use crate::txn::TxnStatus;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use starload_proto::be::LoadRowsRequest;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,19 +48,8 @@ const VISIBLE_WAIT: Duration = Duration::from_secs(10);
 static NEXT_BE: AtomicUsize = AtomicUsize::new(0);
 
 fn lookup(ctx: &FeContext, session: &Session, t: &TableRef) -> SqlResult<(String, Arc<Table>)> {
-    let db = match &t.db {
-        Some(d) => d.clone(),
-        None if !session.current_db.is_empty() => session.current_db.clone(),
-        None => return Err(SqlError::no_db()),
-    };
-    if !ctx.catalog.db_exists(&db) {
-        return Err(SqlError::bad_db(&db));
-    }
-    let table = ctx
-        .catalog
-        .get_table(&db, &t.table)
-        .ok_or_else(|| SqlError::bad_table(&format!("{db}.{}", t.table)))?;
-    Ok((db, table))
+    let db = resolve_db(ctx, session, t.db.clone())?;
+    Ok((db, lookup_table(ctx, session, t)?))
 }
 
 /// Executes INSERT / DELETE.
@@ -296,23 +286,7 @@ async fn load(
         .catalog
         .get_table_by_id(table.id)
         .ok_or_else(|| SqlError::bad_table(&table.name))?;
-    let staged: BTreeMap<i64, BTreeSet<i64>> = resp
-        .tablet_commit_infos
-        .iter()
-        .map(|t| (t.tablet_id, t.backend_ids.iter().copied().collect()))
-        .collect();
-    let mut touched: BTreeMap<i64, Vec<(i64, Vec<i64>)>> = BTreeMap::new();
-    for p in &current.partitions {
-        if p.tablets.iter().any(|t| staged.contains_key(&t.id)) {
-            touched.insert(
-                p.id,
-                p.tablets
-                    .iter()
-                    .map(|t| (t.id, t.replicas.clone()))
-                    .collect(),
-            );
-        }
-    }
+    let (staged, touched) = touched_partitions(&current, &resp.tablet_commit_infos);
     let bad = quorum_failures(&touched, &staged);
     if !bad.is_empty() || touched.is_empty() {
         let msg = format!(

@@ -9,6 +9,7 @@
 //! write leaves unused tablets on the BEs (dropped again when the create fails) and no
 //! partition; a load that asked for it fails and is retried.
 
+use crate::catalog::partition_error::PartitionError;
 use crate::catalog::partition_info::{ExpressionPartitionInfo, ListItem, NewRange, PartitionInfo};
 use crate::catalog::partition_lookup::{NewPartition, NewPartitionBound, RowTarget};
 use crate::catalog::partition_show::{
@@ -24,12 +25,11 @@ use crate::error::{SqlError, SqlResult};
 use crate::handler::partition_analysis::{
     analyze_add_partition, analyze_drop_partition, NamedPartition,
 };
+use crate::handler::resolve::lookup_table;
 use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
-use crate::sql::ddl::TableRef;
 use crate::sql::partition_stmt::PartitionStmt;
 use starload_proto::types::{PartitionRoute, TabletLocation};
-use std::sync::Arc;
 
 /// Builds the partitions `named` of `table` with `bucket_num` tablets each, placed on alive
 /// BEs (`replication_num` replicas; `explicit` = the user gave replication_num, which picks
@@ -107,18 +107,43 @@ fn drop_partition_tablets(ctx: &FeContext, table: &Table, parts: Vec<Partition>)
     tokio::spawn(async move { cluster.drop_tablets(&only).await });
 }
 
-fn lookup(ctx: &FeContext, session: &Session, t: &TableRef) -> SqlResult<Arc<Table>> {
-    let db = match &t.db {
-        Some(d) => d.clone(),
-        None if !session.current_db.is_empty() => session.current_db.clone(),
-        None => return Err(SqlError::no_db()),
+/// The table's properties as partition analysis takes them.
+pub fn table_properties(t: &Table) -> Vec<(String, String)> {
+    t.properties
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Runs partition analysis with ids from the metadata store (a failed id allocation fails
+/// the statement after analysis, which cannot return it itself).
+pub fn with_ids<T>(
+    ctx: &FeContext,
+    analyze: impl FnOnce(&mut dyn FnMut() -> i64) -> Result<T, PartitionError>,
+) -> SqlResult<T> {
+    let meta = ctx.catalog.meta().clone();
+    let mut failed = None;
+    let mut next_id = || match meta.next_id() {
+        Ok(id) => id,
+        Err(e) => {
+            failed = Some(e);
+            0
+        }
     };
-    if !ctx.catalog.db_exists(&db) {
-        return Err(SqlError::bad_db(&db));
+    let out = analyze(&mut next_id)?;
+    match failed {
+        Some(e) => Err(SqlError::internal(e)),
+        None => Ok(out),
     }
-    ctx.catalog
-        .get_table(&db, &t.table)
-        .ok_or_else(|| SqlError::bad_table(&t.table))
+}
+
+fn refuse_temporary(temporary: bool) -> SqlResult<()> {
+    if temporary {
+        return Err(SqlError::plain(
+            "Temporary partitions are not supported by starload",
+        ));
+    }
+    Ok(())
 }
 
 /// ALTER TABLE ADD/DROP PARTITION, SHOW PARTITIONS.
@@ -129,7 +154,7 @@ pub async fn execute(
 ) -> SqlResult<QueryResult> {
     match stmt {
         PartitionStmt::ShowPartitions { table, temporary } => {
-            let t = lookup(ctx, session, &table)?;
+            let t = lookup_table(ctx, session, &table)?;
             let titles = show_partitions_columns(&t.partition_info);
             // Temporary partitions are not kept apart in starload: there are none to show.
             let rows = if temporary {
@@ -165,39 +190,21 @@ pub async fn execute(
             partition,
             distribution,
         } => {
-            if temporary {
-                return Err(SqlError::plain(
-                    "Temporary partitions are not supported by starload",
-                ));
-            }
+            refuse_temporary(temporary)?;
             let _ddl = ctx.catalog.ddl_lock().await;
-            let t = lookup(ctx, session, &table)?;
+            let t = lookup_table(ctx, session, &table)?;
             let names: Vec<String> = t.partitions.iter().map(|p| p.name.clone()).collect();
-            let props: Vec<(String, String)> = t
-                .properties
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            let meta = ctx.catalog.meta().clone();
-            let mut failed = None;
-            let mut next_id = || match meta.next_id() {
-                Ok(id) => id,
-                Err(e) => {
-                    failed = Some(e);
-                    0
-                }
-            };
-            let analyzed = analyze_add_partition(
-                &t.partition_info,
-                &names,
-                &partition,
-                false,
-                &props,
-                &mut next_id,
-            )?;
-            if let Some(e) = failed {
-                return Err(SqlError::internal(e));
-            }
+            let props = table_properties(&t);
+            let analyzed = with_ids(ctx, |next_id| {
+                analyze_add_partition(
+                    &t.partition_info,
+                    &names,
+                    &partition,
+                    false,
+                    &props,
+                    next_id,
+                )
+            })?;
             if analyzed.partitions.is_empty() {
                 return Ok(QueryResult::ok());
             }
@@ -231,13 +238,9 @@ pub async fn execute(
             name,
             ..
         } => {
-            if temporary {
-                return Err(SqlError::plain(
-                    "Temporary partitions are not supported by starload",
-                ));
-            }
+            refuse_temporary(temporary)?;
             let _ddl = ctx.catalog.ddl_lock().await;
-            let t = lookup(ctx, session, &table)?;
+            let t = lookup_table(ctx, session, &table)?;
             let ids: Vec<(i64, String)> = t
                 .partitions
                 .iter()

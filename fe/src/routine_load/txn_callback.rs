@@ -69,6 +69,37 @@ impl Decision {
 
 /// Tablets that did not reach a write quorum, or None when every tablet of the touched
 /// partitions did. `replicas`: partition -> [(tablet, replica backends)].
+/// Replicas that staged each reported tablet, and the partitions those tablets belong to with
+/// every tablet's replicas (what a commit versions and checks the quorum of).
+#[allow(clippy::type_complexity)]
+pub fn touched_partitions(
+    table: &crate::catalog::table::Table,
+    infos: &[starload_proto::fe::TabletCommitInfo],
+) -> (
+    BTreeMap<i64, BTreeSet<i64>>,
+    BTreeMap<i64, Vec<(i64, Vec<i64>)>>,
+) {
+    let staged: BTreeMap<i64, BTreeSet<i64>> = infos
+        .iter()
+        .map(|t| (t.tablet_id, t.backend_ids.iter().copied().collect()))
+        .collect();
+    let touched = table
+        .partitions
+        .iter()
+        .filter(|p| p.tablets.iter().any(|t| staged.contains_key(&t.id)))
+        .map(|p| {
+            (
+                p.id,
+                p.tablets
+                    .iter()
+                    .map(|t| (t.id, t.replicas.clone()))
+                    .collect(),
+            )
+        })
+        .collect();
+    (staged, touched)
+}
+
 pub fn quorum_failures(
     replicas: &BTreeMap<i64, Vec<(i64, Vec<i64>)>>,
     staged: &BTreeMap<i64, BTreeSet<i64>>,
@@ -423,24 +454,7 @@ pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision 
             }
             break 'decide Decision::Aborted(reason);
         };
-        // Which partitions the reported tablets belong to, and their replicas.
-        let staged: BTreeMap<i64, BTreeSet<i64>> = req
-            .tablet_commit_infos
-            .iter()
-            .map(|t| (t.tablet_id, t.backend_ids.iter().copied().collect()))
-            .collect();
-        let mut touched: BTreeMap<i64, Vec<(i64, Vec<i64>)>> = BTreeMap::new();
-        for p in &table.partitions {
-            if p.tablets.iter().any(|t| staged.contains_key(&t.id)) {
-                touched.insert(
-                    p.id,
-                    p.tablets
-                        .iter()
-                        .map(|t| (t.id, t.replicas.clone()))
-                        .collect(),
-                );
-            }
-        }
+        let (staged, touched) = touched_partitions(&table, &req.tablet_commit_infos);
         if touched.is_empty() {
             break 'decide fail(
                 entry,

@@ -83,7 +83,7 @@ async fn handle(
     .emit();
 
     let slot = ErrSlot::default();
-    let mut shim = FeShim::new(ctx.clone(), guard, peer.to_string(), slot.clone());
+    let shim = FeShim::new(ctx.clone(), guard, peer.to_string(), slot.clone());
     // USE goes through our parser (StarRocks's USE grammar, catalog.db, exact errors).
     let opts = IntermediaryOptions {
         process_use_statement_on_query: true,
@@ -93,20 +93,7 @@ async fn handle(
     let run = async move {
         match tls {
             None => match tls::plain(sock, shim.greeting(false)).await {
-                Ok(n) => {
-                    shim.set_client_caps(n.client_caps);
-                    let mut writer = ConnWriter::new(n.writer, slot);
-                    let mut reader = ConnReader::new(n.reader);
-                    let r = AsyncMysqlIntermediary::run_with_options(
-                        shim,
-                        &mut reader,
-                        &mut writer,
-                        &opts,
-                    )
-                    .await;
-                    linger_close(&mut reader, &mut writer).await;
-                    r
-                }
+                Ok(n) => serve_negotiated(shim, n, slot, &opts).await,
                 Err(NegotiateError::Io(e)) => Err(e),
                 Err(NegotiateError::InsecureRefused) => Ok(()),
             },
@@ -118,20 +105,7 @@ async fn handle(
                     ))
                 });
                 match tls::negotiate(sock, shim.greeting(true), cfg, refuse).await {
-                    Ok(n) => {
-                        shim.set_client_caps(n.client_caps);
-                        let mut writer = ConnWriter::new(n.writer, slot);
-                        let mut reader = ConnReader::new(n.reader);
-                        let r = AsyncMysqlIntermediary::run_with_options(
-                            shim,
-                            &mut reader,
-                            &mut writer,
-                            &opts,
-                        )
-                        .await;
-                        linger_close(&mut reader, &mut writer).await;
-                        r
-                    }
+                    Ok(n) => serve_negotiated(shim, n, slot, &opts).await,
                     Err(NegotiateError::InsecureRefused) => {
                         tracing::warn!(conn = id, peer = %peer, "Connections using insecure transport are prohibited.");
                         Ok(())
@@ -163,6 +137,22 @@ async fn handle(
 const LINGER: Duration = Duration::from_secs(2);
 /// Bytes a closing connection reads (and drops) at most while it waits.
 const LINGER_MAX_BYTES: usize = 1 << 20;
+
+/// Runs the MySQL session on a negotiated connection (opensrv from the client's handshake
+/// response on), then closes it without a reset.
+async fn serve_negotiated(
+    mut shim: FeShim,
+    n: tls::Negotiated,
+    slot: ErrSlot,
+    opts: &IntermediaryOptions,
+) -> std::io::Result<()> {
+    shim.set_client_caps(n.client_caps);
+    let mut writer = ConnWriter::new(n.writer, slot);
+    let mut reader = ConnReader::new(n.reader);
+    let r = AsyncMysqlIntermediary::run_with_options(shim, &mut reader, &mut writer, opts).await;
+    linger_close(&mut reader, &mut writer).await;
+    r
+}
 
 /// Sends what is buffered, then FIN, then drains the client's bytes until it closes (bounded
 /// by [`LINGER`] and [`LINGER_MAX_BYTES`]), so the close is never a reset (see module docs).

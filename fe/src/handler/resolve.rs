@@ -1,0 +1,30 @@
+//! Which database and table a statement names (the session's database when none is given),
+//! with StarRocks's errors: 1046 no database selected, 1049 unknown database, 1146 unknown
+//! table.
+
+use crate::catalog::Table;
+use crate::context::FeContext;
+use crate::error::{SqlError, SqlResult};
+use crate::session::Session;
+use crate::sql::ddl::TableRef;
+use std::sync::Arc;
+
+/// The database a statement names, else the session's; 1046 when none, 1049 when unknown.
+pub fn resolve_db(ctx: &FeContext, session: &Session, db: Option<String>) -> SqlResult<String> {
+    let db = match db {
+        Some(d) => d,
+        None if !session.current_db.is_empty() => session.current_db.clone(),
+        None => return Err(SqlError::no_db()),
+    };
+    if !ctx.catalog.db_exists(&db) {
+        return Err(SqlError::bad_db(&db));
+    }
+    Ok(db)
+}
+
+pub fn lookup_table(ctx: &FeContext, session: &Session, t: &TableRef) -> SqlResult<Arc<Table>> {
+    let db = resolve_db(ctx, session, t.db.clone())?;
+    ctx.catalog
+        .get_table(&db, &t.table)
+        .ok_or_else(|| SqlError::bad_table(&format!("{db}.{}", t.table)))
+}

@@ -304,38 +304,44 @@ impl TabletSink {
         // Buckets: HASH distribution through the storage module's bucket function (one
         // definition for the BE), per distinct bucket count of the partitions in this batch;
         // RANDOM: round-robin across batches.
-        let mut by_nb: HashMap<u32, Vec<u32>> = HashMap::new();
+        // Partitions this batch touches (one pass), then one bucket vector per distinct
+        // bucket count among them: no per-row hashing of bucket counts.
         for s in slots.iter().flatten() {
-            let nb = self.parts[*s].bucket_num;
-            if let std::collections::hash_map::Entry::Vacant(e) = by_nb.entry(nb) {
-                e.insert(if self.schema.distribution_idx.is_empty() {
-                    round_robin(n, nb, self.rr)
+            self.parts[*s].touched = true;
+        }
+        let mut bucket_nums: Vec<u32> = Vec::new();
+        let mut set_of_slot = vec![0usize; self.parts.len()];
+        for (i, p) in self.parts.iter().enumerate().filter(|(_, p)| p.touched) {
+            set_of_slot[i] = match bucket_nums.iter().position(|nb| *nb == p.bucket_num) {
+                Some(k) => k,
+                None => {
+                    bucket_nums.push(p.bucket_num);
+                    bucket_nums.len() - 1
+                }
+            };
+        }
+        let bucket_sets: Vec<Vec<u32>> = bucket_nums
+            .iter()
+            .map(|&nb| {
+                if self.schema.distribution_idx.is_empty() {
+                    Ok(round_robin(n, nb, self.rr))
                 } else {
                     let mut sch = self.schema.clone();
                     sch.bucket_num = nb;
-                    crate::storage::buckets(batch, &sch)?
-                });
-            }
-        }
+                    crate::storage::buckets(batch, &sch)
+                }
+            })
+            .collect::<Result<_, _>>()?;
         self.rr = self.rr.wrapping_add(n as u32);
         // Row indexes per tablet (counting pass, then one fill: no per-row allocation).
         let targets: Vec<Option<usize>> = slots
             .iter()
             .enumerate()
-            .map(|(r, s)| {
-                s.map(|s| {
-                    let p = &self.parts[s];
-                    let b = by_nb.get(&p.bucket_num).map(|v| v[r]).unwrap_or(0);
-                    p.first + b as usize
-                })
-            })
+            .map(|(r, s)| s.map(|s| self.parts[s].first + bucket_sets[set_of_slot[s]][r] as usize))
             .collect();
         let mut counts = vec![0usize; self.tablets.len()];
         for t in targets.iter().flatten() {
             counts[*t] += 1;
-        }
-        for s in slots.iter().flatten() {
-            self.parts[*s].touched = true;
         }
         let mut idx: Vec<Vec<u32>> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
         for (r, t) in targets.iter().enumerate() {

@@ -318,7 +318,7 @@ impl TabletStore {
         opts: &WriteOptions,
     ) -> Result<u64, BeError> {
         let t = self.tablet(tablet_id)?;
-        self.backpressure(&t);
+        self.backpressure(&[&t]);
         let (rows, bytes) = txn::write_batch(&self.engine, &t, txn_id, batch, opts)?;
         crate::telemetry::TabletBatchWritten {
             tablet: tablet_id,
@@ -329,12 +329,56 @@ impl TabletStore {
         Ok(rows)
     }
 
-    /// Slows a load down when `t` has too many uncompacted versions (compaction is behind):
-    /// waits per the policy and wakes the compaction loop. Never fails the load.
-    fn backpressure(&self, t: &Tablet) {
-        let pending = {
-            let st = lock(&t.state);
-            st.visible_version - st.compacted_version.max(st.base_version).max(1)
+    /// Stages rows of one batch on many tablets in one write: `targets` pairs each tablet
+    /// (at most once) with the indexes of its rows in `batch`. All or nothing.
+    pub fn write_rows(
+        &self,
+        txn_id: i64,
+        batch: &RecordBatch,
+        targets: &[(i64, &[u32])],
+        opts: &WriteOptions,
+    ) -> Result<u64, BeError> {
+        let tablets = targets
+            .iter()
+            .map(|(id, _)| self.tablet(*id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let refs: Vec<&Tablet> = tablets.iter().map(|t| t.as_ref()).collect();
+        self.backpressure(&refs);
+        let with_rows: Vec<(&Tablet, &[u32])> = refs
+            .iter()
+            .zip(targets)
+            .map(|(t, (_, rows))| (*t, *rows))
+            .collect();
+        let written = txn::write_rows(&self.engine, txn_id, batch, &with_rows, opts)?;
+        let mut total = 0;
+        for ((tablet, _), (rows, bytes)) in targets.iter().zip(written) {
+            total += rows;
+            crate::telemetry::TabletBatchWritten {
+                tablet: *tablet,
+                rows,
+                bytes,
+            }
+            .emit();
+        }
+        Ok(total)
+    }
+
+    /// Slows a load down when a tablet of `ts` has too many uncompacted versions (compaction
+    /// is behind): waits once, per the policy for the worst of them, and wakes the compaction
+    /// loop. Never fails the load.
+    fn backpressure(&self, ts: &[&Tablet]) {
+        let Some((tablet, pending)) = ts
+            .iter()
+            .map(|t| {
+                let st = lock(&t.state);
+                (
+                    t.id,
+                    st.visible_version - st.compacted_version.max(st.base_version).max(1),
+                )
+            })
+            .max_by_key(|(_, p)| *p)
+        else {
+            return;
         };
         let delay = self.policy.load_delay(pending);
         if delay.is_zero() {
@@ -342,7 +386,7 @@ impl TabletStore {
         }
         self.compaction_wake.notify_one();
         crate::telemetry::TabletWriteBackpressured {
-            tablet: t.id,
+            tablet,
             pending,
             delay,
         }

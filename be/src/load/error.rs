@@ -200,9 +200,9 @@ impl LoadError {
 /// Why one replica write failed (the replica is then skipped for the rest of the txn).
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
-    /// This BE's own replica.
+    /// This BE's own replica (shared: one failed multi-tablet write fails each of its tablets).
     #[error(transparent)]
-    Local(BeError),
+    Local(std::sync::Arc<BeError>),
     /// The remote BE answered with a failure status (its message).
     #[error("{0}")]
     Refused(String),

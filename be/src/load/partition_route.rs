@@ -342,13 +342,16 @@ impl PartitionRouter {
     /// The slot of each of `rows` (None: no partition holds the row).
     pub fn route(&self, keys: &RowKeys, rows: impl Iterator<Item = usize>) -> Vec<Option<usize>> {
         let mut buf: Vec<Key<'_>> = Vec::with_capacity(keys.cols.len());
+        // Kafka data mostly arrives in time order: the next row usually falls in the range
+        // the previous one did, so that range is tried before the binary search.
+        let mut last: Option<usize> = None;
         rows.map(|row| {
             if self.kind == PartitionKind::Unpartitioned {
                 return (!self.ids.is_empty()).then_some(0);
             }
             keys.key_into(row, &mut buf);
             match self.kind {
-                PartitionKind::Range => self.find_range(&buf),
+                PartitionKind::Range => self.find_range(&buf, &mut last),
                 PartitionKind::List => self.find_list(&buf),
                 _ => None,
             }
@@ -356,13 +359,27 @@ impl PartitionRouter {
         .collect()
     }
 
-    fn find_range(&self, key: &[Key<'_>]) -> Option<usize> {
+    /// The slot of the range holding `key`; `last` is the index of the range the previous
+    /// row fell in (tried first, updated on a hit).
+    fn find_range(&self, key: &[Key<'_>], last: &mut Option<usize>) -> Option<usize> {
+        if let Some(r) = last.and_then(|i| self.ranges.get(i)) {
+            if cmp_tuple(key, &r.lower) != Ordering::Less
+                && cmp_tuple(key, &r.upper) == Ordering::Less
+            {
+                return Some(r.slot);
+            }
+        }
         // The last range whose lower bound is <= key.
         let n = self
             .ranges
             .partition_point(|r| cmp_tuple(key, &r.lower) != Ordering::Less);
-        let r = self.ranges.get(n.checked_sub(1)?)?;
-        (cmp_tuple(key, &r.upper) == Ordering::Less).then_some(r.slot)
+        let i = n.checked_sub(1)?;
+        let r = self.ranges.get(i)?;
+        let hit = cmp_tuple(key, &r.upper) == Ordering::Less;
+        if hit {
+            *last = Some(i);
+        }
+        hit.then_some(r.slot)
     }
 
     fn find_list(&self, key: &[Key<'_>]) -> Option<usize> {
@@ -452,6 +469,10 @@ mod tests {
             Some(15),
             Some(99),
             None,
+            // The previous row's range is tried first: a miss must fall back to the search.
+            Some(12),
+            Some(12),
+            Some(20),
         ]);
         let keys = r.keys(&b).unwrap();
         let slots = r.route(&keys, 0..b.num_rows());
@@ -468,7 +489,10 @@ mod tests {
                 Some(20),
                 None,
                 Some(30),
-                Some(10)
+                Some(10),
+                Some(20),
+                Some(20),
+                Some(30)
             ]
         );
     }

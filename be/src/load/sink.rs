@@ -9,9 +9,10 @@
 //!   ([`crate::storage::buckets`]: hash of the distribution columns modulo `bucket_num`), so
 //!   loads and scans agree; RANDOM distribution deals rows round-robin across batches
 //!   ([`round_robin`]).
-//! - A batch is split per tablet with one `take` per tablet (never row by row) and written to
-//!   every replica: this BE's own replicas through `TabletStore::write_batch`, others through one
-//!   `WriteTabletBatch` RPC per tablet and batch carrying Arrow IPC; RPCs of one batch run
+//! - A batch's rows are grouped per tablet (index lists, never row by row). This BE's own
+//!   replicas of all tablets are staged in one `TabletStore::write_rows` call (one RocksDB
+//!   write, rows read straight from the batch); each remote replica gets one `take` copy per
+//!   tablet in one `WriteTabletBatch` RPC carrying Arrow IPC; RPCs of one batch run
 //!   concurrently.
 //! - A replica that fails once is not written again in this transaction; the task fails as
 //!   soon as a tablet no longer has a majority of healthy replicas. At close every healthy
@@ -349,44 +350,60 @@ impl TabletSink {
                 idx[*t].push(r as u32);
             }
         }
+        // Local replicas: every tablet of the chunk in one store write, reading rows straight
+        // from `batch` (no copy per tablet). Remote replicas: one copy and one IPC encoding
+        // per tablet, shared by its replicas.
         let mut remote = Vec::new();
+        let mut local: Vec<(usize, Vec<u32>)> = Vec::new();
         for (b, rows) in idx.into_iter().enumerate() {
             if rows.is_empty() {
                 continue;
             }
-            let sub = if rows.len() == n {
-                batch.clone()
-            } else {
-                let take = UInt32Array::from(rows);
-                let cols = batch
-                    .columns()
-                    .iter()
-                    .map(|c| arrow::compute::take(c.as_ref(), &take, None))
-                    .collect::<Result<Vec<_>, _>>()?;
-                RecordBatch::try_new(batch.schema(), cols)?
-            };
-            let tablet_id = self.tablets[b].loc.tablet_id;
-            self.tablets[b].rows += sub.num_rows() as u64;
-            self.rows_written += sub.num_rows() as u64;
-            let replicas = self.tablets[b].loc.replicas.clone();
+            self.tablets[b].rows += rows.len() as u64;
+            self.rows_written += rows.len() as u64;
             let mut ipc: Option<Arc<Vec<u8>>> = None;
-            for r in replicas {
+            let mut here = false;
+            for r in &self.tablets[b].loc.replicas {
                 if self.tablets[b].failed.contains(&r.backend_id) {
                     continue;
                 }
                 if r.backend_id == self.local_backend_id {
-                    if let Err(e) = self
-                        .store
-                        .write_batch(self.txn_id, tablet_id, &sub, &self.opts)
-                    {
-                        self.replica_failed(b, r.backend_id, ReplicaError::Local(e))?;
-                    }
-                } else {
-                    if ipc.is_none() {
-                        ipc = Some(Arc::new(encode_ipc(&sub)?));
-                    }
-                    let bytes = ipc.clone().unwrap_or_default();
-                    remote.push((b, r, bytes, false));
+                    here = true;
+                    continue;
+                }
+                if ipc.is_none() {
+                    let sub = if rows.len() == n {
+                        batch.clone()
+                    } else {
+                        let take = UInt32Array::from(rows.clone());
+                        let cols = batch
+                            .columns()
+                            .iter()
+                            .map(|c| arrow::compute::take(c.as_ref(), &take, None))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        RecordBatch::try_new(batch.schema(), cols)?
+                    };
+                    ipc = Some(Arc::new(encode_ipc(&sub)?));
+                }
+                remote.push((b, r.clone(), ipc.clone().unwrap_or_default(), false));
+            }
+            if here {
+                local.push((b, rows));
+            }
+        }
+        if !local.is_empty() {
+            let targets: Vec<(i64, &[u32])> = local
+                .iter()
+                .map(|(b, rows)| (self.tablets[*b].loc.tablet_id, rows.as_slice()))
+                .collect();
+            if let Err(e) = self
+                .store
+                .write_rows(self.txn_id, batch, &targets, &self.opts)
+            {
+                let e = Arc::new(e);
+                for (b, _) in &local {
+                    let me = self.local_backend_id;
+                    self.replica_failed(*b, me, ReplicaError::Local(e.clone()))?;
                 }
             }
         }
@@ -493,7 +510,7 @@ impl TabletSink {
                             self.store
                                 .write_batch(self.txn_id, tablet_id, empty, &self.opts)
                         {
-                            self.replica_failed(b, r.backend_id, ReplicaError::Local(e))?;
+                            self.replica_failed(b, r.backend_id, ReplicaError::Local(Arc::new(e)))?;
                         }
                     }
                 } else {

@@ -1086,3 +1086,50 @@ fn interrupted_clone_leaves_no_readable_version() {
     w.finish(3).unwrap();
     assert_eq!(read_all(&s, 1, 3, KeysType::DupKeys).len(), 2);
 }
+
+#[test]
+fn write_rows_stages_many_tablets_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TabletStore::open(dir.path()).unwrap();
+    for id in [1, 2, 3] {
+        s.create_tablet(id, id, 1, test_schema(KeysType::DupKeys))
+            .unwrap();
+    }
+    let batch = to_batch(&[row(1, 10), row(2, 20), row(3, 30), row(4, 40)], false);
+    let opts = WriteOptions::default();
+    // Rows 0 and 2 to tablet 2, row 3 to tablet 1, row 1 nowhere (its partition was missing).
+    assert_eq!(
+        s.write_rows(7, &batch, &[(2, &[0, 2]), (1, &[3])], &opts)
+            .unwrap(),
+        3
+    );
+    // A second write of the same txn continues the sequence (rows are not overwritten).
+    assert_eq!(s.write_rows(7, &batch, &[(2, &[0])], &opts).unwrap(), 1);
+    // One refused tablet (txn 8 is aborted on tablet 3) fails the whole write: tablet 1
+    // stages nothing for txn 8 either.
+    s.write_batch(8, 3, &to_batch(&[], false), &opts).unwrap();
+    s.abort(8, 3).unwrap();
+    assert!(s
+        .write_rows(8, &batch, &[(1, &[0]), (3, &[1])], &opts)
+        .is_err());
+    // The same tablet twice would self-deadlock on its write lock: refused.
+    assert!(s
+        .write_rows(9, &batch, &[(1, &[0]), (1, &[1])], &opts)
+        .is_err());
+    for (id, version) in [(1, 2), (2, 2)] {
+        s.publish(7, id, version).unwrap();
+    }
+    let mut t2: Vec<i32> = read_all(&s, 2, 2, KeysType::DupKeys)
+        .iter()
+        .map(|r| r.k1)
+        .collect();
+    t2.sort();
+    assert_eq!(t2, vec![1, 1, 3]);
+    let t1: Vec<i64> = read_all(&s, 1, 2, KeysType::DupKeys)
+        .iter()
+        .filter_map(|r| r.v1)
+        .collect();
+    assert_eq!(t1, vec![40]);
+    // Txn 8 left nothing on tablet 1: publishing it there is refused (never staged).
+    assert!(s.publish(8, 1, 3).is_err());
+}

@@ -119,7 +119,7 @@ fn layout(t: &Tablet, batch: &RecordBatch, opts: &WriteOptions) -> Result<BatchL
     })
 }
 
-/// Stages `batch` for `txn_id` in one RocksDB write. Returns the rows written.
+/// Stages `batch` for `txn_id` in one RocksDB write. Returns the rows and bytes written.
 pub fn write_batch(
     engine: &RocksEngine,
     t: &Tablet,
@@ -127,6 +127,78 @@ pub fn write_batch(
     batch: &RecordBatch,
     opts: &WriteOptions,
 ) -> Result<(u64, u64), BeError> {
+    let _w = lock(&t.write_lock);
+    let mut wb = WriteBatch::new();
+    let staged = stage_rows(t, txn_id, batch, None, opts, &mut wb)?;
+    engine.write(wb, false)?;
+    let (n, bytes) = (staged.rows, staged.bytes);
+    lock(&t.state).txns.insert(txn_id, staged.state);
+    Ok((n, bytes))
+}
+
+/// Stages the rows `rows` of `batch` on each tablet of `targets` for `txn_id`, every tablet
+/// in ONE RocksDB write: a chunk spread over hundreds of partitions costs one write, not one
+/// per tablet, and needs no per-tablet copy of the batch. All or nothing: on error no tablet
+/// staged anything. Returns (rows, bytes) per target, in order.
+pub fn write_rows(
+    engine: &RocksEngine,
+    txn_id: i64,
+    batch: &RecordBatch,
+    targets: &[(&Tablet, &[u32])],
+    opts: &WriteOptions,
+) -> Result<Vec<(u64, u64)>, BeError> {
+    // Write locks in ascending tablet id, the one order every multi-tablet locker uses, so
+    // two such writers cannot deadlock.
+    let mut order: Vec<usize> = (0..targets.len()).collect();
+    order.sort_by_key(|i| targets[*i].0.id);
+    if let Some(w) = order
+        .windows(2)
+        .find(|w| targets[w[0]].0.id == targets[w[1]].0.id)
+    {
+        // Locking a tablet twice would deadlock: the caller merges a tablet's rows first.
+        return Err(BeError::InvalidArgument(format!(
+            "tablet {} appears twice in one staged write",
+            targets[w[0]].0.id
+        )));
+    }
+    let _guards: Vec<_> = order
+        .iter()
+        .map(|i| lock(&targets[*i].0.write_lock))
+        .collect();
+    let mut wb = WriteBatch::new();
+    let mut staged = Vec::with_capacity(targets.len());
+    for (t, rows) in targets {
+        staged.push(stage_rows(t, txn_id, batch, Some(rows), opts, &mut wb)?);
+    }
+    engine.write(wb, false)?;
+    Ok(targets
+        .iter()
+        .zip(staged)
+        .map(|((t, _), s)| {
+            let out = (s.rows, s.bytes);
+            lock(&t.state).txns.insert(txn_id, s.state);
+            out
+        })
+        .collect())
+}
+
+/// What staging some rows on one tablet adds to its txn state (applied after the write).
+struct Staged {
+    rows: u64,
+    bytes: u64,
+    state: TxnState,
+}
+
+/// Encodes rows of `batch` (all, or the indexes `rows`) as `txn_id`'s staged rows of `t` into
+/// `wb`, with the txn's new state. The caller holds `t.write_lock`.
+fn stage_rows(
+    t: &Tablet,
+    txn_id: i64,
+    batch: &RecordBatch,
+    rows: Option<&[u32]>,
+    opts: &WriteOptions,
+    wb: &mut WriteBatch,
+) -> Result<Staged, BeError> {
     let lay = layout(t, batch, opts)?;
     let key_readers = lay
         .keys
@@ -159,7 +231,6 @@ pub fn write_batch(
             0
         };
 
-    let _w = lock(&t.write_lock);
     let (next_seq, rows0, bytes0) = match lock(&t.state).txns.get(&txn_id) {
         None => (0, 0, 0),
         Some(TxnState::Staged {
@@ -180,17 +251,17 @@ pub fn write_batch(
             )))
         }
     };
-    let n = batch.num_rows();
-    let mut wb = WriteBatch::new();
+    let n = rows.map_or(batch.num_rows(), <[u32]>::len);
     let mut key = Vec::with_capacity(64);
     let mut val = Vec::with_capacity(64);
     let mut bytes = 0u64;
-    for row in 0..n {
+    for i in 0..n {
+        let row = rows.map_or(i, |r| r[i] as usize);
         keys::row_key_start(&mut key, t.id);
         for r in &key_readers {
             keys::encode_key_col(r, row, &mut key)?;
         }
-        keys::row_key_end(&mut key, txn_id, next_seq + row as u64);
+        keys::row_key_end(&mut key, txn_id, next_seq + i as u64);
         val.clear();
         let deleted = lay
             .op
@@ -223,9 +294,11 @@ pub fn write_batch(
         bytes: bytes0 + bytes,
     };
     wb.put(&keys::txn_state_key(t.id, txn_id), &state.encode());
-    engine.write(wb, false)?;
-    lock(&t.state).txns.insert(txn_id, state);
-    Ok((n as u64, bytes))
+    Ok(Staged {
+        rows: n as u64,
+        bytes,
+        state,
+    })
 }
 
 /// Makes `txn_id` visible as `version` (on top of `version - 1`). Idempotent. `sync`: fsync

@@ -142,29 +142,6 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    // Seed-shaped CSV rows, dates spread over 2020 (365 days), in arrival order.
-    let msgs: Vec<Vec<u8>> = (0..rows)
-        .map(|i| {
-            let d = starload_day(DAY0 + (i % 365) as i64);
-            format!(
-                "{},{d},Julien Sorel,France,male,{}",
-                2020050800 + i,
-                100 + i % 9000
-            )
-            .into_bytes()
-        })
-        .collect();
-    let chunks: Vec<MessageChunk> = msgs
-        .chunks(CHUNK_MSGS)
-        .enumerate()
-        .map(|(ci, part)| {
-            let mut c = MessageChunk::with_capacity(part.iter().map(|m| m.len()).sum(), part.len());
-            for (i, m) in part.iter().enumerate() {
-                c.push(0, (ci * CHUNK_MSGS + i) as i64, 1_589_191_487_000, m);
-            }
-            c
-        })
-        .collect();
     let schema = TabletSchema {
         keys_type: KeysType::DupKeys as i32,
         columns: vec![
@@ -197,31 +174,78 @@ fn main() {
         max_filter_ratio: 1.0,
         ..Default::default()
     };
-    println!(
-        "--- {rows} CSV rows over 365 days, {BUCKETS} buckets per partition, best of {rounds} rounds (alternating)"
-    );
-    let (mut one, mut many) = (f64::MAX, f64::MAX);
-    for _ in 0..rounds {
-        one = one.min(load_once(
-            rt.handle(),
-            &schema,
-            &load,
-            &chunks,
-            1,
-            rows as u64,
-        ));
-        many = many.min(load_once(
-            rt.handle(),
-            &schema,
-            &load,
-            &chunks,
-            365,
-            rows as u64,
-        ));
+    // Two arrival orders of the same seed-shaped rows over the 365 days of 2020: "in time
+    // order" (each day's rows together, as a Kafka topic fed by an application delivers
+    // them) and "spread" (consecutive rows on different days: every chunk touches every
+    // partition, the worst case for the one-partition comparison).
+    for (name, day_of) in [
+        (
+            "in time order",
+            Box::new(move |i: usize| i * 365 / rows) as Box<dyn Fn(usize) -> usize>,
+        ),
+        ("spread", Box::new(|i: usize| i % 365)),
+    ] {
+        let chunks = chunks_of(rows, &day_of);
+        println!(
+            "--- {rows} CSV rows over 365 days, {name}, {BUCKETS} buckets per partition, best of {rounds} rounds (alternating)"
+        );
+        // BENCH_ONLY=1 or 365 runs one side only (for a profiler).
+        let only: Option<i64> = std::env::var("BENCH_ONLY")
+            .ok()
+            .and_then(|v| v.parse().ok());
+        let (mut one, mut many) = (f64::MAX, f64::MAX);
+        for _ in 0..rounds {
+            if only != Some(365) {
+                one = one.min(load_once(
+                    rt.handle(),
+                    &schema,
+                    &load,
+                    &chunks,
+                    1,
+                    rows as u64,
+                ));
+            }
+            if only != Some(1) {
+                many = many.min(load_once(
+                    rt.handle(),
+                    &schema,
+                    &load,
+                    &chunks,
+                    365,
+                    rows as u64,
+                ));
+            }
+        }
+        println!("1 partition      {:>12.0} rows/s", rows as f64 / one);
+        println!("365 partitions   {:>12.0} rows/s", rows as f64 / many);
+        println!("ratio 365/1      {:>12.3}   (target >= 0.9)", one / many);
     }
-    println!("1 partition      {:>12.0} rows/s", rows as f64 / one);
-    println!("365 partitions   {:>12.0} rows/s", rows as f64 / many);
-    println!("ratio 365/1      {:>12.3}   (target >= 0.9)", one / many);
+}
+
+/// The messages of `rows` rows, row i on day `day_of(i)` of 2020, in chunks as a task reads
+/// them.
+fn chunks_of(rows: usize, day_of: &dyn Fn(usize) -> usize) -> Vec<MessageChunk> {
+    let msgs: Vec<Vec<u8>> = (0..rows)
+        .map(|i| {
+            let d = starload_day(DAY0 + day_of(i) as i64);
+            format!(
+                "{},{d},Julien Sorel,France,male,{}",
+                2020050800 + i,
+                100 + i % 9000
+            )
+            .into_bytes()
+        })
+        .collect();
+    msgs.chunks(CHUNK_MSGS)
+        .enumerate()
+        .map(|(ci, part)| {
+            let mut c = MessageChunk::with_capacity(part.iter().map(|m| m.len()).sum(), part.len());
+            for (i, m) in part.iter().enumerate() {
+                c.push(0, (ci * CHUNK_MSGS + i) as i64, 1_589_191_487_000, m);
+            }
+            c
+        })
+        .collect()
 }
 
 /// `YYYY-MM-DD` of a day number since 1970-01-01 (civil-from-days).

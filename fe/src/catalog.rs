@@ -261,7 +261,7 @@ impl Catalog {
     pub fn tablet_num_by_backend(&self) -> HashMap<i64, u64> {
         let mut m = HashMap::new();
         for t in self.read().tables.values() {
-            for (_, tablet) in t.tablets() {
+            for (_, tablet) in t.all_tablets() {
                 for be in &tablet.replicas {
                     *m.entry(*be).or_insert(0) += 1;
                 }
@@ -441,12 +441,12 @@ impl Catalog {
         let mut next = (*t).clone();
         let mut assigned = Vec::with_capacity(partition_ids.len());
         for pid in partition_ids {
-            let p = next.partitions.iter_mut().find(|p| p.id == *pid).ok_or(
-                CatalogError::UnknownPartition {
+            let p = next
+                .partition_mut(*pid)
+                .ok_or(CatalogError::UnknownPartition {
                     table_id,
                     partition_id: *pid,
-                },
-            )?;
+                })?;
             p.committed_version += 1;
             assigned.push((*pid, p.committed_version));
         }
@@ -471,7 +471,7 @@ impl Catalog {
         let mut next = (*t).clone();
         for (pid, v) in versions {
             // A partition dropped after the commit has nothing left to make visible.
-            let Some(p) = next.partitions.iter_mut().find(|p| p.id == *pid) else {
+            let Some(p) = next.partition_mut(*pid) else {
                 continue;
             };
             if *v > p.visible_version {
@@ -527,6 +527,7 @@ mod tests {
                 }],
             }],
             partition_info: Default::default(),
+            temp_partitions: Vec::new(),
             schema_version: 0,
         }
     }

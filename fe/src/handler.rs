@@ -8,6 +8,7 @@ pub mod authorize;
 pub mod create_table;
 pub mod ddl;
 pub mod insert;
+pub mod overwrite;
 pub mod partition_analysis;
 pub mod partition_batch;
 pub mod partition_ddl;

@@ -180,6 +180,9 @@ async fn main() -> ExitCode {
     // exactly once, here (two publishers side by side published every txn twice once).
     let publisher = Arc::new(ctx.publisher());
     publish::recover(&publisher);
+    // Before statements are served: a new INSERT OVERWRITE's partitions are never taken for
+    // leftovers.
+    starload_fe::handler::overwrite::recover(&ctx);
     publish::start(publisher);
     scheduler::start(Arc::new(ctx.routine_load_context()));
     tokio::spawn(server::serve(ctx.clone(), mysql, tls));

@@ -53,7 +53,7 @@ pub fn txn_state_entry(ctx: &FeContext, txn_id: i64, backend_id: i64) -> TxnStat
     if matches!(t.status, TxnStatus::COMMITTED | TxnStatus::VISIBLE) {
         if let Some(table) = ctx.catalog.get_table_by_id(t.table_id) {
             for (pid, v) in &t.partition_versions {
-                if let Some(p) = table.partitions.iter().find(|p| p.id == *pid) {
+                if let Some(p) = table.partition(*pid) {
                     for tablet in &p.tablets {
                         if backend_id <= 0 || t.replica_staged(tablet.id, backend_id) {
                             tablet_versions.insert(tablet.id, *v);

@@ -183,6 +183,159 @@ DISTRIBUTED BY HASH(k) BUCKETS 3"#,
     Ok(())
 }
 
+/// INSERT OVERWRITE replaces the target partitions' rows in one step: readers running
+/// alongside see the old rows or the new ones, never a mix, and a failed overwrite changes
+/// nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn insert_overwrite_replaces_partitions_atomically() -> anyhow::Result<()> {
+    let cluster = Cluster::start(3).await?;
+    let mut conn = cluster.conn().await?;
+    must_exec(&mut conn, "CREATE DATABASE d").await;
+    must_exec(
+        &mut conn,
+        r#"CREATE TABLE d.o (dt date NOT NULL, k int NOT NULL)
+DUPLICATE KEY(dt, k)
+PARTITION BY RANGE(dt) (
+  PARTITION p1 VALUES LESS THAN ("2024-02-01"),
+  PARTITION p2 VALUES LESS THAN ("2024-03-01")
+)
+DISTRIBUTED BY HASH(k) BUCKETS 2"#,
+    )
+    .await;
+    must_exec(
+        &mut conn,
+        "INSERT INTO d.o VALUES ('2024-01-01', 1), ('2024-01-02', 2), ('2024-02-01', 100)",
+    )
+    .await;
+    let ids_before = partition_ids(&mut conn, "d.o").await;
+
+    // One partition: p1's rows are replaced, p2's stay.
+    let (affected, info) = ok_packet(
+        &mut conn,
+        "INSERT OVERWRITE d.o PARTITION (p1) VALUES ('2024-01-10', 10)",
+    )
+    .await?;
+    assert_eq!(affected, 1, "{info}");
+    assert!(info.contains("'status':'VISIBLE'"), "{info}");
+    must_query_rows(
+        &mut conn,
+        "SELECT dt, k FROM d.o ORDER BY k",
+        &[&["2024-01-10", "10"], &["2024-02-01", "100"]],
+    )
+    .await;
+    // Same partition names, p1 with a new id (its replacement), p2 untouched; no temporary
+    // partition is left in sight.
+    let ids_after = partition_ids(&mut conn, "d.o").await;
+    assert_eq!(
+        ids_after
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        vec!["p1", "p2"]
+    );
+    assert_ne!(ids_after[0].1, ids_before[0].1);
+    assert_eq!(ids_after[1].1, ids_before[1].1);
+
+    // A failing overwrite (a row in no partition, strict mode) leaves the table as it was.
+    let e = conn
+        .query_drop("INSERT OVERWRITE d.o VALUES ('2024-01-11', 11), ('2030-01-01', 12)")
+        .await
+        .unwrap_err();
+    assert_eq!(server_error(&e).unwrap().code, 5025, "{e}");
+    must_query_rows(
+        &mut conn,
+        "SELECT dt, k FROM d.o ORDER BY k",
+        &[&["2024-01-10", "10"], &["2024-02-01", "100"]],
+    )
+    .await;
+    assert_eq!(partition_ids(&mut conn, "d.o").await, ids_after);
+
+    // The whole table, from a query over itself, while a reader checks every snapshot: each
+    // overwrite doubles k, so a reading is (2 rows, 110 * 2^i) or it mixes two states.
+    let reader = {
+        let mut rc = cluster.conn().await?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let h = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let row: Option<(i64, i64)> = rc
+                    .query_first("SELECT count(*), sum(k) FROM d.o")
+                    .await
+                    .unwrap();
+                seen.push(row.unwrap());
+            }
+            seen
+        });
+        (stop, h)
+    };
+    for _ in 0..5 {
+        must_exec(&mut conn, "INSERT OVERWRITE d.o SELECT dt, k * 2 FROM d.o").await;
+    }
+    reader.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    let seen = reader.1.await?;
+    assert!(!seen.is_empty());
+    for (count, sum) in &seen {
+        let legal = *count == 2 && (0..=5).any(|i| *sum == 110 << i);
+        assert!(
+            legal,
+            "a reader saw a mixed state: count {count}, sum {sum}"
+        );
+    }
+    must_query_rows(
+        &mut conn,
+        "SELECT dt, k FROM d.o ORDER BY k",
+        &[&["2024-01-10", "320"], &["2024-02-01", "3200"]],
+    )
+    .await;
+
+    // An empty source empties the targets (StarRocks: the overwrite still swaps).
+    must_exec(
+        &mut conn,
+        "INSERT OVERWRITE d.o PARTITION (p2) SELECT dt, k FROM d.o WHERE k < 0",
+    )
+    .await;
+    must_query_rows(
+        &mut conn,
+        "SELECT dt, k FROM d.o ORDER BY k",
+        &[&["2024-01-10", "320"]],
+    )
+    .await;
+
+    // An unpartitioned table.
+    must_exec(
+        &mut conn,
+        "CREATE TABLE d.u (k int) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 2",
+    )
+    .await;
+    must_exec(&mut conn, "INSERT INTO d.u VALUES (1), (2), (3)").await;
+    must_exec(&mut conn, "INSERT OVERWRITE d.u VALUES (7)").await;
+    must_query_rows(&mut conn, "SELECT k FROM d.u", &[&["7"]]).await;
+    must_error(
+        &mut conn,
+        "INSERT OVERWRITE d.u PARTITION (nope) VALUES (1)",
+        1064,
+        "Getting analyzing error. Detail message: Unknown partition 'nope' in table 'u'.",
+    )
+    .await;
+    Ok(())
+}
+
+/// (PartitionName, PartitionId) of every partition, as SHOW PARTITIONS lists them.
+async fn partition_ids(conn: &mut mysql_async::Conn, table: &str) -> Vec<(String, String)> {
+    let out = must_query(conn, &format!("SHOW PARTITIONS FROM {table}")).await;
+    let id = out.columns.iter().position(|c| c == "PartitionId").unwrap();
+    let name = out
+        .columns
+        .iter()
+        .position(|c| c == "PartitionName")
+        .unwrap();
+    out.rows
+        .iter()
+        .map(|r| (r[name].clone(), r[id].clone()))
+        .collect()
+}
+
 /// Runs `sql` and returns its OK packet's affected rows and info string.
 async fn ok_packet(conn: &mut mysql_async::Conn, sql: &str) -> anyhow::Result<(u64, String)> {
     let r = conn.query_iter(sql).await?;

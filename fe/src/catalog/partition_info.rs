@@ -476,6 +476,28 @@ impl PartitionInfo {
         String::new()
     }
 
+    /// Gives partition `old`'s bounds to partition `new` (INSERT OVERWRITE's replacement
+    /// takes over its original's range or values). False when `old` has none.
+    pub fn rekey_partition(&mut self, old: i64, new: i64) -> bool {
+        match self {
+            PartitionInfo::Unpartitioned => false,
+            PartitionInfo::Range(r)
+            | PartitionInfo::Expression(ExpressionPartitionInfo::Time { ranges: r, .. }) => r
+                .ranges
+                .iter_mut()
+                .find(|i| i.partition_id == old)
+                .map(|i| i.partition_id = new)
+                .is_some(),
+            PartitionInfo::List(l)
+            | PartitionInfo::Expression(ExpressionPartitionInfo::Columns(l)) => l
+                .items
+                .iter_mut()
+                .find(|i| i.partition_id == old)
+                .map(|i| i.partition_id = new)
+                .is_some(),
+        }
+    }
+
     /// Drops partition `id`'s bounds.
     pub fn remove_partition(&mut self, id: i64) -> bool {
         match self {

@@ -360,6 +360,7 @@ mod tests {
             create_time_ms: 0,
             partitions: vec![part(1), part(2), part(3)],
             partition_info: Default::default(),
+            temp_partitions: Vec::new(),
             schema_version: 0,
         };
         let time = |ms: i64| {

@@ -325,6 +325,18 @@ pub struct Table {
     /// Bumped by schema changes (none yet); sent to BEs in `TabletSchema`.
     #[serde(default)]
     pub schema_version: i64,
+    /// Partitions an INSERT OVERWRITE is loading: invisible to queries, SHOW and routine
+    /// load until they replace their originals in one catalog write.
+    #[serde(default)]
+    pub temp_partitions: Vec<TempPartition>,
+}
+
+/// A partition being loaded by INSERT OVERWRITE (StarRocks's temporary partitions of an
+/// `InsertOverwriteJob`): same bounds and bucket count as the partition it `replaces`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TempPartition {
+    pub replaces: i64,
+    pub partition: Partition,
 }
 
 impl Table {
@@ -347,9 +359,31 @@ impl Table {
         self.columns.iter().filter(|c| c.is_key)
     }
 
-    /// The partition with id `id`.
+    /// The partition with id `id`, temporary ones included (transactions load into both).
     pub fn partition(&self, id: i64) -> Option<&Partition> {
-        self.partitions.iter().find(|p| p.id == id)
+        self.all_partitions().find(|p| p.id == id)
+    }
+
+    /// [`Table::partition`], mutable.
+    pub fn partition_mut(&mut self, id: i64) -> Option<&mut Partition> {
+        self.partitions
+            .iter_mut()
+            .chain(self.temp_partitions.iter_mut().map(|t| &mut t.partition))
+            .find(|p| p.id == id)
+    }
+
+    /// The partitions queries see, then the temporary ones.
+    pub fn all_partitions(&self) -> impl Iterator<Item = &Partition> {
+        self.partitions
+            .iter()
+            .chain(self.temp_partitions.iter().map(|t| &t.partition))
+    }
+
+    /// Every tablet of every partition, temporary ones included (replica inventory, aborts,
+    /// repair; queries and loads use [`Table::tablets`]).
+    pub fn all_tablets(&self) -> impl Iterator<Item = (&Partition, &Tablet)> {
+        self.all_partitions()
+            .flat_map(|p| p.tablets.iter().map(move |t| (p, t)))
     }
 
     /// The partition named `name` (case-insensitive, as StarRocks's `getPartition(name)`).
@@ -576,6 +610,7 @@ mod tests {
             create_time_ms: 0,
             partitions: vec![],
             partition_info: PartitionInfo::Unpartitioned,
+            temp_partitions: Vec::new(),
             schema_version: 0,
         }
     }

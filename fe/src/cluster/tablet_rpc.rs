@@ -68,10 +68,10 @@ fn status_result(st: Option<Status>) -> Result<(), TabletRpcError> {
 }
 
 impl Cluster {
-    /// (tablet id, partition id, backend id) of every replica.
+    /// (tablet id, partition id, backend id) of every replica, temporary partitions included.
     fn replicas(table: &Table) -> Vec<(i64, i64, i64)> {
         table
-            .tablets()
+            .all_tablets()
             .flat_map(|(p, t)| t.replicas.iter().map(move |be| (t.id, p.id, *be)))
             .collect()
     }

@@ -470,6 +470,7 @@ pub fn analyze_create_table(
             create_time_ms: 0,
             partitions: Vec::new(),
             partition_info: Default::default(),
+            temp_partitions: Vec::new(),
             schema_version: 0,
         },
         replication_num_explicit,

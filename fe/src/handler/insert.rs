@@ -14,8 +14,8 @@
 //! StarRocks's `ERROR 5025 (HY000): Insert has filtered data in strict mode,
 //! tracking_url=...` and the transaction is aborted: nothing of it becomes visible.
 //!
-//! Not here: INSERT OVERWRITE (StarRocks swaps in temporary partitions; starload has no atomic
-//! replace yet, so it refuses rather than truncate-then-insert non-atomically).
+//! INSERT OVERWRITE loads the same way into temporary partitions and swaps them in
+//! (`handler/overwrite.rs`).
 
 use crate::catalog::table::{KeysType, Table};
 use crate::cluster::partition_routing;
@@ -47,7 +47,7 @@ const VISIBLE_WAIT: Duration = Duration::from_secs(10);
 /// Round-robin over alive BEs for the coordinator of a statement.
 static NEXT_BE: AtomicUsize = AtomicUsize::new(0);
 
-fn lookup(ctx: &FeContext, session: &Session, t: &TableRef) -> SqlResult<(String, Arc<Table>)> {
+pub fn lookup(ctx: &FeContext, session: &Session, t: &TableRef) -> SqlResult<(String, Arc<Table>)> {
     let db = resolve_db(ctx, session, t.db.clone())?;
     Ok((db, lookup_table(ctx, session, t)?))
 }
@@ -65,7 +65,7 @@ pub async fn execute(
 }
 
 /// The partition ids of `names` (StarRocks: `Unknown partition 'p' in table 't'`).
-fn partition_ids(table: &Table, names: &Option<Vec<String>>) -> SqlResult<Option<Vec<i64>>> {
+pub fn partition_ids(table: &Table, names: &Option<Vec<String>>) -> SqlResult<Option<Vec<i64>>> {
     let Some(names) = names else {
         return Ok(None);
     };
@@ -80,13 +80,42 @@ fn partition_ids(table: &Table, names: &Option<Vec<String>>) -> SqlResult<Option
         .map(Some)
 }
 
+/// An INSERT's rows, evaluated and checked against the target columns.
+pub struct InsertRows {
+    pub table: Arc<Table>,
+    pub columns: Vec<String>,
+    /// Utf8 columns, converted by the BE like loaded text.
+    pub text: RecordBatch,
+    pub label: String,
+}
+
 async fn insert(ctx: &FeContext, session: &Session, stmt: InsertStmt) -> SqlResult<QueryResult> {
     if stmt.overwrite {
-        return Err(SqlError::plain(
-            "INSERT OVERWRITE is not supported by starload yet: use TRUNCATE TABLE ... PARTITION and INSERT INTO",
-        ));
+        return super::overwrite::execute(ctx, session, stmt).await;
     }
-    let (_db, table) = lookup(ctx, session, &stmt.table)?;
+    let table = lookup(ctx, session, &stmt.table)?.1;
+    let only = partition_ids(&table, &stmt.partitions)?;
+    let rows = evaluate(ctx, session, &stmt, table).await?;
+    load(
+        ctx,
+        session,
+        &rows.table,
+        only.as_deref(),
+        &rows.label,
+        rows.columns,
+        rows.text,
+    )
+    .await
+    .map(LoadOutcome::into_result)
+}
+
+/// Evaluates the INSERT's source into rows for `table`.
+pub async fn evaluate(
+    ctx: &FeContext,
+    session: &Session,
+    stmt: &InsertStmt,
+    table: Arc<Table>,
+) -> SqlResult<InsertRows> {
     let columns: Vec<String> = match &stmt.columns {
         None => table.columns.iter().map(|c| c.name.clone()).collect(),
         Some(cols) => {
@@ -107,7 +136,6 @@ async fn insert(ctx: &FeContext, session: &Session, stmt: InsertStmt) -> SqlResu
                 .collect::<SqlResult<_>>()?
         }
     };
-    let only = partition_ids(&table, &stmt.partitions)?;
     let (_, batches) = ctx
         .query
         .collect(&source_query(&stmt.source), query_env(ctx, session))
@@ -126,7 +154,12 @@ async fn insert(ctx: &FeContext, session: &Session, stmt: InsertStmt) -> SqlResu
         .clone()
         .unwrap_or_else(|| format!("insert_{}", uuid::Uuid::new_v4()));
     let text = text_batch(&columns, &batches)?;
-    load(ctx, session, &table, only.as_deref(), &label, columns, text).await
+    Ok(InsertRows {
+        table,
+        columns,
+        text,
+        label,
+    })
 }
 
 async fn delete(ctx: &FeContext, session: &Session, stmt: DeleteStmt) -> SqlResult<QueryResult> {
@@ -167,7 +200,9 @@ async fn delete(ctx: &FeContext, session: &Session, stmt: DeleteStmt) -> SqlResu
     text =
         RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(SqlError::internal)?;
     let label = format!("delete_{}", uuid::Uuid::new_v4());
-    load(ctx, session, &table, only.as_deref(), &label, cols, text).await
+    load(ctx, session, &table, only.as_deref(), &label, cols, text)
+        .await
+        .map(LoadOutcome::into_result)
 }
 
 /// The query's rows as one batch of Utf8 columns (the BE converts them like loaded text).
@@ -203,9 +238,36 @@ fn info(label: &str, status: &str, txn_id: i64) -> String {
     format!("{{'label':'{label}', 'status':'{status}', 'txnId':'{txn_id}'}}")
 }
 
-/// Stages `rows` into `table` under a new transaction labelled `label`, commits and waits
-/// for it to become visible.
-async fn load(
+/// What a write statement's transaction came to.
+pub struct LoadOutcome {
+    pub label: String,
+    pub txn_id: i64,
+    pub rows: u64,
+    /// True once the rows are visible; false when publish took longer than the wait
+    /// (`'status':'COMMITTED'`) or nothing was loaded (the txn was aborted, as StarRocks).
+    pub visible: bool,
+    /// No row: the transaction was aborted (StarRocks still answers OK, `VISIBLE`).
+    pub empty: bool,
+}
+
+impl LoadOutcome {
+    /// StarRocks's OK packet: affected rows and the `{'label':..}` info.
+    pub fn into_result(self) -> QueryResult {
+        let status = if self.visible || self.empty {
+            "VISIBLE"
+        } else {
+            "COMMITTED"
+        };
+        QueryResult::Ok {
+            affected_rows: self.rows,
+            info: info(&self.label, status, self.txn_id),
+        }
+    }
+}
+
+/// Stages `rows` into `table` (which may be a view whose partitions are temporary ones)
+/// under a new transaction labelled `label`, commits and waits for it to become visible.
+pub async fn load(
     ctx: &FeContext,
     session: &Session,
     table: &Table,
@@ -213,7 +275,7 @@ async fn load(
     label: &str,
     columns: Vec<String>,
     rows: RecordBatch,
-) -> SqlResult<QueryResult> {
+) -> SqlResult<LoadOutcome> {
     let alive = ctx.cluster.alive_backend_ids();
     if alive.is_empty() {
         return Err(SqlError::plain("No backend alive."));
@@ -276,9 +338,12 @@ async fn load(
     if resp.loaded_rows == 0 {
         // StarRocks aborts an empty load ("all partitions have no load data") and answers OK.
         abort("all partitions have no load data");
-        return Ok(QueryResult::Ok {
-            affected_rows: 0,
-            info: info(label, "VISIBLE", txn_id),
+        return Ok(LoadOutcome {
+            label: label.to_string(),
+            txn_id,
+            rows: 0,
+            visible: false,
+            empty: true,
         });
     }
     // Which partitions the staged tablets belong to; a quorum of each tablet's replicas.
@@ -309,21 +374,30 @@ async fn load(
         return Err(SqlError::plain(format!("commit failed: {e}")));
     }
     // Read-your-writes: answer once the publish made the rows visible (or say COMMITTED).
+    let visible = wait_visible(ctx, txn_id, VISIBLE_WAIT).await;
+    Ok(LoadOutcome {
+        label: label.to_string(),
+        txn_id,
+        rows: resp.loaded_rows as u64,
+        visible,
+        empty: false,
+    })
+}
+
+/// Polls until `txn_id` is VISIBLE; false when `wait` ran out first.
+pub async fn wait_visible(ctx: &FeContext, txn_id: i64, wait: Duration) -> bool {
     let start = Instant::now();
-    let mut status = "COMMITTED";
-    while start.elapsed() < VISIBLE_WAIT {
+    loop {
         if ctx
             .txn
             .get(txn_id)
             .is_some_and(|t| t.status == TxnStatus::VISIBLE)
         {
-            status = "VISIBLE";
-            break;
+            return true;
+        }
+        if start.elapsed() >= wait {
+            return false;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    Ok(QueryResult::Ok {
-        affected_rows: resp.loaded_rows as u64,
-        info: info(label, status, txn_id),
-    })
 }

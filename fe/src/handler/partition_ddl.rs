@@ -30,6 +30,7 @@ use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
 use crate::sql::partition_stmt::PartitionStmt;
 use starload_proto::types::{PartitionRoute, TabletLocation};
+use std::time::Duration;
 
 /// Builds the partitions `named` of `table` with `bucket_num` tablets each, placed on alive
 /// BEs (`replication_num` replicas; `explicit` = the user gave replication_num, which picks
@@ -87,24 +88,40 @@ pub fn build_partitions(
 }
 
 /// Creates `parts`' tablets on their BEs (the table as it will be, restricted to them).
-async fn create_partition_tablets(
+pub async fn create_partition_tablets(
     ctx: &FeContext,
     table: &Table,
     parts: &[Partition],
 ) -> Result<(), String> {
     let mut only = table.clone();
     only.partitions = parts.to_vec();
+    only.temp_partitions.clear();
     ctx.cluster
         .create_tablets(&only)
         .await
         .map_err(|e| e.to_string())
 }
 
-fn drop_partition_tablets(ctx: &FeContext, table: &Table, parts: Vec<Partition>) {
+pub fn drop_partition_tablets(ctx: &FeContext, table: &Table, parts: Vec<Partition>) {
+    drop_partition_tablets_after(ctx, table, parts, Duration::ZERO);
+}
+
+/// Drops `parts`' tablets once `delay` has passed (queries planned before a swap may still
+/// be reading them).
+pub fn drop_partition_tablets_after(
+    ctx: &FeContext,
+    table: &Table,
+    parts: Vec<Partition>,
+    delay: Duration,
+) {
     let mut only = table.clone();
     only.partitions = parts;
+    only.temp_partitions.clear();
     let cluster = ctx.cluster.clone();
-    tokio::spawn(async move { cluster.drop_tablets(&only).await });
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        cluster.drop_tablets(&only).await
+    });
 }
 
 /// The table's properties as partition analysis takes them.

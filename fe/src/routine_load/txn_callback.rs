@@ -84,8 +84,7 @@ pub fn touched_partitions(
         .map(|t| (t.tablet_id, t.backend_ids.iter().copied().collect()))
         .collect();
     let touched = table
-        .partitions
-        .iter()
+        .all_partitions()
         .filter(|p| p.tablets.iter().any(|t| staged.contains_key(&t.id)))
         .map(|p| {
             (
@@ -576,7 +575,7 @@ pub fn notify_abort(ctx: &RoutineLoadContext, txn: &TransactionState) {
         return;
     };
     let mut by_be: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (_, t) in table.tablets() {
+    for (_, t) in table.all_tablets() {
         for be in &t.replicas {
             by_be.entry(*be).or_default().push(t.id);
         }

@@ -88,7 +88,7 @@ fn targets(ctx: &Publisher, t: &TransactionState) -> Option<Vec<(i64, i64, i64)>
     let mut out = Vec::new();
     for (pid, v) in &t.partition_versions {
         // A partition dropped after the commit is not published (its tablets are gone).
-        let Some(p) = table.partitions.iter().find(|p| p.id == *pid) else {
+        let Some(p) = table.partition(*pid) else {
             continue;
         };
         for tablet in &p.tablets {
@@ -148,7 +148,7 @@ fn repair_round(ctx: &Arc<Publisher>, repair: &mut Repair) {
     let cluster = &ctx.cluster;
     let mut seen = HashSet::new();
     for table in ctx.catalog.all_tables() {
-        for (p, t) in table.tablets() {
+        for (p, t) in table.all_tablets() {
             if p.visible_version <= 1 {
                 continue;
             }

@@ -362,37 +362,6 @@ impl Catalog {
         Ok(t)
     }
 
-    /// TRUNCATE TABLE: every partition jumps to version `committed_version + 1`, which is
-    /// both committed and visible and empty. Returns the new table; the caller sends
-    /// `TruncateTablet(version)` to every replica so that BEs discard all versions up to it.
-    /// Transactions committed before keep their (lower) versions; their publish finds the
-    /// partition already past them.
-    /// `partitions` limits it to those partition ids (`TRUNCATE TABLE t PARTITION (p)`).
-    pub fn truncate_table(
-        &self,
-        db: &str,
-        name: &str,
-        partitions: Option<&[i64]>,
-    ) -> Result<Arc<Table>, CatalogError> {
-        let _g = self.lock_writes();
-        let t = self
-            .get_table(db, name)
-            .ok_or_else(|| CatalogError::UnknownTable(name.to_string()))?;
-        let mut next = (*t).clone();
-        let now = now_ms();
-        for p in next
-            .partitions
-            .iter_mut()
-            .filter(|p| partitions.is_none_or(|ids| ids.contains(&p.id)))
-        {
-            let v = p.committed_version.max(p.visible_version) + 1;
-            p.committed_version = v;
-            p.visible_version = v;
-            p.visible_version_time_ms = now;
-        }
-        self.put_table(MetaBatch::new(), next)
-    }
-
     /// Changes a table under the catalog's write lock and persists it (partition DDL: ADD /
     /// DROP PARTITION, partitions created for a load). `change` sees the current table and
     /// may refuse; nothing is written then.
@@ -578,8 +547,6 @@ mod tests {
             .unwrap()
             .is_some());
         assert_eq!(c.tablet_num_by_backend().get(&7), Some(&1));
-        let t = c.truncate_table("d1", "t1", None).unwrap();
-        assert_eq!(t.partitions[0].visible_version, 3);
         let dropped = c.drop_database("d1", false).unwrap().unwrap();
         assert_eq!(dropped.len(), 1);
         assert!(c.get_table_by_id(500).is_none());

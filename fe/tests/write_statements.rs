@@ -149,7 +149,7 @@ DISTRIBUTED BY HASH(k) BUCKETS 3"#,
         &mut conn,
         "TRUNCATE TABLE d.t PARTITION (p9)",
         1064,
-        "Partition 'p9' doesn't exist in table 't'",
+        "Partition p9 does not exist",
     )
     .await;
 

@@ -3,7 +3,7 @@
 -- list), SHOW PARTITIONS, SHOW CREATE TABLE, ALTER TABLE ADD/DROP PARTITION(S), TRUNCATE ...
 -- PARTITION and routing of inserted rows.
 -- SHOW PARTITIONS masks what differs per run or per host: PartitionId, VisibleVersionTime,
--- CooldownTime (StarRocks prints 9999-12-31 23:59:59 in the FE's time zone), DataSize and
+-- CooldownTime (MAX_COOLDOWN_TIME_MS in the FE's time zone), DataSize and
 -- RowCount (tablet statistics, reported asynchronously); VisibleVersion too once rows were
 -- loaded or a partition truncated.
 -- Left out (see KNOWN_GAPS.md): SELECT ... FROM t PARTITION (p), SHOW PARTITIONS ... WHERE /

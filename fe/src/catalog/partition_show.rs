@@ -139,9 +139,10 @@ pub struct PartitionStats {
     pub row_count: i64,
 }
 
-/// StarRocks's default cooldown time (`DataProperty.MAX_COOLDOWN_TIME_MS`,
-/// 9999-12-31 23:59:59), printed for HDD partitions without a cooldown.
-pub const MAX_COOLDOWN_TIME: &str = "9999-12-31 23:59:59";
+/// StarRocks's default cooldown time (`DataProperty.MAX_COOLDOWN_TIME_MS`: 9999-12-31
+/// 23:59:59 in UTC+8, where it was written), printed for partitions without a cooldown in
+/// the zone `time_string` uses (`9999-12-31 15:59:59` in UTC).
+pub const MAX_COOLDOWN_TIME_MS: i64 = 253_402_271_999_000;
 
 /// SHOW PARTITIONS rows of `table` partitioned by `info`, in StarRocks's order (range tables
 /// by lower bound, others in creation order). `time_string` is `TimeUtils.longToTimeString`
@@ -197,7 +198,7 @@ pub fn show_partitions_rows(
                 table.distribution.bucket_num.to_string(),
                 table.replication_num.to_string(),
                 medium.clone(),
-                MAX_COOLDOWN_TIME.to_string(),
+                time_string(MAX_COOLDOWN_TIME_MS),
                 time_string(0),
                 st.data_size,
                 in_memory.to_string(),
@@ -394,7 +395,7 @@ mod tests {
                 "3",
                 "1",
                 "HDD",
-                "9999-12-31 23:59:59",
+                "253402271999000",
                 "NULL",
                 "0B",
                 "false",

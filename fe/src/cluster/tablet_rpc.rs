@@ -1,14 +1,12 @@
 //! Tablet lifecycle RPCs fanned out to every replica: CreateTablet on CREATE TABLE (all must
 //! succeed, else the created ones are dropped again), DropTablet on DROP TABLE/DATABASE (best
-//! effort: a dead BE keeps an orphan tablet), TruncateTablet on TRUNCATE TABLE, and
-//! CloneTablet to repair one lagging replica.
+//! effort: a dead BE keeps an orphan tablet; also the partitions TRUNCATE TABLE and INSERT
+//! OVERWRITE replace), and CloneTablet to repair one lagging replica.
 
 use super::Cluster;
 use crate::catalog::Table;
 use futures::stream::{self, StreamExt};
-use starload_proto::be::{
-    CloneTabletRequest, CreateTabletRequest, DropTabletRequest, TruncateTabletRequest,
-};
+use starload_proto::be::{CloneTabletRequest, CreateTabletRequest, DropTabletRequest};
 use starload_proto::types::Status;
 use std::time::Duration;
 
@@ -166,41 +164,6 @@ impl Cluster {
             .buffer_unordered(PARALLELISM)
             .collect::<Vec<()>>()
             .await;
-    }
-
-    /// Tells every replica to discard all versions up to its partition's (new) visible
-    /// version. Returns the failures (tablet, backend, message); empty when all succeeded.
-    pub async fn truncate_tablets(&self, table: &Table) -> Vec<(i64, i64, TabletRpcError)> {
-        let token = self.cluster_token();
-        let reqs: Vec<(i64, i64, i64)> = table
-            .tablets()
-            .flat_map(|(p, t)| {
-                t.replicas
-                    .iter()
-                    .map(move |be| (t.id, *be, p.visible_version))
-            })
-            .collect();
-        stream::iter(reqs)
-            .map(|(tablet_id, be, version)| {
-                let req = TruncateTabletRequest {
-                    cluster_token: token.clone(),
-                    tablet_id,
-                    version,
-                };
-                async move {
-                    let r = async {
-                        let mut c = self.client(be)?;
-                        let resp = call(TABLET_RPC_TIMEOUT, c.truncate_tablet(req)).await?;
-                        status_result(resp.status)
-                    }
-                    .await;
-                    r.err().map(|e| (tablet_id, be, e))
-                }
-            })
-            .buffer_unordered(PARALLELISM)
-            .filter_map(|r| async move { r })
-            .collect()
-            .await
     }
 
     /// Rebuilds replica (`tablet_id` on `backend`) at `version` from the replica on `source`.

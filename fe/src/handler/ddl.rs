@@ -275,37 +275,24 @@ pub async fn execute(
             let Some(current) = ctx.catalog.get_table(&db, &table.table) else {
                 return Err(SqlError::bad_table(&table.table));
             };
-            // Named partitions must exist (StarRocks: ERR_UNKNOWN_PARTITION's text).
-            let ids: Option<Vec<i64>> = match &partitions {
-                None => None,
-                Some(names) => Some(
-                    names
-                        .iter()
-                        .map(|n| {
-                            current.partition_by_name(n).map(|p| p.id).ok_or_else(|| {
-                                SqlError::plain(format!(
-                                    "Partition '{n}' doesn't exist in table '{}'",
-                                    current.name
-                                ))
-                            })
-                        })
-                        .collect::<SqlResult<_>>()?,
-                ),
+            // Named partitions must exist (StarRocks `LocalMetastore.truncateTable`).
+            let ids: Vec<i64> = match &partitions {
+                None => current.partitions.iter().map(|p| p.id).collect(),
+                Some(names) => names
+                    .iter()
+                    .map(|n| {
+                        current
+                            .partition_by_name(n)
+                            .map(|p| p.id)
+                            .ok_or_else(|| SqlError::plain(format!("Partition {n} does not exist")))
+                    })
+                    .collect::<SqlResult<_>>()?,
             };
-            let mut t = (*ctx
-                .catalog
-                .truncate_table(&db, &table.table, ids.as_deref())?)
-            .clone();
-            if let Some(ids) = &ids {
-                t.partitions.retain(|p| ids.contains(&p.id));
-            }
-            let failures = ctx.cluster.truncate_tablets(&t).await;
-            if let Some((tablet, be, msg)) = failures.first() {
-                return Err(SqlError::plain(format!(
-                    "Truncate of {} replica(s) failed (first: tablet {tablet} on backend {be}: {msg}); the table is truncated in the catalog, run TRUNCATE TABLE again once the backends are alive",
-                    failures.len()
-                )));
-            }
+            // New empty partitions (new ids, version 1) swapped in for the truncated ones in
+            // one catalog write, as StarRocks does; the old tablets go after a read grace.
+            let temps = super::overwrite::add_temp_partitions(ctx, &current, &ids).await?;
+            let temp_ids: Vec<i64> = temps.iter().map(|t| t.partition.id).collect();
+            super::overwrite::swap_in(ctx, current.id, &temp_ids)?;
             Ok(QueryResult::ok())
         }
     }

@@ -15,6 +15,9 @@
 //! An FE that dies mid-statement leaves temporary partitions behind; [`recover`] drops them at
 //! the next start (the client saw the statement fail).
 //!
+//! TRUNCATE TABLE uses steps 1 and 3 (empty partitions swapped in): as in StarRocks, a
+//! truncated partition gets a new id and starts again at version 1.
+//!
 //! Departures: rows loaded into a target partition by another load while the statement runs
 //! are replaced too (as in StarRocks); expression-partitioned tables do not create partitions
 //! during an overwrite (a row outside the targets is a filtered row).
@@ -51,7 +54,10 @@ pub async fn execute(
         None => table.partitions.iter().map(|p| p.id).collect(),
     };
     let rows = evaluate(ctx, session, &stmt, table).await?;
-    let temps = add_temp_partitions(ctx, &rows.table, &targets).await?;
+    let temps = {
+        let _ddl = ctx.catalog.ddl_lock().await;
+        add_temp_partitions(ctx, &rows.table, &targets).await?
+    };
     let temp_ids: Vec<i64> = temps.iter().map(|t| t.partition.id).collect();
     let outcome = async {
         let current = ctx
@@ -87,7 +93,10 @@ pub async fn execute(
             return Err(e);
         }
     };
-    swap_in(ctx, rows.table.id, &temp_ids).await?;
+    {
+        let _ddl = ctx.catalog.ddl_lock().await;
+        swap_in(ctx, rows.table.id, &temp_ids)?;
+    }
     Ok(LoadOutcome {
         visible: true,
         ..outcome
@@ -95,13 +104,13 @@ pub async fn execute(
     .into_result())
 }
 
-/// Creates one temporary partition per target (tablets, then the catalog entry).
-async fn add_temp_partitions(
+/// Creates one empty temporary partition per target (tablets, then the catalog entry). The
+/// caller holds the DDL lock.
+pub async fn add_temp_partitions(
     ctx: &FeContext,
     table: &Table,
     targets: &[i64],
 ) -> SqlResult<Vec<TempPartition>> {
-    let _ddl = ctx.catalog.ddl_lock().await;
     let mut temps = Vec::with_capacity(targets.len());
     for id in targets {
         let original = table
@@ -160,9 +169,8 @@ fn load_view(table: &Table, temps: &[TempPartition]) -> Table {
 }
 
 /// Replaces each original partition by its temporary one in one catalog write, then drops
-/// the originals' tablets.
-async fn swap_in(ctx: &FeContext, table_id: i64, temp_ids: &[i64]) -> SqlResult<()> {
-    let _ddl = ctx.catalog.ddl_lock().await;
+/// the originals' tablets. The caller holds the DDL lock.
+pub fn swap_in(ctx: &FeContext, table_id: i64, temp_ids: &[i64]) -> SqlResult<()> {
     let ids = temp_ids.to_vec();
     let swapped = ctx.catalog.update_table(table_id, move |t| {
         let mut old = Vec::with_capacity(ids.len());

@@ -20,6 +20,7 @@ pub mod functions;
 pub mod information_schema;
 pub mod mysql_concat;
 pub mod olap_scan;
+pub mod partition_pick;
 pub mod partition_prune;
 pub mod predicate;
 pub mod source;
@@ -114,7 +115,8 @@ impl QueryEngine {
         Arc<functions::SystemVarProvider>,
     )> {
         let mut query = parse_query(sql)?;
-        let tables = self.resolve_tables(&query, env)?;
+        let picks = partition_pick::take_partition_picks(&mut query);
+        let tables = self.resolve_tables(&query, env, &picks)?;
         titles::alias_select_items(&mut query);
         fix_column_case(&mut query, &tables.column_names);
         rewrite_mysql_functions(&mut query);
@@ -179,7 +181,12 @@ impl QueryEngine {
 
     /// Builds the per-query catalog holding every table the statement names, with StarRocks's
     /// errors for unknown databases and tables.
-    fn resolve_tables(&self, query: &Query, env: &QueryEnv) -> SqlResult<ResolvedTables> {
+    fn resolve_tables(
+        &self,
+        query: &Query,
+        env: &QueryEnv,
+        picks: &[partition_pick::PartitionPick],
+    ) -> SqlResult<ResolvedTables> {
         let stmt = DfStatement::Statement(Box::new(Statement::Query(Box::new(query.clone()))));
         let (refs, _ctes) =
             datafusion::sql::resolve::resolve_table_references(&stmt, false).map_err(plan_error)?;
@@ -229,11 +236,17 @@ impl QueryEngine {
                     e.message = format!("Getting analyzing error. Detail message: {}.", e.message);
                     return Err(e);
                 }
-                let snap = env
+                // `FROM t PARTITION (..)` was renamed: the snapshot of `t`, restricted.
+                let pick = picks.iter().find(|p| p.name == table);
+                let real = pick.map_or(table.as_str(), |p| p.table.as_str());
+                let mut snap = env
                     .catalog
-                    .table(&db, &table)
-                    .ok_or_else(|| unknown_table(&db, &table))?;
-                env.catalog.check_select(&db, &table)?;
+                    .table(&db, real)
+                    .ok_or_else(|| unknown_table(&db, real))?;
+                env.catalog.check_select(&db, real)?;
+                if let Some(pick) = pick {
+                    snap = partition_pick::restrict(snap, pick)?;
+                }
                 column_names.extend(snap.schema.columns.iter().map(|c| c.name.clone()));
                 Arc::new(OlapTable::new(
                     snap,

@@ -223,6 +223,27 @@ DISTRIBUTED BY HASH(k) BUCKETS 2"#,
         &[&["2024-01-10", "10"], &["2024-02-01", "100"]],
     )
     .await;
+    // Reading named partitions only (`FROM t PARTITION (..)`, aliases and joins included).
+    must_query_rows(&mut conn, "SELECT k FROM d.o PARTITION (p2)", &[&["100"]]).await;
+    must_query_rows(
+        &mut conn,
+        "SELECT count(*), sum(o.k) FROM d.o PARTITION (P1, p2) o",
+        &[&["2", "110"]],
+    )
+    .await;
+    must_query_rows(
+        &mut conn,
+        "SELECT a.k, b.k FROM d.o PARTITION (p1) a JOIN d.o PARTITION (p2) b ON true",
+        &[&["10", "100"]],
+    )
+    .await;
+    must_error(
+        &mut conn,
+        "SELECT * FROM d.o PARTITION (p7)",
+        1064,
+        "Getting analyzing error. Detail message: Unknown partition 'p7' in table 'o'.",
+    )
+    .await;
     // Same partition names, p1 with a new id (its replacement), p2 untouched; no temporary
     // partition is left in sight.
     let ids_after = partition_ids(&mut conn, "d.o").await;

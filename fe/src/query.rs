@@ -22,6 +22,7 @@ pub mod mysql_concat;
 pub mod olap_scan;
 pub mod partition_pick;
 pub mod partition_prune;
+pub mod partitions_meta;
 pub mod predicate;
 pub mod source;
 pub mod titles;

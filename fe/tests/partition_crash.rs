@@ -3,14 +3,15 @@
 //! and a real broker (Tansu): nothing is lost, nothing is loaded twice, and no partition is
 //! left half-created.
 //!
-//! Rows have unique ids `0..n` and span 40 days; they are produced in waves, each wave bringing
-//! new days (so each wave's load creates partitions) and more rows for the days already there,
-//! spread over the four partitions of the topic (every Kafka partition carries every day, so
-//! concurrent tasks ask for the same new partitions). The process is killed at the moment
-//! SHOW PARTITIONS shows a partition of the current wave that no load has made visible yet
-//! (VisibleVersion 1: the transaction that created it is still PREPARE or COMMITTED), which
-//! is the middle of a load that creates partitions. After the restart every check below
-//! holds:
+//! Rows have unique ids `0..n` and span 40 days; they are produced in waves of 800, each wave
+//! bringing ten new days (so each wave's load creates partitions) and more rows for the days
+//! already there, spread over the four partitions of the topic (every Kafka partition carries
+//! every day, so concurrent tasks ask for the same new partitions). The process is killed at
+//! the moment SHOW PARTITIONS, polled every few ms, shows a partition of the current wave that
+//! no load has made visible yet (VisibleVersion 1: the transaction that created it is still
+//! PREPARE or COMMITTED), which is the middle of a load that creates partitions (if a wave's
+//! load is missed, the next wave brings ten more days). More waves of new days follow, while
+//! the process is down and after its restart. Then every check below holds:
 //! - `count(*) = count(DISTINCT id) = n`, `min(id) = 0`, `max(id) = n - 1`, and the job's
 //!   Progress is the last offset of every Kafka partition (exactly once);
 //! - rows per day (GROUP BY) are what was produced, and each day's partition answers its own
@@ -18,11 +19,15 @@
 //!   BE fails that query);
 //! - SHOW PARTITIONS lists exactly one partition per day, named `pYYYYMMDD`, with the day's
 //!   range, State NORMAL and a VisibleVersion above the initial 1; SHOW BACKENDS' TabletNum
-//!   adds up to partitions x buckets x replicas (no partition without tablets).
+//!   adds up to partitions x buckets x replicas (no partition without tablets);
+//! - the BEs hold exactly those tablets as loaded ones: each BE's tablet versions (read from
+//!   its answer to a bare Heartbeat) show every tablet of every partition on replication_num
+//!   BEs, each replica at the partition's visible version (tablets made for a partition that
+//!   never reached the catalog stay at the initial version 1 and are not counted).
 //!
 //! The FE test uses one replica per tablet, so that a tablet missing on any BE fails a query;
-//! the BE test uses three, and then reads every row from the BE that was killed alone (the two
-//! others killed), which proves its replicas converged to the visible versions.
+//! the BE test uses three, and at the end reads every row from the BE that was killed alone
+//! (the two others killed), which proves its replicas converged with the data too.
 #![allow(clippy::unwrap_used)] // an integration test crate: a failed unwrap is a failed test
 
 use mysql_async::Conn;
@@ -41,12 +46,15 @@ use std::time::Duration;
 const T: Duration = Duration::from_secs(60);
 const TOPIC: &str = "days";
 const TABLE: &str = "d.t";
+/// Rows per day, over every partition.
+const BY_DAY: &str = "SELECT CAST(dt AS DATE) AS day, count(*) FROM d.t GROUP BY day ORDER BY day";
 /// Kafka partitions of the topic.
 const KAFKA_PARTITIONS: i32 = 4;
 /// New days each wave brings.
 const DAYS_PER_WAVE: i64 = 10;
-/// All the days of the test (four waves of new days).
-const DAYS: i64 = 40;
+/// Waves of new days until a load is caught creating partitions (the window lasts as long
+/// as one load, tens of milliseconds: a wave whose load was not seen is followed by another).
+const CATCH_ATTEMPTS: usize = 3;
 /// Rows of each wave.
 const ROWS_PER_WAVE: usize = 800;
 /// Tablets of each partition.
@@ -73,11 +81,13 @@ fn partition_name(i: i64) -> String {
 }
 
 /// Produces rows `<datetime>,<id>,w<wave>` with consecutive unique ids and remembers what
-/// went where: rows per day and each Kafka partition's next offset.
+/// went where: the days so far, rows per day and each Kafka partition's next offset.
 struct Feed {
     producer: Producer,
     next_id: i64,
     next_offset: Vec<i64>,
+    /// Days `0..days` have rows.
+    days: i64,
     per_day: BTreeMap<i64, u64>,
     wave: u32,
 }
@@ -88,22 +98,24 @@ impl Feed {
             producer: Producer::new(&broker.bootstrap())?,
             next_id: 0,
             next_offset: vec![0; KAFKA_PARTITIONS as usize],
+            days: 0,
             per_day: BTreeMap::new(),
             wave: 0,
         })
     }
 
-    /// Produces `ROWS_PER_WAVE` rows over the days `days`: row `j` of the wave goes to day
-    /// `days.start + j % len` and to Kafka partition `(j / len) % 4`, so every day gets rows
-    /// and every Kafka partition carries every day. Times of day vary, midnight and 23:59:59
-    /// included (the bounds of a day's partition).
-    async fn wave(&mut self, days: std::ops::Range<i64>) -> anyhow::Result<()> {
-        let len = (days.end - days.start) as usize;
+    /// Produces `ROWS_PER_WAVE` rows over the days so far and `new_days` more: row `j` of
+    /// the wave goes to day `j % days` and to Kafka partition `(j / days) % 4`, so every day
+    /// gets rows and every Kafka partition carries every day. Times of day vary, midnight and
+    /// 23:59:59 included (the bounds of a day's partition).
+    async fn wave(&mut self, new_days: i64) -> anyhow::Result<()> {
+        self.days += new_days;
+        let len = self.days as usize;
         let mut by_partition: Vec<Vec<String>> = vec![Vec::new(); KAFKA_PARTITIONS as usize];
         for j in 0..ROWS_PER_WAVE {
             let id = self.next_id;
             self.next_id += 1;
-            let d = days.start + (j % len) as i64;
+            let d = (j % len) as i64;
             let second = match id % 50 {
                 0 => 0,
                 1 => 86_399,
@@ -190,23 +202,39 @@ async fn partitions(conn: &mut Conn) -> anyhow::Result<Vec<(String, i64)>> {
         .collect()
 }
 
-/// Polls SHOW PARTITIONS (every few ms: the state lasts only as long as one load) until more
-/// than `known` partitions exist and one of them is not visible yet (VisibleVersion 1: the
-/// load that created it has not been published). Returns the partitions seen then.
-async fn wait_partition_being_created(conn: &mut Conn, known: usize) -> Vec<(String, i64)> {
-    let d = Deadline::after(T);
-    loop {
-        let last = partitions(conn).await;
-        if let Ok(p) = &last {
-            if p.len() > known && p.iter().any(|(_, v)| *v == 1) {
-                return p.clone();
+/// Produces waves of `DAYS_PER_WAVE` new days until SHOW PARTITIONS, polled every few ms,
+/// shows one of a wave's new partitions not visible yet (VisibleVersion 1: the load that
+/// created it is not published). Returns the partitions seen then. A wave whose partitions
+/// all became visible unseen is followed by the next one, `CATCH_ATTEMPTS` at most.
+async fn wave_until_caught_creating_partitions(
+    conn: &mut Conn,
+    feed: &mut Feed,
+) -> anyhow::Result<Vec<(String, i64)>> {
+    for _ in 0..CATCH_ATTEMPTS {
+        let known = feed.days as usize;
+        feed.wave(DAYS_PER_WAVE).await?;
+        let d = Deadline::after(T);
+        loop {
+            let last = partitions(conn).await;
+            if let Ok(p) = &last {
+                if p.len() > known && p.iter().any(|(_, v)| *v == 1) {
+                    return Ok(p.clone());
+                }
+                if p.len() == feed.days as usize && p.iter().all(|(_, v)| *v >= 2) {
+                    eprintln!("wave {}: its load was not caught, one more", feed.wave - 1);
+                    break;
+                }
             }
+            if d.expired() {
+                panic!(
+                    "wave {} never loaded; last SHOW PARTITIONS: {last:?}",
+                    feed.wave - 1
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        if d.expired() {
-            panic!("no load was ever seen creating partitions; last SHOW PARTITIONS: {last:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    panic!("{CATCH_ATTEMPTS} waves of new days loaded without a load seen creating partitions");
 }
 
 /// Waits until every row produced is visible once and the job's Progress covers every offset,
@@ -238,7 +266,7 @@ async fn assert_loaded_once_with_whole_partitions(
     let names: Vec<&str> = (0..parts.rows.len())
         .map(|i| parts.get(i, "PartitionName").unwrap())
         .collect();
-    let want: Vec<String> = (0..DAYS).map(partition_name).collect();
+    let want: Vec<String> = (0..feed.days).map(partition_name).collect();
     assert_eq!(names, want, "partitions: {:?}", parts.rows);
     for i in 0..parts.rows.len() {
         let row = &parts.rows[i];
@@ -268,7 +296,7 @@ async fn assert_loaded_once_with_whole_partitions(
         .sum();
     assert_eq!(
         tablets,
-        DAYS as u64 * BUCKETS * replicas,
+        feed.days as u64 * BUCKETS * replicas,
         "tablet replicas in SHOW BACKENDS: {:?}",
         backends.rows
     );
@@ -285,10 +313,7 @@ async fn assert_loaded_once_with_whole_partitions(
 /// address changes nothing on the BE.
 async fn tablet_versions(be_port: u16) -> anyhow::Result<BTreeMap<i64, i64>> {
     let mut c = BackendServiceClient::connect(format!("http://127.0.0.1:{be_port}")).await?;
-    let resp = c
-        .heartbeat(HeartbeatRequest::default())
-        .await?
-        .into_inner();
+    let resp = c.heartbeat(HeartbeatRequest::default()).await?.into_inner();
     Ok(resp
         .tablet_versions
         .iter()
@@ -330,7 +355,6 @@ async fn wait_replicas_converged(cluster: &Cluster, partition_versions: &[i64], 
             if got != *want {
                 anyhow::bail!("loaded tablets at versions {got:?}, want {want:?}");
             }
-            eprintln!("DEBUG converged: {} tablets {:?}", got.len(), tablets.iter().take(4).collect::<Vec<_>>());
             Ok(Some(()))
         },
     )
@@ -354,11 +378,7 @@ async fn assert_rows(conn: &mut Conn, feed: &Feed) {
         (n - 1).to_string(),
     ];
     assert_eq!(out.rows, vec![want], "count, distinct ids, min and max id");
-    let by_day = must_query(
-        conn,
-        &format!("SELECT CAST(dt AS DATE) AS day, count(*) FROM {TABLE} GROUP BY day ORDER BY day"),
-    )
-    .await;
+    let by_day = must_query(conn, BY_DAY).await;
     assert_eq!(by_day.rows, per_day_rows(feed), "rows per day");
     for (&i, &c) in &feed.per_day {
         let sql = format!(
@@ -379,7 +399,7 @@ fn per_day_rows(feed: &Feed) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Polls SHOW ROUTINE LOAD TASK for a task with a transaction on a BE; returns its BeId.
+/// The BeId of a task of the job that runs with a transaction (SHOW ROUTINE LOAD TASK).
 async fn running_task_be(conn: &mut Conn) -> Option<String> {
     let out: QueryOutput = query(conn, "SHOW ROUTINE LOAD TASK FROM d WHERE JobName = \"j\"")
         .await
@@ -399,13 +419,12 @@ async fn fe_killed_while_a_load_creates_partitions() -> anyhow::Result<()> {
     let mut cluster = Cluster::start_with(options()).await?;
     let mut conn = cluster.conn().await?;
     let mut feed = Feed::new(&broker)?;
-    feed.wave(0..DAYS_PER_WAVE).await?;
+    feed.wave(DAYS_PER_WAVE).await?;
     setup(&mut conn, &broker, 1).await;
     must_count(&mut conn, TABLE, feed.produced(), T).await;
 
-    // Wave 1: ten new days. Kill the FE in the middle of the load that creates them.
-    feed.wave(0..2 * DAYS_PER_WAVE).await?;
-    let seen = wait_partition_being_created(&mut conn, DAYS_PER_WAVE as usize).await;
+    // Ten new days; the FE is killed in the middle of the load that creates them.
+    let seen = wave_until_caught_creating_partitions(&mut conn, &mut feed).await?;
     cluster.kill_fe();
     eprintln!(
         "FE killed with {} partitions, {} not visible yet",
@@ -413,8 +432,8 @@ async fn fe_killed_while_a_load_creates_partitions() -> anyhow::Result<()> {
         seen.iter().filter(|(_, v)| *v == 1).count()
     );
     // Two more waves of new days while it is down.
-    feed.wave(0..3 * DAYS_PER_WAVE).await?;
-    feed.wave(0..DAYS).await?;
+    feed.wave(DAYS_PER_WAVE).await?;
+    feed.wave(DAYS_PER_WAVE).await?;
     cluster.restart_fe().await?;
     conn = cluster.conn().await?;
     assert_loaded_once_with_whole_partitions(&cluster, &mut conn, &feed, 1).await;
@@ -423,9 +442,10 @@ async fn fe_killed_while_a_load_creates_partitions() -> anyhow::Result<()> {
 }
 
 /// 2. kill -9 of a BE (a task's coordinator, and a replica of every tablet) while a load
-///    creates partitions. While it is down, rows of existing days keep loading (2 of 3
-///    replicas are a quorum) and new days wait (their partitions need three alive BEs);
-///    restarted, everything is loaded once and its replicas converge.
+///    creates partitions. While it is down, rows of days whose partitions exist keep loading
+///    (2 of 3 replicas are a quorum) and new days wait (their partitions need three alive
+///    BEs); restarted, everything is loaded once, more new days too, and its replicas
+///    converge.
 #[tokio::test(flavor = "multi_thread")]
 async fn be_killed_while_a_load_creates_partitions() -> anyhow::Result<()> {
     let broker = Broker::start().await?;
@@ -433,13 +453,13 @@ async fn be_killed_while_a_load_creates_partitions() -> anyhow::Result<()> {
     let mut cluster = Cluster::start_with(options()).await?;
     let mut conn = cluster.conn().await?;
     let mut feed = Feed::new(&broker)?;
-    feed.wave(0..DAYS_PER_WAVE).await?;
+    feed.wave(DAYS_PER_WAVE).await?;
     setup(&mut conn, &broker, 3).await;
     must_count(&mut conn, TABLE, feed.produced(), T).await;
 
-    // Wave 1: ten new days. Kill a BE in the middle of the load that creates them.
-    feed.wave(0..2 * DAYS_PER_WAVE).await?;
-    let seen = wait_partition_being_created(&mut conn, DAYS_PER_WAVE as usize).await;
+    // Ten new days; the BE running a task is killed in the middle of the load that creates
+    // them.
+    let seen = wave_until_caught_creating_partitions(&mut conn, &mut feed).await?;
     let be_id = running_task_be(&mut conn).await;
     let victim = match &be_id {
         Some(id) => cluster.be_index_of(id).await?.unwrap_or(0),
@@ -454,15 +474,18 @@ async fn be_killed_while_a_load_creates_partitions() -> anyhow::Result<()> {
     cluster
         .wait_backend_alive(victim, false, Duration::from_secs(30))
         .await?;
-    // Rows of days whose partitions exist load on the two others.
-    feed.wave(0..2 * DAYS_PER_WAVE).await?;
-    let partitions_now = partitions(&mut conn).await?.len() as i64;
-    if partitions_now == 2 * DAYS_PER_WAVE {
+    // Rows of the days so far: they load on the two others if every day's partition was
+    // created before the kill.
+    feed.wave(0).await?;
+    if partitions(&mut conn).await?.len() == feed.days as usize {
         must_count(&mut conn, TABLE, feed.produced(), T).await;
+    } else {
+        eprintln!("some partitions of the caught wave wait for the BE");
     }
-    // New days: waiting for the BE.
-    feed.wave(0..DAYS).await?;
+    // Ten new days: they wait for the BE. Ten more once it is back.
+    feed.wave(DAYS_PER_WAVE).await?;
     cluster.restart_be(victim).await?;
+    feed.wave(DAYS_PER_WAVE).await?;
     assert_loaded_once_with_whole_partitions(&cluster, &mut conn, &feed, 3).await;
     must_reach_state(&mut conn, "d.j", "RUNNING", T).await;
 
@@ -484,13 +507,7 @@ async fn be_killed_while_a_load_creates_partitions() -> anyhow::Result<()> {
         .map(|r| r.iter().map(String::as_str).collect())
         .collect();
     let want: Vec<&[&str]> = want.iter().map(Vec::as_slice).collect();
-    must_eventually_rows(
-        &mut conn,
-        &format!("SELECT CAST(dt AS DATE) AS day, count(*) FROM {TABLE} GROUP BY day ORDER BY day"),
-        &want,
-        T,
-    )
-    .await;
+    must_eventually_rows(&mut conn, BY_DAY, &want, T).await;
     assert_rows(&mut conn, &feed).await;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! session variables to the engine's read-only sources ([`crate::query::source`]), so the
 //! engine itself never touches locks or the metadata store.
 
+use crate::catalog::table::Table;
 use crate::catalog::Catalog;
 use crate::cluster::Cluster;
 use crate::context::FeContext;
@@ -9,8 +10,8 @@ use crate::error::{SqlError, SqlResult};
 use crate::handler::authorize;
 use crate::privilege::{Principal, PrivilegeMgr};
 use crate::query::source::{
-    CatalogSource, PartitionSnapshot, SessionInfo, SysVarValue, SystemVariables, TableSnapshot,
-    VarScope,
+    CatalogSource, PartitionMeta, PartitionSnapshot, SessionInfo, SysVarValue, SystemVariables,
+    TableSnapshot, VarScope,
 };
 use crate::query::QueryEnv;
 use crate::result::QueryResult;
@@ -77,6 +78,18 @@ struct LiveCatalog {
 }
 
 impl CatalogSource for LiveCatalog {
+    fn partitions_meta(&self) -> Vec<PartitionMeta> {
+        let mut out = Vec::new();
+        for db in self.database_names() {
+            for name in self.table_names(&db).unwrap_or_default() {
+                if let Some(t) = self.catalog.get_table(&db, &name) {
+                    out.extend(partition_meta_rows(&db, &t));
+                }
+            }
+        }
+        out
+    }
+
     fn check_select(&self, db: &str, table: &str) -> Result<(), SqlError> {
         match self.catalog.get_table(db, table) {
             Some(t) => {
@@ -132,6 +145,62 @@ impl CatalogSource for LiveCatalog {
             partition_info: t.partition_info.clone(),
         })
     }
+}
+
+/// `information_schema.partitions_meta` rows of `table`: its partitions as SHOW PARTITIONS
+/// describes them, then its temporary partitions (with their originals' bounds).
+fn partition_meta_rows(db: &str, table: &Table) -> Vec<PartitionMeta> {
+    use crate::catalog::partition_show::{
+        show_partitions_rows, PartitionStats, MAX_COOLDOWN_TIME_MS,
+    };
+    let mut temps = table.clone();
+    temps.temp_partitions.clear();
+    temps.partitions = table
+        .temp_partitions
+        .iter()
+        .map(|tp| tp.partition.clone())
+        .collect();
+    for tp in &table.temp_partitions {
+        temps
+            .partition_info
+            .rekey_partition(tp.replaces, tp.partition.id);
+    }
+    let mut out = Vec::new();
+    for (t, is_temp) in [(table, false), (&temps, true)] {
+        // SHOW PARTITIONS's cells for the text columns (key, values, distribution, ...).
+        let rows = show_partitions_rows(t, &t.partition_info, &|ms| ms.to_string(), &|_| {
+            PartitionStats {
+                data_size: "0B".to_string(),
+                row_count: 0,
+            }
+        });
+        for r in rows {
+            let Some(p) = r[0].parse().ok().and_then(|id| t.partition(id)) else {
+                continue;
+            };
+            out.push(PartitionMeta {
+                db: db.to_string(),
+                table: table.name.clone(),
+                partition_name: p.name.clone(),
+                partition_id: p.id,
+                visible_version: p.visible_version,
+                visible_version_time_s: p.visible_version_time_ms / 1000,
+                next_version: p.committed_version + 1,
+                partition_key: r[6].clone(),
+                partition_value: r[7].clone(),
+                distribution_key: r[8].clone(),
+                buckets: p.tablets.len() as i64,
+                replication_num: table.replication_num as i64,
+                storage_medium: r[11].clone(),
+                cooldown_time_s: MAX_COOLDOWN_TIME_MS / 1000,
+                is_in_memory: r[15] == "true",
+                is_temp,
+                data_size: r[14].clone(),
+                row_count: r[16].parse().unwrap_or(0),
+            });
+        }
+    }
+    out
 }
 
 /// The session's variables as the engine reads them (`@@x`).

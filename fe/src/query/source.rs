@@ -33,6 +33,33 @@ pub struct TableSnapshot {
     pub partition_info: PartitionInfo,
 }
 
+/// One row of `information_schema.partitions_meta`: a partition as SHOW PARTITIONS describes
+/// it, with its versions (text columns formatted as SHOW PARTITIONS prints them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionMeta {
+    pub db: String,
+    pub table: String,
+    pub partition_name: String,
+    pub partition_id: i64,
+    pub visible_version: i64,
+    /// Seconds since the epoch (0: never).
+    pub visible_version_time_s: i64,
+    pub next_version: i64,
+    pub partition_key: String,
+    /// SHOW PARTITIONS's `Range` / `List` cell.
+    pub partition_value: String,
+    pub distribution_key: String,
+    pub buckets: i64,
+    pub replication_num: i64,
+    pub storage_medium: String,
+    pub cooldown_time_s: i64,
+    pub is_in_memory: bool,
+    /// A partition an INSERT OVERWRITE or TRUNCATE is about to swap in.
+    pub is_temp: bool,
+    pub data_size: String,
+    pub row_count: i64,
+}
+
 /// Read access to the catalog. Names are matched exactly (StarRocks with
 /// `lower_case_table_names = 0`).
 pub trait CatalogSource: Send + Sync {
@@ -47,6 +74,10 @@ pub trait CatalogSource: Send + Sync {
     /// StarRocks authorizes after analysis); `Err` is the access-denied error.
     fn check_select(&self, _db: &str, _table: &str) -> Result<(), SqlError> {
         Ok(())
+    }
+    /// Every partition of every table the user may see (`information_schema.partitions_meta`).
+    fn partitions_meta(&self) -> Vec<PartitionMeta> {
+        Vec::new()
     }
 }
 

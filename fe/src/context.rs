@@ -2,8 +2,10 @@
 //! Each field is owned by its module; open order follows the dependency direction.
 
 use crate::catalog::Catalog;
+use crate::clock::now_ms;
 use crate::cluster::Cluster;
 use crate::config::{ConfigHandle, FeConfig};
+use crate::load_job::LoadJobMgr;
 use crate::meta::{MetaError, MetaStore};
 use crate::privilege::PrivilegeMgr;
 use crate::query::QueryEngine;
@@ -24,6 +26,8 @@ pub struct FeContext {
     pub cluster: Arc<Cluster>,
     pub txn: Arc<TxnManager>,
     pub routine_load: Arc<RoutineLoadManager>,
+    /// INSERT / DELETE load jobs (SHOW LOAD).
+    pub load_jobs: Arc<LoadJobMgr>,
     pub query: Arc<QueryEngine>,
     /// Global variables (server/variables).
     pub variables: Arc<GlobalVariables>,
@@ -43,6 +47,11 @@ impl FeContext {
         let cluster = Arc::new(Cluster::load(meta.clone(), config.clone())?);
         let txn = Arc::new(TxnManager::load(meta.clone())?);
         let routine_load = Arc::new(RoutineLoadManager::load(meta.clone())?);
+        let load_jobs = Arc::new(LoadJobMgr::load(
+            meta.clone(),
+            now_ms(),
+            config.get().label_keep_max_second,
+        )?);
         let query = Arc::new(QueryEngine::new());
         let privilege = Arc::new(PrivilegeMgr::load(
             meta.clone(),
@@ -55,6 +64,7 @@ impl FeContext {
             cluster,
             txn,
             routine_load,
+            load_jobs,
             query,
             variables,
             sessions: Arc::new(SessionRegistry::new()),

@@ -8,6 +8,7 @@ pub mod authorize;
 pub mod create_table;
 pub mod ddl;
 pub mod insert;
+pub mod load_show;
 pub mod overwrite;
 pub mod partition_analysis;
 pub mod partition_batch;
@@ -38,6 +39,7 @@ pub async fn execute(
         Statement::Write(s) => insert::execute(ctx, session, s).await,
         Statement::Admin(s) => admin::execute(ctx, session, s).await,
         Statement::RoutineLoad(s) => routine_load::execute(ctx, session, s).await,
+        Statement::Load(s) => load_show::execute(ctx, session, s),
         Statement::Query(s) => query::execute(ctx, session, s).await,
     }
 }

@@ -10,12 +10,14 @@
 //! - `routine_load/` routine load jobs, tasks, scheduler, SHOW formats and filters
 //! - `query/`    SELECT through DataFusion over BE scans and information_schema
 //! - `txn/`      load transactions: begin / commit (with progress) / publish / abort
+//! - `load_job/` INSERT / DELETE load jobs (SHOW LOAD, information_schema.loads)
 //! - `cluster/`  backends, heartbeats, every FE -> BE call, tablet placement
 //! - `privilege/` users, roles, grants and checks (StarRocks Authentication/AuthorizationMgr)
 //! - `variables` global variables
 //! - `catalog/`  databases, tables, columns, partitions, tablets (persisted in `meta/`)
 //! - `meta/`     the RocksDB metadata store (single source of truth)
-//! - `config`, `result` (what a statement returns), `clock`, `error`, `telemetry`
+//! - `config`, `result` (what a statement returns), `clock`, `java_text` (Java's text forms
+//!   of times and doubles), `error`, `telemetry`
 //!   (every metric: name, kind, labels, help; typed events that log and count): foundations
 //!
 //! Layers, top first; a module imports only modules of lower layers (never one above, never a
@@ -27,10 +29,10 @@
 //! 4. `sql`, `session`
 //! 5. `routine_load`, `query`
 //! 6. `txn` (announces ABORTED / VISIBLE through its own `TxnListener` trait, which
-//!    routine_load implements, instead of calling up)
+//!    routine_load implements, instead of calling up), `load_job`
 //! 7. `cluster`, `privilege`, `variables`
 //! 8. `catalog`
-//! 9. `meta`, `config`, `result`, `clock`, `error`, `telemetry`
+//! 9. `meta`, `config`, `result`, `clock`, `java_text`, `error`, `telemetry`
 
 pub mod catalog;
 pub mod clock;
@@ -40,6 +42,8 @@ pub mod context;
 pub mod error;
 pub mod handler;
 pub mod http;
+pub mod java_text;
+pub mod load_job;
 pub mod meta;
 pub mod privilege;
 pub mod query;

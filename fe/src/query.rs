@@ -18,6 +18,7 @@
 pub mod format;
 pub mod functions;
 pub mod information_schema;
+pub mod loads;
 pub mod mysql_concat;
 pub mod olap_scan;
 pub mod partition_pick;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod ddl;
 pub mod insert;
 pub mod lexer;
+pub mod load;
 pub mod partition;
 pub mod partition_stmt;
 pub mod query;
@@ -28,6 +29,8 @@ pub enum Statement {
     Admin(admin::AdminStmt),
     /// CREATE/ALTER/PAUSE/RESUME/STOP/SHOW ROUTINE LOAD ...
     RoutineLoad(routine_load::RoutineLoadStmt),
+    /// SHOW LOAD.
+    Load(load::LoadStmt),
     /// SELECT (and other sqlparser-parsed queries).
     Query(query::QueryStmt),
     /// ALTER TABLE ADD/DROP PARTITION(S), SHOW PARTITIONS.
@@ -54,6 +57,9 @@ pub fn parse(sql: &str) -> SqlResult<Statement> {
     }
     if let Some(r) = routine_load::try_parse(text) {
         return r.map(Statement::RoutineLoad);
+    }
+    if let Some(r) = load::try_parse(text) {
+        return r.map(Statement::Load);
     }
     if let Some(r) = auth::try_parse(text) {
         return r.map(Statement::Auth);

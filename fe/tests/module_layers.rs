@@ -18,14 +18,22 @@ const LAYERS: &[&[&str]] = &[
     &["sql", "session"],
     // Routine load jobs and scheduling; SELECT through DataFusion.
     &["routine_load", "query"],
-    // Load transactions and publish.
-    &["txn"],
+    // Load transactions and publish; INSERT load jobs (SHOW LOAD).
+    &["txn", "load_job"],
     // Backends and FE -> BE calls; users and grants; global variables.
     &["cluster", "privilege", "variables"],
     // Databases, tables, partitions, tablets.
     &["catalog"],
     // Foundations.
-    &["meta", "config", "result", "clock", "error", "telemetry"],
+    &[
+        "meta",
+        "config",
+        "result",
+        "clock",
+        "java_text",
+        "error",
+        "telemetry",
+    ],
 ];
 
 fn graph() -> module_graph::ModuleGraph {

@@ -14,6 +14,7 @@
 //! | SHOW CREATE DATABASE | any privilege on DATABASE; USE: any on or in the database |
 //! | CREATE / ALTER / PAUSE / RESUME / STOP ROUTINE LOAD | INSERT on the target TABLE |
 //! | SHOW CREATE ROUTINE LOAD | any privilege on the target TABLE (StarRocks: not located) |
+//! | SHOW LOAD | nothing (StarRocks's `visitShowLoadStatement`: "No authorization required") |
 //! | SELECT | SELECT on every table read (information_schema is open to all) |
 //! | ALTER SYSTEM | NODE on SYSTEM; SHOW BACKENDS / FRONTENDS: OPERATE or NODE |
 //! | SHOW PROC, ADMIN SET / SHOW FRONTEND CONFIG, SET GLOBAL | OPERATE on SYSTEM |
@@ -46,7 +47,8 @@ pub fn check(ctx: &FeContext, session: &Session, stmt: &Statement) -> SqlResult<
         return Ok(());
     }
     match stmt {
-        Statement::Auth(_) | Statement::Query(_) => Ok(()),
+        // SHOW LOAD: StarRocks's authorizer requires nothing (`visitShowLoadStatement`).
+        Statement::Auth(_) | Statement::Query(_) | Statement::Load(_) => Ok(()),
         Statement::Session(s) => check_session(ctx, session, s),
         Statement::Ddl(d) => check_ddl(ctx, session, d),
         // ALTER needs ALTER on the table; SHOW PARTITIONS any privilege on it (StarRocks 3.x:

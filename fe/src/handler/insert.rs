@@ -16,19 +16,26 @@
 //!
 //! INSERT OVERWRITE loads the same way into temporary partitions and swaps them in
 //! (`handler/overwrite.rs`).
+//!
+//! Every statement that began its transaction is recorded as a load job (SHOW LOAD,
+//! `information_schema.loads`; `load_job`), FINISHED or CANCELLED, before it answers.
 
 use crate::catalog::table::{KeysType, Table};
+use crate::clock::now_ms;
 use crate::cluster::partition_routing;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
 use crate::handler::query::query_env;
 use crate::handler::resolve::{lookup_table, resolve_db};
+use crate::load_job::record::{CancelType, EtlJobType, FailMsg, LoadJobState};
+use crate::load_job::LoadJobRecord;
 use crate::result::QueryResult;
 use crate::routine_load::txn_callback::{quorum_failures, touched_partitions};
 use crate::session::Session;
 use crate::sql::ddl::TableRef;
 use crate::sql::insert::{source_query, DeleteStmt, InsertStmt, WriteStmt};
 use crate::txn::TxnStatus;
+use crate::variables::{VarScope, VarValue};
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use starload_proto::be::LoadRowsRequest;
@@ -87,6 +94,31 @@ pub struct InsertRows {
     /// Utf8 columns, converted by the BE like loaded text.
     pub text: RecordBatch,
     pub label: String,
+    /// What the statement's load job records besides the load's outcome.
+    pub job: JobStart,
+}
+
+/// A write statement's facts for its load job (SHOW LOAD) that precede the load.
+#[derive(Debug, Clone, Copy)]
+pub struct JobStart {
+    /// When the statement started (`createTimestamp`).
+    pub created_ms: i64,
+    /// Rows the statement's query read (StarRocks's ScanRows counts rows out of scan nodes:
+    /// 0 for VALUES). The query's result rows stand in for the rows its scans produced.
+    pub scanned_rows: u64,
+}
+
+/// What a write statement hands to [`load`].
+pub struct LoadInput<'a> {
+    /// The target (a view whose partitions are temporary ones for INSERT OVERWRITE).
+    pub table: &'a Table,
+    /// The only partitions rows may go to.
+    pub only: Option<&'a [i64]>,
+    pub label: &'a str,
+    pub columns: Vec<String>,
+    /// Utf8 columns, converted by the BE like loaded text.
+    pub rows: RecordBatch,
+    pub job: JobStart,
 }
 
 async fn insert(ctx: &FeContext, session: &Session, stmt: InsertStmt) -> SqlResult<QueryResult> {
@@ -99,11 +131,14 @@ async fn insert(ctx: &FeContext, session: &Session, stmt: InsertStmt) -> SqlResu
     load(
         ctx,
         session,
-        &rows.table,
-        only.as_deref(),
-        &rows.label,
-        rows.columns,
-        rows.text,
+        LoadInput {
+            table: &rows.table,
+            only: only.as_deref(),
+            label: &rows.label,
+            columns: rows.columns,
+            rows: rows.text,
+            job: rows.job,
+        },
     )
     .await
     .map(LoadOutcome::into_result)
@@ -116,6 +151,7 @@ pub async fn evaluate(
     stmt: &InsertStmt,
     table: Arc<Table>,
 ) -> SqlResult<InsertRows> {
+    let created_ms = now_ms();
     let columns: Vec<String> = match &stmt.columns {
         None => table.columns.iter().map(|c| c.name.clone()).collect(),
         Some(cols) => {
@@ -154,15 +190,30 @@ pub async fn evaluate(
         .clone()
         .unwrap_or_else(|| format!("insert_{}", uuid::Uuid::new_v4()));
     let text = text_batch(&columns, &batches)?;
+    let from_values = stmt
+        .source
+        .trim_start()
+        .get(..6)
+        .is_some_and(|w| w.eq_ignore_ascii_case("VALUES"));
+    let scanned_rows = if from_values {
+        0
+    } else {
+        text.num_rows() as u64
+    };
     Ok(InsertRows {
         table,
         columns,
         text,
         label,
+        job: JobStart {
+            created_ms,
+            scanned_rows,
+        },
     })
 }
 
 async fn delete(ctx: &FeContext, session: &Session, stmt: DeleteStmt) -> SqlResult<QueryResult> {
+    let created_ms = now_ms();
     let (db, table) = lookup(ctx, session, &stmt.table)?;
     if table.keys_type != KeysType::Primary {
         return Err(SqlError::plain(format!(
@@ -200,9 +251,23 @@ async fn delete(ctx: &FeContext, session: &Session, stmt: DeleteStmt) -> SqlResu
     text =
         RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(SqlError::internal)?;
     let label = format!("delete_{}", uuid::Uuid::new_v4());
-    load(ctx, session, &table, only.as_deref(), &label, cols, text)
-        .await
-        .map(LoadOutcome::into_result)
+    load(
+        ctx,
+        session,
+        LoadInput {
+            table: &table,
+            only: only.as_deref(),
+            label: &label,
+            columns: cols,
+            job: JobStart {
+                created_ms,
+                scanned_rows: text.num_rows() as u64,
+            },
+            rows: text,
+        },
+    )
+    .await
+    .map(LoadOutcome::into_result)
 }
 
 /// The query's rows as one batch of Utf8 columns (the BE converts them like loaded text).
@@ -265,16 +330,13 @@ impl LoadOutcome {
     }
 }
 
-/// Stages `rows` into `table` (which may be a view whose partitions are temporary ones)
-/// under a new transaction labelled `label`, commits and waits for it to become visible.
+/// Stages `input.rows` into `input.table` under a new transaction labelled `input.label`,
+/// commits and waits for it to become visible. Once the transaction began, the statement's
+/// load job is recorded (FINISHED, or CANCELLED with the error) before this returns.
 pub async fn load(
     ctx: &FeContext,
     session: &Session,
-    table: &Table,
-    only: Option<&[i64]>,
-    label: &str,
-    columns: Vec<String>,
-    rows: RecordBatch,
+    input: LoadInput<'_>,
 ) -> SqlResult<LoadOutcome> {
     let alive = ctx.cluster.alive_backend_ids();
     if alive.is_empty() {
@@ -284,8 +346,117 @@ pub async fn load(
     let timeout_s = session.vars.get_i64("query_timeout").max(1);
     let txn_id = ctx
         .txn
-        .begin(label, table.db_id, table.id, 0, "", timeout_s, be)
+        .begin(
+            input.label,
+            input.table.db_id,
+            input.table.id,
+            0,
+            "",
+            timeout_s,
+            be,
+        )
         .map_err(|e| SqlError::plain(e.to_string()))?;
+    // The job id (a durable counter write) is allocated while the BE stages the rows, off the
+    // statement's critical path.
+    let meta = ctx.meta.clone();
+    let job_id = tokio::task::spawn_blocking(move || meta.next_id());
+    let mut seen = LoadSeen::default();
+    let result = stage_and_commit(ctx, session, &input, txn_id, be, &mut seen).await;
+    match job_id.await {
+        Ok(Ok(id)) => record_job(ctx, session, &input, id, txn_id, be, &seen, &result),
+        Ok(Err(e)) => tracing::warn!(txn = txn_id, error = %e, "Load job id allocation failed."),
+        Err(e) => tracing::warn!(txn = txn_id, error = %e, "Load job id allocation failed."),
+    }
+    result
+}
+
+/// What the load reported, for its load job.
+#[derive(Default)]
+struct LoadSeen {
+    loaded_rows: u64,
+    filtered_rows: u64,
+    tracking_url: Option<String>,
+    /// Strict mode refused the filtered rows (StarRocks records such a job as `Cancelled`,
+    /// without the statement's message).
+    strict_rejected: bool,
+}
+
+/// Records the statement's load job (`InsertLoadJob.setLoadFinishOrCancel`): FINISHED when
+/// the statement succeeded, else CANCELLED with `LOAD_RUN_FAIL` and StarRocks's message
+/// (`Cancelled` for a strict-mode refusal, `Cancelled, msg: <error>` otherwise).
+#[allow(clippy::too_many_arguments)]
+fn record_job(
+    ctx: &FeContext,
+    session: &Session,
+    input: &LoadInput<'_>,
+    id: i64,
+    txn_id: i64,
+    be: i64,
+    seen: &LoadSeen,
+    result: &SqlResult<LoadOutcome>,
+) {
+    let (state, fail_msg) = match result {
+        Ok(_) => (LoadJobState::FINISHED, None),
+        Err(e) => (
+            LoadJobState::CANCELLED,
+            Some(FailMsg {
+                cancel_type: CancelType::LOAD_RUN_FAIL,
+                msg: if seen.strict_rejected {
+                    "Cancelled".to_string()
+                } else {
+                    format!("Cancelled, msg: {}", e.message)
+                },
+            }),
+        ),
+    };
+    let now = now_ms();
+    // DML statements carry insert_timeout and insert_max_filter_ratio as the job's
+    // properties (`DmlStmt.getTimeout` / `getMaxFilterRatio`, `LoadJob.setJobProperties`).
+    let max_filter_ratio = match session
+        .vars
+        .get(VarScope::Session, "insert_max_filter_ratio")
+    {
+        Ok(VarValue::Double(d)) => d,
+        _ => 0.0,
+    };
+    let job = LoadJobRecord {
+        id,
+        db_id: input.table.db_id,
+        table_id: input.table.id,
+        label: input.label.to_string(),
+        job_type: EtlJobType::INSERT,
+        state,
+        timeout_s: session.vars.get_i64("insert_timeout"),
+        max_filter_ratio,
+        create_ms: input.job.created_ms,
+        load_start_ms: input.job.created_ms,
+        finish_ms: now,
+        fail_msg,
+        scan_rows: input.job.scanned_rows,
+        filtered_rows: seen.filtered_rows,
+        unselected_rows: 0,
+        sink_rows: seen.loaded_rows,
+        tracking_url: seen.tracking_url.clone(),
+        txn_id,
+        load_id: uuid::Uuid::new_v4().to_string(),
+        backend_ids: vec![be],
+    };
+    let keep_s = ctx.config.get().label_keep_max_second;
+    if let Err(e) = ctx.load_jobs.record(job, now, keep_s) {
+        tracing::warn!(job = id, txn = txn_id, error = %e, "Recording the load job failed.");
+    }
+}
+
+/// The load of [`load`] after its transaction began: stage on `be`, check, commit, wait.
+async fn stage_and_commit(
+    ctx: &FeContext,
+    session: &Session,
+    input: &LoadInput<'_>,
+    txn_id: i64,
+    be: i64,
+    seen: &mut LoadSeen,
+) -> SqlResult<LoadOutcome> {
+    let (table, only, label) = (input.table, input.only, input.label);
     let abort = |reason: &str| {
         if let Err(e) = ctx.txn.abort(txn_id, reason, |_| Ok(())) {
             tracing::warn!(txn = txn_id, error = %e, "Abort failed.");
@@ -305,8 +476,8 @@ pub async fn load(
         schema: Some(table.tablet_schema()),
         tablets,
         partitions: Some(partition_routing::routing(table, only)),
-        columns,
-        arrow_ipc: encode_ipc(&rows)?,
+        columns: input.columns.clone(),
+        arrow_ipc: encode_ipc(&input.rows)?,
         timezone: session.vars.get_str("time_zone"),
         fe_host: cfg.priority_networks.clone(),
         fe_rpc_port: cfg.rpc_port as u32,
@@ -324,7 +495,11 @@ pub async fn load(
         abort(&s.message);
         return Err(SqlError::plain(s.message.clone()));
     }
+    seen.loaded_rows = resp.loaded_rows.max(0) as u64;
+    seen.filtered_rows = resp.filtered_rows.max(0) as u64;
+    seen.tracking_url = Some(resp.error_log_url.clone()).filter(|u| !u.is_empty());
     if resp.filtered_rows > 0 && session.vars.get_bool("enable_insert_strict") {
+        seen.strict_rejected = true;
         abort("Insert has filtered data in strict mode");
         return Err(SqlError {
             errno: ERR_FAILED_WHEN_INSERT,

@@ -22,7 +22,7 @@
 //! are replaced too (as in StarRocks); expression-partitioned tables do not create partitions
 //! during an overwrite (a row outside the targets is a filtered row).
 
-use super::insert::{evaluate, load, lookup, partition_ids, wait_visible, LoadOutcome};
+use super::insert::{evaluate, load, lookup, partition_ids, wait_visible, LoadInput, LoadOutcome};
 use super::partition_analysis::NamedPartition;
 use super::partition_ddl::{
     build_partitions, create_partition_tablets, drop_partition_tablets,
@@ -68,11 +68,14 @@ pub async fn execute(
         let outcome = load(
             ctx,
             session,
-            &view,
-            Some(&temp_ids),
-            &rows.label,
-            rows.columns.clone(),
-            rows.text.clone(),
+            LoadInput {
+                table: &view,
+                only: Some(&temp_ids),
+                label: &rows.label,
+                columns: rows.columns.clone(),
+                rows: rows.text.clone(),
+                job: rows.job,
+            },
         )
         .await?;
         // The swap must not show a partition whose rows are still being published.

@@ -4,10 +4,12 @@
 
 use crate::catalog::table::Table;
 use crate::catalog::Catalog;
+use crate::clock::now_ms;
 use crate::cluster::Cluster;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
 use crate::handler::authorize;
+use crate::load_job::{DbLoadJob, LoadJobMgr};
 use crate::privilege::{Principal, PrivilegeMgr};
 use crate::query::source::{
     CatalogSource, PartitionMeta, PartitionSnapshot, SessionInfo, SysVarValue, SystemVariables,
@@ -30,6 +32,8 @@ pub fn query_env(ctx: &FeContext, session: &Session) -> QueryEnv {
             cluster: ctx.cluster.clone(),
             privilege: ctx.privilege.clone(),
             principal: session.principal.clone(),
+            load_jobs: ctx.load_jobs.clone(),
+            label_keep_max_second: config.label_keep_max_second,
         }),
         variables: Arc::new(SessionVars(session.vars.clone())),
         session: SessionInfo {
@@ -75,9 +79,27 @@ struct LiveCatalog {
     cluster: Arc<Cluster>,
     privilege: Arc<PrivilegeMgr>,
     principal: Principal,
+    load_jobs: Arc<LoadJobMgr>,
+    label_keep_max_second: i64,
 }
 
 impl CatalogSource for LiveCatalog {
+    fn load_jobs(&self) -> Vec<DbLoadJob> {
+        // Every database's jobs, unfiltered: StarRocks's getLoads checks no privilege.
+        self.load_jobs
+            .list(None, now_ms(), self.label_keep_max_second)
+            .into_iter()
+            .map(|job| DbLoadJob {
+                db: self
+                    .catalog
+                    .get_db_by_id(job.db_id)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default(),
+                job,
+            })
+            .collect()
+    }
+
     fn partitions_meta(&self) -> Vec<PartitionMeta> {
         let mut out = Vec::new();
         for db in self.database_names() {

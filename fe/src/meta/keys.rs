@@ -9,6 +9,7 @@
 //! | `0x11` | `11 table_id`                  | `catalog::Table` (schema, partitions, tablets, versions) | catalog, txn (versions) |
 //! | `0x20` | `20 backend_id`                | `cluster::Backend`       | cluster               |
 //! | `0x30` | `30 job_id`                    | `routine_load::RoutineLoadJob` (state, progress, stats) | routine_load, txn |
+//! | `0x31` | `31 job_id`                    | `load_job::LoadJobRecord` (one INSERT / DELETE statement's SHOW LOAD row) | load_job |
 //! | `0x40` | `40 txn_id`                    | `txn::TransactionState`  | txn                   |
 //! | `0x50` | `50 user name 00 host`         | `privilege::store::UserRecord` (password hash, roles, grants) | privilege |
 //! | `0x51` | `51 role name`                 | `privilege::store::RoleRecord` (grants) | privilege      |
@@ -23,6 +24,9 @@ pub const DATABASE: u8 = 0x10;
 pub const TABLE: u8 = 0x11;
 pub const BACKEND: u8 = 0x20;
 pub const ROUTINE_LOAD_JOB: u8 = 0x30;
+/// `31 <job id>` -> a finished or cancelled INSERT load job (SHOW LOAD), kept for
+/// `label_keep_max_second`.
+pub const LOAD_JOB: u8 = 0x31;
 pub const TXN: u8 = 0x40;
 pub const USER: u8 = 0x50;
 pub const ROLE: u8 = 0x51;

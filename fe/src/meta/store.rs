@@ -84,6 +84,17 @@ impl MetaStore {
         Ok(())
     }
 
+    /// Applies `batch` atomically through the WAL without waiting for an fsync: the write
+    /// survives a crash of the process (it is in the OS's page cache) but not of the machine,
+    /// and the next synced write makes it durable too. For records whose loss only hides
+    /// history (SHOW LOAD rows), written on a statement's answer path.
+    pub fn write_unsynced(&self, batch: MetaBatch) -> Result<(), MetaError> {
+        let mut wo = rocksdb::WriteOptions::default();
+        wo.set_sync(false);
+        self.db.write_opt(batch.batch, &wo)?;
+        Ok(())
+    }
+
     /// Reads one value.
     pub fn get<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, MetaError> {
         match self.db.get_pinned(key)? {

@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub const INFORMATION_SCHEMA: &str = "information_schema";
 
 /// The tables we serve, lower-case.
-pub const TABLE_NAMES: &[&str] = &["columns", "partitions_meta", "schemata", "tables"];
+pub const TABLE_NAMES: &[&str] = &["columns", "loads", "partitions_meta", "schemata", "tables"];
 
 /// True if `db` names information_schema.
 pub fn is_information_schema(db: &str) -> bool {
@@ -33,6 +33,7 @@ pub fn table(catalog: &dyn CatalogSource, name: &str) -> Option<DfResult<Arc<dyn
         "tables" => tables(catalog),
         "columns" => columns(catalog),
         "partitions_meta" => super::partitions_meta::build(catalog, &local_datetime_micros),
+        "loads" => super::loads::build(catalog, &local_datetime_micros),
         _ => return None,
     };
     Some(built.and_then(|(schema, batch)| {
@@ -48,6 +49,7 @@ pub fn column_names(name: &str) -> Vec<String> {
         "tables" => tables_schema(),
         "columns" => columns_schema(),
         "partitions_meta" => super::partitions_meta::schema(),
+        "loads" => super::loads::schema(),
         _ => return Vec::new(),
     };
     schema.fields().iter().map(|f| f.name().clone()).collect()

@@ -6,6 +6,7 @@
 
 use crate::catalog::partition_info::PartitionInfo;
 use crate::error::SqlError;
+use crate::load_job::DbLoadJob;
 use starload_proto::types::{TabletLocation, TabletSchema};
 
 /// One table partition as a query reads it: every tablet at `visible_version`.
@@ -77,6 +78,10 @@ pub trait CatalogSource: Send + Sync {
     }
     /// Every partition of every table the user may see (`information_schema.partitions_meta`).
     fn partitions_meta(&self) -> Vec<PartitionMeta> {
+        Vec::new()
+    }
+    /// Every load job (`information_schema.loads`), in id order.
+    fn load_jobs(&self) -> Vec<DbLoadJob> {
         Vec::new()
     }
 }

@@ -177,6 +177,9 @@ fe_config! {
     routine_load_scheduler_interval_ms: i64 = 10000i64, mutable = true;
     /// Allow column names starting with __op / __row.
     allow_system_reserved_names: bool = false, mutable = true;
+    /// Period of the dynamic partition check (creates and drops the partitions of tables with
+    /// `dynamic_partition.enable` = true), seconds.
+    dynamic_partition_check_interval_seconds: i64 = 600i64, mutable = true;
 }
 
 /// Shared, swappable config: readers take a cheap snapshot, ADMIN SET swaps it.

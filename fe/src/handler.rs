@@ -7,6 +7,8 @@ pub mod auth;
 pub mod authorize;
 pub mod create_table;
 pub mod ddl;
+pub mod dynamic_partition;
+pub mod dynamic_partition_scheduler;
 pub mod insert;
 pub mod load_show;
 pub mod overwrite;

@@ -6,6 +6,7 @@
 
 use starload_fe::config::{self, FeConfig};
 use starload_fe::context::FeContext;
+use starload_fe::handler::dynamic_partition_scheduler;
 use starload_fe::routine_load::scheduler;
 use starload_fe::txn::publish;
 use starload_fe::{http, rpc, server};
@@ -185,6 +186,9 @@ async fn main() -> ExitCode {
     starload_fe::handler::overwrite::recover(&ctx);
     publish::start(publisher);
     scheduler::start(Arc::new(ctx.routine_load_context()));
+    // Creates and drops the partitions of dynamically partitioned tables (StarRocks's
+    // DynamicPartitionScheduler); its first look at every table comes within a second.
+    dynamic_partition_scheduler::start(ctx.clone());
     tokio::spawn(server::serve(ctx.clone(), mysql, tls));
     {
         let ctx = ctx.clone();

@@ -9,6 +9,13 @@
 //! (`checkAndCreateRange`, `checkRangeColumnType`), `common/util/RangeUtils.java`
 //! (`checkRangeIntersect`), `common/FeNameFormat.java`, `common/ErrorCode.java` (5700-5703,
 //! 1517, 1567). Texts marked "unverified" below were not found in the source.
+//!
+//! Dynamic partitioning (`common/util/DynamicPartitionUtil.java`: `checkInputDynamicPartition
+//! Properties`, `analyzeDynamicPartition`, `checkStartDayOfWeek`/`Month`, `checkAlterAllowed`,
+//! `getPartitionFormat`; `common/ErrorCode.java` ERROR_DYNAMIC_PARTITION_* 5065-5072, 5092;
+//! `common/util/TimeUtils.checkTimeZoneValidAndStandardize`, ERR_UNKNOWN_TIME_ZONE 1298):
+//! `DdlException`s reach the client as plain 1064 texts, `ErrorReport.reportDdlException`
+//! with the ErrorCode's errno and SQLSTATE, the `SemanticException` wrapped.
 
 use crate::error::SqlError;
 
@@ -73,10 +80,11 @@ pub enum PartitionError {
     BatchMissingUnit,
     #[error("Automatically create partition tables and create partitions in advance only supports an interval of 1")]
     AutoBatchStep,
-    /// `dynamic_partition.start_day_of_week` / `start_day_of_month` out of range. Text
-    /// unverified (DynamicPartitionUtil.checkStartDayOfWeek / checkStartDayOfMonth).
-    #[error("Invalid properties: {key}={value}")]
-    BatchInvalidProperty { key: String, value: String },
+    /// A `dynamic_partition.*` property a batch clause reads failed its check: StarRocks's
+    /// `convertToSingle` rethrows the DdlException as an AnalysisException (same text,
+    /// analysis class).
+    #[error("{0}")]
+    BatchProperty(Box<PartitionError>),
     #[error("Batch build partition EVERY is date type but START or END does not type match.")]
     BatchDateMismatch,
     #[error("Batch build partition start date should less than end date.")]
@@ -162,6 +170,83 @@ pub enum PartitionError {
     /// A list partition added to a range table. Text unverified.
     #[error("Cannot add a List partition to a table that partition type is not of List")]
     AddListToNonList,
+
+    /// `dynamic_partition.*` on a LIST, multi-column or expression-partitioned table. For
+    /// expression partitioning StarRocks checks earlier (`checkIfAutomaticPartitionAllowed`,
+    /// text unverified); starload answers with this one.
+    #[error("Dynamic partition only support single-column range partition")]
+    DynamicNotSingleRange,
+    #[error("Must assign dynamic_partition.time_unit properties")]
+    DynamicMissingTimeUnit,
+    #[error("Must assign dynamic_partition.end properties")]
+    DynamicMissingEnd,
+    /// A SemanticException in StarRocks.
+    #[error("Date type partition does not support dynamic partitioning granularity of hour")]
+    DynamicHourOnDate,
+    /// ERROR_DYNAMIC_PARTITION_TIME_UNIT (the 3.x text still lists four units).
+    #[error("Unsupported time unit {0}. Expect DAY/WEEK/MONTH/YEAR.")]
+    DynamicTimeUnit(String),
+    /// ERROR_DYNAMIC_PARTITION_PREFIX.
+    #[error("Invalid dynamic partition prefix: {0}.")]
+    DynamicPrefix(String),
+    /// ERROR_DYNAMIC_PARTITION_BUCKETS_EMPTY.
+    #[error("Dynamic partition buckets is empty")]
+    DynamicBucketsEmpty,
+    /// ERROR_DYNAMIC_PARTITION_BUCKETS_FORMAT.
+    #[error("Invalid dynamic partition buckets {0}")]
+    DynamicBucketsFormat(String),
+    /// ERROR_DYNAMIC_PARTITION_ENABLE.
+    #[error("Invalid dynamic partition enable: {0}. Expected true or false")]
+    DynamicEnable(String),
+    /// ERROR_DYNAMIC_PARTITION_START_ZERO (the format has no argument).
+    #[error("Dynamic partition start must less than 0")]
+    DynamicStartNotNegative,
+    /// ERROR_DYNAMIC_PARTITION_START_FORMAT.
+    #[error("Invalid dynamic partition start {0}")]
+    DynamicStartFormat(String),
+    /// ERROR_DYNAMIC_PARTITION_END_ZERO.
+    #[error("Dynamic partition end must greater than 0")]
+    DynamicEndNotPositive,
+    /// ERROR_DYNAMIC_PARTITION_END_EMPTY (an empty end among otherwise non-dynamic keys).
+    #[error("Dynamic partition end is empty")]
+    DynamicEndEmpty,
+    /// ERROR_DYNAMIC_PARTITION_END_FORMAT.
+    #[error("Invalid dynamic partition end {0}")]
+    DynamicEndFormat(String),
+    /// ERROR_DYNAMIC_PARTITION_HISTORY_PARTITION_NUM_ZERO.
+    #[error("Dynamic history partition num must greater than 0")]
+    DynamicHistoryNegative,
+    /// ERROR_DYNAMIC_PARTITION_REPLICATION_NUM_ZERO.
+    #[error("Dynamic partition replication num must greater than 0")]
+    DynamicReplicationNumZero,
+    /// ERROR_DYNAMIC_PARTITION_REPLICATION_NUM_FORMAT.
+    #[error("Invalid dynamic partition replication num: {0}.")]
+    DynamicReplicationNumFormat(String),
+    /// An empty or non-numeric history_partition_num, start_day_of_week, start_day_of_month
+    /// or replication_num (`{0}` is the property key).
+    #[error("Invalid properties: {0}")]
+    DynamicInvalidProperty(&'static str),
+    #[error("dynamic_partition.start_day_of_week should between 1 and 7")]
+    DynamicStartDayOfWeekRange,
+    #[error("dynamic_partition.start_day_of_month should between 1 and 28")]
+    DynamicStartDayOfMonthRange,
+    /// `end + history_partition_num` above FE config `max_dynamic_partition_num`.
+    #[error("Too many dynamic partitions: {count}. Limit: {limit}")]
+    DynamicTooMany { count: i64, limit: i64 },
+    /// ErrorCode ERR_UNKNOWN_TIME_ZONE from `checkTimeZoneValidAndStandardize`.
+    #[error("Unknown or incorrect time zone: '{0}'")]
+    DynamicUnknownTimeZone(String),
+    /// `getPartitionFormat` of a column that is not DATE, DATETIME or an integer.
+    #[error("Dynamic Partition Only Support DATE, DATETIME and INTEGER Type Now.")]
+    DynamicColumnType,
+    /// HOUR on an integer column: its `yyyyMMdd` bounds cannot hold an hour (StarRocks fails
+    /// with a Java StringIndexOutOfBoundsException there; text unverified).
+    #[error("Dynamic partition time unit HOUR needs a DATETIME partition column")]
+    DynamicHourOnInteger,
+    /// `checkAlterAllowed`, called by `AlterJobExecutor` before a (non-temporary) ADD / DROP
+    /// PARTITION.
+    #[error("Cannot add/drop partition on a Dynamic Partition Table, Use command `ALTER TABLE tbl_name SET (\"dynamic_partition.enable\" = \"false\")` firstly.")]
+    DynamicAlterNotAllowed,
 }
 
 impl PartitionError {
@@ -180,6 +265,31 @@ impl PartitionError {
             | RangeIntersected { .. }
             | UpperIsMinValue(_)
             | NotRangeColumnType { .. } => ErrorClass::Ddl,
+            DynamicTimeUnit(_) => ErrorClass::Code(5065, "42000"),
+            DynamicStartNotNegative
+            | DynamicStartFormat(_)
+            | DynamicEndNotPositive
+            | DynamicEndFormat(_)
+            | DynamicEndEmpty
+            | DynamicBucketsEmpty => ErrorClass::Code(5066, "42000"),
+            DynamicBucketsFormat(_) => ErrorClass::Code(5067, "42000"),
+            DynamicEnable(_) => ErrorClass::Code(5068, "42000"),
+            DynamicPrefix(_) => ErrorClass::Code(5069, "42000"),
+            DynamicReplicationNumZero => ErrorClass::Code(5071, "42000"),
+            DynamicReplicationNumFormat(_) => ErrorClass::Code(5072, "42000"),
+            DynamicHistoryNegative => ErrorClass::Code(5092, "42000"),
+            DynamicUnknownTimeZone(_) => ErrorClass::Code(1298, "HY000"),
+            DynamicNotSingleRange
+            | DynamicMissingTimeUnit
+            | DynamicMissingEnd
+            | DynamicInvalidProperty(_)
+            | DynamicStartDayOfWeekRange
+            | DynamicStartDayOfMonthRange
+            | DynamicTooMany { .. }
+            | DynamicColumnType
+            | DynamicHourOnInteger
+            | DynamicAlterNotAllowed => ErrorClass::Ddl,
+            // DynamicHourOnDate (a SemanticException) and BatchProperty stay analysis errors.
             _ => ErrorClass::Analysis,
         }
     }

@@ -10,7 +10,9 @@ use crate::catalog::table::{
 };
 use crate::catalog::types::DataType;
 use crate::error::{SqlError, SqlResult};
+use crate::handler::dynamic_partition;
 use crate::sql::ddl::CreateTableStmt;
+use crate::variables::host_time_zone;
 use starload_proto::error_code;
 use std::collections::BTreeMap;
 
@@ -22,7 +24,9 @@ pub const DEFAULT_BUCKET_SIZE: &str = "4294967296";
 const SHORTKEY_MAX_COLUMN_COUNT: usize = 3;
 const SHORTKEY_MAXSIZE_BYTES: u32 = 36;
 
-/// Properties accepted in CREATE TABLE. Others fail with `Unknown properties: {k=v}`.
+/// Properties accepted in CREATE TABLE. Others fail with `Unknown properties: {k=v}`; so do
+/// the `dynamic_partition.*` ones on an unpartitioned table (StarRocks reads them only for
+/// RANGE / LIST tables).
 const KNOWN_PROPERTIES: &[&str] = &[
     "replication_num",
     "compression",
@@ -378,7 +382,9 @@ pub fn analyze_create_table(
     let mut unknown = Vec::new();
     for (k, v) in &stmt.properties {
         let key = k.to_ascii_lowercase();
-        if KNOWN_PROPERTIES.contains(&key.as_str()) {
+        let dynamic =
+            stmt.partition.is_some() && dynamic_partition::PROPERTY_KEYS.contains(&key.as_str());
+        if KNOWN_PROPERTIES.contains(&key.as_str()) || dynamic {
             given.insert(key, v.clone());
         } else {
             unknown.push(format!("{k}={v}"));
@@ -445,6 +451,9 @@ pub fn analyze_create_table(
             .entry("bucket_size".into())
             .or_insert_with(|| DEFAULT_BUCKET_SIZE.into());
     }
+    // Dynamic partitioning: StarRocks's defaults now (SHOW CREATE TABLE prints them); the
+    // checks need the analysed partitioning and run with it (`partition_analysis`).
+    dynamic_partition::add_defaults(&mut properties, &host_time_zone());
     if let Some(bf) = given.get("bloom_filter_columns") {
         for name in bf.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if find(name).is_none() {
@@ -578,6 +587,42 @@ mod tests {
         assert_eq!(
             t.properties.get("bucket_size").map(String::as_str),
             Some(DEFAULT_BUCKET_SIZE)
+        );
+    }
+
+    #[test]
+    fn dynamic_properties_show_with_starrocks_defaults() {
+        let t = analyze(
+            "CREATE TABLE d (dt date, v int) PARTITION BY RANGE(dt) () DISTRIBUTED BY HASH(v) BUCKETS 2 PROPERTIES (\"replication_num\" = \"1\", \"Dynamic_Partition.Time_Unit\" = \"DAY\", \"dynamic_partition.end\" = \"3\", \"dynamic_partition.time_zone\" = \"UTC\")",
+            1,
+        )
+        .unwrap()
+        .table;
+        let text = t.show_create_table();
+        assert!(
+            text.ends_with("PROPERTIES (\n\"compression\" = \"LZ4\",\n\"dynamic_partition.enable\" = \"true\",\n\"dynamic_partition.end\" = \"3\",\n\"dynamic_partition.history_partition_num\" = \"0\",\n\"dynamic_partition.prefix\" = \"p\",\n\"dynamic_partition.start\" = \"-2147483648\",\n\"dynamic_partition.time_unit\" = \"DAY\",\n\"dynamic_partition.time_zone\" = \"UTC\",\n\"fast_schema_evolution\" = \"true\",\n\"replicated_storage\" = \"true\",\n\"replication_num\" = \"1\"\n);"),
+            "{text}"
+        );
+        // Without a time zone, the FE's.
+        let t = analyze(
+            "CREATE TABLE d (dt date, v int) PARTITION BY RANGE(dt) () DISTRIBUTED BY HASH(v) PROPERTIES (\"dynamic_partition.time_unit\" = \"DAY\", \"dynamic_partition.end\" = \"3\")",
+            1,
+        )
+        .unwrap()
+        .table;
+        assert_eq!(
+            t.properties.get("dynamic_partition.time_zone"),
+            Some(&host_time_zone())
+        );
+        // An unpartitioned table does not read them.
+        let e = analyze(
+            "CREATE TABLE u (v int) DISTRIBUTED BY HASH(v) PROPERTIES (\"dynamic_partition.enable\" = \"true\")",
+            1,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Unknown properties: {dynamic_partition.enable=true}"
         );
     }
 

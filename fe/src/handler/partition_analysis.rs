@@ -6,7 +6,9 @@
 //!
 //! Pure functions over the statement and the table's columns; ids come from the caller
 //! (`next_id`). CREATE TABLE (`handler/ddl.rs`) and ALTER TABLE ADD / DROP PARTITION
-//! (`handler/partition_ddl.rs`) call them.
+//! (`handler/partition_ddl.rs`) call them. The one exception is [`analyze_partition_desc`],
+//! which reads the clock for dynamic partitioning (`handler/dynamic_partition.rs`); tests
+//! call [`analyze_partition_desc_at`] with a fixed moment.
 //!
 //! Departures (StarRocks behaviour not modelled): temporary partitions share the formal
 //! partitions' ranges (StarRocks keeps `idToTempRange` apart); per-partition properties
@@ -24,14 +26,19 @@ use crate::catalog::partition_value::{
 };
 use crate::catalog::table::Column;
 use crate::catalog::types::DataType;
+use crate::clock::now_ms;
+use crate::handler::dynamic_partition::{self, DynamicPartitionProperty, Zone};
 use crate::handler::partition_batch::{
-    check_batch, expand_batch, BatchContext, MAX_PARTITIONS_IN_ONE_BATCH,
+    check_batch, check_partition_name, expand_batch, BatchContext, MAX_PARTITIONS_IN_ONE_BATCH,
 };
 use crate::sql::partition::{
     BatchRangePartition, Every, FunctionArg, FunctionCallAst, ListPartitionDef, ListValues,
     PartitionDesc, PartitionKeyDesc, PartitionValueAst, RangePartitionDef, SingleRangePartition,
 };
 use crate::sql::partition_stmt::AddPartitionDef;
+use crate::variables::host_time_zone;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 
 /// A partition to create: its id (from `next_id`) and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,27 +52,6 @@ pub struct NamedPartition {
 pub struct AnalyzedPartitions {
     pub info: PartitionInfo,
     pub partitions: Vec<NamedPartition>,
-}
-
-/// `FeNameFormat.COMMON_NAME_REGEX` (`^[a-zA-Z]\w{0,63}$|^_[a-zA-Z0-9]\w{0,62}$`) and the
-/// forbidden prefix `placeholder_`.
-pub fn check_partition_name(name: &str) -> Result<(), PartitionError> {
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut chars = name.chars();
-    let ok = match chars.next() {
-        Some(c) if c.is_ascii_alphabetic() => name.len() <= 64 && chars.all(word),
-        Some('_') => {
-            let rest: Vec<char> = chars.collect();
-            name.len() <= 64
-                && rest.first().is_some_and(|c| c.is_ascii_alphanumeric())
-                && rest.iter().all(|c| word(*c))
-        }
-        _ => false,
-    };
-    if !ok || name.starts_with("placeholder_") {
-        return Err(PartitionError::IncorrectName(name.to_string()));
-    }
-    Ok(())
 }
 
 /// How partition column names are matched: RANGE ignores case (`equalsIgnoreCase`), LIST does
@@ -437,8 +423,90 @@ fn time_function(call: &FunctionCallAst) -> Result<(TimeFunction, String), Parti
 
 /// Analyses the partition clause of CREATE TABLE over the table's `columns` (after the
 /// table's own analysis: keys and aggregate types known). `properties` are the table's
-/// (`dynamic_partition.*` shape batch names). `next_id` gives each partition its id.
+/// (`dynamic_partition.*` shape batch names, are checked against the partitioning, and add
+/// the partitions dynamic partitioning wants now). `next_id` gives each partition its id.
 pub fn analyze_partition_desc(
+    desc: &PartitionDesc,
+    columns: &[Column],
+    properties: &[(String, String)],
+    next_id: &mut dyn FnMut() -> i64,
+) -> Result<AnalyzedPartitions, PartitionError> {
+    let now = DateTime::from_timestamp_millis(now_ms()).unwrap_or_default();
+    analyze_partition_desc_at(desc, columns, properties, now, next_id)
+}
+
+/// [`analyze_partition_desc`] at the moment `now`.
+pub fn analyze_partition_desc_at(
+    desc: &PartitionDesc,
+    columns: &[Column],
+    properties: &[(String, String)],
+    now: DateTime<Utc>,
+    next_id: &mut dyn FnMut() -> i64,
+) -> Result<AnalyzedPartitions, PartitionError> {
+    let mut analyzed = analyze_partition_clause(desc, columns, properties, next_id)?;
+    // StarRocks checks the dynamic properties after the partition clause (OlapTableFactory).
+    let props: BTreeMap<String, String> = properties.iter().cloned().collect();
+    dynamic_partition::check_properties(&props, &analyzed.info)?;
+    add_dynamic_partitions(&mut analyzed, &props, now, next_id);
+    Ok(analyzed)
+}
+
+/// The first dynamic partitioning pass of a new table: the partitions for offsets up to
+/// `dynamic_partition.end` that intersect none of the statement's, so that the table has them
+/// when CREATE TABLE answers (StarRocks runs the same pass on a background thread right after
+/// creating the table). Old partitions of the statement are left to the scheduler loop, which
+/// looks at a new table within a second, as StarRocks's pass would drop them then too. With
+/// `dynamic_partition.buckets` given the loop creates them as well: every partition of the
+/// statement gets the table's bucket count. A pass that cannot plan (HOUR on an integer
+/// column) creates nothing, as in StarRocks, where only the background pass fails.
+fn add_dynamic_partitions(
+    analyzed: &mut AnalyzedPartitions,
+    props: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+    next_id: &mut dyn FnMut() -> i64,
+) {
+    if !dynamic_partition::is_enabled(props) {
+        return;
+    }
+    let zone = Zone::parse(&host_time_zone()).unwrap_or(Zone::Region(chrono_tz::UTC));
+    let Some(prop) = DynamicPartitionProperty::from_properties(props, zone) else {
+        return;
+    };
+    if !prop.enable || prop.buckets != 0 {
+        return;
+    }
+    let PartitionInfo::Range(ranges) = &mut analyzed.info else {
+        return;
+    };
+    let Ok(planned) = dynamic_partition::plan_additions(&prop, ranges, now) else {
+        return;
+    };
+    for p in planned {
+        let taken = analyzed
+            .partitions
+            .iter()
+            .any(|n| n.name.eq_ignore_ascii_case(&p.name));
+        if taken || check_partition_name(&p.name).is_err() {
+            continue;
+        }
+        let key = PartitionKeyDesc::Fixed {
+            lower: vec![PartitionValueAst::Literal(p.lower)],
+            upper: vec![PartitionValueAst::Literal(p.upper)],
+        };
+        let Ok(range) = new_range(&key, &ranges.columns) else {
+            continue;
+        };
+        let id = next_id();
+        if ranges.add_range(id, &range).is_ok() {
+            analyzed
+                .partitions
+                .push(NamedPartition { id, name: p.name });
+        }
+    }
+}
+
+/// The partitioning a CREATE TABLE partition clause describes, with its partitions.
+fn analyze_partition_clause(
     desc: &PartitionDesc,
     columns: &[Column],
     properties: &[(String, String)],
@@ -1243,6 +1311,150 @@ mod tests {
                 5702,
                 "Can't add multi range partition to multi partition column table"
             )
+        );
+    }
+
+    /// CREATE TABLE's partition analysis with dynamic properties (as `add_defaults` leaves
+    /// them) at `now` (UTC).
+    fn analyze_dynamic(
+        clause: &str,
+        kv: &[(&str, &str)],
+        now: &str,
+    ) -> Result<AnalyzedPartitions, PartitionError> {
+        let mut props: BTreeMap<String, String> = kv
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        dynamic_partition::add_defaults(&mut props, "UTC");
+        let props: Vec<(String, String)> = props.into_iter().collect();
+        let now = chrono::NaiveDateTime::parse_from_str(now, "%Y-%m-%d %H:%M:%S")
+            .unwrap()
+            .and_utc();
+        let mut c = Cursor::new(clause).unwrap();
+        let desc = parse_partition_desc(&mut c).unwrap();
+        let mut id = 100;
+        analyze_partition_desc_at(&desc, &columns(), &props, now, &mut || {
+            id += 1;
+            id
+        })
+    }
+
+    #[test]
+    fn create_table_adds_the_dynamic_partitions_of_now() {
+        let kv = [
+            ("dynamic_partition.time_unit", "DAY"),
+            ("dynamic_partition.start", "-3"),
+            ("dynamic_partition.end", "3"),
+            ("dynamic_partition.time_zone", "Asia/Shanghai"),
+        ];
+        // 2024-02-27 20:00 UTC is 2024-02-28 04:00 in Shanghai: today there is the 28th.
+        let a = analyze_dynamic("PARTITION BY RANGE (dt) ()", &kv, "2024-02-27 20:00:00").unwrap();
+        assert_eq!(
+            names(&a),
+            vec!["p20240228", "p20240229", "p20240301", "p20240302"]
+        );
+        assert_eq!(a.partitions[0].id, 101);
+        assert_eq!(
+            sql(&a),
+            "PARTITION BY RANGE(`dt`)\n(PARTITION p20240228 VALUES [(\"2024-02-28\"), (\"2024-02-29\")),\nPARTITION p20240229 VALUES [(\"2024-02-29\"), (\"2024-03-01\")),\nPARTITION p20240301 VALUES [(\"2024-03-01\"), (\"2024-03-02\")),\nPARTITION p20240302 VALUES [(\"2024-03-02\"), (\"2024-03-03\")))"
+        );
+        // The statement's partitions stay; dynamic ones that would intersect them are skipped,
+        // old ones are left for the loop to drop.
+        let a = analyze_dynamic(
+            "PARTITION BY RANGE (dt) (PARTITION p_old VALUES [(\"2020-01-01\"), (\"2020-01-02\")), PARTITION p_two VALUES [(\"2024-02-29\"), (\"2024-03-02\")))",
+            &kv,
+            "2024-02-27 20:00:00",
+        )
+        .unwrap();
+        assert_eq!(names(&a), vec!["p_old", "p_two", "p20240228", "p20240302"]);
+        // DATETIME columns, HOUR unit, in UTC.
+        let kv_hour = [
+            ("dynamic_partition.time_unit", "HOUR"),
+            ("dynamic_partition.end", "1"),
+            ("dynamic_partition.time_zone", "UTC"),
+        ];
+        let a = analyze_dynamic(
+            "PARTITION BY RANGE (ts) ()",
+            &kv_hour,
+            "2024-02-27 20:15:00",
+        )
+        .unwrap();
+        assert_eq!(names(&a), vec!["p2024022720", "p2024022721"]);
+        // Disabled, or with its own bucket count (the loop creates those): none now.
+        let mut off = kv.to_vec();
+        off.push(("dynamic_partition.enable", "false"));
+        assert!(
+            analyze_dynamic("PARTITION BY RANGE (dt) ()", &off, "2024-02-27 20:00:00")
+                .unwrap()
+                .partitions
+                .is_empty()
+        );
+        let mut buckets = kv.to_vec();
+        buckets.push(("dynamic_partition.buckets", "4"));
+        assert!(analyze_dynamic(
+            "PARTITION BY RANGE (dt) ()",
+            &buckets,
+            "2024-02-27 20:00:00"
+        )
+        .unwrap()
+        .partitions
+        .is_empty());
+    }
+
+    #[test]
+    fn dynamic_properties_are_checked_after_the_partition_clause() {
+        let kv = [
+            ("dynamic_partition.time_unit", "DAY"),
+            ("dynamic_partition.end", "3"),
+        ];
+        let now = "2024-02-27 20:00:00";
+        let e = |clause: &str, kv: &[(&str, &str)]| {
+            analyze_dynamic(clause, kv, now).unwrap_err().to_string()
+        };
+        assert_eq!(
+            e(
+                "PARTITION BY LIST (city) (PARTITION p VALUES IN (\"a\"))",
+                &kv
+            ),
+            "Dynamic partition only support single-column range partition"
+        );
+        assert_eq!(
+            e("PARTITION BY RANGE (id, k2) ()", &kv),
+            "Dynamic partition only support single-column range partition"
+        );
+        assert_eq!(
+            e("PARTITION BY date_trunc('day', dt)", &kv),
+            "Dynamic partition only support single-column range partition"
+        );
+        // A bad clause is reported first.
+        assert_eq!(
+            e("PARTITION BY RANGE (nope) ()", &kv),
+            "Partition column[nope] does not exist in column list."
+        );
+        assert_eq!(
+            e(
+                "PARTITION BY RANGE (dt) ()",
+                &[
+                    ("dynamic_partition.time_unit", "HOUR"),
+                    ("dynamic_partition.end", "3")
+                ]
+            ),
+            "Date type partition does not support dynamic partitioning granularity of hour"
+        );
+        // Integer columns take yyyyMMdd bounds.
+        let a = analyze_dynamic(
+            "PARTITION BY RANGE (id) ()",
+            &[
+                ("dynamic_partition.time_unit", "MONTH"),
+                ("dynamic_partition.end", "1"),
+                ("dynamic_partition.time_zone", "UTC"),
+            ],
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            sql(&a),
+            "PARTITION BY RANGE(`id`)\n(PARTITION p202402 VALUES [(\"20240201\"), (\"20240301\")),\nPARTITION p202403 VALUES [(\"20240301\"), (\"20240401\")))"
         );
     }
 }

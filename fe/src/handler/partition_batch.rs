@@ -75,24 +75,56 @@ fn prop<'a>(props: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn int_prop(
-    props: &[(String, String)],
-    key: &str,
-    range: std::ops::RangeInclusive<u32>,
-    default: u32,
-) -> Result<u32, PartitionError> {
-    match prop(props, key) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(|| PartitionError::BatchInvalidProperty {
-                key: key.to_string(),
-                value: v.to_string(),
-            }),
+/// `FeNameFormat.COMMON_NAME_REGEX` (`^[a-zA-Z]\w{0,63}$|^_[a-zA-Z0-9]\w{0,62}$`) and the
+/// forbidden prefix `placeholder_`. Lives here because batch expansion checks a
+/// `dynamic_partition.prefix` with it too.
+pub fn check_partition_name(name: &str) -> Result<(), PartitionError> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut chars = name.chars();
+    let ok = match chars.next() {
+        Some(c) if c.is_ascii_alphabetic() => name.len() <= 64 && chars.all(word),
+        Some('_') => {
+            let rest: Vec<char> = chars.collect();
+            name.len() <= 64
+                && rest.first().is_some_and(|c| c.is_ascii_alphanumeric())
+                && rest.iter().all(|c| word(*c))
+        }
+        _ => false,
+    };
+    if !ok || name.starts_with("placeholder_") {
+        return Err(PartitionError::IncorrectName(name.to_string()));
     }
+    Ok(())
+}
+
+/// `DynamicPartitionUtil.checkPrefix`: a prefix must itself be a valid partition name.
+pub fn check_prefix(prefix: &str) -> Result<(), PartitionError> {
+    check_partition_name(prefix).map_err(|_| PartitionError::DynamicPrefix(prefix.to_string()))
+}
+
+/// `Integer.parseInt` of a property value: an optional sign and digits, no blanks.
+pub fn java_int(v: &str) -> Option<i32> {
+    v.parse::<i32>().ok()
+}
+
+/// `DynamicPartitionUtil.checkStartDayOfWeek`: 1 (Monday) .. 7 (Sunday).
+pub fn check_start_day_of_week(v: &str) -> Result<u32, PartitionError> {
+    let key = "dynamic_partition.start_day_of_week";
+    let n = java_int(v).ok_or(PartitionError::DynamicInvalidProperty(key))?;
+    if !(1..=7).contains(&n) {
+        return Err(PartitionError::DynamicStartDayOfWeekRange);
+    }
+    Ok(n as u32)
+}
+
+/// `DynamicPartitionUtil.checkStartDayOfMonth`: 1 .. 28 (no month lacks those days).
+pub fn check_start_day_of_month(v: &str) -> Result<u32, PartitionError> {
+    let key = "dynamic_partition.start_day_of_month";
+    let n = java_int(v).ok_or(PartitionError::DynamicInvalidProperty(key))?;
+    if !(1..=28).contains(&n) {
+        return Err(PartitionError::DynamicStartDayOfMonthRange);
+    }
+    Ok(n as u32)
 }
 
 /// Expands `batch` for a first partition column of type `column_type` (`convertToSingle`).
@@ -171,15 +203,21 @@ fn expand_dates(
     if ctx.automatic && step != 1 {
         return Err(PartitionError::AutoBatchStep);
     }
-    let day_of_week = int_prop(properties, "dynamic_partition.start_day_of_week", 1..=7, 1)?;
-    let day_of_month = int_prop(
-        properties,
-        "dynamic_partition.start_day_of_month",
-        1..=28,
-        1,
-    )?;
+    // `convertToSingle` checks the properties it reads and rethrows as analysis errors.
+    let wrap = |e: PartitionError| PartitionError::BatchProperty(Box::new(e));
+    let day_of_week = match prop(properties, "dynamic_partition.start_day_of_week") {
+        Some(v) => check_start_day_of_week(v).map_err(wrap)?,
+        None => 1,
+    };
+    let day_of_month = match prop(properties, "dynamic_partition.start_day_of_month") {
+        Some(v) => check_start_day_of_month(v).map_err(wrap)?,
+        None => 1,
+    };
     let prefix = match prop(properties, "dynamic_partition.prefix") {
-        Some(p) => p.to_string(),
+        Some(p) => {
+            check_prefix(p).map_err(wrap)?;
+            p.to_string()
+        }
         None if ctx.temporary => "tp".to_string(),
         None => "p".to_string(),
     };
@@ -244,7 +282,7 @@ fn expand_dates(
 }
 
 /// `t.with(TemporalAdjusters.previousOrSame(DayOfWeek.of(day)))` (1 = Monday .. 7 = Sunday).
-fn previous_or_same(t: NaiveDateTime, day: u32) -> NaiveDateTime {
+pub fn previous_or_same(t: NaiveDateTime, day: u32) -> NaiveDateTime {
     let target = match day {
         2 => Weekday::Tue,
         3 => Weekday::Wed,
@@ -552,6 +590,52 @@ mod tests {
             .unwrap_err(),
             PartitionError::AutoBatchStep
         );
+    }
+
+    #[test]
+    fn dynamic_properties_read_by_a_batch_are_checked() {
+        let run = |key: &str, value: &str| {
+            let props = vec![(key.to_string(), value.to_string())];
+            expand_batch(
+                &batch("2021-01-01", "2021-03-01", iv(1, "MONTH")),
+                &DataType::Date,
+                &props,
+                BatchContext::default(),
+                MAX_PARTITIONS_IN_ONE_BATCH,
+            )
+        };
+        let e: crate::error::SqlError = run("dynamic_partition.start_day_of_week", "0")
+            .unwrap_err()
+            .into();
+        assert_eq!(
+            e.message,
+            "Getting analyzing error. Detail message: dynamic_partition.start_day_of_week should between 1 and 7."
+        );
+        assert_eq!(
+            run("dynamic_partition.start_day_of_month", "x")
+                .unwrap_err()
+                .to_string(),
+            "Invalid properties: dynamic_partition.start_day_of_month"
+        );
+        assert_eq!(
+            run("dynamic_partition.start_day_of_month", "31")
+                .unwrap_err()
+                .to_string(),
+            "dynamic_partition.start_day_of_month should between 1 and 28"
+        );
+        assert_eq!(
+            run("dynamic_partition.prefix", "9x")
+                .unwrap_err()
+                .to_string(),
+            "Invalid dynamic partition prefix: 9x."
+        );
+        assert_eq!(check_partition_name("p_1"), Ok(()));
+        assert_eq!(
+            check_partition_name("placeholder_1"),
+            Err(PartitionError::IncorrectName("placeholder_1".into()))
+        );
+        assert_eq!(java_int("+7"), Some(7));
+        assert_eq!(java_int(" 7"), None);
     }
 
     #[test]

@@ -22,8 +22,9 @@ use crate::clock::now_ms;
 use crate::cluster::partition_routing::route_of;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
+use crate::handler::dynamic_partition;
 use crate::handler::partition_analysis::{
-    analyze_add_partition, analyze_drop_partition, NamedPartition,
+    analyze_add_partition, analyze_drop_partition, AnalyzedPartitions, NamedPartition,
 };
 use crate::handler::resolve::lookup_table;
 use crate::result::{QueryResult, ResultSet};
@@ -210,8 +211,14 @@ pub async fn execute(
             refuse_temporary(temporary)?;
             let _ddl = ctx.catalog.ddl_lock().await;
             let t = lookup_table(ctx, session, &table)?;
+            refuse_dynamic(&t)?;
+            // A batch reads the table's start day of week only (`LocalMetastore.addPartitions`
+            // copies that one property; prefix and start day of month stay the defaults).
+            let props: Vec<(String, String)> = table_properties(&t)
+                .into_iter()
+                .filter(|(k, _)| k == dynamic_partition::START_DAY_OF_WEEK)
+                .collect();
             let names: Vec<String> = t.partitions.iter().map(|p| p.name.clone()).collect();
-            let props = table_properties(&t);
             let analyzed = with_ids(ctx, |next_id| {
                 analyze_add_partition(
                     &t.partition_info,
@@ -222,30 +229,12 @@ pub async fn execute(
                     next_id,
                 )
             })?;
-            if analyzed.partitions.is_empty() {
-                return Ok(QueryResult::ok());
-            }
             let buckets = distribution
                 .as_ref()
                 .and_then(|d| d.buckets)
                 .map(|b| b as u32)
                 .unwrap_or(t.distribution.bucket_num);
-            let parts = build_partitions(ctx, &t, &analyzed.partitions, buckets, false)?;
-            create_partition_tablets(ctx, &t, &parts)
-                .await
-                .map_err(SqlError::plain)?;
-            let info = analyzed.info;
-            let added = parts.clone();
-            let res = ctx.catalog.update_table(t.id, move |next| {
-                next.partition_info = info;
-                next.partitions.extend(added);
-                Ok(())
-            });
-            if let Err(e) = res {
-                drop_partition_tablets(ctx, &t, parts);
-                return Err(e.into());
-            }
-            tracing::info!(table = %t.name, added = parts.len(), "Partitions added.");
+            add_partitions(ctx, &t, analyzed, buckets).await?;
             Ok(QueryResult::ok())
         }
         PartitionStmt::DropPartition {
@@ -258,30 +247,82 @@ pub async fn execute(
             refuse_temporary(temporary)?;
             let _ddl = ctx.catalog.ddl_lock().await;
             let t = lookup_table(ctx, session, &table)?;
-            let ids: Vec<(i64, String)> = t
-                .partitions
-                .iter()
-                .map(|p| (p.id, p.name.clone()))
-                .collect();
-            let Some((info, id)) =
-                analyze_drop_partition(&t.partition_info, &t.name, &ids, &name, if_exists)?
-            else {
-                return Ok(QueryResult::ok());
-            };
-            let (_, dropped) = ctx.catalog.update_table(t.id, move |next| {
-                next.partition_info = info;
-                let at = next.partitions.iter().position(|p| p.id == id);
-                Ok(at.map(|i| next.partitions.remove(i)))
-            })?;
-            // The rows go with the tablets, on every replica. Loads that staged rows for the
-            // partition fail at commit (unknown partition) and are retried without it.
-            if let Some(p) = dropped {
-                drop_partition_tablets(ctx, &t, vec![p]);
-            }
-            tracing::info!(table = %t.name, partition = %name, "Partition dropped.");
+            refuse_dynamic(&t)?;
+            drop_partition(ctx, &t, &name, if_exists)?;
             Ok(QueryResult::ok())
         }
     }
+}
+
+/// `DynamicPartitionUtil.checkAlterAllowed`: StarRocks 3.4's `AlterJobExecutor` refuses a
+/// (non-temporary) ADD / DROP PARTITION on a table whose dynamic partitioning is enabled;
+/// its own scheduler adds and drops through `LocalMetastore`, past this check.
+fn refuse_dynamic(t: &Table) -> SqlResult<()> {
+    if dynamic_partition::is_enabled(&t.properties) {
+        return Err(PartitionError::DynamicAlterNotAllowed.into());
+    }
+    Ok(())
+}
+
+/// Creates the analysed partitions of `t` (ALTER TABLE ADD PARTITION and the dynamic
+/// partition loop): `bucket_num` tablets each, created on the BEs first, then the table with
+/// the new partitioning written in one catalog write. The caller holds the DDL lock and has
+/// analysed against `t` as the catalog holds it.
+pub async fn add_partitions(
+    ctx: &FeContext,
+    t: &Table,
+    analyzed: AnalyzedPartitions,
+    bucket_num: u32,
+) -> SqlResult<()> {
+    if analyzed.partitions.is_empty() {
+        return Ok(());
+    }
+    let parts = build_partitions(ctx, t, &analyzed.partitions, bucket_num, false)?;
+    create_partition_tablets(ctx, t, &parts)
+        .await
+        .map_err(SqlError::plain)?;
+    let info = analyzed.info;
+    let added = parts.clone();
+    let res = ctx.catalog.update_table(t.id, move |next| {
+        next.partition_info = info;
+        next.partitions.extend(added);
+        Ok(())
+    });
+    if let Err(e) = res {
+        drop_partition_tablets(ctx, t, parts);
+        return Err(e.into());
+    }
+    let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+    tracing::info!(table = %t.name, partitions = ?names, "Partitions added.");
+    Ok(())
+}
+
+/// Drops partition `name` of `t` (ALTER TABLE DROP PARTITION and the dynamic partition
+/// loop): removed from the catalog in one write, then its tablets dropped. Nothing when it
+/// does not exist and `if_exists`. The caller holds the DDL lock.
+pub fn drop_partition(ctx: &FeContext, t: &Table, name: &str, if_exists: bool) -> SqlResult<()> {
+    let ids: Vec<(i64, String)> = t
+        .partitions
+        .iter()
+        .map(|p| (p.id, p.name.clone()))
+        .collect();
+    let Some((info, id)) =
+        analyze_drop_partition(&t.partition_info, &t.name, &ids, name, if_exists)?
+    else {
+        return Ok(());
+    };
+    let (_, dropped) = ctx.catalog.update_table(t.id, move |next| {
+        next.partition_info = info;
+        let at = next.partitions.iter().position(|p| p.id == id);
+        Ok(at.map(|i| next.partitions.remove(i)))
+    })?;
+    // The rows go with the tablets, on every replica. Loads that staged rows for the
+    // partition fail at commit (unknown partition) and are retried without it.
+    if let Some(p) = dropped {
+        drop_partition_tablets(ctx, t, vec![p]);
+    }
+    tracing::info!(table = %t.name, partition = %name, "Partition dropped.");
+    Ok(())
 }
 
 /// Why partitions for a load's rows could not be created.

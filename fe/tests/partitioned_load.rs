@@ -177,7 +177,7 @@ PROPERTIES ("replication_num" = "1")"#,
         &mut conn,
         "ALTER TABLE d.r DROP PARTITION nope",
         1507,
-        "Error in list of partitions to nope",
+        "Error in list of partitions to [nope]",
     )
     .await;
     assert_eq!(count(&mut conn, "SELECT count(*) FROM d.r").await, 63);

@@ -160,11 +160,11 @@ pub enum PartitionError {
     AddStepMismatch { added: i64, table: i64 },
     #[error("The granularity of the auto-partitioned table granularity({table}) should be consistent with the increased partition granularity({added}).")]
     AutoGranularityMismatch { table: String, added: String },
-    /// ErrorCode ERR_DROP_PARTITION_NON_EXISTENT.
+    /// ErrorCode ERR_DROP_PARTITION_NON_EXISTENT; the names as Java prints a list (`[p9]`).
     #[error("Error in list of partitions to {0}")]
     DropNonExistent(String),
-    /// DROP PARTITION on an unpartitioned table (LocalMetastore.dropPartition; text from
-    /// memory of the source, unverified).
+    /// DROP PARTITION on an unpartitioned table (`LocalMetastore.dropPartition`, checked
+    /// before the names).
     #[error("Alter table [{0}] failed. Not a partitioned table")]
     DropFromUnpartitioned(String),
     /// A list partition added to a range table. Text unverified.

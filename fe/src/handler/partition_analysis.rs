@@ -711,6 +711,13 @@ pub fn analyze_drop_partition(
     name: &str,
     if_exists: bool,
 ) -> Result<Option<(PartitionInfo, i64)>, PartitionError> {
+    // `LocalMetastore.dropPartition` (batch drop, StarRocks 3.3+): the table must be
+    // partitioned first, then the missing names are reported as a list (`[p9]`).
+    if matches!(info, PartitionInfo::Unpartitioned) {
+        return Err(PartitionError::DropFromUnpartitioned(
+            table_name.to_string(),
+        ));
+    }
     // Partition names are case-insensitive in StarRocks (`getPartition(name)` ignores case).
     let Some((id, _)) = partitions
         .iter()
@@ -719,13 +726,8 @@ pub fn analyze_drop_partition(
         if if_exists {
             return Ok(None);
         }
-        return Err(PartitionError::DropNonExistent(name.to_string()));
+        return Err(PartitionError::DropNonExistent(format!("[{name}]")));
     };
-    if matches!(info, PartitionInfo::Unpartitioned) {
-        return Err(PartitionError::DropFromUnpartitioned(
-            table_name.to_string(),
-        ));
-    }
     let mut next = info.clone();
     next.remove_partition(*id);
     Ok(Some((next, *id)))
@@ -1210,7 +1212,7 @@ mod tests {
             .into();
         assert_eq!(
             (e.errno, e.message.as_str()),
-            (1507, "Error in list of partitions to p9")
+            (1507, "Error in list of partitions to [p9]")
         );
         assert_eq!(
             analyze_drop_partition(

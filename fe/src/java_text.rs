@@ -57,6 +57,34 @@ pub fn java_double(v: f64) -> String {
     }
 }
 
+/// A JSON string literal as Gson's `JsonWriter` writes it: short escapes for `"`, `\\`, `\t`,
+/// `\b`, `\n`, `\r`, `\f`, `\uXXXX` for other control characters and U+2028/U+2029, and with
+/// `html_safe` (Gson's default, off after `disableHtmlEscaping()`) also for `<`, `>`, `&`,
+/// `=` and `'`.
+pub fn gson_string(s: &str, html_safe: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' | '=' | '\'' if html_safe => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

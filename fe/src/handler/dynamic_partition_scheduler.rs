@@ -21,7 +21,7 @@ use crate::error::SqlError;
 use crate::handler::dynamic_partition::{self, DynamicPartitionProperty, Zone};
 use crate::handler::partition_analysis::analyze_add_partition;
 use crate::handler::partition_ddl::{add_partitions, drop_partition, table_properties, with_ids};
-use crate::sql::partition::{PartitionKeyDesc, PartitionValueAst, SingleRangePartition};
+use crate::sql::partition::SingleRangePartition;
 use crate::sql::partition_stmt::AddPartitionDef;
 use crate::variables::host_time_zone;
 use chrono::DateTime;
@@ -173,15 +173,7 @@ async fn add_one(
     prop: &DynamicPartitionProperty,
     p: dynamic_partition::PlannedPartition,
 ) -> Result<(), AddFailure> {
-    let def = AddPartitionDef::Range(SingleRangePartition {
-        if_not_exists: false,
-        name: p.name,
-        key: PartitionKeyDesc::Fixed {
-            lower: vec![PartitionValueAst::Literal(p.lower)],
-            upper: vec![PartitionValueAst::Literal(p.upper)],
-        },
-        properties: Vec::new(),
-    });
+    let def = AddPartitionDef::Range(SingleRangePartition::fixed(p.name, p.lower, p.upper));
     let names: Vec<String> = t.partitions.iter().map(|p| p.name.clone()).collect();
     let props = table_properties(t);
     let analyzed = with_ids(ctx, |next_id| {

@@ -239,15 +239,7 @@ fn batch_singles(
     )?;
     Ok(parts
         .into_iter()
-        .map(|p| SingleRangePartition {
-            if_not_exists: false,
-            name: p.name,
-            key: PartitionKeyDesc::Fixed {
-                lower: vec![PartitionValueAst::Literal(p.lower)],
-                upper: vec![PartitionValueAst::Literal(p.upper)],
-            },
-            properties: Vec::new(),
-        })
+        .map(|p| SingleRangePartition::fixed(p.name, p.lower, p.upper))
         .collect())
 }
 

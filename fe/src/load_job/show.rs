@@ -102,22 +102,7 @@ pub fn job_details(job: &LoadJobRecord) -> String {
 
 /// A JSON string literal as Gson writes it (HTML-safe escaping of `<`, `>`, `&`, `=`, `'`).
 fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '=' | '\'' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::java_text::gson_string(s, true)
 }
 
 /// One SHOW LOAD row (`LoadJob.getShowInfo`), times in zone `tz` (`TimeUtils` prints in the

@@ -50,6 +50,22 @@ pub struct SingleRangePartition {
     pub properties: Vec<(String, String)>,
 }
 
+impl SingleRangePartition {
+    /// `PARTITION name VALUES [("lower"), ("upper"))` without properties: what a batch clause
+    /// or a dynamic partition expands to.
+    pub fn fixed(name: String, lower: String, upper: String) -> Self {
+        SingleRangePartition {
+            if_not_exists: false,
+            name,
+            key: PartitionKeyDesc::Fixed {
+                lower: vec![PartitionValueAst::Literal(lower)],
+                upper: vec![PartitionValueAst::Literal(upper)],
+            },
+            properties: Vec::new(),
+        }
+    }
+}
+
 /// `EVERY (INTERVAL n unit)` or `EVERY (n)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Every {

@@ -195,7 +195,9 @@ pub fn show_partitions_rows(
                 partition_key.join(", "),
                 info.range_or_list_values(p.id),
                 distribution_key.clone(),
-                table.distribution.bucket_num.to_string(),
+                // The partition's own bucket count (ADD PARTITION ... BUCKETS n,
+                // dynamic_partition.buckets).
+                p.tablets.len().to_string(),
                 table.replication_num.to_string(),
                 medium.clone(),
                 time_string(MAX_COOLDOWN_TIME_MS),
@@ -332,7 +334,14 @@ mod tests {
             visible_version: id,
             visible_version_time_ms: 0,
             committed_version: id,
-            tablets: vec![],
+            // Three buckets, as the table's distribution says.
+            tablets: (0..3)
+                .map(|b| crate::catalog::table::Tablet {
+                    id: id * 10 + b,
+                    bucket: b as u32,
+                    replicas: vec![1],
+                })
+                .collect(),
         };
         let table = Table {
             id: 100,

@@ -410,18 +410,25 @@ async fn running_task_be(conn: &mut Conn) -> Option<String> {
     })
 }
 
+/// A broker, a cluster and the job `d.j` (tables with `replication_num` replicas) that has
+/// loaded a first wave of days.
+async fn start_loaded(replication_num: u32) -> anyhow::Result<(Broker, Cluster, Conn, Feed)> {
+    let broker = Broker::start().await?;
+    broker.create_topic(TOPIC, KAFKA_PARTITIONS).await?;
+    let cluster = Cluster::start_with(options()).await?;
+    let mut conn = cluster.conn().await?;
+    let mut feed = Feed::new(&broker)?;
+    feed.wave(DAYS_PER_WAVE).await?;
+    setup(&mut conn, &broker, replication_num).await;
+    must_count(&mut conn, TABLE, feed.produced(), T).await;
+    Ok((broker, cluster, conn, feed))
+}
+
 /// 1. kill -9 of the FE while a load creates partitions; restarted, the job loads the rest
 ///    (two more waves of new days, produced while the FE was down).
 #[tokio::test(flavor = "multi_thread")]
 async fn fe_killed_while_a_load_creates_partitions() -> anyhow::Result<()> {
-    let broker = Broker::start().await?;
-    broker.create_topic(TOPIC, KAFKA_PARTITIONS).await?;
-    let mut cluster = Cluster::start_with(options()).await?;
-    let mut conn = cluster.conn().await?;
-    let mut feed = Feed::new(&broker)?;
-    feed.wave(DAYS_PER_WAVE).await?;
-    setup(&mut conn, &broker, 1).await;
-    must_count(&mut conn, TABLE, feed.produced(), T).await;
+    let (_broker, mut cluster, mut conn, mut feed) = start_loaded(1).await?;
 
     // Ten new days; the FE is killed in the middle of the load that creates them.
     let seen = wave_until_caught_creating_partitions(&mut conn, &mut feed).await?;
@@ -448,14 +455,7 @@ async fn fe_killed_while_a_load_creates_partitions() -> anyhow::Result<()> {
 ///    converge.
 #[tokio::test(flavor = "multi_thread")]
 async fn be_killed_while_a_load_creates_partitions() -> anyhow::Result<()> {
-    let broker = Broker::start().await?;
-    broker.create_topic(TOPIC, KAFKA_PARTITIONS).await?;
-    let mut cluster = Cluster::start_with(options()).await?;
-    let mut conn = cluster.conn().await?;
-    let mut feed = Feed::new(&broker)?;
-    feed.wave(DAYS_PER_WAVE).await?;
-    setup(&mut conn, &broker, 3).await;
-    must_count(&mut conn, TABLE, feed.produced(), T).await;
+    let (_broker, mut cluster, mut conn, mut feed) = start_loaded(3).await?;
 
     // Ten new days; the BE running a task is killed in the middle of the load that creates
     // them.

@@ -564,7 +564,7 @@ mod tests {
         let e: SqlError = CatalogError::UnknownDb("x".into()).into();
         assert_eq!(
             (e.errno, e.message.as_str()),
-            (1049, "Unknown database 'x'")
+            (5501, "Unknown database 'x'")
         );
         let e: SqlError = CatalogError::TableExists("t".into()).into();
         assert_eq!((e.errno, e.sqlstate.as_str()), (1050, "42S01"));

@@ -40,6 +40,21 @@ impl SqlError {
         ))
     }
 
+    /// An analyzer error raised through an ErrorCode (`ErrorReport.reportSemanticException`):
+    /// the analyzer's wording around the entry's text, with the entry's errno and SQLSTATE
+    /// (since 3.3 `ErrorReport` records the code on the connection's state, and the
+    /// SemanticException only supplies the message).
+    pub fn analyzing_code(code: ErrorCode, args: &[&str]) -> Self {
+        Self::code(code, args).in_analyzer()
+    }
+
+    /// The same error as raised from the analyzer: message wrapped in `Getting analyzing
+    /// error. Detail message: <msg>.`, errno and SQLSTATE kept.
+    pub fn in_analyzer(mut self) -> Self {
+        self.message = format!("Getting analyzing error. Detail message: {}.", self.message);
+        self
+    }
+
     /// A parser error with StarRocks's prefix. `position` is e.g. ` at line 1, column 5`.
     pub fn syntax(position: &str, detail: &str) -> Self {
         if detail.is_empty() {
@@ -51,12 +66,12 @@ impl SqlError {
         }
     }
 
-    /// 1049 Unknown database.
+    /// 5501 (3F000) Unknown database, as an executor/DDL error (plain text).
     pub fn bad_db(db: &str) -> Self {
         Self::code(error_code::ERR_BAD_DB_ERROR, &[db])
     }
 
-    /// 1146 Unknown table.
+    /// 5502 (42602) Unknown table, as an executor/DDL error (plain text).
     pub fn bad_table(table: &str) -> Self {
         Self::code(error_code::ERR_BAD_TABLE_ERROR, &[table])
     }

@@ -12,8 +12,8 @@
 //! Names: databases and tables are matched exactly (`lower_case_table_names = 0`), column names
 //! case-insensitively (a written name that matches a column only ignoring case is rewritten
 //! to the column's own spelling before planning; the title keeps the written text).
-//! Unknown database -> 1049, unknown table -> 1146, both in StarRocks's analyzer wording
-//! (`Getting analyzing error. Detail message: Unknown table 'db.t'.`).
+//! Unknown database -> 5501/3F000, unknown table -> 5502/42602, both in StarRocks's analyzer
+//! wording (`Getting analyzing error. Detail message: Unknown table 'db.t'.`).
 
 pub mod format;
 pub mod functions;
@@ -234,9 +234,7 @@ impl QueryEngine {
                 }
             } else {
                 if !env.catalog.database_exists(&db) {
-                    let mut e = SqlError::bad_db(&db);
-                    e.message = format!("Getting analyzing error. Detail message: {}.", e.message);
-                    return Err(e);
+                    return Err(SqlError::bad_db(&db).in_analyzer());
                 }
                 // `FROM t PARTITION (..)` was renamed: the snapshot of `t`, restricted.
                 let pick = picks.iter().find(|p| p.name == table);
@@ -300,11 +298,9 @@ fn session_config(current_db: &str) -> SessionConfig {
     c
 }
 
-/// `Unknown table 'db.t'` (1146) in the analyzer's wording.
+/// `Unknown table 'db.t'` (5502) in the analyzer's wording.
 fn unknown_table(db: &str, table: &str) -> SqlError {
-    let mut e = SqlError::bad_table(&format!("{db}.{table}"));
-    e.message = format!("Getting analyzing error. Detail message: {}.", e.message);
-    e
+    SqlError::bad_table(&format!("{db}.{table}")).in_analyzer()
 }
 
 /// Parses `sql` as one query with DataFusion's sqlparser (MySQL dialect).
@@ -835,7 +831,7 @@ mod tests {
             .execute("SELECT * FROM nodb.t", env(""))
             .await
             .unwrap_err();
-        assert_eq!((e.errno, e.sqlstate.as_str()), (1049, "42000"));
+        assert_eq!((e.errno, e.sqlstate.as_str()), (5501, "3F000"));
         assert_eq!(
             e.message,
             "Getting analyzing error. Detail message: Unknown database 'nodb'."
@@ -844,7 +840,7 @@ mod tests {
             .execute("SELECT * FROM nope", env("shop"))
             .await
             .unwrap_err();
-        assert_eq!((e.errno, e.sqlstate.as_str()), (1146, "42S02"));
+        assert_eq!((e.errno, e.sqlstate.as_str()), (5502, "42602"));
         assert_eq!(
             e.message,
             "Getting analyzing error. Detail message: Unknown table 'shop.nope'."

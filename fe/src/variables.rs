@@ -651,7 +651,8 @@ fn check_range(def: &VarDef, v: &VarValue) -> SqlResult<()> {
 /// a zone ID as given; anything else fails with `Unknown or incorrect time zone: 'x'`.
 pub fn normalize_time_zone(raw: &str) -> SqlResult<String> {
     let v = raw.trim();
-    let bad = || SqlError::analyzing(error_code::ERR_UNKNOWN_TIME_ZONE.format(&[raw]));
+    // DdlException from ErrorReport (code 1298 recorded), rethrown by SetStmtAnalyzer.
+    let bad = || SqlError::analyzing_code(error_code::ERR_UNKNOWN_TIME_ZONE, &[raw]);
     if v.eq_ignore_ascii_case("CST") {
         return Ok("Asia/Shanghai".to_string());
     }
@@ -1101,9 +1102,13 @@ mod tests {
         assert_eq!(normalize_time_zone("+8:00").unwrap(), "+08:00");
         assert_eq!(normalize_time_zone("Asia/Tokyo").unwrap(), "Asia/Tokyo");
         assert_eq!(normalize_time_zone("CST").unwrap(), "Asia/Shanghai");
+        let e = normalize_time_zone("Mars/Base").unwrap_err();
         assert_eq!(
-            normalize_time_zone("Mars/Base").unwrap_err().message,
-            "Getting analyzing error. Detail message: Unknown or incorrect time zone: 'Mars/Base'."
+            (e.errno, e.message.as_str()),
+            (
+                1298,
+                "Getting analyzing error. Detail message: Unknown or incorrect time zone: 'Mars/Base'."
+            )
         );
     }
 

@@ -204,7 +204,7 @@ async fn routine_load_needs_insert_and_never_shows_secrets() -> anyhow::Result<(
         &mut loader,
         "PAUSE ROUTINE LOAD FOR rdb.nope",
         5089,
-        "Routine load job [nope] not found when checking privilege",
+        "Getting analyzing error. Detail message: Routine load job [nope] not found when checking privilege.",
     )
     .await;
 

@@ -146,7 +146,10 @@ async fn ddl_without_backends_survives_kill_9() {
     );
     assert_eq!(
         must_fail(&mut c, "SHOW TABLES FROM nope").await,
-        (1049, "Unknown database 'nope'".into())
+        (
+            5501,
+            "Getting analyzing error. Detail message: Unknown database 'nope'.".into()
+        )
     );
     assert_eq!(must_fail(&mut c, "SHOW TABLES").await.0, 1046);
     assert_eq!(
@@ -178,10 +181,22 @@ async fn ddl_without_backends_survives_kill_9() {
         msg.starts_with("Getting syntax error at line 1, column 49."),
         "{msg}"
     );
-    let (code, _) = must_fail(&mut c, "DESC example_db.nope").await;
-    assert_eq!(code, 1146);
+    let (code, msg) = must_fail(&mut c, "DESC example_db.nope").await;
+    assert_eq!(
+        (code, msg.as_str()),
+        (
+            5502,
+            "Getting analyzing error. Detail message: Unknown table 'nope'."
+        )
+    );
     let (code, msg) = must_fail(&mut c, "DROP TABLE example_db.nope").await;
-    assert_eq!((code, msg.as_str()), (1146, "Unknown table 'nope'"));
+    assert_eq!(
+        (code, msg.as_str()),
+        (
+            5502,
+            "Getting analyzing error. Detail message: Unknown table 'nope'."
+        )
+    );
     c.query_drop("DROP TABLE IF EXISTS example_db.nope")
         .await
         .unwrap();

@@ -167,7 +167,7 @@ async fn session_statements_and_errors() {
     let (code, state, msg) = must_fail(&mut conn, "USE no_such_db").await;
     assert_eq!(
         (code, state.as_str(), msg.as_str()),
-        (1049, "42000", "Unknown database 'no_such_db'")
+        (5501, "3F000", "Unknown database 'no_such_db'")
     );
     let (code, _, msg) = must_fail(&mut conn, "SET version = '1'").await;
     assert_eq!(
@@ -353,7 +353,7 @@ fn mysql_cli_batch_mode() {
     assert!(!out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
-        "ERROR 1049 (42000) at line 1: Unknown database 'nodb'"
+        "ERROR 5501 (3F000) at line 1: Unknown database 'nodb'"
     );
     let out = Command::new("mysql")
         .args([
@@ -369,7 +369,7 @@ fn mysql_cli_batch_mode() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1049"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("5501"));
 }
 
 #[test]

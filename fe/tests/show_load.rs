@@ -201,8 +201,8 @@ PROPERTIES ("replication_num" = "1")"#,
     must_error(
         &mut conn,
         "SHOW LOAD FROM nosuch",
-        1049,
-        "Unknown database 'nosuch'",
+        5501,
+        "Getting analyzing error. Detail message: Unknown database 'nosuch'.",
     )
     .await;
     must_error(
@@ -220,7 +220,13 @@ PROPERTIES ("replication_num" = "1")"#,
     )
     .await;
     let mut no_db = cluster.conn().await?;
-    must_error(&mut no_db, "SHOW LOAD", 1046, "No database selected").await;
+    must_error(
+        &mut no_db,
+        "SHOW LOAD",
+        1046,
+        "Getting analyzing error. Detail message: No database selected.",
+    )
+    .await;
 
     // information_schema.loads: the same jobs, with the tracking URL.
     let loads_sql = "SELECT JOB_ID, LABEL, DATABASE_NAME, STATE, PROGRESS, TYPE, SINK_ROWS, \

@@ -1,7 +1,8 @@
 //! The one error-code table shared by FE and BE: MySQL errno, SQLSTATE and StarRocks message
 //! template. Source: StarRocks `fe/fe-core/src/main/java/com/starrocks/common/ErrorCode.java`.
-//! Decision (ARCHITECTURE.md, "Shared types"): where MySQL has a standard errno for the condition (1045, 1049,
-//! 1050, 1064, 1146) we send it; otherwise StarRocks's own code.
+//! Decision (issue 14): the numbers StarRocks 3.4 sends, also where MySQL has another standard
+//! number for the condition (unknown database 5501, unknown table 5502); compat-tests/ERRORS.md
+//! maps each condition to its entry and lists where 3.4 and newer releases differ.
 
 /// One entry of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,16 +56,17 @@ codes! {
     ERR_NO_DB_ERROR = (1046, "3D000", "No database selected");
     /// ErrorCode.ERR_UNKNOWN_COM_ERROR
     ERR_UNKNOWN_COM_ERROR = (1047, "08S01", "Unknown command");
-    /// ErrorCode.ERR_BAD_DB_ERROR: StarRocks >=3.4 sends 5501/3F000; we send MySQL's 1049/42000.
-    ERR_BAD_DB_ERROR = (1049, "42000", "Unknown database '%s'");
+    /// ErrorCode.ERR_BAD_DB_ERROR in 3.4's "5500 - 5599: DDL operation failure" block (<= 3.3:
+    /// 1049/42000).
+    ERR_BAD_DB_ERROR = (5501, "3F000", "Unknown database '%s'");
     /// ErrorCode.ERR_NO_SUCH_THREAD (KILL of an unknown connection id)
     ERR_NO_SUCH_THREAD = (1094, "HY000", "Unknown thread id: %s");
     /// ErrorCode.ERR_KILL_DENIED_ERROR
     ERR_KILL_DENIED_ERROR = (1095, "HY000", "You are not owner of thread %s");
     /// ErrorCode.ERR_WRONG_DB_NAME
     ERR_WRONG_DB_NAME = (1102, "42000", "Incorrect database name '%s'");
-    /// ErrorCode.ERR_WRONG_TABLE_NAME
-    ERR_WRONG_TABLE_NAME = (1103, "42000", "Incorrect table name '%s'");
+    /// ErrorCode.ERR_WRONG_TABLE_NAME (StarRocks numbers it 1104, not MySQL's 1103)
+    ERR_WRONG_TABLE_NAME = (1104, "42000", "Incorrect table name '%s'");
     /// ErrorCode.ERR_TABLE_EXISTS_ERROR (MySQL standard 1050/42S01)
     ERR_TABLE_EXISTS_ERROR = (1050, "42S01", "Table '%s' already exists");
     /// ErrorCode.ERR_DUP_FIELDNAME
@@ -77,9 +79,8 @@ codes! {
     ERR_TABLE_MUST_HAVE_COLUMNS = (1113, "42000", "A table must have at least 1 column");
     /// ErrorCode.ERR_UNKNOWN_CHARACTER_SET
     ERR_UNKNOWN_CHARACTER_SET = (1115, "42000", "Unknown character set: '%s'");
-    /// Unknown table: StarRocks >=3.4 sends 5502/42602; we send MySQL's 1146/42S02 so that
-    /// SQLAlchemy's has_table() works.
-    ERR_BAD_TABLE_ERROR = (1146, "42S02", "Unknown table '%s'");
+    /// ErrorCode.ERR_BAD_TABLE_ERROR in 3.4's 5500 block (<= 3.3: 1051/42S02).
+    ERR_BAD_TABLE_ERROR = (5502, "42602", "Unknown table '%s'");
     /// ErrorCode.ERR_UNKNOWN_SYSTEM_VARIABLE
     ERR_UNKNOWN_SYSTEM_VARIABLE = (1193, "HY000", "Unknown system variable '%s', the most similar variables are %s");
     /// ErrorCode.ERR_LOCAL_VARIABLE
@@ -180,7 +181,7 @@ mod tests {
                 ERR_WRONG_TABLE_NAME.errno,
                 ERR_WRONG_TABLE_NAME.format(&[""]).as_str()
             ),
-            (1103, "Incorrect table name ''")
+            (1104, "Incorrect table name ''")
         );
         assert_eq!(
             ERR_LOAD_DATA_PARSE_ERROR.format(&["parse error. x"]),

@@ -17,3 +17,34 @@ CREATE ROUTINE LOAD db_${uuid}.job1 ON no_such_table
 COLUMNS TERMINATED BY ","
 FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "t_${uuid}");
 DROP DATABASE db_${uuid};
+
+-- name: errno_per_condition
+-- One statement per error condition, with StarRocks 3.4's errno (compat-tests/ERRORS.md).
+-- create_topic: t_${uuid} 1
+CREATE DATABASE db_${uuid};
+CREATE TABLE db_${uuid}.t (k int, v varchar(10)) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1;
+CREATE ROUTINE LOAD no_such_db_${uuid}.job1 ON t
+FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "t_${uuid}");
+CREATE ROUTINE LOAD db_${uuid}.1bad ON t
+FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "t_${uuid}");
+CREATE ROUTINE LOAD db_${uuid}.job1 ON t PROPERTIES ("timezone" = "Mars/Base")
+FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "t_${uuid}");
+CREATE ROUTINE LOAD db_${uuid}.job1 ON t PROPERTIES ("bogus" = "1")
+FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "t_${uuid}");
+CREATE ROUTINE LOAD db_${uuid}.job1 ON t COLUMNS TERMINATED BY ","
+FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "t_${uuid}");
+CREATE ROUTINE LOAD db_${uuid}.job1 ON t COLUMNS TERMINATED BY ","
+FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "t_${uuid}");
+PAUSE ROUTINE LOAD FOR db_${uuid}.job1;
+PAUSE ROUTINE LOAD FOR db_${uuid}.job1;
+STOP ROUTINE LOAD FOR db_${uuid}.job1;
+RESUME ROUTINE LOAD FOR db_${uuid}.job1;
+SHOW ROUTINE LOAD FROM no_such_db_${uuid};
+SET time_zone = 'Mars/Base';
+DESC db_${uuid}.no_such_table;
+INSERT INTO db_${uuid}.no_such_table VALUES (1);
+INSERT INTO db_${uuid}.t (k, no_such_column) VALUES (1, 2);
+SELECT no_such_column FROM db_${uuid}.t;
+TRUNCATE TABLE db_${uuid}.no_such_table;
+CREATE TABLE db_${uuid}.`` (k int) DISTRIBUTED BY HASH(k);
+DROP DATABASE db_${uuid};

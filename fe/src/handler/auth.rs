@@ -272,7 +272,7 @@ fn resolve_objects(
                 let db_name = match db {
                     Some(d) => d.clone(),
                     None if !session.current_db.is_empty() => session.current_db.clone(),
-                    None => return Err(SqlError::no_db()),
+                    None => return Err(SqlError::no_db().in_analyzer()),
                 };
                 let id = db_id(ctx, &db_name)?;
                 let table = match table {

@@ -140,7 +140,8 @@ fn db_name(session: &Session, db: Option<&String>) -> SqlResult<String> {
     match db {
         Some(d) => Ok(d.clone()),
         None if !session.current_db.is_empty() => Ok(session.current_db.clone()),
-        None => Err(SqlError::no_db()),
+        // ERR_NO_DB_ERROR comes from StarRocks's analyzers (reportSemanticException).
+        None => Err(SqlError::no_db().in_analyzer()),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::error::{SqlError, SqlResult};
 use crate::handler::create_table::analyze_create_table;
 use crate::handler::partition_analysis::{analyze_partition_desc, NamedPartition};
 use crate::handler::partition_ddl::{build_partitions, table_properties, with_ids};
-use crate::handler::resolve::{lookup_table, resolve_db};
+use crate::handler::resolve::{lookup_table, lookup_table_bare, resolve_db};
 use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
 use crate::sql::ddl::{CreateTableStmt, DdlStmt};
@@ -176,7 +176,7 @@ pub async fn execute(
             Ok(rows_result(titles, rows))
         }
         DdlStmt::Desc { table, all } => {
-            let t = lookup_table(ctx, session, &table)?;
+            let t = lookup_table_bare(ctx, session, &table)?;
             if all {
                 let rows = t
                     .desc_rows()
@@ -221,7 +221,7 @@ pub async fn execute(
         }
         DdlStmt::ShowCreateDatabase { name } => {
             if !ctx.catalog.db_exists(&name) {
-                return Err(SqlError::bad_db(&name));
+                return Err(SqlError::bad_db(&name).in_analyzer());
             }
             Ok(rows_result(
                 &["Database", "Create Database"],
@@ -262,7 +262,7 @@ pub async fn execute(
                 return if if_exists {
                     Ok(QueryResult::ok())
                 } else {
-                    Err(SqlError::bad_table(&table.table))
+                    Err(SqlError::bad_table(&table.table).in_analyzer())
                 };
             }
             let t = ctx.catalog.drop_table(&db, &table.table)?;
@@ -282,6 +282,7 @@ pub async fn execute(
                     .iter()
                     .map(|n| {
                         current
+                // DropStmtAnalyzer: an analyzer error naming the table only.
                             .partition_by_name(n)
                             .map(|p| p.id)
                             .ok_or_else(|| SqlError::plain(format!("Partition {n} does not exist")))

@@ -25,7 +25,7 @@ fn show_load(ctx: &FeContext, session: &Session, s: &ShowLoad) -> SqlResult<Quer
     let db_name = match &s.from_db {
         Some(d) => d.clone(),
         None if !session.current_db.is_empty() => session.current_db.clone(),
-        None => return Err(SqlError::no_db()),
+        None => return Err(SqlError::no_db().in_analyzer()),
     };
     let filter = ShowLoadFilter::analyze(s.where_expr.as_ref())
         .map_err(|e| SqlError::analyzing(e.to_string()))?;
@@ -33,7 +33,8 @@ fn show_load(ctx: &FeContext, session: &Session, s: &ShowLoad) -> SqlResult<Quer
     let db = ctx
         .catalog
         .get_db(&db_name)
-        .ok_or_else(|| SqlError::bad_db(&db_name))?;
+        // MetaUtils.checkDbNullAndReport in ShowExecutor: an analyzer error.
+        .ok_or_else(|| SqlError::bad_db(&db_name).in_analyzer())?;
     let tz = match session.vars.get_str("time_zone") {
         tz if tz.is_empty() => DEFAULT_TIME_ZONE.to_string(),
         tz => tz,

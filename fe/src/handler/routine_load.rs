@@ -57,8 +57,24 @@ fn db_of(session: &Session, explicit: Option<&String>) -> SqlResult<String> {
     match explicit {
         Some(d) => Ok(d.clone()),
         None if !session.current_db.is_empty() => Ok(session.current_db.clone()),
-        None => Err(SqlError::no_db()),
+        None => Err(SqlError::no_db().in_analyzer()),
     }
+}
+
+/// A job property rejected at CREATE: CreateRoutineLoadAnalyzer rethrows every check's
+/// exception as a SemanticException (1064), except that a check raised through ErrorReport
+/// keeps its code: the `timezone` property (TimeUtils, ERR_UNKNOWN_TIME_ZONE 1298).
+fn property_error(m: String) -> SqlError {
+    let e = SqlError::analyzing(&m);
+    if m.starts_with("Unknown or incorrect time zone: ") {
+        let code = error_code::ERR_UNKNOWN_TIME_ZONE;
+        return SqlError {
+            errno: code.errno,
+            sqlstate: code.sqlstate.to_string(),
+            ..e
+        };
+    }
+    e
 }
 
 /// `FeNameFormat.checkCommonName` regex `^[a-zA-Z]\w{0,63}$|^_[a-zA-Z0-9]\w{0,62}$`.
@@ -79,11 +95,12 @@ fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult
     // 1. Database and names.
     let db_name = db_of(session, c.job.db.as_ref())?;
     if c.table.is_empty() {
-        return Err(SqlError::bad_table(""));
+        return Err(SqlError::bad_table("").in_analyzer());
     }
     if !valid_common_name(&c.job.name) {
-        return Err(SqlError::analyzing(
-            error_code::ERR_WRONG_NAME_FORMAT.format(&["ROUTINE LOAD NAME", &c.job.name]),
+        return Err(SqlError::analyzing_code(
+            error_code::ERR_WRONG_NAME_FORMAT,
+            &["ROUTINE LOAD NAME", &c.job.name],
         ));
     }
     // 2. Load properties (separators), job properties, data source properties.
@@ -103,7 +120,7 @@ fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult
         },
         &session_time_zone(session),
     )
-    .map_err(SqlError::analyzing)?;
+    .map_err(property_error)?;
     let source = c.source.to_ascii_uppercase();
     if source != "KAFKA" {
         return Err(SqlError::analyzing(format!(
@@ -212,11 +229,12 @@ fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult
     Ok(QueryResult::ok())
 }
 
-/// A non-final job for PAUSE/RESUME/STOP/ALTER (the privilege check finds it first).
+/// A non-final job for PAUSE/RESUME/STOP/ALTER (the privilege check finds it first:
+/// `AuthorizerStmtVisitor.getTableNameByRoutineLoadLabel` raises 5089 as an analyzer error).
 fn operable_job(ctx: &FeContext, session: &Session, j: &JobRef) -> SqlResult<i64> {
     let db_name = db_of(session, j.db.as_ref())?;
     let not_found = || {
-        SqlError::code(
+        SqlError::analyzing_code(
             error_code::ERR_PRIVILEGE_ROUTINELOAD_JOB_NOT_FOUND,
             &[&j.name],
         )
@@ -343,7 +361,7 @@ fn alter(ctx: &FeContext, session: &Session, a: AlterRoutineLoad) -> SqlResult<Q
             if m.starts_with("Only supports") || m.starts_with("The specified") {
                 SqlError::plain(m)
             } else {
-                SqlError::analyzing(m)
+                property_error(m)
             }
         })?;
     Ok(QueryResult::ok())
@@ -356,10 +374,11 @@ fn show_jobs(ctx: &FeContext, session: &Session, s: &ShowRoutineLoad) -> SqlResu
         (_, Some(d)) => d.clone(),
         _ => db_of(session, None)?,
     };
+    // ShowExecutor turns every failure into a SemanticException (the analyzer's wording).
     let db = ctx
         .catalog
         .get_db(&db_name)
-        .ok_or_else(|| SqlError::bad_db(&db_name))?;
+        .ok_or_else(|| SqlError::bad_db(&db_name).in_analyzer())?;
     let mut entries: Vec<JobEntry> = ctx
         .routine_load
         .snapshot()
@@ -371,7 +390,7 @@ fn show_jobs(ctx: &FeContext, session: &Session, s: &ShowRoutineLoad) -> SqlResu
     if let Some(j) = &s.job {
         entries.retain(|e| e.job.name == j.name);
         if entries.is_empty() {
-            return Err(SqlError::plain(format!(
+            return Err(SqlError::analyzing(format!(
                 "There is no running job named {} in db {}. Include history? {}, you can try `show all routine load job for job_name` if you want to list stopped and cancelled jobs",
                 j.name, db_name, s.all
             )));
@@ -435,18 +454,18 @@ fn show_tasks(
     let db = ctx
         .catalog
         .get_db(&db_name)
-        .ok_or_else(|| SqlError::bad_db(&db_name))?;
+        .ok_or_else(|| SqlError::bad_db(&db_name).in_analyzer())?;
     let entry = ctx
         .routine_load
         .find(db.id, &name, false)
         .and_then(|id| ctx.routine_load.get(id))
         .ok_or_else(|| {
-            SqlError::plain(format!(
+            SqlError::analyzing(format!(
                 "The job named {name}does not exists or job state is stopped or cancelled"
             ))
         })?;
     if ctx.catalog.get_table_by_id(entry.job.table_id).is_none() {
-        return Err(SqlError::plain(
+        return Err(SqlError::analyzing(
             "The table metadata of job has been changed. The job will be cancelled automatically",
         ));
     }

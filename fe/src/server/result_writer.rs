@@ -278,8 +278,8 @@ mod tests {
         let e = SqlError::code(starload_proto::error_code::ERR_BAD_DB_ERROR, &["x"]);
         let p = err_payload(&e);
         assert_eq!(p[0], 0xFF);
-        assert_eq!(u16::from_le_bytes([p[1], p[2]]), 1049);
-        assert_eq!(&p[3..9], b"#42000");
+        assert_eq!(u16::from_le_bytes([p[1], p[2]]), 5501);
+        assert_eq!(&p[3..9], b"#3F000");
         assert_eq!(&p[9..], b"Unknown database 'x'");
         let empty = SqlError::plain("");
         assert_eq!(&err_payload(&empty)[3..], b"#HY000Unknown error");

@@ -124,6 +124,9 @@ codes! {
     ERR_SECURE_TRANSPORT_REQUIRED = (5205, "HY000", "Connections using insecure transport are prohibited");
     /// ErrorCode.ERR_TXN_NOT_EXIST
     ERR_TXN_NOT_EXIST = (5302, "25P01", "Transaction %s does not exist");
+    /// ErrorCode.ERR_CHANGE_TO_SSL_CONNECTION_FAILED: the client's HandshakeResponse asks for
+    /// TLS (CLIENT_SSL) and the FE cannot switch (MysqlProto.negotiate).
+    ERR_CHANGE_TO_SSL_CONNECTION_FAILED = (5400, "XX000", "Failed to change to SSL connection");
     /// ErrorCode.ERR_NOT_OLAP_TABLE
     ERR_NOT_OLAP_TABLE = (5503, "42000", "Table '%s' is not a OLAP table");
     /// ErrorCode.ERR_BAD_FIELD_ERROR

@@ -40,6 +40,20 @@ pub async fn execute(
             ])))
         }
         SessionStmt::ShowEngines => Ok(QueryResult::Rows(show_engines())),
+        // StarRocks's CatalogMgr rows; the internal catalog is the only one here.
+        SessionStmt::ShowCatalogs(filter) => fixed_rows(
+            &[
+                ("Catalog", ColumnKind::Varchar),
+                ("Type", ColumnKind::Varchar),
+                ("Comment", ColumnKind::Varchar),
+            ],
+            &[&[
+                "default_catalog",
+                "Internal",
+                "An internal catalog contains this cluster's self-managed tables.",
+            ]],
+            &filter,
+        ),
         SessionStmt::ShowCollation(filter) => fixed_rows(
             &[
                 ("Collation", ColumnKind::Varchar),
@@ -135,6 +149,28 @@ pub fn use_db(
         session.current_catalog = c.to_string();
     }
     session.current_db = db.to_string();
+    Ok(())
+}
+
+/// COM_INIT_DB and the HandshakeResponse's database, as StarRocks's `changeCatalogDb`: the
+/// name is `catalog.db` or `db`, split at the first dot, and an empty database name clears
+/// the current database rather than failing (Node's mysql2 sends an empty name at connect;
+/// Superset's StarRocks engine spec connects to `default_catalog.` to browse schemas).
+pub fn change_catalog_db(ctx: &FeContext, session: &mut Session, ident: &str) -> SqlResult<()> {
+    let (catalog, db) = match ident.split_once('.') {
+        Some((c, d)) => (Some(c), d),
+        None => (None, ident),
+    };
+    if !db.is_empty() {
+        return use_db(ctx, session, catalog, db);
+    }
+    if let Some(c) = catalog {
+        if !c.eq_ignore_ascii_case("default_catalog") {
+            return Err(SqlError::plain(format!("Unknown catalog '{c}'")));
+        }
+        session.current_catalog = c.to_string();
+    }
+    session.current_db.clear();
     Ok(())
 }
 

@@ -90,11 +90,19 @@ async fn handle(
         reject_connection_on_dbname_absence: false,
     };
     let force_secure = ctx.config.get().ssl_force_secure_transport && !peer.ip().is_loopback();
+    let ssl_failed = crate::server::result_writer::err_payload(&SqlError::code(
+        error_code::ERR_CHANGE_TO_SSL_CONNECTION_FAILED,
+        &[],
+    ));
     let run = async move {
         match tls {
-            None => match tls::plain(sock, shim.greeting(false)).await {
+            None => match tls::plain(sock, shim.greeting(false), &ssl_failed).await {
                 Ok(n) => serve_negotiated(shim, n, slot, &opts).await,
                 Err(NegotiateError::Io(e)) => Err(e),
+                Err(NegotiateError::SslUnavailable) => {
+                    tracing::warn!(conn = id, peer = %peer, "enable ssl connection failed: no certificate configured (ssl_cert_file).");
+                    Ok(())
+                }
                 Err(NegotiateError::InsecureRefused) => Ok(()),
             },
             Some(cfg) => {
@@ -104,8 +112,12 @@ async fn handle(
                         &[],
                     ))
                 });
-                match tls::negotiate(sock, shim.greeting(true), cfg, refuse).await {
+                match tls::negotiate(sock, shim.greeting(true), cfg, refuse, &ssl_failed).await {
                     Ok(n) => serve_negotiated(shim, n, slot, &opts).await,
+                    Err(NegotiateError::SslUnavailable) => {
+                        tracing::warn!(conn = id, peer = %peer, "enable ssl connection failed: CLIENT_SSL outside an SSLRequest.");
+                        Ok(())
+                    }
                     Err(NegotiateError::InsecureRefused) => {
                         tracing::warn!(conn = id, peer = %peer, "Connections using insecure transport are prohibited.");
                         Ok(())

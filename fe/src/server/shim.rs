@@ -275,11 +275,17 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for FeShim {
 
     async fn on_init<'a>(&'a mut self, db: &'a str, writer: InitWriter<'a, W>) -> io::Result<()> {
         self.take_authed_user();
-        let db = db.trim().trim_matches('`');
-        let allowed = handler::authorize::check_use(&self.ctx, &self.session.principal, db);
-        match allowed
-            .and_then(|()| handler::session_stmt::use_db(&self.ctx, &mut self.session, None, db))
-        {
+        // The connect-time database and COM_INIT_DB: `db` or `catalog.db`, possibly empty.
+        let ident = db.trim().trim_matches('`');
+        let name = ident.split_once('.').map_or(ident, |(_, d)| d);
+        let allowed = if name.is_empty() {
+            Ok(())
+        } else {
+            handler::authorize::check_use(&self.ctx, &self.session.principal, name)
+        };
+        match allowed.and_then(|()| {
+            handler::session_stmt::change_catalog_db(&self.ctx, &mut self.session, ident)
+        }) {
             Ok(()) => {
                 self.guard.end_query(&self.session.current_db);
                 writer.ok().await

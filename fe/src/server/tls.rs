@@ -15,6 +15,12 @@
 //!
 //! `ssl_force_secure_transport` refuses plaintext clients (except from localhost, as
 //! StarRocks's `MysqlProto.negotiate`) with ERR 5205.
+//!
+//! A HandshakeResponse that sets CLIENT_SSL without being an SSLRequest we can serve (no
+//! certificate configured, or the full response sent in plaintext: PyMySQL, and so mycli's
+//! default `ssl_mode = auto`, do that when the greeting lacks CLIENT_SSL) gets ERR 5400, the
+//! code StarRocks's negotiate sends when the switch to TLS fails. Handed to opensrv, it would
+//! wait for a TLS handshake that never comes and the client would hang.
 
 use std::io;
 use std::pin::Pin;
@@ -142,6 +148,8 @@ pub enum NegotiateError {
     Io(io::Error),
     /// A plaintext client while secure transport is forced (ERR 5205 was sent).
     InsecureRefused,
+    /// The client asked for TLS that this connection cannot switch to (ERR 5400 was sent).
+    SslUnavailable,
 }
 
 impl From<io::Error> for NegotiateError {
@@ -151,12 +159,14 @@ impl From<io::Error> for NegotiateError {
 }
 
 /// Steps 1–2 of the module docs. `insecure_err` is the ERR payload sent to a refused
-/// plaintext client (None: plaintext allowed).
+/// plaintext client (None: plaintext allowed); `ssl_failed_err` the one sent to a client that
+/// sets CLIENT_SSL outside an SSLRequest.
 pub async fn negotiate(
     mut sock: TcpStream,
     greeting: Vec<u8>,
     tls: Arc<rustls::ServerConfig>,
     insecure_err: Option<Vec<u8>>,
+    ssl_failed_err: &[u8],
 ) -> Result<Negotiated, NegotiateError> {
     sock.write_all(&greeting).await?;
     sock.flush().await?;
@@ -184,10 +194,12 @@ pub async fn negotiate(
             secure: true,
         });
     }
+    if caps_of(&first) & CLIENT_SSL != 0 {
+        reply_err(&mut sock, &first, ssl_failed_err).await?;
+        return Err(NegotiateError::SslUnavailable);
+    }
     if let Some(err) = insecure_err {
-        let seq = first.get(3).copied().unwrap_or(0).wrapping_add(1);
-        sock.write_all(&packet(seq, &err)).await?;
-        sock.flush().await?;
+        reply_err(&mut sock, &first, &err).await?;
         return Err(NegotiateError::InsecureRefused);
     }
     let (r, w) = sock.into_split();
@@ -199,13 +211,22 @@ pub async fn negotiate(
     })
 }
 
-/// The plaintext connection phase: our greeting goes out, opensrv's is dropped.
-pub async fn plain(mut sock: TcpStream, greeting: Vec<u8>) -> Result<Negotiated, NegotiateError> {
+/// The plaintext connection phase: our greeting goes out, opensrv's is dropped. A client
+/// that asks for TLS anyway gets `ssl_failed_err` (see the module docs).
+pub async fn plain(
+    mut sock: TcpStream,
+    greeting: Vec<u8>,
+    ssl_failed_err: &[u8],
+) -> Result<Negotiated, NegotiateError> {
     sock.write_all(&greeting).await?;
     sock.flush().await?;
     let first = tokio::time::timeout(HANDSHAKE_TIMEOUT, read_packet(&mut sock))
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "handshake timeout"))??;
+    if caps_of(&first) & CLIENT_SSL != 0 {
+        reply_err(&mut sock, &first, ssl_failed_err).await?;
+        return Err(NegotiateError::SslUnavailable);
+    }
     let (r, w) = sock.into_split();
     Ok(Negotiated {
         client_caps: caps_of(&first),
@@ -213,6 +234,13 @@ pub async fn plain(mut sock: TcpStream, greeting: Vec<u8>) -> Result<Negotiated,
         writer: SkipFirstPacket::new(Box::new(w)),
         secure: false,
     })
+}
+
+/// Answers the client's first packet with the ERR payload `err` (next sequence id).
+async fn reply_err(sock: &mut TcpStream, first: &[u8], err: &[u8]) -> io::Result<()> {
+    let seq = first.get(3).copied().unwrap_or(0).wrapping_add(1);
+    sock.write_all(&packet(seq, err)).await?;
+    sock.flush().await
 }
 
 /// A writer that drops the first MySQL packet written to it (opensrv's greeting, already
@@ -331,7 +359,9 @@ mod tests {
         let server = tokio::spawn(async move {
             let (sock, _) = listener.accept().await.unwrap();
             let g = greeting("8.0.33", 1, b"abcdefghijklmnopqrst", true);
-            let mut n = negotiate(sock, g.clone(), cfg, None).await.unwrap();
+            let mut n = negotiate(sock, g.clone(), cfg, None, b"\xffunused")
+                .await
+                .unwrap();
             assert!(n.secure);
             let first = read_packet(&mut n.reader).await.unwrap();
             // opensrv writes its greeting, then an OK packet.
@@ -377,6 +407,48 @@ mod tests {
         assert_eq!(replayed[3], 2);
         assert_eq!(caps_of(&replayed) & CLIENT_SSL, 0, "CLIENT_SSL cleared");
         assert_eq!(&replayed[8..], &resp[4..]);
+    }
+
+    /// PyMySQL with an SSL context sends its whole HandshakeResponse in plaintext with
+    /// CLIENT_SSL set when the greeting lacks it: ERR 5400's payload comes back (sequence 2)
+    /// and the connection ends, rather than opensrv waiting for a TLS handshake.
+    #[tokio::test]
+    async fn plain_refuses_a_response_that_asks_for_tls() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (sock, _) = listener.accept().await.unwrap();
+            let g = greeting("8.0.33", 1, b"abcdefghijklmnopqrst", false);
+            matches!(
+                plain(sock, g, b"\xffERR").await,
+                Err(NegotiateError::SslUnavailable)
+            )
+        });
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        let g = read_packet(&mut tcp).await.unwrap();
+        assert_eq!(caps_of_greeting(&g) & CLIENT_SSL, 0);
+        let mut resp = (0x0200u32 | 0x8000 | CLIENT_SSL).to_le_bytes().to_vec();
+        resp.extend_from_slice(&[0, 0, 0, 1, 33]);
+        resp.extend_from_slice(&[0u8; 23]);
+        resp.extend_from_slice(b"root\0\0");
+        tcp.write_all(&packet(1, &resp)).await.unwrap();
+        let err = read_packet(&mut tcp).await.unwrap();
+        assert_eq!(err, packet(2, b"\xffERR"));
+        assert!(server.await.unwrap(), "plain() returns SslUnavailable");
+        // A response without CLIENT_SSL goes on to opensrv, replayed as sent.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (sock, _) = listener.accept().await.unwrap();
+            let g = greeting("8.0.33", 1, b"abcdefghijklmnopqrst", false);
+            let mut n = plain(sock, g, b"\xffERR").await.unwrap();
+            read_packet(&mut n.reader).await.unwrap()
+        });
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        read_packet(&mut tcp).await.unwrap();
+        resp[1] &= !((CLIENT_SSL >> 8) as u8);
+        tcp.write_all(&packet(1, &resp)).await.unwrap();
+        assert_eq!(server.await.unwrap(), packet(1, &resp));
     }
 
     fn caps_of_greeting(g: &[u8]) -> u32 {

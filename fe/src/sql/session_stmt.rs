@@ -30,6 +30,8 @@ pub enum SessionStmt {
     ShowWarnings { errors: bool },
     /// `SHOW [STORAGE] ENGINES`.
     ShowEngines,
+    /// `SHOW CATALOGS [LIKE|WHERE]`: BI tools (Superset's StarRocks engine spec) list catalogs.
+    ShowCatalogs(ShowFilter),
     /// `SHOW COLLATION [LIKE|WHERE]`.
     ShowCollation(ShowFilter),
     /// `SHOW CHARSET` / `SHOW CHARACTER SET [LIKE|WHERE]`.
@@ -146,6 +148,7 @@ fn is_session_show(sql: &str) -> bool {
             | "WARNINGS"
             | "ERRORS"
             | "ENGINES"
+            | "CATALOGS"
             | "COLLATION"
             | "CHARSET"
             | "STATUS"
@@ -406,6 +409,9 @@ impl Cursor {
                 Ok(SessionStmt::ShowWarnings { errors })
             }
             "ENGINES" if kind.is_none() && !full => Ok(SessionStmt::ShowEngines),
+            "CATALOGS" if kind.is_none() && !full && !storage => {
+                Ok(SessionStmt::ShowCatalogs(self.show_filter()?))
+            }
             "PLUGINS" if kind.is_none() && !full && !storage => Ok(SessionStmt::ShowPlugins),
             "COLLATION" if kind.is_none() && !full && !storage => {
                 Ok(SessionStmt::ShowCollation(self.show_filter()?))
@@ -807,6 +813,14 @@ mod tests {
         assert!(matches!(
             must_parse("SHOW STORAGE ENGINES"),
             SessionStmt::ShowEngines
+        ));
+        assert!(matches!(
+            must_parse("SHOW CATALOGS"),
+            SessionStmt::ShowCatalogs(ShowFilter::None)
+        ));
+        assert!(matches!(
+            must_parse("show catalogs like 'default%'"),
+            SessionStmt::ShowCatalogs(ShowFilter::Like(p)) if p == "default%"
         ));
         assert!(matches!(
             must_parse("SHOW CHARACTER SET"),

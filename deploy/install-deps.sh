@@ -10,6 +10,11 @@
 #   the /metrics pages in fe/tests/telemetry_metrics.rs and .ci/run) and curl.
 # - Python client libraries for the smoke tests (PyMySQL, mysql-connector-python, SQLAlchemy),
 #   pip-installed for the `python3` on PATH if it cannot import them.
+# - The clients of compat-tests/clients/run.sh, each pinned by a lock file there: Python venvs
+#   under $HOME/.cache/starload (clients-venv: the starrocks dialect, mycli, mysqlclient (built
+#   against libmariadb-dev), asyncmy2; asyncmy-venv; superset-venv: Apache Superset), and Node's
+#   mysql2 (npm ci into compat-tests/clients/node). A venv is rebuilt only when its requirements
+#   file changed (its hash is kept in the venv).
 # - Tansu 0.6.0 (the local Kafka-compatible broker) into $HOME/.cache/starload/tools, built with
 #   cargo only if $HOME/.cache/starload/tools/bin/tansu is missing.
 set -euo pipefail
@@ -19,11 +24,16 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 apt_pkgs=(build-essential pkg-config libclang-dev libssl-dev mold mariadb-client
-          python3-pymysql libmariadb-java openjdk-17-jdk-headless prometheus curl)
+          python3-pymysql libmariadb-java openjdk-17-jdk-headless prometheus curl
+          libmariadb-dev python3-venv)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")
 done
+# Node (for mysql2's smoke test): Debian's packages unless a node and npm are already present.
+if ! command -v node > /dev/null 2>&1 || ! command -v npm > /dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -q
@@ -39,6 +49,36 @@ if ! "$py" -c 'import pymysql, mysql.connector, sqlalchemy' > /dev/null 2>&1; th
     "PyMySQL==1.1.1" "mysql-connector-python==9.1.0" "SQLAlchemy==2.0.36"
 else
   echo "install-deps: Python MySQL clients present"
+fi
+
+# A venv at $1 holding exactly the pinned requirements file $2 (rebuilt when the file changes).
+pinned_venv() {
+  local venv="$1" req="$2" want
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.requirements.sha256" 2> /dev/null)" = "$want" ]; then
+    echo "install-deps: $(basename "$venv") present"
+    return
+  fi
+  echo "install-deps: building $venv from $req"
+  rm -rf "$venv"
+  "$py" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$venv/.requirements.sha256"
+}
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+clients="$repo/compat-tests/clients"
+pinned_venv "$HOME/.cache/starload/clients-venv" "$clients/requirements.txt"
+pinned_venv "$HOME/.cache/starload/asyncmy-venv" "$clients/asyncmy-requirements.txt"
+pinned_venv "$HOME/.cache/starload/superset-venv" "$clients/superset-requirements.txt"
+
+# mysql2 for Node, exactly as package-lock.json pins it.
+lock_hash="$(sha256sum "$clients/node/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$clients/node/node_modules/.lock.sha256" 2> /dev/null)" = "$lock_hash" ]; then
+  echo "install-deps: Node mysql2 present"
+else
+  echo "install-deps: npm ci (mysql2) in $clients/node"
+  (cd "$clients/node" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_hash" > "$clients/node/node_modules/.lock.sha256"
 fi
 
 tools="$HOME/.cache/starload/tools"

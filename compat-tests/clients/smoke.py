@@ -12,22 +12,11 @@ import argparse
 import sys
 import uuid
 
-TABLE_DDL = """CREATE TABLE {db}.example_tbl1 (
-    `order_id` bigint NOT NULL COMMENT "Order ID",
-    `pay_dt` date NOT NULL COMMENT "Payment date",
-    `customer_name` varchar(26) NULL COMMENT "Customer name",
-    `nationality` varchar(26) NULL COMMENT "Nationality",
-    `price`double NULL COMMENT "Price"
-)
-ENGINE=OLAP
-DUPLICATE KEY (order_id,pay_dt)
-DISTRIBUTED BY HASH(`order_id`)"""
-COLUMNS = ["order_id", "pay_dt", "customer_name", "nationality", "price"]
+from smoke_common import EXAMPLE_COLUMNS, EXAMPLE_DDL, check
 
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
+# The seed's example table, shared with the other client tests.
+TABLE_DDL = EXAMPLE_DDL
+COLUMNS = EXAMPLE_COLUMNS
 
 
 def dbapi_flow(conn, db):

@@ -109,6 +109,14 @@ pub trait Decoder: Send {
         chunk: &MessageChunk,
         errors: &mut ErrorRows,
     ) -> Result<SourceBatch, LoadError>;
+
+    /// True when a message that does not parse at all (`ErrorRows::fatal_parse_error`) fails
+    /// the task whatever `pause_on_fatal_parse_error` says. StarRocks's JSON reader returns the
+    /// parser's `parse error. ...` status from `read_chunk` (`json_scanner.cpp`), which aborts
+    /// the task; the job then retries the same offsets until the property pauses it.
+    fn fatal_parse_error_fails_task(&self) -> bool {
+        false
+    }
 }
 
 /// Builds one text column from raw bytes without a per-value UTF-8 check: bytes go into a

@@ -121,8 +121,10 @@ pub enum LoadError {
     },
 
     // --- the task's verdict (task.rs) ---
-    /// A message did not parse under `pause_on_fatal_parse_error` (the FE pauses the job,
-    /// StarRocks's `TxnStatusChangeReason.PARSE_ERROR`, spec §3.4). StarRocks's BE words it
+    /// A message did not parse: a JSON one always (StarRocks's JSON reader fails the task; the
+    /// FE renews it at the same offsets), an Avro one under `pause_on_fatal_parse_error`. With
+    /// that property the FE pauses the job (StarRocks's `TxnStatusChangeReason.PARSE_ERROR`,
+    /// spec §3.4). StarRocks's BE words it
     /// `parse error. <reason>` (`format_json_parse_error_msg` in `be/src/exec/json_parser.cpp`;
     /// its SQL test `test_pause_on_fatal_parse_error` expects the job state to carry
     /// `parse error. The value is array type in json document stream`).

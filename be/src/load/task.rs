@@ -435,6 +435,13 @@ impl LoadPipeline {
     pub fn process(&mut self, chunk: &MessageChunk) -> Result<(), LoadError> {
         self.received_bytes += chunk.bytes() as u64;
         let src = self.decoder.decode(chunk, &mut self.errors)?;
+        // A JSON message that does not parse aborts the task (spec §6.5): nothing of this task
+        // is written, and the next task starts again at the same offsets.
+        if self.decoder.fatal_parse_error_fails_task() {
+            if let Some(reason) = self.errors.fatal_parse_error() {
+                return Err(LoadError::FatalParseError(reason.to_string()));
+            }
+        }
         let (batch, rows) = self.plan.apply_traced(&src, chunk, &mut self.errors)?;
         // Rows no partition holds are error rows (StarRocks's text), with their raw message.
         for (r, reason) in self.sink.write(&batch)? {

@@ -342,8 +342,10 @@ impl<'a, V> IntoIterator for DocRows<'a, V> {
     }
 }
 
-/// Why a parsed document gives no rows (the whole message is one rejected row, StarRocks's
-/// texts).
+/// Why a parsed document gives no rows (StarRocks's texts). The message is one rejected row
+/// in the error log and fails the task (`Decoder::fatal_parse_error_fails_task`); spec §6.5
+/// says such a message is only an error row, StarRocks's `json_scanner.cpp` returns the error
+/// from `read_chunk` and the task aborts, and the source wins.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum DocumentError {
     #[error("JSON root not found")]
@@ -463,7 +465,9 @@ impl Decoder for JsonDecoder {
                     for r in rows {
                         errors.total += 1;
                         if !JsonNode::is_object(r) {
-                            errors.reject(ELEMENT_NOT_AN_OBJECT, payload);
+                            // StarRocks's `JsonArrayParser::get_current` fails the whole read
+                            // here (a `parse error.`), not just this element.
+                            errors.reject_fatal(ELEMENT_NOT_AN_OBJECT, payload);
                             continue;
                         }
                         sink.push_row(r, origin);
@@ -476,6 +480,10 @@ impl Decoder for JsonDecoder {
             }
         }
         Ok(sink.finish())
+    }
+
+    fn fatal_parse_error_fails_task(&self) -> bool {
+        true
     }
 }
 

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod ddl;
 pub mod insert;
+pub mod lambda_check;
 pub mod lexer;
 pub mod load;
 pub mod partition;

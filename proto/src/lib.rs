@@ -3,6 +3,7 @@
 //! naming rules of both processes' metric tables (`telemetry`).
 
 pub mod error_code;
+pub mod load_dialect;
 pub mod schema;
 pub mod telemetry;
 pub mod token;

@@ -21,6 +21,7 @@
 //! Conversion failures: strict_mode rejects the row; otherwise the value is NULL and a NOT NULL
 //! column then rejects it (`NULL value in non-nullable column '<c>'`).
 
+pub mod array;
 pub mod convert;
 pub mod datetime;
 pub mod expr;

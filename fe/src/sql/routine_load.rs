@@ -1,6 +1,7 @@
 //! Parser for the routine load statement family (spec §1, StarRocks.g4): CREATE / ALTER /
 //! PAUSE / RESUME / STOP ROUTINE LOAD, SHOW [ALL] ROUTINE LOAD, SHOW ROUTINE LOAD TASK and
-//! SHOW CREATE ROUTINE LOAD. Tokens and expressions come from sqlparser (MySQL dialect); the
+//! SHOW CREATE ROUTINE LOAD. Tokens and expressions come from sqlparser (MySQL dialect with
+//! StarRocks's lambdas, `starload_proto::load_dialect`, the one the BE evaluates with); the
 //! statement grammar is ours. Expressions of COLUMNS and WHERE are kept as StarRocks prints
 //! them (`Expr.toSql()`: identifiers in backquotes, strings in single quotes), which is what
 //! SHOW displays and what the BE evaluates.
@@ -8,11 +9,12 @@
 use crate::error::{SqlError, SqlResult};
 use crate::routine_load::load_desc::{ColumnItem, LoadDesc, PartitionNames};
 use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, OrderByExpr, UnaryOperator, Value,
+    AccessExpr, ArrayElemTypeDef, DataType as SqlType, Expr, FunctionArg, FunctionArgExpr,
+    FunctionArguments, OneOrManyWithParens, OrderByExpr, Subscript, UnaryOperator, Value,
 };
-use datafusion::sql::sqlparser::dialect::MySqlDialect;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+use starload_proto::load_dialect::LoadExprDialect;
 
 /// `[db.]name` of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +105,7 @@ pub fn try_parse(sql: &str) -> Option<SqlResult<RoutineLoadStmt>> {
 }
 
 fn parse(sql: &str) -> SqlResult<RoutineLoadStmt> {
-    let dialect = MySqlDialect {};
+    let dialect = LoadExprDialect::default();
     // Strings are kept raw and unescaped by StarRocks's rules (`unescape_sr`), so that
     // `'\x01'` stays a hex delimiter.
     let tokens = Tokenizer::new(&dialect, sql)
@@ -348,6 +350,13 @@ impl RlParser<'_> {
         self.p.parse_expr().map_err(|e| syntax_from_parser(&e))
     }
 
+    /// An expression of COLUMNS or WHERE: lambdas are checked as StarRocks's analyzer does.
+    fn load_expr(&mut self) -> SqlResult<Expr> {
+        let e = self.expr()?;
+        super::lambda_check::check(&e).map_err(SqlError::analyzing)?;
+        Ok(e)
+    }
+
     fn create(&mut self) -> SqlResult<CreateRoutineLoad> {
         let job = self.job_ref()?;
         self.expect_word("ON")?;
@@ -456,7 +465,7 @@ impl RlParser<'_> {
                 d.columns = Some(cols);
             } else if self.peek_word("WHERE") {
                 self.p.next_token();
-                let e = self.expr()?;
+                let e = self.load_expr()?;
                 if contains_subquery(&e) {
                     return Err(SqlError::analyzing(
                         "the predicate cannot contain subqueries",
@@ -530,7 +539,7 @@ impl RlParser<'_> {
         loop {
             let name = self.identifier()?;
             let expr = if self.token(&Token::Eq) {
-                Some(expr_to_sql(&self.expr()?))
+                Some(expr_to_sql(&self.load_expr()?))
             } else {
                 None
             };
@@ -577,6 +586,16 @@ pub fn unescape_sr(s: &str) -> String {
 fn contains_subquery(e: &Expr) -> bool {
     let s = format!("{e:?}");
     s.contains("Subquery") || s.contains("Exists")
+}
+
+/// A CAST target as StarRocks writes it: `ARRAY<..>` and `MAP<.., ..>` in angle brackets
+/// (sqlparser prints a map as `Map(..)`, which the BE's dialect would not read back).
+fn type_sql(t: &SqlType) -> String {
+    match t {
+        SqlType::Map(k, v) => format!("MAP<{},{}>", type_sql(k), type_sql(v)),
+        SqlType::Array(ArrayElemTypeDef::AngleBracket(e)) => format!("ARRAY<{}>", type_sql(e)),
+        other => other.to_string(),
+    }
 }
 
 /// StarRocks `Expr.toSql()` for the expressions used in COLUMNS and WHERE.
@@ -643,7 +662,7 @@ pub fn expr_to_sql(e: &Expr) -> String {
         ),
         Expr::Cast {
             expr, data_type, ..
-        } => format!("CAST({} AS {})", expr_to_sql(expr), data_type),
+        } => format!("CAST({} AS {})", expr_to_sql(expr), type_sql(data_type)),
         Expr::Case {
             operand,
             conditions,
@@ -667,6 +686,41 @@ pub fn expr_to_sql(e: &Expr) -> String {
             }
             s.push_str(" END");
             s
+        }
+        Expr::CompoundFieldAccess { root, access_chain } => {
+            let mut out = expr_to_sql(root);
+            for a in access_chain {
+                match a {
+                    AccessExpr::Subscript(Subscript::Index { index }) => {
+                        out.push_str(&format!("[{}]", expr_to_sql(index)));
+                    }
+                    other => out.push_str(&other.to_string()),
+                }
+            }
+            out
+        }
+        Expr::Array(a) => format!(
+            "[{}]",
+            a.elem
+                .iter()
+                .map(expr_to_sql)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        // StarRocks's `LambdaFunctionExpr.toSql()`: parameters bare, in parentheses when
+        // there are several.
+        Expr::Lambda(l) => {
+            let params = match &l.params {
+                OneOrManyWithParens::One(p) => p.name.value.clone(),
+                OneOrManyWithParens::Many(ps) => format!(
+                    "({})",
+                    ps.iter()
+                        .map(|p| p.name.value.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            format!("{params} -> {}", expr_to_sql(&l.body))
         }
         Expr::Function(f) => {
             let args = match &f.args {
@@ -766,6 +820,45 @@ FROM KAFKA
         assert_eq!(
             c.properties[2].1,
             r#"["$.commodity_id","$.customer_name","$.country","$.pay_time","$.price"]"#
+        );
+    }
+
+    /// Lambdas parse (StarRocks's `test_routine_load_lambda`), print back as StarRocks's
+    /// toSql does, and break the analyzer's rules with its texts.
+    #[test]
+    fn lambda_columns_and_where() {
+        let c = create(
+            "CREATE ROUTINE LOAD j ON t COLUMNS (a, b, m = array_map(x -> x + 1, a), \
+             s = array_map((x, y) -> x * y, a, b)), WHERE any_match(x -> x > 2, a) \
+             FROM KAFKA (\"kafka_topic\" = \"t\")",
+        );
+        let cols = c.load.columns.unwrap();
+        assert_eq!(cols[2].to_show(), "m=array_map(x -> `x` + 1, `a`)");
+        assert_eq!(
+            cols[3].to_show(),
+            "s=array_map((x, y) -> `x` * `y`, `a`, `b`)"
+        );
+        assert_eq!(
+            c.load.where_sql.as_deref(),
+            Some("any_match(x -> `x` > 2, `a`)")
+        );
+        let c = create(
+            "CREATE ROUTINE LOAD j ON t COLUMNS (t2, cid = get_json_string(map_values((map_filter(\
+             (k, v)->get_json_string(v, '$.type')='type1',cast(parse_json(t2) AS map<string,json>))))[1],'$.cid')) \
+             FROM KAFKA (\"kafka_topic\" = \"t\")",
+        );
+        assert_eq!(
+            c.load.columns.unwrap()[1].to_show(),
+            "cid=get_json_string(map_values((map_filter((k, v) -> get_json_string(`v`, '$.type') = 'type1', CAST(parse_json(`t2`) AS MAP<STRING,JSON>))))[1], '$.cid')"
+        );
+        let e = try_parse(
+            "CREATE ROUTINE LOAD j ON t COLUMNS (a, m = array_map((x, y) -> x, a)) FROM KAFKA ()",
+        )
+        .unwrap()
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Getting analyzing error. Detail message: Lambda arguments should equal to lambda input arrays."
         );
     }
 

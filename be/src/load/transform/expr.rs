@@ -6,7 +6,12 @@
 //! DATETIME (Timestamp µs, local time), NULL. Implicit conversions follow StarRocks: string vs
 //! number compares as DOUBLE, arithmetic on strings parses them as DOUBLE, `/` is DOUBLE,
 //! division or modulo by zero is NULL, NULL in -> NULL out (except the NULL-handling functions).
+//! ARRAY (`ListArray`) and MAP (`MapArray`) values come from CAST, `[..]` literals and the
+//! higher-order functions; their lambdas (`x -> x + 1`, `(x, y) -> x > y`) compile into
+//! [`Expr::HigherOrder`], whose body sees its parameters first and then the outer values it
+//! captures, and runs once per batch over every element (`array::Elements`).
 
+use super::array::{self, ElementMode, Elements};
 use super::func;
 // The value layer's items are re-exported: `expr::ExprError` etc. are the names the planner uses.
 pub use super::value::{
@@ -14,11 +19,12 @@ pub use super::value::{
     CastTo, EvalCtx, ExprError, Kind,
 };
 use arrow::array::{
-    new_null_array, Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray,
+    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StringArray,
 };
 use arrow::compute::kernels::{boolean, numeric, zip::zip};
 use arrow::datatypes::DataType;
 use sqlparser::ast::{self as sql, BinaryOperator, UnaryOperator};
+use std::cell::RefCell;
 use std::sync::Arc;
 
 /// A compiled expression; columns are indexes into the evaluation environment.
@@ -42,6 +48,52 @@ pub enum Expr {
     /// `date +/- INTERVAL n unit`: (date, amount, unit, negate).
     Interval(Box<Expr>, Box<Expr>, String, bool),
     Func(String, Vec<Expr>),
+    /// A higher-order function: its lambda `body` (environment: one slot per input's element,
+    /// then `captures`, indexes of the enclosing environment) over `inputs`.
+    HigherOrder {
+        f: HigherOrderFn,
+        body: Box<Expr>,
+        captures: Vec<usize>,
+        inputs: Vec<Expr>,
+    },
+    /// `[a, b, c]`
+    ArrayLit(Vec<Expr>),
+    /// `arr[i]` (1-based) or `map[key]`.
+    Subscript(Box<Expr>, Box<Expr>),
+}
+
+/// Functions taking a lambda (StarRocks `FunctionSet` names; `transform` is array_map's
+/// alias).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HigherOrderFn {
+    ArrayMap,
+    ArrayFilter,
+    AnyMatch,
+    AllMatch,
+    ArraySortBy,
+    MapFilter,
+}
+
+impl HigherOrderFn {
+    fn of(name: &str) -> Option<Self> {
+        Some(match name {
+            "array_map" | "transform" => Self::ArrayMap,
+            "array_filter" => Self::ArrayFilter,
+            "any_match" => Self::AnyMatch,
+            "all_match" => Self::AllMatch,
+            "array_sortby" => Self::ArraySortBy,
+            "map_filter" => Self::MapFilter,
+            _ => return None,
+        })
+    }
+
+    /// The name StarRocks's runtime errors carry: the lambda forms run as array_map.
+    fn runtime_name(self) -> &'static str {
+        match self {
+            Self::MapFilter => "map_filter",
+            _ => "array_map",
+        }
+    }
 }
 
 /// A literal.
@@ -56,7 +108,8 @@ pub enum Lit {
 
 /// Parses SQL expression text with the MySQL dialect.
 pub fn parse_sql_expr(text: &str) -> Result<sql::Expr, ExprError> {
-    let dialect = sqlparser::dialect::MySqlDialect {};
+    // MySQL plus lambdas, the dialect the FE parsed the same text with.
+    let dialect = starload_proto::load_dialect::LoadExprDialect::default();
     let mut p = sqlparser::parser::Parser::new(&dialect).try_with_sql(text)?;
     let e = p.parse_expr()?;
     Ok(e)
@@ -228,6 +281,11 @@ pub fn compile(e: &sql::Expr, resolve: &dyn Fn(&str) -> Option<usize>) -> Result
                 .and_then(|p| p.as_ident())
                 .map(|i| i.value.to_ascii_lowercase())
                 .ok_or_else(|| ExprError::BadFunctionName(f.name.to_string()))?;
+            if let Some(hof) = HigherOrderFn::of(&name) {
+                if let Some(e) = compile_higher_order(hof, &name, &f.args, resolve)? {
+                    return Ok(e);
+                }
+            }
             let mut args = Vec::new();
             if let sql::FunctionArguments::List(list) = &f.args {
                 for a in &list.args {
@@ -256,7 +314,216 @@ pub fn compile(e: &sql::Expr, resolve: &dyn Fn(&str) -> Option<usize>) -> Result
             let target = cast_target(&ts.data_type.to_string())?;
             Expr::Cast(Box::new(Expr::Lit(Lit::Str(s))), target)
         }
+        sql::Expr::Lambda(_) => return Err(ExprError::LambdaOutsideHighOrder),
+        sql::Expr::Array(a) => Expr::ArrayLit(
+            a.elem
+                .iter()
+                .map(|x| compile(x, resolve))
+                .collect::<Result<_, _>>()?,
+        ),
+        sql::Expr::CompoundFieldAccess { root, access_chain } => {
+            let mut acc = compile(root, resolve)?;
+            for a in access_chain {
+                match a {
+                    sql::AccessExpr::Subscript(sql::Subscript::Index { index }) => {
+                        acc = Expr::Subscript(Box::new(acc), c(index)?);
+                    }
+                    other => return Err(ExprError::UnsupportedExpression(other.to_string())),
+                }
+            }
+            acc
+        }
         other => return Err(ExprError::UnsupportedExpression(other.to_string())),
+    })
+}
+
+/// Compiles `f(lambda, inputs..)` (the lambda may stand anywhere among the arguments, as
+/// StarRocks accepts `any_match(arr, x -> ..)`); None when no argument is a lambda (the
+/// plain forms, e.g. `array_filter(arr, bools)`, are ordinary functions).
+fn compile_higher_order(
+    f: HigherOrderFn,
+    name: &str,
+    args: &sql::FunctionArguments,
+    resolve: &dyn Fn(&str) -> Option<usize>,
+) -> Result<Option<Expr>, ExprError> {
+    let sql::FunctionArguments::List(list) = args else {
+        return Ok(None);
+    };
+    let mut lambda = None;
+    let mut inputs = Vec::new();
+    for a in &list.args {
+        let sql::FunctionArg::Unnamed(sql::FunctionArgExpr::Expr(x)) = a else {
+            return Err(ExprError::UnsupportedArgument(a.to_string()));
+        };
+        match x {
+            sql::Expr::Lambda(l) if lambda.is_none() => lambda = Some(l),
+            other => inputs.push(other),
+        }
+    }
+    let Some(lambda) = lambda else {
+        return Ok(None);
+    };
+    if inputs.is_empty() {
+        return Err(ExprError::NoInputArray(name.to_string()));
+    }
+    let params: Vec<String> = match &lambda.params {
+        sql::OneOrManyWithParens::One(p) => vec![p.name.value.clone()],
+        sql::OneOrManyWithParens::Many(ps) => ps.iter().map(|p| p.name.value.clone()).collect(),
+    };
+    for (i, p) in params.iter().enumerate() {
+        if params[..i].iter().any(|q| q.eq_ignore_ascii_case(p)) {
+            return Err(ExprError::LambdaDuplicateArgument(p.clone()));
+        }
+    }
+    // A map's lambda takes (key, value) of its one input.
+    let slots = if f == HigherOrderFn::MapFilter {
+        2 * inputs.len()
+    } else {
+        inputs.len()
+    };
+    if params.len() != slots {
+        return Err(ExprError::LambdaArity);
+    }
+    let inputs = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let e = compile(x, resolve)?;
+            // Literals that can never be arrays fail as StarRocks's analyzer fails them.
+            match &e {
+                Expr::Lit(Lit::Int(_) | Lit::Float(_) | Lit::Bool(_)) => {
+                    Err(ExprError::LambdaInputNotArray(i + 1))
+                }
+                _ => Ok(e),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let captures = RefCell::new(Vec::<usize>::new());
+    let inner = |n: &str| -> Option<usize> {
+        if let Some(k) = params.iter().position(|p| p.eq_ignore_ascii_case(n)) {
+            return Some(k);
+        }
+        let outer = resolve(n)?;
+        let mut c = captures.borrow_mut();
+        let at = match c.iter().position(|x| *x == outer) {
+            Some(at) => at,
+            None => {
+                c.push(outer);
+                c.len() - 1
+            }
+        };
+        Some(params.len() + at)
+    };
+    let body = compile(&lambda.body, &inner)?;
+    Ok(Some(Expr::HigherOrder {
+        f,
+        body: Box::new(body),
+        captures: captures.into_inner(),
+        inputs,
+    }))
+}
+
+/// Evaluates a higher-order function: the inputs' elements end to end, the body once over
+/// all of them, then the function's reduction back to rows.
+fn eval_higher_order(
+    f: HigherOrderFn,
+    body: &Expr,
+    captures: &[usize],
+    inputs: &[Expr],
+    ctx: &EvalCtx,
+) -> Result<ArrayRef, ExprError> {
+    let elems = if f == HigherOrderFn::MapFilter {
+        let m = eval(&inputs[0], ctx)?;
+        let m = match m.data_type() {
+            DataType::Map(_, _) => m.as_map().clone(),
+            DataType::Utf8 => array::parse_maps(m.as_string::<i32>()),
+            DataType::Null => array::parse_maps(&StringArray::new_null(m.len())),
+            _ => return Err(ExprError::LambdaInputNotArray(1)),
+        };
+        Elements::of_map(&m)
+    } else {
+        let lists = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, x)| array::as_list(&eval(x, ctx)?, i + 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        Elements::of(&lists, f.runtime_name())?
+    };
+    let mut env = elems.args.clone();
+    for &c in captures {
+        env.push(arrow::compute::take(
+            ctx.env[c].as_ref(),
+            &elems.row_of,
+            None,
+        )?);
+    }
+    let results = eval(
+        body,
+        &EvalCtx {
+            env: &env,
+            rows: elems.row_of.len(),
+            tz: ctx.tz,
+            now_utc_secs: ctx.now_utc_secs,
+        },
+    )?;
+    Ok(match f {
+        HigherOrderFn::ArrayMap => elems.map(results),
+        HigherOrderFn::ArrayFilter => elems.filter(&results)?,
+        HigherOrderFn::AnyMatch => elems.matches(&results, true),
+        HigherOrderFn::AllMatch => elems.matches(&results, false),
+        HigherOrderFn::ArraySortBy => elems.sort_by(&results)?,
+        HigherOrderFn::MapFilter => elems.filter_map(&results)?,
+    })
+}
+
+/// `[a, b, c]` over a batch: row r holds every element's value at r.
+fn eval_array_lit(elems: &[Expr], ctx: &EvalCtx) -> Result<ArrayRef, ExprError> {
+    let n = ctx.rows;
+    let k = elems.len();
+    let vals = unify(
+        elems
+            .iter()
+            .map(|x| eval(x, ctx))
+            .collect::<Result<Vec<_>, _>>()?,
+    );
+    let values = if k == 0 {
+        new_null_array(&DataType::Null, 0)
+    } else {
+        let refs: Vec<&dyn Array> = vals.iter().map(|a| a.as_ref()).collect();
+        let idx: Vec<(usize, usize)> = (0..n).flat_map(|r| (0..k).map(move |j| (j, r))).collect();
+        arrow::compute::interleave(&refs, &idx)?
+    };
+    let offsets = (0..=n).map(|r| (r * k) as i32).collect();
+    Ok(Arc::new(array::list_of(offsets, None, values)))
+}
+
+/// CAST to ARRAY<..> or MAP<..>.
+fn cast_nested(a: &ArrayRef, to: &CastTo) -> Result<ArrayRef, ExprError> {
+    // A JSON or VARCHAR value (an ARRAY or MAP prints as its JSON-like text first).
+    let text = || to_str(a);
+    Ok(match to {
+        CastTo::Map => Arc::new(array::parse_maps(&text())),
+        CastTo::Array(elem) => {
+            let l = match (a.data_type(), elem.as_ref()) {
+                (DataType::List(_), CastTo::Json) => {
+                    array::parse_lists(&to_str(a), ElementMode::Json)
+                }
+                (DataType::List(_), _) => a.as_list::<i32>().clone(),
+                (_, CastTo::Json) => array::parse_lists(&text(), ElementMode::Json),
+                _ => array::parse_lists(&text(), ElementMode::Infer),
+            };
+            let values = match elem.as_ref() {
+                CastTo::Json => l.values().clone(),
+                nested @ (CastTo::Array(_) | CastTo::Map) => cast_nested(l.values(), nested)?,
+                scalar => cast(l.values(), scalar)?,
+            };
+            Arc::new(array::list_of(
+                l.value_offsets().to_vec(),
+                l.nulls().cloned(),
+                values,
+            ))
+        }
+        other => cast(a, other)?,
     })
 }
 
@@ -313,6 +580,10 @@ pub fn cast_target(t: &str) -> Result<CastTo, ExprError> {
         "DATE" => CastTo::Date,
         "DATETIME" | "TIMESTAMP" => CastTo::Datetime,
         "JSON" => CastTo::Json,
+        _ if u.starts_with("ARRAY<") && u.ends_with('>') => {
+            CastTo::Array(Box::new(cast_target(&t[6..t.len() - 1])?))
+        }
+        _ if u.starts_with("MAP<") || u.starts_with("MAP(") => CastTo::Map,
         _ => return Err(ExprError::InvalidType(t.to_string())),
     })
 }
@@ -409,7 +680,16 @@ pub fn eval(e: &Expr, ctx: &EvalCtx) -> Result<ArrayRef, ExprError> {
             }
             acc
         }
+        Expr::Cast(x, to @ (CastTo::Array(_) | CastTo::Map)) => cast_nested(&eval(x, ctx)?, to)?,
         Expr::Cast(x, to) => cast(&eval(x, ctx)?, to)?,
+        Expr::HigherOrder {
+            f,
+            body,
+            captures,
+            inputs,
+        } => eval_higher_order(*f, body, captures, inputs, ctx)?,
+        Expr::ArrayLit(elems) => eval_array_lit(elems, ctx)?,
+        Expr::Subscript(a, i) => array::element_at(&eval(a, ctx)?, &eval(i, ctx)?)?,
         Expr::Interval(d, amount, unit, negate) => {
             let d = eval(d, ctx)?;
             let a = eval(amount, ctx)?;
@@ -573,6 +853,164 @@ pub(crate) mod tests {
         assert_eq!(
             strs(&run("cast(a as decimal(5,2))", &[("a", a)])),
             vec![s("12.70"), None, None]
+        );
+    }
+
+    fn compile_err(sql: &str, cols: &[&str]) -> String {
+        let e = parse_sql_expr(sql).unwrap();
+        compile(&e, &|n| cols.iter().position(|c| c.eq_ignore_ascii_case(n)))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    fn texts(v: &[Option<&str>]) -> ArrayRef {
+        Arc::new(StringArray::from(v.to_vec()))
+    }
+
+    #[test]
+    fn lambdas_over_json_array_texts() {
+        let arr = texts(&[Some("[1, 2, null]"), None, Some("[]"), Some("not an array")]);
+        assert_eq!(
+            strs(&run("array_map(x -> x + 1, arr)", &[("arr", arr.clone())])),
+            vec![s("[2,3,null]"), None, s("[]"), None]
+        );
+        assert_eq!(
+            strs(&run(
+                "array_filter(x -> x > 1, arr)",
+                &[("arr", arr.clone())]
+            )),
+            vec![s("[2]"), None, s("[]"), None]
+        );
+        // Three-valued: a NULL element without a deciding one makes NULL.
+        assert_eq!(
+            strs(&run("any_match(x -> x > 1, arr)", &[("arr", arr.clone())])),
+            vec![s("1"), None, s("0"), None]
+        );
+        assert_eq!(
+            strs(&run("all_match(x -> x > 0, arr)", &[("arr", arr.clone())])),
+            vec![None, None, s("1"), None]
+        );
+        // The lambda may follow the array, as StarRocks accepts.
+        assert_eq!(
+            strs(&run("any_match(arr, x -> x IS NULL)", &[("arr", arr)])),
+            vec![s("1"), None, s("0"), None]
+        );
+    }
+
+    #[test]
+    fn lambdas_capture_outer_columns_and_nest() {
+        let arr = texts(&[Some("[3, 1, 2]"), Some("[5]")]);
+        let k: ArrayRef = Arc::new(Int64Array::from(vec![10, 20]));
+        assert_eq!(
+            strs(&run(
+                "array_map(x -> x * k, arr)",
+                &[("arr", arr.clone()), ("k", k.clone())]
+            )),
+            vec![s("[30,10,20]"), s("[100]")]
+        );
+        assert_eq!(
+            strs(&run("array_sortby(x -> -x, arr)", &[("arr", arr.clone())])),
+            vec![s("[3,2,1]"), s("[5]")]
+        );
+        assert_eq!(
+            strs(&run(
+                "array_sortby(arr, [3, 1, 2])",
+                &[("arr", texts(&[Some("[\"a\",\"b\",\"c\"]")]))]
+            )),
+            vec![s("[\"b\",\"c\",\"a\"]")]
+        );
+        assert_eq!(
+            strs(&run(
+                "array_map(x -> array_map(y -> x + y + k, arr), arr)",
+                &[
+                    ("arr", texts(&[Some("[1, 2]")])),
+                    ("k", Arc::new(Int64Array::from(vec![100])))
+                ]
+            )),
+            vec![s("[[102,103],[103,104]]")]
+        );
+        assert_eq!(
+            strs(&run(
+                "array_map((x, y) -> x + y, a, b)",
+                &[
+                    ("a", texts(&[Some("[1, 2]"), None])),
+                    ("b", texts(&[Some("[10, 20]"), Some("[1]")])),
+                ]
+            )),
+            vec![s("[11,22]"), None]
+        );
+        assert_eq!(
+            strs(&run("[1, 2, 3][2]", &[("a", k)])),
+            vec![s("2"), s("2")]
+        );
+    }
+
+    #[test]
+    fn lambda_errors_are_starrocks_texts() {
+        assert_eq!(
+            compile_err("array_map((x, y) -> x + y, arr)", &["arr"]),
+            "Lambda arguments should equal to lambda input arrays"
+        );
+        assert_eq!(
+            compile_err("array_map((x, x) -> x, a, b)", &["a", "b"]),
+            "Lambda argument: x is duplicated"
+        );
+        assert_eq!(
+            compile_err("array_map(x -> x, 5)", &[]),
+            "1th lambda input should be arrays"
+        );
+        assert_eq!(
+            compile_err("abs(x -> x)", &[]),
+            "Lambda Functions can only be used in high-order functions with arrays/maps"
+        );
+        assert_eq!(
+            compile_err("any_match()", &[]),
+            "any_match should have a input array"
+        );
+        let e = parse_sql_expr("array_map((x, y) -> x + y, a, b)").unwrap();
+        let x = compile(&e, &|n| ["a", "b"].iter().position(|c| *c == n)).unwrap();
+        let env = vec![texts(&[Some("[1, 2]")]), texts(&[Some("[1]")])];
+        let err = eval(
+            &x,
+            &EvalCtx {
+                env: &env,
+                rows: 1,
+                tz: JobTz::parse("UTC").unwrap(),
+                now_utc_secs: 0,
+            },
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "Input array element's size is not equal in array_map()."
+        );
+    }
+
+    /// StarRocks's SQL test `test_routine_load_lambda`: JSON arrays and maps filtered by a
+    /// lambda, then indexed.
+    #[test]
+    fn starrocks_lambda_test_columns() {
+        let tmp1 = texts(&[Some(
+            r#"[{"type":"type0","vid":"v0"},{"type":"type1","vid":"vid1"}]"#,
+        )]);
+        let tmp2 = texts(&[Some(
+            r#"{"a":{"type":"type2","cid":"c2"},"b":{"type":"type1","cid":"cid1"}}"#,
+        )]);
+        assert_eq!(
+            strs(&run(
+                "get_json_string(array_filter(item -> get_json_string(item, '$.type')='type1', CAST(parse_json(tmp1) AS ARRAY<JSON>))[1], '$.vid')",
+                &[("tmp1", tmp1)]
+            )),
+            vec![s("vid1")]
+        );
+        assert_eq!(
+            strs(&run(
+                "get_json_string(map_values((map_filter((k, v)->get_json_string(v, '$.type')='type1',cast(parse_json(tmp2) AS map<string,json>))))[1],'$.cid')",
+                &[("tmp2", tmp2)]
+            )),
+            vec![s("cid1")]
         );
     }
 }

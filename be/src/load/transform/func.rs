@@ -2,6 +2,7 @@
 //! orders, formats and NULL rules (`be/src/exprs/{time,string,math,json,condition}_functions*`).
 //! Each function runs over whole arrays; scratch strings are reused across rows.
 
+use super::array::{self, Elements};
 use super::datetime::{format_into, parse_with_format, parts, JobTz};
 use super::value::{
     binary, kind, to_bool, to_date, to_f64, to_i64, to_str, to_ts, true_mask, unify, BinOp,
@@ -10,7 +11,7 @@ use super::value::{
 use crate::load::decode::json::JsonPath;
 use crate::load::transform::convert::{days_from_civil, make_datetime};
 use arrow::array::{
-    new_null_array, Array, ArrayRef, Date32Array, Float64Array, Int64Array, StringArray,
+    new_null_array, Array, ArrayRef, AsArray, Date32Array, Float64Array, Int64Array, StringArray,
     StringBuilder, TimestampMicrosecondArray,
 };
 use arrow::compute::kernels::zip::zip;
@@ -42,6 +43,15 @@ pub fn check(name: &str, n: usize) -> Result<(), ExprError> {
         "replace" | "split_part" => (3, 3),
         "get_json_string" | "get_json_int" | "get_json_double" | "json_query" => (2, 2),
         "round" => (1, 2),
+        // The plain forms of the higher-order functions (their lambda forms compile in
+        // `expr`): array_filter(arr, bools), array_sortby(arr, keys), any_match(bools).
+        "any_match" | "all_match" if n == 0 => {
+            return Err(ExprError::NoInputArray(name.to_string()));
+        }
+        "array_filter" | "array_sortby" => (2, 2),
+        "any_match" | "all_match" | "map_values" | "map_keys" | "array_length" | "cardinality" => {
+            (1, 1)
+        }
         _ => return Err(ExprError::NoMatchingFunction(name.to_string())),
     };
     if n < lo || n > hi {
@@ -54,6 +64,34 @@ pub fn check(name: &str, n: usize) -> Result<(), ExprError> {
 pub fn call(name: &str, a: &[ArrayRef], ctx: &EvalCtx) -> Result<ArrayRef, ExprError> {
     let n = ctx.rows;
     Ok(match name {
+        "array_filter" | "array_sortby" => {
+            let lists = [array::as_list(&a[0], 1)?, array::as_list(&a[1], 2)?];
+            let e = Elements::of(&lists, name)?;
+            if name == "array_filter" {
+                e.filter(&e.args[1])?
+            } else {
+                e.sort_by(&e.args[1])?
+            }
+        }
+        "any_match" | "all_match" => {
+            let e = Elements::of(&[array::as_list(&a[0], 1)?], name)?;
+            e.matches(&e.args[0], name == "any_match")
+        }
+        "map_values" | "map_keys" => {
+            let m = match a[0].data_type() {
+                DataType::Utf8 => Arc::new(array::parse_maps(a[0].as_string::<i32>())) as ArrayRef,
+                _ => a[0].clone(),
+            };
+            array::map_part(&m, name == "map_values")
+        }
+        "array_length" | "cardinality" => {
+            let l = array::as_list(&a[0], 1)?;
+            Arc::new(
+                (0..l.len())
+                    .map(|r| l.is_valid(r).then(|| l.value_length(r) as i64))
+                    .collect::<Int64Array>(),
+            )
+        }
         "if" => {
             let c = true_mask(&to_bool(&a[0]));
             let v = unify(vec![a[1].clone(), a[2].clone()]);

@@ -49,6 +49,10 @@ pub enum CastTo {
     Date,
     Datetime,
     Json,
+    /// `ARRAY<elem>` (evaluated by `expr` through `array`).
+    Array(Box<CastTo>),
+    /// `MAP<VARCHAR, JSON>` from a JSON object (evaluated by `expr` through `array`).
+    Map,
 }
 
 /// Why an expression did not compile or evaluate. Compile errors are wrapped by the planner
@@ -87,6 +91,25 @@ pub enum ExprError {
     /// A comparison kernel was asked for a non-comparison operator (a planner bug).
     #[error("bad operator")]
     BadOperator,
+    /// A higher-order function's input `i` (1-based, after the lambda) is not an array
+    /// (StarRocks `ExpressionAnalyzer`).
+    #[error("{0}th lambda input should be arrays")]
+    LambdaInputNotArray(usize),
+    /// Lambda parameters and input arrays differ in number.
+    #[error("Lambda arguments should equal to lambda input arrays")]
+    LambdaArity,
+    /// A lambda outside a higher-order function's argument list.
+    #[error("Lambda Functions can only be used in high-order functions with arrays/maps")]
+    LambdaOutsideHighOrder,
+    /// Two lambda parameters with one name.
+    #[error("Lambda argument: {0} is duplicated")]
+    LambdaDuplicateArgument(String),
+    /// A higher-order function without any input array.
+    #[error("{0} should have a input array")]
+    NoInputArray(String),
+    /// A runtime failure StarRocks words itself (e.g. arrays of unequal sizes).
+    #[error("{0}")]
+    Eval(String),
 }
 
 /// Evaluation context of one batch.
@@ -255,9 +278,64 @@ pub fn to_str(a: &ArrayRef) -> StringArray {
             }
             return b.finish();
         }
+        DataType::List(_) | DataType::Map(_, _) => return format_nested(a),
         _ => {}
     }
     arrow_cast(a, &DataType::Utf8).as_string::<i32>().clone()
+}
+
+/// ARRAY and MAP values as StarRocks prints them: `[1,2,3]`, `["a","b"]`, `{"k":1}`, NULL
+/// elements as `null`.
+fn format_nested(a: &ArrayRef) -> StringArray {
+    let (offsets, keys, values) = match a.data_type() {
+        DataType::Map(_, _) => {
+            let m = a.as_map();
+            (
+                m.value_offsets().to_vec(),
+                Some(m.keys().clone()),
+                m.values().clone(),
+            )
+        }
+        _ => {
+            let l = a.as_list::<i32>();
+            (l.value_offsets().to_vec(), None, l.values().clone())
+        }
+    };
+    let quoted = |x: &ArrayRef| matches!(x.data_type(), DataType::Utf8);
+    let texts = to_str(&values);
+    let key_texts = keys.as_ref().map(to_str);
+    let mut b = StringBuilder::with_capacity(a.len(), a.len() * 8);
+    let mut buf = String::new();
+    for r in 0..a.len() {
+        if a.is_null(r) {
+            b.append_null();
+            continue;
+        }
+        buf.clear();
+        buf.push(if keys.is_some() { '{' } else { '[' });
+        for e in offsets[r] as usize..offsets[r + 1] as usize {
+            if e > offsets[r] as usize {
+                buf.push(',');
+            }
+            if let Some(k) = &key_texts {
+                buf.push('"');
+                buf.push_str(k.value(e));
+                buf.push_str("\":");
+            }
+            if texts.is_null(e) {
+                buf.push_str("null");
+            } else if quoted(&values) && keys.is_none() {
+                buf.push('"');
+                buf.push_str(texts.value(e));
+                buf.push('"');
+            } else {
+                buf.push_str(texts.value(e));
+            }
+        }
+        buf.push(if keys.is_some() { '}' } else { ']' });
+        b.append_value(&buf);
+    }
+    b.finish()
 }
 
 /// StarRocks prints doubles in their shortest round-trip form (`1.5`, `100`, `1e+20`).
@@ -534,6 +612,9 @@ pub fn cast(a: &ArrayRef, to: &CastTo) -> Result<ArrayRef, ExprError> {
         CastTo::Date => Arc::new(to_date(a)),
         CastTo::Datetime => Arc::new(to_ts(a)),
         CastTo::Json => Arc::new(to_str(a)),
+        CastTo::Array(_) | CastTo::Map => {
+            return Err(ExprError::InvalidType(format!("{to:?}")));
+        }
         CastTo::Decimal(p, s) => {
             let t = convert::TargetType::of(&starload_proto::types::ColumnType {
                 r#type: starload_proto::types::PrimitiveType::Decimal128 as i32,

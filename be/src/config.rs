@@ -73,6 +73,16 @@ impl Default for BeConfig {
     }
 }
 
+/// One key of [`BeConfig::entries`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigEntry {
+    pub name: &'static str,
+    /// StarRocks's config type name (`int32`, `int64`, `string`).
+    pub kind: &'static str,
+    pub value: String,
+    pub default_value: String,
+}
+
 /// Every key [`BeConfig::set`] accepts (aliases included).
 pub const KEYS: &[&str] = &[
     "be_port",
@@ -186,6 +196,59 @@ impl BeConfig {
         Ok((c, warnings))
     }
 
+    /// Every key with its value, StarRocks's type name and default, in [`KEYS`] order
+    /// (aliases left out): `information_schema.be_configs`. Secrets print as `******`.
+    pub fn entries(&self) -> Vec<ConfigEntry> {
+        let d = Self::default();
+        let c = self;
+        let mut out = Vec::new();
+        let mut put = |name: &'static str, kind: &'static str, v: String, dv: String| {
+            let secret = name.ends_with("token") || name.ends_with("password");
+            let mask = |s: String| {
+                if secret && !s.is_empty() {
+                    "******".into()
+                } else {
+                    s
+                }
+            };
+            out.push(ConfigEntry {
+                name,
+                kind,
+                value: mask(v),
+                default_value: mask(dv),
+            });
+        };
+        macro_rules! num {
+            ($name:ident, $kind:literal) => {
+                put(
+                    stringify!($name),
+                    $kind,
+                    c.$name.to_string(),
+                    d.$name.to_string(),
+                )
+            };
+        }
+        num!(be_port, "int32");
+        num!(heartbeat_service_port, "int32");
+        num!(be_http_port, "int32");
+        num!(brpc_port, "int32");
+        num!(priority_networks, "string");
+        num!(storage_root_path, "string");
+        num!(sys_log_dir, "string");
+        num!(sys_log_level, "string");
+        num!(cluster_token, "string");
+        num!(max_consumer_num_per_group, "int64");
+        num!(routine_load_thread_pool_size, "int64");
+        num!(routine_load_kafka_timeout_second, "int64");
+        num!(storage_sweep_interval_second, "int64");
+        num!(cumulative_compaction_check_interval_seconds, "int64");
+        num!(min_cumulative_compaction_num_singleton_deltas, "int64");
+        num!(tablet_max_versions, "int64");
+        num!(compaction_max_load_delay_ms, "int64");
+        num!(compaction_read_grace_second, "int64");
+        out
+    }
+
     /// The tablet storage directory (first path of `storage_root_path`).
     pub fn storage_dir(&self) -> PathBuf {
         let first = self.storage_root_path.split(';').next().unwrap_or(".");
@@ -212,6 +275,27 @@ impl BeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_list_every_key_once_and_mask_the_token() {
+        let mut c = BeConfig::default();
+        c.cluster_token = "s3cret".into();
+        let e = c.entries();
+        let names: Vec<&str> = e.iter().map(|e| e.name).collect();
+        let keys: Vec<&str> = KEYS
+            .iter()
+            .copied()
+            .filter(|k| *k != "webserver_port")
+            .collect();
+        assert_eq!(names, keys);
+        let token = e.iter().find(|e| e.name == "cluster_token").unwrap();
+        assert_eq!(
+            (token.value.as_str(), token.default_value.as_str()),
+            ("******", "")
+        );
+        let port = e.iter().find(|e| e.name == "be_port").unwrap();
+        assert_eq!((port.kind, port.value.as_str()), ("int32", "9060"));
+    }
 
     #[test]
     fn precedence_default_file_env_flag() {

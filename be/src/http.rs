@@ -9,7 +9,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
-use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 /// StarRocks BE's health answer, byte for byte (deployment docs).
@@ -50,14 +49,8 @@ async fn render_metrics(State(s): State<HttpState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
-/// `file` resolved inside `dir`, refusing absolute paths and `..`.
-pub fn resolve_error_log(dir: &Path, file: &str) -> Option<PathBuf> {
-    let rel = Path::new(file);
-    if file.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return None;
-    }
-    Some(dir.join(rel))
-}
+// Shared with the gRPC GetLoadErrorLog (information_schema.load_tracking_logs).
+pub use crate::load::error_rows::resolve_error_log;
 
 async fn load_error_log(
     State(s): State<HttpState>,
@@ -82,6 +75,7 @@ async fn load_error_log(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::{Path, PathBuf};
 
     #[test]
     fn error_log_paths_stay_inside_the_dir() {

@@ -83,6 +83,71 @@ impl BackendService for BeService {
         Ok(Response::new(resp))
     }
 
+    async fn get_configs(&self, req: Request<GetConfigsRequest>) -> RpcResult<GetConfigsResponse> {
+        if !self.ctx.token_ok(&req.into_inner().cluster_token) {
+            return Ok(Response::new(GetConfigsResponse {
+                status: Some(unauthenticated()),
+                ..Default::default()
+            }));
+        }
+        let entries = self
+            .ctx
+            .config
+            .entries()
+            .into_iter()
+            .map(|e| ConfigEntry {
+                name: e.name.to_string(),
+                value: e.value,
+                r#type: e.kind.to_string(),
+                default_value: e.default_value,
+                mutable: false,
+            })
+            .collect();
+        Ok(Response::new(GetConfigsResponse {
+            status: Some(Status::ok()),
+            entries,
+        }))
+    }
+
+    async fn get_load_error_log(
+        &self,
+        req: Request<GetLoadErrorLogRequest>,
+    ) -> RpcResult<GetLoadErrorLogResponse> {
+        let req = req.into_inner();
+        if !self.ctx.token_ok(&req.cluster_token) {
+            return Ok(Response::new(GetLoadErrorLogResponse {
+                status: Some(unauthenticated()),
+                ..Default::default()
+            }));
+        }
+        // The same files, and the same refusals, as GET /api/_load_error_log.
+        let Some(path) =
+            crate::load::error_rows::resolve_error_log(&self.ctx.error_log_dir, &req.file)
+        else {
+            return Ok(Response::new(GetLoadErrorLogResponse {
+                status: Some(Status::err(
+                    StatusCode::InvalidArgument,
+                    format!("invalid file: {}", req.file),
+                )),
+                ..Default::default()
+            }));
+        };
+        let (status, content) = match tokio::fs::read(&path).await {
+            Ok(bytes) => (Status::ok(), String::from_utf8_lossy(&bytes).into_owned()),
+            Err(_) => (
+                Status::err(
+                    StatusCode::NotFound,
+                    format!("file not found: {}", req.file),
+                ),
+                String::new(),
+            ),
+        };
+        Ok(Response::new(GetLoadErrorLogResponse {
+            status: Some(status),
+            content,
+        }))
+    }
+
     async fn heartbeat(&self, req: Request<HeartbeatRequest>) -> RpcResult<HeartbeatResponse> {
         let req = req.into_inner();
         crate::telemetry::HeartbeatReceived {

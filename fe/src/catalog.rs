@@ -3,8 +3,7 @@
 //! partition versions.
 //!
 //! Layout: `types` (column types and their spellings), `table` (the persisted objects and
-//! their SHOW/DESC formats), `info_schema` (rows of information_schema.schemata/tables/columns),
-//! `partition_info` (range/list/expression partitioning and its range checks),
+//! their SHOW/DESC formats), `partition_info` (range/list/expression partitioning and its range checks),
 //! `partition_value` (typed bound values, time units), `partition_lookup` (row -> partition,
 //! automatic partition names), `partition_show` (SHOW CREATE TABLE clause, SHOW PARTITIONS),
 //! `partition_error` (their failures with StarRocks's texts).
@@ -31,7 +30,6 @@
 //! ctx.catalog.publish_partition_versions(batch_with_txn_visible, table_id, &[(pid, v)], now_ms)?;
 //! ```
 
-pub mod info_schema;
 pub mod partition_error;
 pub mod partition_info;
 pub mod partition_lookup;

@@ -10,6 +10,7 @@
 //! successful heartbeat after an FE start; every request carries `cluster_token`.
 
 pub mod heartbeat;
+pub mod info_rpc;
 pub mod load_rpc;
 pub mod partition_routing;
 pub mod placement;

@@ -17,15 +17,13 @@
 
 pub mod format;
 pub mod functions;
-pub mod information_schema;
-pub mod loads;
 pub mod mysql_concat;
 pub mod olap_scan;
 pub mod partition_pick;
 pub mod partition_prune;
-pub mod partitions_meta;
 pub mod predicate;
 pub mod source;
+pub mod system_tables;
 pub mod titles;
 
 use crate::error::{SqlError, SqlResult};
@@ -118,7 +116,7 @@ impl QueryEngine {
     )> {
         let mut query = parse_query(sql)?;
         let picks = partition_pick::take_partition_picks(&mut query);
-        let tables = self.resolve_tables(&query, env, &picks)?;
+        let tables = self.resolve_tables(&query, env, &picks).await?;
         titles::alias_select_items(&mut query);
         fix_column_case(&mut query, &tables.column_names);
         rewrite_mysql_functions(&mut query);
@@ -183,7 +181,7 @@ impl QueryEngine {
 
     /// Builds the per-query catalog holding every table the statement names, with StarRocks's
     /// errors for unknown databases and tables.
-    fn resolve_tables(
+    async fn resolve_tables(
         &self,
         query: &Query,
         env: &QueryEnv,
@@ -223,11 +221,12 @@ impl QueryEngine {
                 e.message = format!("Getting analyzing error. Detail message: {}.", e.message);
                 return Err(e);
             }
-            let provider: Arc<dyn TableProvider> = if information_schema::is_information_schema(&db)
-            {
-                match information_schema::table(env.catalog.as_ref(), &table) {
+            let provider: Arc<dyn TableProvider> = if system_tables::is_information_schema(&db) {
+                match system_tables::table(env.catalog.as_ref(), env.variables.as_ref(), &table)
+                    .await
+                {
                     Some(t) => {
-                        column_names.extend(information_schema::column_names(&table));
+                        column_names.extend(system_tables::column_names(&table));
                         t.map_err(SqlError::internal)?
                     }
                     None => return Err(unknown_table(&db, &table)),
@@ -1070,6 +1069,18 @@ mod tests {
             &self,
             _: Request<starload_proto::be::LoadRowsRequest>,
         ) -> Result<Response<starload_proto::be::LoadRowsResponse>, Status> {
+            Err(Status::unimplemented("test"))
+        }
+        async fn get_configs(
+            &self,
+            _: Request<starload_proto::be::GetConfigsRequest>,
+        ) -> Result<Response<starload_proto::be::GetConfigsResponse>, Status> {
+            Err(Status::unimplemented("test"))
+        }
+        async fn get_load_error_log(
+            &self,
+            _: Request<starload_proto::be::GetLoadErrorLogRequest>,
+        ) -> Result<Response<starload_proto::be::GetLoadErrorLogResponse>, Status> {
             Err(Status::unimplemented("test"))
         }
     }

@@ -19,7 +19,7 @@
 //! job pauses (spec §6.5).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// Rejected rows written to the error log of one task. StarRocks's scanners report only their
 /// first `REPORT_ERROR_MAX_NUMBER` = 50 filtered rows (`csv_scanner.cpp`), and the error log
@@ -188,6 +188,15 @@ pub fn error_log_path(sys_log_dir: &str, file: &str) -> Option<PathBuf> {
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
     ok.then(|| error_log_dir(sys_log_dir).join(file))
+}
+
+/// `file` resolved inside `dir`, refusing absolute paths and `..`.
+pub fn resolve_error_log(dir: &Path, file: &str) -> Option<PathBuf> {
+    let rel = Path::new(file);
+    if file.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    Some(dir.join(rel))
 }
 
 /// The URL the FE shows in ErrorLogUrls.

@@ -12,11 +12,12 @@ use crate::handler::authorize;
 use crate::load_job::{DbLoadJob, LoadJobMgr};
 use crate::privilege::{Principal, PrivilegeMgr};
 use crate::query::source::{
-    CatalogSource, PartitionMeta, PartitionSnapshot, SessionInfo, SysVarValue, SystemVariables,
-    TableSnapshot, VarScope,
+    BackendConfig, CatalogSource, PartitionMeta, PartitionSnapshot, RoutineLoadJobInfo,
+    SessionInfo, SysVarValue, SystemVariables, TableConfig, TableSnapshot, TrackingLoad, VarScope,
 };
 use crate::query::QueryEnv;
 use crate::result::QueryResult;
+use crate::routine_load::RoutineLoadManager;
 use crate::session::Session;
 use crate::sql::query::QueryStmt;
 use crate::variables::{self, SessionVariables, VarValue};
@@ -33,6 +34,7 @@ pub fn query_env(ctx: &FeContext, session: &Session) -> QueryEnv {
             privilege: ctx.privilege.clone(),
             principal: session.principal.clone(),
             load_jobs: ctx.load_jobs.clone(),
+            routine_load: ctx.routine_load.clone(),
             label_keep_max_second: config.label_keep_max_second,
         }),
         variables: Arc::new(SessionVars(session.vars.clone())),
@@ -80,10 +82,147 @@ struct LiveCatalog {
     privilege: Arc<PrivilegeMgr>,
     principal: Principal,
     load_jobs: Arc<LoadJobMgr>,
+    routine_load: Arc<RoutineLoadManager>,
     label_keep_max_second: i64,
 }
 
+impl LiveCatalog {
+    /// Every (db, table) the user holds any privilege on.
+    fn visible_tables(&self) -> Vec<(String, Arc<Table>)> {
+        let mut out = Vec::new();
+        for db in self.database_names() {
+            for name in self.table_names(&db).unwrap_or_default() {
+                if let Some(t) = self.catalog.get_table(&db, &name) {
+                    if authorize::sees_table(&self.privilege, &self.principal, t.db_id, t.id) {
+                        out.push((db.clone(), t));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every routine load job the user may see (INSERT on its table, as SHOW ROUTINE LOAD),
+    /// in id order.
+    fn visible_jobs(&self) -> Vec<crate::routine_load::JobEntry> {
+        let mut jobs: Vec<_> = self
+            .routine_load
+            .snapshot()
+            .into_iter()
+            .filter(|e| {
+                authorize::sees_job(
+                    &self.privilege,
+                    &self.principal,
+                    e.job.db_id,
+                    e.job.table_id,
+                )
+            })
+            .collect();
+        jobs.sort_by_key(|e| e.job.id);
+        jobs
+    }
+}
+
+#[async_trait::async_trait]
 impl CatalogSource for LiveCatalog {
+    fn can_see_db(&self, db: &str) -> bool {
+        authorize::sees_db(&self.catalog, &self.privilege, &self.principal, db)
+    }
+
+    fn can_see_table(&self, db: &str, table: &str) -> bool {
+        self.catalog
+            .get_table(db, table)
+            .is_some_and(|t| authorize::sees_table(&self.privilege, &self.principal, t.db_id, t.id))
+    }
+
+    fn tables_config(&self) -> Vec<TableConfig> {
+        self.visible_tables()
+            .into_iter()
+            .map(|(db, t)| table_config(&db, &t))
+            .collect()
+    }
+
+    fn routine_load_jobs(&self) -> Vec<RoutineLoadJobInfo> {
+        self.visible_jobs()
+            .iter()
+            .map(|e| {
+                // The SHOW ROUTINE LOAD texts; times are taken from the job itself (the row's
+                // time cells are formatted for a session zone).
+                let cell = |r: &[Option<String>], i: usize| {
+                    r.get(i).cloned().flatten().unwrap_or_default()
+                };
+                let r = crate::routine_load::show::job_row(e, "UTC");
+                RoutineLoadJobInfo {
+                    id: e.job.id,
+                    name: e.job.name.clone(),
+                    create_ms: e.job.create_time_ms,
+                    pause_ms: e.job.pause_time_ms,
+                    end_ms: e.job.end_time_ms,
+                    db: cell(&r, 5),
+                    table: cell(&r, 6),
+                    state: cell(&r, 7),
+                    data_source_type: cell(&r, 8),
+                    current_task_num: e.tasks.len() as i64,
+                    job_properties: cell(&r, 10),
+                    data_source_properties: cell(&r, 11),
+                    custom_properties: cell(&r, 12),
+                    statistics: cell(&r, 13),
+                    progress: cell(&r, 14),
+                    timestamp_progress: cell(&r, 15),
+                    reasons_of_state_changed: cell(&r, 16),
+                    error_log_urls: cell(&r, 17),
+                    tracking_sql: cell(&r, 18),
+                    other_msg: cell(&r, 19),
+                    latest_source_position: cell(&r, 20),
+                    offset_lag: cell(&r, 21),
+                }
+            })
+            .collect()
+    }
+
+    fn tracking_loads(&self) -> Vec<TrackingLoad> {
+        let mut out: Vec<TrackingLoad> = self
+            .visible_jobs()
+            .into_iter()
+            .map(|e| TrackingLoad {
+                id: e.job.id,
+                label: e.job.name.clone(),
+                db: e.job.db_name.clone(),
+                urls: e.job.error_log_urls.clone(),
+                load_type: "ROUTINE_LOAD".into(),
+            })
+            .collect();
+        // INSERT jobs, unfiltered as information_schema.loads (getLoads checks no privilege).
+        out.extend(self.load_jobs().into_iter().map(|l| TrackingLoad {
+            id: l.job.id,
+            label: l.job.label.clone(),
+            db: l.db,
+            urls: l.job.tracking_url.iter().cloned().collect(),
+            load_type: l.job.job_type.name().to_string(),
+        }));
+        out
+    }
+
+    async fn fetch_error_log(&self, url: &str) -> Result<String, String> {
+        self.cluster.load_error_log(url).await
+    }
+
+    async fn backend_configs(&self) -> Vec<BackendConfig> {
+        self.cluster
+            .backend_configs()
+            .await
+            .into_iter()
+            .map(|e| BackendConfig {
+                be_id: e.backend_id,
+                name: e.name,
+                value: e.value,
+                kind: e.kind,
+                default_value: e.default_value,
+                mutable: e.mutable,
+            })
+            .collect()
+    }
+
     fn load_jobs(&self) -> Vec<DbLoadJob> {
         // Every database's jobs, unfiltered: StarRocks's getLoads checks no privilege.
         self.load_jobs
@@ -101,15 +240,11 @@ impl CatalogSource for LiveCatalog {
     }
 
     fn partitions_meta(&self) -> Vec<PartitionMeta> {
-        let mut out = Vec::new();
-        for db in self.database_names() {
-            for name in self.table_names(&db).unwrap_or_default() {
-                if let Some(t) = self.catalog.get_table(&db, &name) {
-                    out.extend(partition_meta_rows(&db, &t));
-                }
-            }
-        }
-        out
+        // Only tables the user holds a privilege on (generatePartitionsMetaResponse).
+        self.visible_tables()
+            .into_iter()
+            .flat_map(|(db, t)| partition_meta_rows(&db, &t))
+            .collect()
     }
 
     fn check_select(&self, db: &str, table: &str) -> Result<(), SqlError> {
@@ -225,6 +360,50 @@ fn partition_meta_rows(db: &str, table: &Table) -> Vec<PartitionMeta> {
     out
 }
 
+/// `information_schema.tables_config` row of `t` (`genNormalTableConfigInfo`).
+fn table_config(db: &str, t: &Table) -> TableConfig {
+    use crate::catalog::table::{DistributionKind, KeysType};
+    let quoted = |names: &mut dyn Iterator<Item = &str>| {
+        names
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let keys = quoted(&mut t.key_columns().map(|c| c.name.as_str()));
+    let (distribute_key, distribute_type) = match &t.distribution.kind {
+        DistributionKind::Hash(cols) => (quoted(&mut cols.iter().map(String::as_str)), "HASH"),
+        DistributionKind::Random => (String::new(), "RANDOM"),
+    };
+    // Gson of the properties map (a Java HashMap: its iteration order).
+    let mut props = crate::routine_load::java_map::JavaHashMap::new();
+    for (k, v) in &t.properties {
+        props.put(k.clone(), v.clone());
+    }
+    TableConfig {
+        db: db.to_string(),
+        table: t.name.clone(),
+        engine: "OLAP".into(),
+        model: t.keys_type.name().into(),
+        primary_key: if matches!(t.keys_type, KeysType::Primary | KeysType::Unique) {
+            keys.clone()
+        } else {
+            String::new()
+        },
+        partition_key: quoted(&mut t.partition_info.columns().iter().map(|c| c.name.as_str())),
+        distribute_key,
+        distribute_type: distribute_type.into(),
+        distribute_bucket: i64::from(t.distribution.bucket_num),
+        // ORDER BY columns when given, else the key columns (no sort key indexes).
+        sort_key: match &t.order_by {
+            Some(cols) => quoted(&mut cols.iter().map(String::as_str)),
+            None => keys,
+        },
+        // `new Gson()`: HTML-safe escaping of the values.
+        properties: props.to_json_with(|v| crate::java_text::gson_string(v, true)),
+        table_id: t.id,
+    }
+}
+
 /// The session's variables as the engine reads them (`@@x`).
 struct SessionVars(SessionVariables);
 
@@ -241,5 +420,17 @@ impl SystemVariables for SessionVars {
             VarValue::Double(d) => SysVarValue::Double(d),
             VarValue::Str(s) => SysVarValue::Str(s),
         })
+    }
+
+    fn dump(&self, scope: VarScope) -> Vec<(String, String)> {
+        let scope = match scope {
+            VarScope::Session => variables::VarScope::Session,
+            VarScope::Global => variables::VarScope::Global,
+        };
+        self.0
+            .dump(scope, |_| true)
+            .into_iter()
+            .map(|r| (r.name, r.value))
+            .collect()
     }
 }

@@ -61,8 +61,84 @@ pub struct PartitionMeta {
     pub row_count: i64,
 }
 
+/// One row of `information_schema.tables_config`, cells as StarRocks's
+/// `InformationSchemaDataSource.genNormalTableConfigInfo` sets them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableConfig {
+    pub db: String,
+    pub table: String,
+    /// `OLAP` (`Table.getType()`).
+    pub engine: String,
+    /// `DUP_KEYS`, `AGG_KEYS`, `UNIQUE_KEYS`, `PRIMARY_KEYS` (`KeysType.toString()`).
+    pub model: String,
+    /// Back-quoted key columns joined by `, ` for PRIMARY / UNIQUE tables, else empty.
+    pub primary_key: String,
+    /// Back-quoted partition columns joined by `, `, empty when unpartitioned.
+    pub partition_key: String,
+    pub distribute_key: String,
+    /// `HASH` or `RANDOM`.
+    pub distribute_type: String,
+    pub distribute_bucket: i64,
+    pub sort_key: String,
+    /// The table's properties as Gson prints the map.
+    pub properties: String,
+    pub table_id: i64,
+}
+
+/// One row of `information_schema.routine_load_jobs`: the SHOW ROUTINE LOAD row of a job
+/// (same texts), times as milliseconds since the epoch (0: none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutineLoadJobInfo {
+    pub id: i64,
+    pub name: String,
+    pub create_ms: i64,
+    pub pause_ms: i64,
+    pub end_ms: i64,
+    pub db: String,
+    pub table: String,
+    pub state: String,
+    pub data_source_type: String,
+    pub current_task_num: i64,
+    pub job_properties: String,
+    pub data_source_properties: String,
+    pub custom_properties: String,
+    pub statistics: String,
+    pub progress: String,
+    pub timestamp_progress: String,
+    pub reasons_of_state_changed: String,
+    pub error_log_urls: String,
+    pub tracking_sql: String,
+    pub other_msg: String,
+    pub latest_source_position: String,
+    pub offset_lag: String,
+}
+
+/// A load whose error rows `information_schema.load_tracking_logs` shows (StarRocks's
+/// `TTrackingLoadInfo`): the job, and the error-log URLs the BEs serve its rows at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingLoad {
+    pub id: i64,
+    pub label: String,
+    pub db: String,
+    pub urls: Vec<String>,
+    /// `ROUTINE_LOAD`, `INSERT`.
+    pub load_type: String,
+}
+
+/// One configuration key of one BE (`information_schema.be_configs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendConfig {
+    pub be_id: i64,
+    pub name: String,
+    pub value: String,
+    pub kind: String,
+    pub default_value: String,
+    pub mutable: bool,
+}
+
 /// Read access to the catalog. Names are matched exactly (StarRocks with
 /// `lower_case_table_names = 0`).
+#[async_trait::async_trait]
 pub trait CatalogSource: Send + Sync {
     /// Every user database, sorted.
     fn database_names(&self) -> Vec<String>;
@@ -82,6 +158,35 @@ pub trait CatalogSource: Send + Sync {
     }
     /// Every load job (`information_schema.loads`), in id order.
     fn load_jobs(&self) -> Vec<DbLoadJob> {
+        Vec::new()
+    }
+    /// Whether the user may see database `db` (any privilege on or in it).
+    fn can_see_db(&self, _db: &str) -> bool {
+        true
+    }
+    /// Whether the user may see `db.table` (any privilege on it), as information_schema's
+    /// tables, columns, tables_config and partitions_meta filter.
+    fn can_see_table(&self, _db: &str, _table: &str) -> bool {
+        true
+    }
+    /// `information_schema.tables_config` rows of the tables the user may see.
+    fn tables_config(&self) -> Vec<TableConfig> {
+        Vec::new()
+    }
+    /// Every routine load job the user may see, finished ones included, in id order.
+    fn routine_load_jobs(&self) -> Vec<RoutineLoadJobInfo> {
+        Vec::new()
+    }
+    /// Every load with error-log URLs the user may see.
+    fn tracking_loads(&self) -> Vec<TrackingLoad> {
+        Vec::new()
+    }
+    /// The text of one error log, read from the BE that wrote it; `Err` says why not.
+    async fn fetch_error_log(&self, url: &str) -> Result<String, String> {
+        Err(format!("no backend serves {url}"))
+    }
+    /// The configuration of every BE that answers.
+    async fn backend_configs(&self) -> Vec<BackendConfig> {
         Vec::new()
     }
 }
@@ -110,6 +215,11 @@ pub trait SystemVariables: Send + Sync {
     /// The value of `name` (lower-case, no `@@`) in `scope`, or StarRocks's error
     /// (1193 `Unknown system variable ...`).
     fn get(&self, name: &str, scope: VarScope) -> Result<SysVarValue, SqlError>;
+    /// Every variable of `scope` with its value as SHOW VARIABLES prints it, sorted by name
+    /// (information_schema.global_variables / session_variables).
+    fn dump(&self, _scope: VarScope) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 /// What the information functions return for the current session.

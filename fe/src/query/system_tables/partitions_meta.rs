@@ -7,7 +7,7 @@
 //! visible version, VERSION_TXN_TYPE `TXN_NORMAL`. VERSION_EPOCH (a per-partition random
 //! epoch in StarRocks) is 0 here: starload has no epoch.
 
-use super::source::{CatalogSource, PartitionMeta};
+use crate::query::source::{CatalogSource, PartitionMeta};
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
     StringBuilder, TimestampMicrosecondBuilder,

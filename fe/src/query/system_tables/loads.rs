@@ -5,9 +5,9 @@
 //! DATETIMEs in the FE's zone (the thrift call has no session), REJECTED_RECORD_PATH is NULL
 //! (starload keeps rejected rows only in the BE's error log).
 
-use super::source::CatalogSource;
 use crate::load_job::show::{job_details, task_info, tracking_sql, PRIORITY};
 use crate::load_job::DbLoadJob;
+use crate::query::source::CatalogSource;
 use datafusion::arrow::array::{
     ArrayRef, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
 };

@@ -15,10 +15,12 @@ pub mod overwrite;
 pub mod partition_analysis;
 pub mod partition_batch;
 pub mod partition_ddl;
+pub mod proc_dbs;
 pub mod query;
 pub mod resolve;
 pub mod routine_load;
 pub mod session_stmt;
+pub mod show_data;
 
 use crate::context::FeContext;
 use crate::error::SqlResult;

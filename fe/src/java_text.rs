@@ -11,6 +11,21 @@ pub fn fmt_time(ms: i64, tz: &str) -> String {
     let Some(utc) = chrono::DateTime::from_timestamp_millis(ms) else {
         return "NULL".into();
     };
+    format_in_zone(utc, tz)
+}
+
+/// `DateUtils.formatTimestampInSeconds(ms / 1000, zone)` (SHOW TABLE STATUS's Create_time and
+/// Update_time): like [`fmt_time`] but whole seconds and never `NULL`, so 0 prints the epoch
+/// (`1970-01-01 00:00:00` in UTC) as Java does.
+pub fn fmt_timestamp_in_seconds(ms: i64, tz: &str) -> String {
+    let secs = ms.div_euclid(1000);
+    match chrono::DateTime::from_timestamp(secs, 0) {
+        Some(utc) => format_in_zone(utc, tz),
+        None => "NULL".into(),
+    }
+}
+
+fn format_in_zone(utc: chrono::DateTime<chrono::Utc>, tz: &str) -> String {
     if let Ok(zone) = tz.parse::<chrono_tz::Tz>() {
         return utc
             .with_timezone(&zone)
@@ -88,6 +103,18 @@ pub fn gson_string(s: &str, html_safe: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_in_seconds_print_the_epoch_for_zero() {
+        assert_eq!(
+            fmt_timestamp_in_seconds(0, "Asia/Shanghai"),
+            "1970-01-01 08:00:00"
+        );
+        assert_eq!(
+            fmt_timestamp_in_seconds(1_700_000_000_999, "+00:00"),
+            "2023-11-14 22:13:20"
+        );
+    }
 
     #[test]
     fn times_in_zones_and_doubles() {

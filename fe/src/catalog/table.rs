@@ -201,18 +201,39 @@ impl Column {
         }
     }
 
-    /// DESC Extra: the explicit aggregate name, `DEFAULT_GENERATED` for CURRENT_TIMESTAMP.
-    pub fn extra(&self) -> String {
-        let mut extras = Vec::new();
-        if !self.agg_implicit {
-            if let Some(a) = self.agg {
-                extras.push(a.name());
-            }
+    /// SHOW [FULL] COLUMNS Extra: the aggregate name unless implicit
+    /// (`ShowExecutor.visitShowColumnStatement`; `getMetaDefaultValue` fills a throwaway
+    /// list there, so `DEFAULT_GENERATED` never shows).
+    pub fn show_columns_extra(&self) -> String {
+        match self.agg {
+            Some(a) if !self.agg_implicit => a.name().to_string(),
+            _ => String::new(),
         }
+    }
+
+    /// DESC Extra. `agg_name` is the aggregate as `Column.getAggregationType().name()` gives
+    /// it (None = not printed); then `DEFAULT_GENERATED` for a CURRENT_TIMESTAMP default,
+    /// which `getMetaDefaultValue(extras)` appends.
+    fn desc_extra(&self, agg_name: Option<&str>) -> String {
+        let mut extras: Vec<&str> = agg_name.into_iter().collect();
         if matches!(self.default, Some(DefaultValue::CurrentTimestamp)) {
             extras.push("DEFAULT_GENERATED");
         }
         extras.join(",")
+    }
+
+    /// `Column.getAggregationType().name()` in StarRocks's model: None for key columns,
+    /// `NONE` for a DUPLICATE table's value columns, the (possibly implicit) aggregate
+    /// otherwise (`REPLACE` for UNIQUE/PRIMARY values).
+    fn agg_type_name(&self, keys_type: KeysType) -> Option<&'static str> {
+        if self.is_key {
+            return None;
+        }
+        match (keys_type, self.agg) {
+            (_, Some(a)) => Some(a.name()),
+            (KeysType::Duplicate, None) => Some("NONE"),
+            _ => None,
+        }
     }
 
     pub fn to_proto(&self) -> ColumnDef {
@@ -488,17 +509,29 @@ impl Table {
 
     /// DESC rows: `Field, Type, Null, Key, Default, Extra` (`IndexSchemaProcNode`): lower-case
     /// canonical type, `YES`/`NO`, key as `true`/`false`.
-    pub fn desc_rows(&self) -> Vec<Vec<Option<String>>> {
+    ///
+    /// `all` = DESC t ALL's per-column part. Extra differs between the two on purpose, as in
+    /// StarRocks 3.4: DESC t goes through `IndexInfoProcDir.lookup`, which hides the
+    /// aggregate type of OLAP tables (`setHideAggregationType(true)`), so a SUM column shows
+    /// an empty Extra; DESC t ALL is built by `ShowStmtAnalyzer.descInternalCatalogTable`,
+    /// which prints `getAggregationType().name()` for every table but PRIMARY KEY ones
+    /// (`SUM`, `REPLACE` for UNIQUE values, `NONE` for DUPLICATE values).
+    pub fn desc_rows(&self, all: bool) -> Vec<Vec<Option<String>>> {
         self.columns
             .iter()
             .map(|c| {
+                let agg = if all && self.keys_type != KeysType::Primary {
+                    c.agg_type_name(self.keys_type)
+                } else {
+                    None
+                };
                 vec![
                     Some(c.name.clone()),
                     Some(c.data_type.canonical_name()),
                     Some(if c.nullable { "YES" } else { "NO" }.to_string()),
                     Some(c.is_key.to_string()),
                     c.meta_default(),
-                    Some(c.extra()),
+                    Some(c.desc_extra(agg)),
                 ]
             })
             .collect()
@@ -521,7 +554,7 @@ impl Table {
                         null,
                         key,
                         c.meta_default(),
-                        Some(c.extra()),
+                        Some(c.show_columns_extra()),
                         Some(String::new()),
                         Some(c.comment.clone()),
                     ]
@@ -532,7 +565,7 @@ impl Table {
                         null,
                         key,
                         c.meta_default(),
-                        Some(c.extra()),
+                        Some(c.show_columns_extra()),
                     ]
                 }
             })
@@ -623,7 +656,7 @@ mod tests {
 
     #[test]
     fn desc_rows_use_canonical_names_and_java_booleans() {
-        let rows = docs_example().desc_rows();
+        let rows = docs_example().desc_rows(false);
         assert_eq!(
             rows[1],
             vec![
@@ -635,8 +668,41 @@ mod tests {
                 Some(String::new()),
             ]
         );
-        assert_eq!(rows[3][5].as_deref(), Some("SUM"));
+        // DESC t hides the aggregate of an OLAP table (IndexInfoProcDir.lookup).
+        assert_eq!(rows[3][5].as_deref(), Some(""));
         assert_eq!(rows[3][4], None);
+    }
+
+    #[test]
+    fn desc_all_prints_aggregate_names_as_starrocks_3_4() {
+        let mut t = docs_example();
+        let rows = t.desc_rows(true);
+        let extra = |rows: &Vec<Vec<Option<String>>>, i: usize| rows[i][5].clone().unwrap();
+        assert_eq!(extra(&rows, 0), "");
+        assert_eq!(extra(&rows, 2), "REPLACE");
+        assert_eq!(extra(&rows, 3), "SUM");
+        // DUPLICATE values are NONE, UNIQUE values the implicit REPLACE, PRIMARY nothing.
+        t.keys_type = KeysType::Duplicate;
+        t.columns[2].agg = None;
+        t.columns[3].agg = None;
+        t.columns[3].default = Some(DefaultValue::CurrentTimestamp);
+        let rows = t.desc_rows(true);
+        assert_eq!(extra(&rows, 2), "NONE");
+        assert_eq!(extra(&rows, 3), "NONE,DEFAULT_GENERATED");
+        assert_eq!(extra(&t.desc_rows(false), 3), "DEFAULT_GENERATED");
+        t.keys_type = KeysType::Unique;
+        t.columns[2].agg = Some(AggType::Replace);
+        t.columns[2].agg_implicit = true;
+        assert_eq!(extra(&t.desc_rows(true), 2), "REPLACE");
+        // SHOW COLUMNS: implicit aggregates and DEFAULT_GENERATED are not printed.
+        assert_eq!(t.show_columns_rows(false)[2][5].as_deref(), Some(""));
+        assert_eq!(t.show_columns_rows(false)[3][5].as_deref(), Some(""));
+        t.keys_type = KeysType::Primary;
+        assert_eq!(extra(&t.desc_rows(true), 2), "");
+        assert_eq!(
+            docs_example().show_columns_rows(true)[3][6].as_deref(),
+            Some("SUM")
+        );
     }
 
     #[test]

@@ -30,14 +30,7 @@ pub async fn execute(
         }
         AdminStmt::ShowBackends => Ok(show_backends(ctx)),
         AdminStmt::ShowFrontends => Ok(QueryResult::Rows(ctx.cluster.show_frontends())),
-        AdminStmt::ShowProc(path) => {
-            let p = path.trim().trim_end_matches('/');
-            match p {
-                "/backends" => Ok(show_backends(ctx)),
-                "/frontends" => Ok(QueryResult::Rows(ctx.cluster.show_frontends())),
-                _ => Err(SqlError::code(error_code::ERR_WRONG_PROC_PATH, &[&path])),
-            }
-        }
+        AdminStmt::ShowProc(path) => show_proc(ctx, &path),
         AdminStmt::SetFrontendConfig(pairs) => {
             for (k, v) in pairs {
                 ctx.config.set_runtime(&k, &v).map_err(|e| match e {
@@ -81,6 +74,37 @@ pub async fn execute(
             }))
         }
     }
+}
+
+/// SHOW PROC '<path>' (`ProcService.open`: `/`-separated names, empty ones skipped, the path
+/// must start with `/`). A path that does not resolve fails in the analyzer, which wraps
+/// every lookup error as `Unknown proc node path: <path>` (`ShowStmtAnalyzer.visitShowProcStmt`).
+/// A path outside the tree (or without the leading `/`) was first reported through
+/// `ErrorReport` with ERR_WRONG_PROC_PATH, whose code stays on the connection (errno 5001); a
+/// database the `/dbs` directory does not know is a plain AnalysisException (1064).
+fn show_proc(ctx: &FeContext, path: &str) -> SqlResult<QueryResult> {
+    let unknown = || SqlError::analyzing(format!("Unknown proc node path: {path}"));
+    let wrong_path = || SqlError {
+        message: unknown().message,
+        ..SqlError::code(error_code::ERR_WRONG_PROC_PATH, &[path])
+    };
+    if path.is_empty() {
+        return Err(SqlError::analyzing("Path is null"));
+    }
+    if !path.starts_with('/') {
+        return Err(wrong_path());
+    }
+    let names: Vec<&str> = path.split('/').filter(|n| !n.is_empty()).collect();
+    let rows = match names.as_slice() {
+        ["backends"] => ctx
+            .cluster
+            .show_backends(&ctx.catalog.tablet_num_by_backend()),
+        ["frontends"] => ctx.cluster.show_frontends(),
+        ["dbs"] => super::proc_dbs::dbs(ctx),
+        ["dbs", db] => super::proc_dbs::tables(ctx, db).ok_or_else(unknown)?,
+        _ => return Err(wrong_path()),
+    };
+    Ok(QueryResult::Rows(rows))
 }
 
 /// Config keys whose values are secrets.

@@ -7,6 +7,7 @@
 //! trace (created tablets are dropped again). DROP persists first, then drops tablets in the
 //! background (best effort).
 
+use crate::catalog::info_schema::INFORMATION_SCHEMA_TABLES;
 use crate::catalog::{Catalog, Table};
 use crate::clock::now_ms;
 use crate::context::FeContext;
@@ -15,7 +16,6 @@ use crate::handler::create_table::analyze_create_table;
 use crate::handler::partition_analysis::{analyze_partition_desc, NamedPartition};
 use crate::handler::partition_ddl::{build_partitions, table_properties, with_ids};
 use crate::handler::resolve::{lookup_table, lookup_table_bare, resolve_db};
-use crate::query::system_tables;
 use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
 use crate::sql::ddl::{CreateTableStmt, DdlStmt};
@@ -65,21 +65,6 @@ pub async fn execute(
     session: &mut Session,
     stmt: DdlStmt,
 ) -> SqlResult<QueryResult> {
-    // DESC of an information_schema table: its columns from the system table registry.
-    if let DdlStmt::Desc { table, all: false } = &stmt {
-        let db = table
-            .db
-            .clone()
-            .unwrap_or_else(|| session.current_db.clone());
-        if system_tables::is_information_schema(&db) {
-            if let Some(rows) = system_tables::desc_rows(&table.table) {
-                return Ok(rows_result(
-                    &["Field", "Type", "Null", "Key", "Default", "Extra"],
-                    rows,
-                ));
-            }
-        }
-    }
     match stmt {
         DdlStmt::CreateDatabase {
             name,
@@ -123,7 +108,8 @@ pub async fn execute(
         DdlStmt::ShowTables { db, full, pattern } => {
             let db = resolve_db(ctx, session, db)?;
             let mut rows: Vec<(String, &str)> = if db.eq_ignore_ascii_case("information_schema") {
-                system_tables::names()
+                INFORMATION_SCHEMA_TABLES
+                    .iter()
                     .map(|t| (t.to_string(), "SYSTEM VIEW"))
                     .collect()
             } else {
@@ -193,7 +179,7 @@ pub async fn execute(
             let t = lookup_table_bare(ctx, session, &table)?;
             if all {
                 let rows = t
-                    .desc_rows()
+                    .desc_rows(true)
                     .into_iter()
                     .enumerate()
                     .map(|(i, r)| {
@@ -222,7 +208,7 @@ pub async fn execute(
             } else {
                 Ok(rows_result(
                     &["Field", "Type", "Null", "Key", "Default", "Extra"],
-                    t.desc_rows(),
+                    t.desc_rows(false),
                 ))
             }
         }
@@ -246,7 +232,13 @@ pub async fn execute(
             ))
         }
         DdlStmt::ShowTableStatus { db, pattern } => {
-            let db = resolve_db(ctx, session, db)?;
+            // An unknown database lists nothing (ShowExecutor checks `db != null`, no error).
+            let db = match db {
+                Some(d) => d,
+                None if !session.current_db.is_empty() => session.current_db.clone(),
+                None => return Err(SqlError::no_db()),
+            };
+            let tz = session.vars.get_str("time_zone");
             let rows = ctx
                 .catalog
                 .list_tables(&db)
@@ -257,10 +249,13 @@ pub async fn execute(
                         .as_deref()
                         .is_none_or(|p| like_match_case(p, &t.name, true))
                 })
-                .map(|t| table_status_row(t))
+                // Only tables the user holds some privilege on (checkAnyActionOnTableLikeObject).
+                .filter(|t| crate::handler::authorize::can_see_table(ctx, session, t.db_id, t.id))
+                .map(|t| table_status_row(t, &tz))
                 .collect();
             Ok(rows_result(TABLE_STATUS_TITLES, rows))
         }
+        DdlStmt::ShowData { table } => super::show_data::execute(ctx, session, table),
         DdlStmt::ShowIndex { table } => {
             // OLAP tables without bitmap/bloom indexes have no rows (as in StarRocks).
             lookup_table(ctx, session, &table)?;
@@ -273,6 +268,7 @@ pub async fn execute(
             let db = resolve_db(ctx, session, table.db.clone())?;
             let _ddl = ctx.catalog.ddl_lock().await;
             if ctx.catalog.get_table(&db, &table.table).is_none() {
+                // DropStmtAnalyzer: an analyzer error naming the table only.
                 return if if_exists {
                     Ok(QueryResult::ok())
                 } else {
@@ -296,7 +292,6 @@ pub async fn execute(
                     .iter()
                     .map(|n| {
                         current
-                // DropStmtAnalyzer: an analyzer error naming the table only.
                             .partition_by_name(n)
                             .map(|p| p.id)
                             .ok_or_else(|| SqlError::plain(format!("Partition {n} does not exist")))
@@ -345,8 +340,14 @@ fn check_db_name(name: &str) -> SqlResult<()> {
     }
 }
 
-fn table_status_row(t: &Table) -> Vec<Option<String>> {
-    let time = |ms: i64| (ms > 0).then(|| crate::cluster::show::time_string(ms));
+/// One SHOW TABLE STATUS row (`ShowExecutor.visitShowTableStatusStatement` with
+/// `InformationSchemaDataSource.genNormalTableInfo`). Times are whole seconds in the session's
+/// zone; Update_time is the newest partition visible-version time (a new partition counts),
+/// printed even when 0. Rows / Avg_row_length / Data_length come from tablet statistics the
+/// BEs report in StarRocks; starload's heartbeat carries no per-tablet row count or size, so
+/// they are 0 (as StarRocks shows before the first tablet report).
+fn table_status_row(t: &Table, tz: &str) -> Vec<Option<String>> {
+    use crate::java_text::fmt_timestamp_in_seconds;
     vec![
         Some(t.name.clone()),
         Some("StarRocks".into()),
@@ -359,8 +360,8 @@ fn table_status_row(t: &Table) -> Vec<Option<String>> {
         None,
         None,
         None,
-        time(t.create_time_ms),
-        time(t.update_time_ms().max(t.create_time_ms)),
+        Some(fmt_timestamp_in_seconds(t.create_time_ms, tz)),
+        Some(fmt_timestamp_in_seconds(t.update_time_ms(), tz)),
         None,
         Some("utf8_general_ci".into()),
         None,

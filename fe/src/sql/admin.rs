@@ -3,7 +3,7 @@
 
 use crate::error::{SqlError, SqlResult};
 use crate::sql::ddl::leading_words;
-use crate::sql::lexer::Cursor;
+use crate::sql::lexer::{syntax_error, Cursor, Token};
 
 /// A parsed admin statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,7 @@ fn owns(w: &[String]) -> bool {
     let w = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
     match w(0) {
         "ALTER" => w(1) == "SYSTEM",
-        "SHOW" => matches!(w(1), "BACKENDS" | "FRONTENDS" | "PROC"),
+        "SHOW" => matches!(w(1), "BACKENDS" | "FRONTENDS" | "FRONTEND" | "PROC"),
         "ADMIN" => matches!(w(1), "SET" | "SHOW") && w(2) == "FRONTEND",
         _ => false,
     }
@@ -39,7 +39,25 @@ pub fn try_parse(sql: &str) -> Option<SqlResult<AdminStmt>> {
     if !owns(&leading_words(sql, 3)) {
         return None;
     }
-    Some(Cursor::new(sql).and_then(|mut c| parse(&mut c)))
+    Some(Cursor::new(sql).and_then(|mut c| parse(sql, &mut c)))
+}
+
+/// `SHOW FRONTEND ...` (e.g. `SHOW FRONTEND CONFIG LIKE '%x%'`) is not in StarRocks's grammar:
+/// only `ADMIN SHOW FRONTEND CONFIG` and `SHOW FRONTENDS` are. The `statement` rule's
+/// prediction finds no alternative at `FRONTEND`, so ANTLR reports a NoViableAltException from
+/// `SHOW` to `FRONTEND` (`StarRocksDefaultErrorStrategy.reportNoViableAlternative`), at the
+/// offending token's position.
+fn no_viable_show_frontend(sql: &str, show: &Token, frontend: &Token) -> SqlError {
+    let input: String = sql
+        .chars()
+        .skip(show.offset)
+        .take(frontend.offset + frontend.text.chars().count() - show.offset)
+        .collect();
+    syntax_error(
+        frontend.line,
+        frontend.col,
+        &format!("No viable statement for input '{input}'"),
+    )
 }
 
 fn string_list(c: &mut Cursor) -> SqlResult<Vec<String>> {
@@ -50,7 +68,7 @@ fn string_list(c: &mut Cursor) -> SqlResult<Vec<String>> {
     Ok(v)
 }
 
-fn parse(c: &mut Cursor) -> SqlResult<AdminStmt> {
+fn parse(sql: &str, c: &mut Cursor) -> SqlResult<AdminStmt> {
     let stmt = if c.accept_kws(&["ALTER", "SYSTEM"]) {
         if c.accept_kw("ADD") {
             c.expect_kw("BACKEND")?;
@@ -83,7 +101,11 @@ fn parse(c: &mut Cursor) -> SqlResult<AdminStmt> {
             AdminStmt::ShowFrontendConfig { pattern }
         }
     } else {
+        let show = c.peek().clone();
         c.expect_kw("SHOW")?;
+        if c.peek().is_kw("FRONTEND") {
+            return Err(no_viable_show_frontend(sql, &show, c.peek()));
+        }
         if c.accept_kw("BACKENDS") {
             AdminStmt::ShowBackends
         } else if c.accept_kw("FRONTENDS") {
@@ -130,6 +152,14 @@ mod tests {
             }
         );
         assert!(try_parse("SHOW BACKEND").is_none());
+        // Not StarRocks grammar: the parser's NoViableAlt text, at FRONTEND's position.
+        let e = try_parse("show  frontend config like '%heartbeat%'")
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Getting syntax error at line 1, column 6. Detail message: No viable statement for input 'show  frontend'."
+        );
         let e = try_parse("ALTER SYSTEM ADD BACKEND").unwrap().unwrap_err();
         assert!(e.message.contains("'<EOF>'"), "{}", e.message);
     }

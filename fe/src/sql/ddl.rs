@@ -110,6 +110,11 @@ pub enum DdlStmt {
     ShowIndex {
         table: TableRef,
     },
+    /// `SHOW DATA [FROM [db.]t]`: the name after FROM is always a table (AstBuilder's
+    /// `qualifiedNameToTableName`); without it, every table of the current database.
+    ShowData {
+        table: Option<TableRef>,
+    },
     CreateTable(Box<CreateTableStmt>),
     DropTable {
         table: TableRef,
@@ -142,6 +147,7 @@ fn owns(words: &[String]) -> bool {
             "FULL" => matches!(w(2), "TABLES" | "COLUMNS" | "FIELDS"),
             "CREATE" => matches!(w(2), "TABLE" | "DATABASE" | "SCHEMA"),
             "TABLE" => w(2) == "STATUS",
+            "DATA" => true,
             _ => false,
         },
         _ => false,
@@ -254,6 +260,14 @@ fn show(c: &mut Cursor) -> SqlResult<DdlStmt> {
         let db = from_db(c)?;
         let pattern = like(c)?;
         return Ok(DdlStmt::ShowTableStatus { db, pattern });
+    }
+    if c.accept_kw("DATA") {
+        let table = if c.accept_kw("FROM") {
+            Some(table_ref(c)?)
+        } else {
+            None
+        };
+        return Ok(DdlStmt::ShowData { table });
     }
     if c.accept_kw("INDEX") || c.accept_kw("INDEXES") || c.accept_kw("KEYS") {
         if !(c.accept_kw("FROM") || c.accept_kw("IN")) {
@@ -644,7 +658,7 @@ pub fn parse_type(c: &mut Cursor) -> SqlResult<DataType> {
             return Err(analyzing(format!(
                 "Type '{}' is not supported by starload",
                 w.to_ascii_lowercase()
-            )))
+            )));
         }
     };
     Ok(t)
@@ -751,6 +765,32 @@ pub(crate) mod tests {
             DdlStmt::CreateTable(s) => *s,
             other => panic!("not create table: {other:?}"),
         }
+    }
+
+    #[test]
+    fn show_data_names_a_table_after_from() {
+        let p = |s: &str| try_parse(s).expect("owned").expect("parses");
+        assert_eq!(p("SHOW DATA"), DdlStmt::ShowData { table: None });
+        assert_eq!(
+            p("show data from t1"),
+            DdlStmt::ShowData {
+                table: Some(TableRef {
+                    db: None,
+                    table: "t1".into()
+                })
+            }
+        );
+        assert_eq!(
+            p("SHOW DATA FROM d.t1;"),
+            DdlStmt::ShowData {
+                table: Some(TableRef {
+                    db: Some("d".into()),
+                    table: "t1".into()
+                })
+            }
+        );
+        let e = try_parse("SHOW DATA t1").unwrap().unwrap_err();
+        assert!(e.message.contains("Unexpected input 't1'"), "{}", e.message);
     }
 
     #[test]

@@ -327,9 +327,13 @@ fn check_routine_load(ctx: &FeContext, session: &Session, r: &RoutineLoadStmt) -
 /// SHOW ROUTINE LOAD [TASK] rows: jobs whose target table the session may load into
 /// (`ShowExecutor` keeps tables with any privilege, its functional filter then INSERT).
 pub fn can_see_job(ctx: &FeContext, session: &Session, db_id: i64, table_id: i64) -> bool {
-    let p = &session.principal;
+    sees_job(&ctx.privilege, &session.principal, db_id, table_id)
+}
+
+/// [`can_see_job`] for a principal (information_schema.routine_load_jobs).
+pub fn sees_job(privilege: &PrivilegeMgr, p: &Principal, db_id: i64, table_id: i64) -> bool {
     is_superuser(p)
-        || ctx.privilege.allows(
+        || privilege.allows(
             p,
             Priv::Insert,
             &PrivObject::Table {
@@ -341,20 +345,29 @@ pub fn can_see_job(ctx: &FeContext, session: &Session, db_id: i64, table_id: i64
 
 /// SHOW DATABASES: a database the user holds something on or in (system databases always).
 pub fn can_see_db(ctx: &FeContext, session: &Session, db: &str) -> bool {
-    let p = &session.principal;
+    sees_db(&ctx.catalog, &ctx.privilege, &session.principal, db)
+}
+
+/// [`can_see_db`] for a principal (information_schema.schemata).
+pub fn sees_db(catalog: &Catalog, privilege: &PrivilegeMgr, p: &Principal, db: &str) -> bool {
     if is_superuser(p) || Catalog::is_system_db(db) {
         return true;
     }
-    ctx.catalog
+    catalog
         .get_db(db)
-        .is_some_and(|d| ctx.privilege.allows_any_in_db(p, d.id))
+        .is_some_and(|d| privilege.allows_any_in_db(p, d.id))
 }
 
 /// SHOW TABLES: a table the user holds any privilege on.
 pub fn can_see_table(ctx: &FeContext, session: &Session, db_id: i64, table_id: i64) -> bool {
-    let p = &session.principal;
+    sees_table(&ctx.privilege, &session.principal, db_id, table_id)
+}
+
+/// [`can_see_table`] for a principal (information_schema's table rows, StarRocks's
+/// `checkAnyActionOnTableLikeObject`).
+pub fn sees_table(privilege: &PrivilegeMgr, p: &Principal, db_id: i64, table_id: i64) -> bool {
     is_superuser(p)
-        || ctx.privilege.allows_any(
+        || privilege.allows_any(
             p,
             &PrivObject::Table {
                 db: Some(db_id),

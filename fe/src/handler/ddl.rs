@@ -7,7 +7,6 @@
 //! trace (created tablets are dropped again). DROP persists first, then drops tablets in the
 //! background (best effort).
 
-use crate::catalog::info_schema::INFORMATION_SCHEMA_TABLES;
 use crate::catalog::{Catalog, Table};
 use crate::clock::now_ms;
 use crate::context::FeContext;
@@ -16,6 +15,7 @@ use crate::handler::create_table::analyze_create_table;
 use crate::handler::partition_analysis::{analyze_partition_desc, NamedPartition};
 use crate::handler::partition_ddl::{build_partitions, table_properties, with_ids};
 use crate::handler::resolve::{lookup_table, lookup_table_bare, resolve_db};
+use crate::query::system_tables;
 use crate::result::{QueryResult, ResultSet};
 use crate::session::Session;
 use crate::sql::ddl::{CreateTableStmt, DdlStmt};
@@ -65,6 +65,21 @@ pub async fn execute(
     session: &mut Session,
     stmt: DdlStmt,
 ) -> SqlResult<QueryResult> {
+    // DESC of an information_schema table: its columns from the system table registry.
+    if let DdlStmt::Desc { table, all: false } = &stmt {
+        let db = table
+            .db
+            .clone()
+            .unwrap_or_else(|| session.current_db.clone());
+        if system_tables::is_information_schema(&db) {
+            if let Some(rows) = system_tables::desc_rows(&table.table) {
+                return Ok(rows_result(
+                    &["Field", "Type", "Null", "Key", "Default", "Extra"],
+                    rows,
+                ));
+            }
+        }
+    }
     match stmt {
         DdlStmt::CreateDatabase {
             name,
@@ -108,8 +123,7 @@ pub async fn execute(
         DdlStmt::ShowTables { db, full, pattern } => {
             let db = resolve_db(ctx, session, db)?;
             let mut rows: Vec<(String, &str)> = if db.eq_ignore_ascii_case("information_schema") {
-                INFORMATION_SCHEMA_TABLES
-                    .iter()
+                system_tables::names()
                     .map(|t| (t.to_string(), "SYSTEM VIEW"))
                     .collect()
             } else {

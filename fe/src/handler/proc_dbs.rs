@@ -3,12 +3,12 @@
 //! and value formats. information_schema (id 1) and sys (id 100) are listed with the ids
 //! StarRocks gives them (`SystemId`); `_statistics_` has no id in starload and is left out.
 
-use crate::catalog::info_schema::INFORMATION_SCHEMA_TABLES;
 use crate::catalog::partition_info::{ExpressionPartitionInfo, PartitionInfo};
 use crate::catalog::Table;
 use crate::cluster::show::capacity;
 use crate::context::FeContext;
 use crate::java_text::fmt_time;
+use crate::query::system_tables;
 use crate::result::ResultSet;
 
 /// `DbsProcDir.TITLE_NAMES`.
@@ -57,7 +57,7 @@ pub fn dbs(ctx: &FeContext) -> ResultSet {
     dbs.push((
         INFORMATION_SCHEMA_DB_ID,
         "information_schema".into(),
-        INFORMATION_SCHEMA_TABLES.len(),
+        system_tables::names().count(),
     ));
     dbs.push((SYS_DB_ID, "sys".into(), 0));
     dbs.sort();

@@ -217,6 +217,8 @@ async fn tables_config_models_privileges_and_bad_input() -> anyhow::Result<()> {
         "load_tracking_logs",
         "be_configs",
         "task_runs",
+        "routines",
+        "statistics",
         "views",
         "materialized_views",
     ] {

@@ -8,6 +8,8 @@ DESC information_schema.routine_load_jobs;
 DESC information_schema.load_tracking_logs;
 DESC information_schema.be_configs;
 SELECT * FROM information_schema.task_runs;
+SELECT * FROM information_schema.routines;
+SELECT * FROM information_schema.statistics;
 SELECT * FROM information_schema.materialized_views;
 SELECT * FROM information_schema.views;
 SELECT * FROM information_schema.character_sets;

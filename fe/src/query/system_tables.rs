@@ -19,8 +19,10 @@ pub mod loads;
 pub mod materialized_views;
 pub mod partitions_meta;
 pub mod routine_load_jobs;
+pub mod routines;
 pub mod schemata;
 pub mod session_variables;
+pub mod statistics;
 pub mod tables;
 pub mod tables_config;
 pub mod task_runs;
@@ -97,12 +99,20 @@ pub const TABLES: &[SystemTable] = &[
         schema: routine_load_jobs::schema,
     },
     SystemTable {
+        name: "routines",
+        schema: routines::schema,
+    },
+    SystemTable {
         name: "schemata",
         schema: schemata::schema,
     },
     SystemTable {
         name: "session_variables",
         schema: session_variables::schema,
+    },
+    SystemTable {
+        name: "statistics",
+        schema: statistics::schema,
     },
     SystemTable {
         name: "tables",
@@ -174,7 +184,8 @@ pub async fn table(
         "session_variables" => session_variables::rows(variables),
         "tables" => tables::rows(catalog),
         "tables_config" => tables_config::rows(catalog),
-        // materialized_views, task_runs, views: starload has none.
+        "views" => views::rows(catalog),
+        // materialized_views, routines, statistics, task_runs, views: starload has none.
         _ => Vec::new(),
     };
     Some(mem_table(batch(&schema, rows).map(|b| (schema, b))))

@@ -278,8 +278,10 @@ mod tests {
 
     #[test]
     fn entries_list_every_key_once_and_mask_the_token() {
-        let mut c = BeConfig::default();
-        c.cluster_token = "s3cret".into();
+        let c = BeConfig {
+            cluster_token: "s3cret".into(),
+            ..BeConfig::default()
+        };
         let e = c.entries();
         let names: Vec<&str> = e.iter().map(|e| e.name).collect();
         let keys: Vec<&str> = KEYS

@@ -37,6 +37,7 @@ pub mod partition_show;
 pub mod partition_value;
 pub mod table;
 pub mod types;
+pub mod view;
 
 pub use table::{
     AggType, Column, Database, DefaultValue, Distribution, DistributionKind, KeysType, Partition,
@@ -105,6 +106,8 @@ struct State {
     tables: HashMap<i64, Arc<Table>>,
     /// (db id, table name) -> table id.
     table_ids: HashMap<(i64, String), i64>,
+    /// (db id, view name) -> view (`view.rs`); views share the tables' namespace.
+    views: HashMap<(i64, String), Arc<view::View>>,
 }
 
 impl State {
@@ -140,6 +143,9 @@ impl Catalog {
         }
         for (_, t) in meta.scan_prefix::<Table>(&[keys::TABLE])? {
             state.insert_table(Arc::new(t));
+        }
+        for (_, v) in meta.scan_prefix::<view::View>(&[keys::VIEW])? {
+            state.views.insert((v.db_id, v.name.clone()), Arc::new(v));
         }
         Ok(Self {
             meta,
@@ -316,10 +322,17 @@ impl Catalog {
         for t in &tables {
             b.delete(&keys::id_key(keys::TABLE, t.id));
         }
+        let views = self.list_views(name);
+        for v in &views {
+            b.delete(&keys::id_key(keys::VIEW, v.id));
+        }
         self.meta.write(b)?;
         let mut s = self.write_state();
         for t in &tables {
             s.remove_table(t);
+        }
+        for v in &views {
+            s.views.remove(&(v.db_id, v.name.clone()));
         }
         s.dbs.remove(name);
         s.db_names.remove(&db.id);
@@ -332,11 +345,8 @@ impl Catalog {
         if self.get_db_by_id(table.db_id).is_none() {
             return Err(CatalogError::UnknownDb(table.db_id.to_string()));
         }
-        if self
-            .read()
-            .table_ids
-            .contains_key(&(table.db_id, table.name.clone()))
-        {
+        let key = (table.db_id, table.name.clone());
+        if self.read().table_ids.contains_key(&key) || self.read().views.contains_key(&key) {
             return Err(CatalogError::TableExists(table.name.clone()));
         }
         let mut b = MetaBatch::new();

@@ -21,6 +21,7 @@ pub mod resolve;
 pub mod routine_load;
 pub mod session_stmt;
 pub mod show_data;
+pub mod view;
 
 use crate::context::FeContext;
 use crate::error::SqlResult;
@@ -35,6 +36,10 @@ pub async fn execute(
     stmt: Statement,
 ) -> SqlResult<QueryResult> {
     authorize::check(ctx, session, &stmt)?;
+    // Table statements that name a view answer as StarRocks answers them for a View.
+    if let Some(r) = view::on_view(ctx, session, &stmt) {
+        return r;
+    }
     match stmt {
         Statement::Auth(s) => auth::execute(ctx, session, s).await,
         Statement::Session(s) => session_stmt::execute(ctx, session, s).await,
@@ -45,5 +50,6 @@ pub async fn execute(
         Statement::RoutineLoad(s) => routine_load::execute(ctx, session, s).await,
         Statement::Load(s) => load_show::execute(ctx, session, s),
         Statement::Query(s) => query::execute(ctx, session, s).await,
+        Statement::View(s) => view::execute(ctx, session, s).await,
     }
 }

@@ -52,6 +52,9 @@ use std::sync::Arc;
 /// The catalog name StarRocks gives its internal catalog (`default_catalog.db.table`).
 pub const DEFAULT_CATALOG: &str = "default_catalog";
 
+/// How many views deep a query may read (a view replaced to read itself stops here).
+const MAX_VIEW_DEPTH: usize = 32;
+
 /// What a query needs from the FE and the session.
 #[derive(Clone)]
 pub struct QueryEnv {
@@ -114,9 +117,23 @@ impl QueryEngine {
         datafusion::logical_expr::LogicalPlan,
         Arc<functions::SystemVarProvider>,
     )> {
+        self.plan_at(sql, env, 0).await
+    }
+
+    /// [`Self::plan`] of a query `depth` views deep (0: the statement itself).
+    async fn plan_at(
+        &self,
+        sql: &str,
+        env: &QueryEnv,
+        depth: usize,
+    ) -> SqlResult<(
+        SessionContext,
+        datafusion::logical_expr::LogicalPlan,
+        Arc<functions::SystemVarProvider>,
+    )> {
         let mut query = parse_query(sql)?;
         let picks = partition_pick::take_partition_picks(&mut query);
-        let tables = self.resolve_tables(&query, env, &picks).await?;
+        let tables = self.resolve_tables(&query, env, &picks, depth).await?;
         titles::alias_select_items(&mut query);
         fix_column_case(&mut query, &tables.column_names);
         rewrite_mysql_functions(&mut query);
@@ -132,6 +149,57 @@ impl QueryEngine {
             Ok(p) => Ok((ctx, p, vars)),
             Err(e) => Err(vars.take_error().unwrap_or_else(|| plan_error(e))),
         }
+    }
+
+    /// The output schema of a query, planned but not run (CREATE VIEW checks its query and
+    /// takes the view's columns from it).
+    pub async fn output_schema(
+        &self,
+        sql: &str,
+        env: QueryEnv,
+    ) -> SqlResult<datafusion::arrow::datatypes::SchemaRef> {
+        let (_, plan, _) = self.plan(sql, &env).await?;
+        Ok(Arc::new(plan.schema().as_arrow().clone()))
+    }
+
+    /// A view as a table: its query planned with the view's database as the current one,
+    /// columns renamed by its column list. The statement's SELECT privilege was checked on
+    /// the view; the tables inside are read with the view's rights (StarRocks checks only the
+    /// view).
+    fn view_table<'a>(
+        &'a self,
+        view: &'a source::ViewSnapshot,
+        env: &'a QueryEnv,
+        depth: usize,
+    ) -> futures::future::BoxFuture<'a, SqlResult<Arc<dyn TableProvider>>> {
+        Box::pin(async move {
+            // A view replaced to read itself would recurse forever.
+            if depth >= MAX_VIEW_DEPTH {
+                return Err(SqlError::analyzing(format!(
+                    "View '{}' is nested too deeply (or reads itself)",
+                    view.name
+                )));
+            }
+            let mut env = env.clone();
+            env.session.current_db = view.resolve_db.clone();
+            let (_, mut plan, _) = self.plan_at(&view.query, &env, depth + 1).await?;
+            if !view.column_aliases.is_empty() {
+                use datafusion::logical_expr::{col, LogicalPlanBuilder};
+                let exprs: Vec<_> = plan
+                    .schema()
+                    .columns()
+                    .into_iter()
+                    .zip(&view.column_aliases)
+                    .map(|(c, alias)| col(c).alias(alias))
+                    .collect();
+                plan = LogicalPlanBuilder::from(plan)
+                    .project(exprs)
+                    .and_then(|b| b.build())
+                    .map_err(plan_error)?;
+            }
+            let t = datafusion::datasource::ViewTable::new(plan, Some(view.query.clone()));
+            Ok(Arc::new(t) as Arc<dyn TableProvider>)
+        })
     }
 
     /// Runs one SELECT (or WITH / parenthesised query) and returns its rows as text.
@@ -186,6 +254,7 @@ impl QueryEngine {
         query: &Query,
         env: &QueryEnv,
         picks: &[partition_pick::PartitionPick],
+        depth: usize,
     ) -> SqlResult<ResolvedTables> {
         let stmt = DfStatement::Statement(Box::new(Statement::Query(Box::new(query.clone()))));
         let (refs, _ctes) =
@@ -238,11 +307,35 @@ impl QueryEngine {
                 // `FROM t PARTITION (..)` was renamed: the snapshot of `t`, restricted.
                 let pick = picks.iter().find(|p| p.name == table);
                 let real = pick.map_or(table.as_str(), |p| p.table.as_str());
+                // Views and tables share one namespace: a name is one or the other.
+                let view = match pick {
+                    None => env.catalog.view(&db, real),
+                    Some(_) => None,
+                };
+                if let Some(view) = view {
+                    if depth == 0 {
+                        env.catalog.check_select(&db, real)?;
+                    }
+                    column_names.extend(view.columns.iter().map(|c| c.name.clone()));
+                    let provider = self.view_table(&view, env, depth).await?;
+                    let schema = schemas
+                        .entry(db.clone())
+                        .or_insert_with(|| Arc::new(MemorySchemaProvider::new()))
+                        .clone();
+                    if !schema.table_exist(&table) {
+                        schema
+                            .register_table(table, provider)
+                            .map_err(SqlError::internal)?;
+                    }
+                    continue;
+                }
                 let mut snap = env
                     .catalog
                     .table(&db, real)
                     .ok_or_else(|| unknown_table(&db, real))?;
-                env.catalog.check_select(&db, real)?;
+                if depth == 0 {
+                    env.catalog.check_select(&db, real)?;
+                }
                 if let Some(pick) = pick {
                     snap = partition_pick::restrict(snap, pick)?;
                 }

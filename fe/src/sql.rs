@@ -14,6 +14,7 @@ pub mod partition_stmt;
 pub mod query;
 pub mod routine_load;
 pub mod session_stmt;
+pub mod view;
 
 use crate::error::{SqlError, SqlResult};
 
@@ -41,6 +42,8 @@ pub enum Statement {
     /// Users, roles, privileges: CREATE/ALTER/DROP USER, SET PASSWORD, SHOW USERS/GRANTS,
     /// CREATE/DROP ROLE, GRANT/REVOKE, SET [DEFAULT] ROLE.
     Auth(auth::AuthStmt),
+    /// CREATE [OR REPLACE] / ALTER / DROP VIEW, SHOW CREATE VIEW.
+    View(view::ViewStmt),
 }
 
 /// Parses one statement. Families are tried in order; the first that recognises the leading
@@ -73,6 +76,9 @@ pub fn parse(sql: &str) -> SqlResult<Statement> {
     }
     if let Some(r) = partition_stmt::try_parse(text) {
         return r.map(Statement::Partition);
+    }
+    if let Some(r) = view::try_parse(text) {
+        return r.map(Statement::View);
     }
     if let Some(r) = ddl::try_parse(text) {
         return r.map(Statement::Ddl);

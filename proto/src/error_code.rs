@@ -71,6 +71,8 @@ codes! {
     ERR_TABLE_EXISTS_ERROR = (1050, "42S01", "Table '%s' already exists");
     /// ErrorCode.ERR_DUP_FIELDNAME
     ERR_DUP_FIELDNAME = (1060, "42S21", "Duplicate column name '%s'");
+    /// ErrorCode.ERR_WRONG_OBJECT (DROP VIEW of a table, DROP TABLE of a view)
+    ERR_WRONG_OBJECT = (1347, "HY000", "'%s'.'%s' is not '%s'");
     /// Parser/analyzer/DDL failures without a specific code (StarRocks default 1064/HY000).
     ERR_COMMON_1064 = (1064, "HY000", "%s");
     /// ErrorCode.ERR_UNKNOWN_ERROR

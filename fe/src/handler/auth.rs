@@ -281,6 +281,8 @@ fn resolve_objects(
                         ctx.catalog
                             .get_table(&db_name, t)
                             .map(|t| t.id)
+                            // A view is granted on as a table of its id.
+                            .or_else(|| ctx.catalog.get_view(&db_name, t).map(|v| v.id))
                             .ok_or_else(|| {
                                 SqlError::analyzing(format!(
                                     "cannot find table {t} in db {db_name}"

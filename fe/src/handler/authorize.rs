@@ -34,6 +34,7 @@ use crate::sql::insert::WriteStmt;
 use crate::sql::partition_stmt::PartitionStmt;
 use crate::sql::routine_load::{JobRef, RoutineLoadStmt};
 use crate::sql::session_stmt::{SessionStmt, SetItem};
+use crate::sql::view::ViewStmt;
 use crate::sql::Statement;
 use crate::variables::VarScope;
 use starload_proto::error_code;
@@ -67,7 +68,31 @@ pub fn check(ctx: &FeContext, session: &Session, stmt: &Statement) -> SqlResult<
         ) => table_priv(ctx, session, table, Some(Priv::Alter)),
         Statement::Admin(a) => check_admin(ctx, p, a),
         Statement::RoutineLoad(r) => check_routine_load(ctx, session, r),
+        Statement::View(v) => check_view(ctx, session, v),
     }
+}
+
+/// A view is a table-like object: CREATE VIEW needs CREATE VIEW on the database; ALTER,
+/// DROP and SHOW CREATE VIEW need ALTER, DROP, any privilege on the view.
+fn check_view(ctx: &FeContext, session: &Session, v: &ViewStmt) -> SqlResult<()> {
+    let (t, want) = match v {
+        ViewStmt::Create { view, .. } => {
+            let db = db_name(session, view.db.as_ref())?;
+            return match ctx.catalog.get_db(&db) {
+                Some(d) => ctx.privilege.require(
+                    &session.principal,
+                    Priv::CreateView,
+                    &PrivObject::Database { db: Some(d.id) },
+                    Some(&db),
+                ),
+                None => Ok(()),
+            };
+        }
+        ViewStmt::Alter { view, .. } => (view, Some(Priv::Alter)),
+        ViewStmt::Drop { view, .. } => (view, Some(Priv::Drop)),
+        ViewStmt::ShowCreate { view } => (view, None),
+    };
+    table_priv(ctx, session, t, want)
 }
 
 /// `'root'@'%'` with its root role active: every check passes without a lookup.
@@ -156,17 +181,15 @@ fn table_priv(
     if Catalog::is_system_db(&db) {
         return Ok(());
     }
-    let Some(table) = ctx.catalog.get_table(&db, &t.table) else {
-        return Ok(());
+    // A view is checked as the table of its id.
+    let (db_id, id) = match ctx.catalog.get_table(&db, &t.table) {
+        Some(table) => (table.db_id, table.id),
+        None => match ctx.catalog.get_view(&db, &t.table) {
+            Some(v) => (v.db_id, v.id),
+            None => return Ok(()),
+        },
     };
-    table_priv_by_id(
-        ctx,
-        &session.principal,
-        table.db_id,
-        table.id,
-        &t.table,
-        want,
-    )
+    table_priv_by_id(ctx, &session.principal, db_id, id, &t.table, want)
 }
 
 fn table_priv_by_id(

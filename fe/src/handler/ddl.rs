@@ -136,6 +136,18 @@ pub async fn execute(
                         crate::handler::authorize::can_see_table(ctx, session, t.db_id, t.id)
                     })
                     .map(|t| (t.name.clone(), "BASE TABLE"))
+                    // Views share the namespace (StarRocks lists them with Table_type VIEW).
+                    .chain(
+                        ctx.catalog
+                            .list_views(&db)
+                            .iter()
+                            .filter(|v| {
+                                crate::handler::authorize::can_see_table(
+                                    ctx, session, v.db_id, v.id,
+                                )
+                            })
+                            .map(|v| (v.name.clone(), "VIEW")),
+                    )
                     .collect()
             };
             if let Some(p) = &pattern {

@@ -14,6 +14,7 @@ use crate::privilege::{Principal, PrivilegeMgr};
 use crate::query::source::{
     BackendConfig, CatalogSource, PartitionMeta, PartitionSnapshot, RoutineLoadJobInfo,
     SessionInfo, SysVarValue, SystemVariables, TableConfig, TableSnapshot, TrackingLoad, VarScope,
+    ViewSnapshot,
 };
 use crate::query::QueryEnv;
 use crate::result::QueryResult;
@@ -21,6 +22,7 @@ use crate::routine_load::RoutineLoadManager;
 use crate::session::Session;
 use crate::sql::query::QueryStmt;
 use crate::variables::{self, SessionVariables, VarValue};
+use starload_proto::types::ColumnDef;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -130,9 +132,45 @@ impl CatalogSource for LiveCatalog {
     }
 
     fn can_see_table(&self, db: &str, table: &str) -> bool {
+        match self.catalog.get_table(db, table) {
+            Some(t) => authorize::sees_table(&self.privilege, &self.principal, t.db_id, t.id),
+            None => self.catalog.get_view(db, table).is_some_and(|v| {
+                authorize::sees_table(&self.privilege, &self.principal, v.db_id, v.id)
+            }),
+        }
+    }
+
+    fn view(&self, db: &str, name: &str) -> Option<ViewSnapshot> {
+        let v = self.catalog.get_view(db, name)?;
+        Some(ViewSnapshot {
+            name: v.name.clone(),
+            query: v.query.clone(),
+            resolve_db: v.resolve_db.clone(),
+            column_aliases: v.column_aliases.clone(),
+            columns: v
+                .columns
+                .iter()
+                .map(|c| ColumnDef {
+                    name: c.name.clone(),
+                    r#type: Some(c.data_type.to_proto()),
+                    nullable: true,
+                    comment: c.comment.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+            comment: v.comment.clone(),
+            definer: v.definer.clone(),
+            create_time_s: v.create_time_ms / 1000,
+        })
+    }
+
+    fn view_names(&self, db: &str) -> Vec<String> {
         self.catalog
-            .get_table(db, table)
-            .is_some_and(|t| authorize::sees_table(&self.privilege, &self.principal, t.db_id, t.id))
+            .list_views(db)
+            .iter()
+            .filter(|v| authorize::sees_table(&self.privilege, &self.principal, v.db_id, v.id))
+            .map(|v| v.name.clone())
+            .collect()
     }
 
     fn tables_config(&self) -> Vec<TableConfig> {
@@ -252,7 +290,13 @@ impl CatalogSource for LiveCatalog {
             Some(t) => {
                 authorize::check_select(&self.privilege, &self.principal, t.db_id, t.id, table)
             }
-            None => Ok(()),
+            // A view: SELECT on the view (its tables are read with the view's rights).
+            None => match self.catalog.get_view(db, table) {
+                Some(v) => {
+                    authorize::check_select(&self.privilege, &self.principal, v.db_id, v.id, table)
+                }
+                None => Ok(()),
+            },
         }
     }
 

@@ -7,6 +7,7 @@
 //! | `0x01` | `01`                           | `IdCounter` (next id)    | meta::store (next_id) |
 //! | `0x10` | `10 db_id`                     | `catalog::Database`      | catalog               |
 //! | `0x11` | `11 table_id`                  | `catalog::Table` (schema, partitions, tablets, versions) | catalog, txn (versions) |
+//! | `0x12` | `12 view_id`                  | `catalog::view::View` (query text, columns) | catalog |
 //! | `0x20` | `20 backend_id`                | `cluster::Backend`       | cluster               |
 //! | `0x30` | `30 job_id`                    | `routine_load::RoutineLoadJob` (state, progress, stats) | routine_load, txn |
 //! | `0x31` | `31 job_id`                    | `load_job::LoadJobRecord` (one INSERT / DELETE statement's SHOW LOAD row) | load_job |
@@ -22,6 +23,8 @@
 pub const ID_COUNTER: u8 = 0x01;
 pub const DATABASE: u8 = 0x10;
 pub const TABLE: u8 = 0x11;
+/// `12 <view id>` -> a view (`catalog::view`).
+pub const VIEW: u8 = 0x12;
 pub const BACKEND: u8 = 0x20;
 pub const ROUTINE_LOAD_JOB: u8 = 0x30;
 /// `31 <job id>` -> a finished or cancelled INSERT load job (SHOW LOAD), kept for

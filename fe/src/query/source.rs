@@ -7,7 +7,7 @@
 use crate::catalog::partition_info::PartitionInfo;
 use crate::error::SqlError;
 use crate::load_job::DbLoadJob;
-use starload_proto::types::{TabletLocation, TabletSchema};
+use starload_proto::types::{ColumnDef, TabletLocation, TabletSchema};
 
 /// One table partition as a query reads it: every tablet at `visible_version`.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +32,24 @@ pub struct TableSnapshot {
     pub partitions: Vec<PartitionSnapshot>,
     /// How rows are split into `partitions` (scans prune by it).
     pub partition_info: PartitionInfo,
+}
+
+/// One view as queries and information_schema read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewSnapshot {
+    pub name: String,
+    /// The query text (planned on every read).
+    pub query: String,
+    /// The database bare names in `query` resolve against.
+    pub resolve_db: String,
+    /// `(c1, c2, ...)` given at CREATE: they rename the query's columns.
+    pub column_aliases: Vec<String>,
+    /// The output columns found at CREATE (information_schema.columns, DESC).
+    pub columns: Vec<ColumnDef>,
+    pub comment: String,
+    /// `'user'@'host'`.
+    pub definer: String,
+    pub create_time_s: i64,
 }
 
 /// One row of `information_schema.partitions_meta`: a partition as SHOW PARTITIONS describes
@@ -147,6 +165,14 @@ pub trait CatalogSource: Send + Sync {
     fn table_names(&self, db: &str) -> Option<Vec<String>>;
     /// A snapshot of one table; `None` if it does not exist.
     fn table(&self, db: &str, table: &str) -> Option<TableSnapshot>;
+    /// A view of `db`; `None` if there is none of that name.
+    fn view(&self, _db: &str, _name: &str) -> Option<ViewSnapshot> {
+        None
+    }
+    /// The names of the views of `db` the user may see, sorted.
+    fn view_names(&self, _db: &str) -> Vec<String> {
+        Vec::new()
+    }
     /// SELECT privilege on a table the query reads (called after the table was found, as
     /// StarRocks authorizes after analysis); `Err` is the access-denied error.
     fn check_select(&self, _db: &str, _table: &str) -> Result<(), SqlError> {

@@ -197,6 +197,11 @@ pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
             out.push(column_row(&db, &t.name, i, c, keys));
         }
     }
+    for (db, v) in super::views::visible_views(catalog) {
+        for (i, c) in v.columns.iter().enumerate() {
+            out.push(column_row(&db, &v.name, i, c, KeysType::DupKeys));
+        }
+    }
     // information_schema's own tables: every column nullable, no key, no length.
     for t in TABLES {
         for (i, f) in (t.schema)().fields().iter().enumerate() {

@@ -2,7 +2,7 @@
 //! privilege on, then the system tables of information_schema itself (SYSTEM VIEW), sorted by
 //! schema then name.
 
-use super::{bigint, datetime, schema_of, varchar, Value, INFORMATION_SCHEMA, TABLES};
+use super::{bigint, datetime, schema_of, varchar, views, Value, INFORMATION_SCHEMA, TABLES};
 use crate::query::source::{CatalogSource, TableSnapshot};
 use datafusion::arrow::datatypes::SchemaRef;
 
@@ -77,6 +77,10 @@ pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
             (db, t.name, r)
         })
         .collect();
+    for (db, v) in views::visible_views(catalog) {
+        let r = row(&db, &v.name, "VIEW", "", v.create_time_s, &v.comment);
+        rows.push((db, v.name, r));
+    }
     for t in TABLES {
         rows.push((
             INFORMATION_SCHEMA.to_string(),

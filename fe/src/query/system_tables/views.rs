@@ -1,7 +1,10 @@
-//! `information_schema.views` (StarRocks `ViewsSystemTable`). starload has no views: the table
-//! answers with its columns and no rows.
+//! `information_schema.views` (StarRocks `ViewsSystemTable`, filled by
+//! `InformationSchemaDataSource` / `ViewsScanner`): one row per view the user may see, by
+//! schema then name. CHECK_OPTION is NONE and IS_UPDATABLE NO (StarRocks's views are
+//! read-only); DEFINER and SECURITY_TYPE are empty, as StarRocks's scanner leaves them.
 
-use super::{schema_of, varchar};
+use super::{schema_of, varchar, Value};
+use crate::query::source::{CatalogSource, ViewSnapshot};
 use datafusion::arrow::datatypes::SchemaRef;
 
 pub fn schema() -> SchemaRef {
@@ -17,4 +20,37 @@ pub fn schema() -> SchemaRef {
         varchar("CHARACTER_SET_CLIENT"),
         varchar("COLLATION_CONNECTION"),
     ])
+}
+
+/// Every (db, view) the user may see, by db then view name.
+pub fn visible_views(catalog: &dyn CatalogSource) -> Vec<(String, ViewSnapshot)> {
+    let mut out = Vec::new();
+    for db in catalog.database_names() {
+        for name in catalog.view_names(&db) {
+            if let Some(v) = catalog.view(&db, &name) {
+                out.push((db.clone(), v));
+            }
+        }
+    }
+    out
+}
+
+pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
+    visible_views(catalog)
+        .into_iter()
+        .map(|(db, v)| {
+            vec![
+                Value::str("def"),
+                Value::str(db),
+                Value::str(&v.name),
+                Value::str(&v.query),
+                Value::str("NONE"),
+                Value::str("NO"),
+                Value::str(""),
+                Value::str(""),
+                Value::str("utf8"),
+                Value::str("utf8_general_ci"),
+            ]
+        })
+        .collect()
 }

@@ -48,3 +48,16 @@ SELECT no_such_column FROM db_${uuid}.t;
 TRUNCATE TABLE db_${uuid}.no_such_table;
 CREATE TABLE db_${uuid}.`` (k int) DISTRIBUTED BY HASH(k);
 DROP DATABASE db_${uuid};
+
+-- name: custom_partition_not_in_topic
+-- kafka_partitions are checked against the topic while CREATE runs
+-- (KafkaRoutineLoadJob.checkCustomPartition): a partition the topic lacks fails the statement.
+-- create_topic: t_${uuid} 2
+CREATE DATABASE db_${uuid};
+CREATE TABLE db_${uuid}.t (k int, v varchar(10)) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1;
+CREATE ROUTINE LOAD db_${uuid}.job1 ON t COLUMNS TERMINATED BY ","
+FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "t_${uuid}", "kafka_partitions" = "0,5");
+CREATE ROUTINE LOAD db_${uuid}.job1 ON t COLUMNS TERMINATED BY ","
+FROM KAFKA ("kafka_broker_list" = "${broker}", "kafka_topic" = "t_${uuid}", "kafka_partitions" = "1,0");
+STOP ROUTINE LOAD FOR db_${uuid}.job1;
+DROP DATABASE db_${uuid};

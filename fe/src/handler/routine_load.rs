@@ -10,6 +10,7 @@ use crate::error::{SqlError, SqlResult};
 use crate::handler::authorize;
 use crate::result::{QueryResult, ResultSet};
 use crate::routine_load::job::{code, ErrorReason, JobState, JobStatistic, RoutineLoadJob};
+use crate::routine_load::kafka_meta::{self, KafkaSource};
 use crate::routine_load::progress::KafkaProgress;
 use crate::routine_load::properties::{
     self, JobDefaults, JobProperties, KafkaAlter, KafkaProperties, DEFAULT_TIME_ZONE,
@@ -32,7 +33,7 @@ pub async fn execute(
     stmt: RoutineLoadStmt,
 ) -> SqlResult<QueryResult> {
     match stmt {
-        RoutineLoadStmt::Create(c) => create(ctx, session, c),
+        RoutineLoadStmt::Create(c) => create(ctx, session, c).await,
         RoutineLoadStmt::Alter(a) => alter(ctx, session, a),
         RoutineLoadStmt::Pause(j) => pause(ctx, session, &j),
         RoutineLoadStmt::Resume(j) => resume(ctx, session, &j),
@@ -90,7 +91,11 @@ pub fn valid_common_name(name: &str) -> bool {
     }
 }
 
-fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult<QueryResult> {
+async fn create(
+    ctx: &FeContext,
+    session: &Session,
+    c: CreateRoutineLoad,
+) -> SqlResult<QueryResult> {
     let cfg = ctx.config.get();
     // 1. Database and names.
     let db_name = db_of(session, c.job.db.as_ref())?;
@@ -161,6 +166,7 @@ fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult
             )));
         }
     }
+    check_custom_partitions(&kafka, cfg.routine_load_kafka_timeout_second).await?;
     // 4. The job.
     if !kafka.custom.contains_key("group.id") {
         kafka.custom.insert(
@@ -227,6 +233,36 @@ fn create(ctx: &FeContext, session: &Session, c: CreateRoutineLoad) -> SqlResult
     ctx.routine_load.add(job).map_err(SqlError::plain)?;
     tracing::info!(job = id, name = %c.job.name, "Routine load job created.");
     Ok(QueryResult::ok())
+}
+
+/// `kafka_partitions` given: each must exist in the topic, asked of Kafka while the statement
+/// runs (`KafkaRoutineLoadJob.checkCustomPartition`), so a typo fails the CREATE instead of
+/// pausing the job later. Without explicit partitions StarRocks does not ask Kafka at CREATE
+/// time (the job's first scheduling round does), and neither do we.
+async fn check_custom_partitions(kafka: &KafkaProperties, timeout_s: i64) -> SqlResult<()> {
+    let explicit = kafka.explicit_partitions();
+    if explicit.is_empty() {
+        return Ok(());
+    }
+    let src = KafkaSource {
+        brokers: kafka.broker_list.clone(),
+        topic: kafka.topic.clone(),
+        properties: kafka.rdkafka_properties(),
+    };
+    let timeout = std::time::Duration::from_secs(timeout_s.max(1) as u64);
+    let all = kafka_meta::partitions(&src, timeout).await.map_err(|e| {
+        SqlError::plain(format!(
+            "Failed to get all partitions of kafka topic: {} error: {e}",
+            kafka.topic
+        ))
+    })?;
+    match explicit.iter().find(|p| !all.contains(p)) {
+        Some(p) => Err(SqlError::plain(format!(
+            "there is a custom kafka partition {p} which is invalid for topic {}",
+            kafka.topic
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// A non-final job for PAUSE/RESUME/STOP/ALTER (the privilege check finds it first:

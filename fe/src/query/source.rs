@@ -173,6 +173,19 @@ pub trait CatalogSource: Send + Sync {
     fn view_names(&self, _db: &str) -> Vec<String> {
         Vec::new()
     }
+    /// Every (db, view) the user may see, by db then view name (information_schema.views,
+    /// tables, columns).
+    fn visible_views(&self) -> Vec<(String, ViewSnapshot)> {
+        let mut out = Vec::new();
+        for db in self.database_names() {
+            for name in self.view_names(&db) {
+                if let Some(v) = self.view(&db, &name) {
+                    out.push((db.clone(), v));
+                }
+            }
+        }
+        out
+    }
     /// SELECT privilege on a table the query reads (called after the table was found, as
     /// StarRocks authorizes after analysis); `Err` is the access-denied error.
     fn check_select(&self, _db: &str, _table: &str) -> Result<(), SqlError> {

@@ -197,7 +197,7 @@ pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
             out.push(column_row(&db, &t.name, i, c, keys));
         }
     }
-    for (db, v) in super::views::visible_views(catalog) {
+    for (db, v) in catalog.visible_views() {
         for (i, c) in v.columns.iter().enumerate() {
             out.push(column_row(&db, &v.name, i, c, KeysType::DupKeys));
         }

@@ -2,7 +2,7 @@
 //! privilege on, then the system tables of information_schema itself (SYSTEM VIEW), sorted by
 //! schema then name.
 
-use super::{bigint, datetime, schema_of, varchar, views, Value, INFORMATION_SCHEMA, TABLES};
+use super::{bigint, datetime, schema_of, varchar, Value, INFORMATION_SCHEMA, TABLES};
 use crate::query::source::{CatalogSource, TableSnapshot};
 use datafusion::arrow::datatypes::SchemaRef;
 
@@ -77,7 +77,7 @@ pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
             (db, t.name, r)
         })
         .collect();
-    for (db, v) in views::visible_views(catalog) {
+    for (db, v) in catalog.visible_views() {
         let r = row(&db, &v.name, "VIEW", "", v.create_time_s, &v.comment);
         rows.push((db, v.name, r));
     }

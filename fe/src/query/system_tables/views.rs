@@ -4,7 +4,7 @@
 //! read-only); DEFINER and SECURITY_TYPE are empty, as StarRocks's scanner leaves them.
 
 use super::{schema_of, varchar, Value};
-use crate::query::source::{CatalogSource, ViewSnapshot};
+use crate::query::source::CatalogSource;
 use datafusion::arrow::datatypes::SchemaRef;
 
 pub fn schema() -> SchemaRef {
@@ -22,21 +22,9 @@ pub fn schema() -> SchemaRef {
     ])
 }
 
-/// Every (db, view) the user may see, by db then view name.
-pub fn visible_views(catalog: &dyn CatalogSource) -> Vec<(String, ViewSnapshot)> {
-    let mut out = Vec::new();
-    for db in catalog.database_names() {
-        for name in catalog.view_names(&db) {
-            if let Some(v) = catalog.view(&db, &name) {
-                out.push((db.clone(), v));
-            }
-        }
-    }
-    out
-}
-
 pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
-    visible_views(catalog)
+    catalog
+        .visible_views()
         .into_iter()
         .map(|(db, v)| {
             vec![

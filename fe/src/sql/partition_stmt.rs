@@ -229,7 +229,9 @@ mod tests {
                 properties: vec![],
             })
         );
-        let s = p("ALTER TABLE t ADD PARTITION IF NOT EXISTS p5 VALUES [(\"1\"), (\"5\")) DISTRIBUTED BY HASH(k) BUCKETS 4");
+        let s = p(
+            "ALTER TABLE t ADD PARTITION IF NOT EXISTS p5 VALUES [(\"1\"), (\"5\")) DISTRIBUTED BY HASH(k) BUCKETS 4",
+        );
         assert!(matches!(
             s,
             PartitionStmt::AddPartition {
@@ -249,7 +251,9 @@ mod tests {
             panic!()
         };
         assert_eq!(l.values, ListValues::Single(vec!["a".into(), "b".into()]));
-        let s = p("ALTER TABLE t ADD PARTITIONS START (\"2021-01-01\") END (\"2021-01-05\") EVERY (INTERVAL 1 DAY)");
+        let s = p(
+            "ALTER TABLE t ADD PARTITIONS START (\"2021-01-01\") END (\"2021-01-05\") EVERY (INTERVAL 1 DAY)",
+        );
         let PartitionStmt::AddPartition {
             partition: AddPartitionDef::Batch(b),
             ..

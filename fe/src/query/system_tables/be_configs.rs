@@ -1,7 +1,7 @@
 //! `information_schema.be_configs` (StarRocks `BeConfigsSystemTable`): every configuration key
 //! of every BE that answers `BackendService.GetConfigs`.
 
-use super::{bigint, boolean, schema_of, varchar, Value};
+use super::cells::{bigint, boolean, schema_of, varchar, Value};
 use crate::query::source::CatalogSource;
 use datafusion::arrow::datatypes::SchemaRef;
 

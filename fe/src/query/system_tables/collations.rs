@@ -1,7 +1,7 @@
 //! `information_schema.collations` (StarRocks `CollationsSystemTable`): the rows SHOW COLLATION
 //! lists.
 
-use super::{bigint, schema_of, varchar, Value};
+use super::cells::{bigint, schema_of, varchar, Value};
 use datafusion::arrow::datatypes::SchemaRef;
 
 pub fn schema() -> SchemaRef {

@@ -4,8 +4,9 @@
 //! 'PRI'` marks Primary Key tables, BOOLEAN shows DATA_TYPE `tinyint` with COLUMN_SIZE NULL;
 //! the SQLAlchemy dialect takes the key columns from a non-empty COLUMN_KEY).
 
+use super::cells::SystemTable;
+use super::cells::{bigint, mysql_type, schema_of, varchar, Value, INFORMATION_SCHEMA};
 use super::tables::visible_tables;
-use super::{bigint, mysql_type, schema_of, varchar, Value, INFORMATION_SCHEMA, TABLES};
 use crate::query::source::CatalogSource;
 use datafusion::arrow::datatypes::SchemaRef;
 use starload_proto::types::{AggType, ColumnDef, ColumnType, KeysType, PrimitiveType};
@@ -189,7 +190,8 @@ pub fn column_row(db: &str, table: &str, i: usize, c: &ColumnDef, keys: KeysType
     ]
 }
 
-pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
+/// `system`: the information_schema registry, whose own tables are listed too.
+pub fn rows(catalog: &dyn CatalogSource, system: &[SystemTable]) -> Vec<Vec<Value>> {
     let mut out = Vec::new();
     for (db, t) in visible_tables(catalog) {
         let keys = KeysType::try_from(t.schema.keys_type).unwrap_or(KeysType::DupKeys);
@@ -203,7 +205,7 @@ pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
         }
     }
     // information_schema's own tables: every column nullable, no key, no length.
-    for t in TABLES {
+    for t in system {
         for (i, f) in (t.schema)().fields().iter().enumerate() {
             let (data_type, column_type) = mysql_type(f.data_type());
             let mut r = vec![Value::Null; 24];
@@ -227,8 +229,8 @@ pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::cells::batch;
     use super::*;
-    use crate::query::system_tables::batch;
 
     fn col(name: &str, t: PrimitiveType, key: bool, nullable: bool) -> ColumnDef {
         ColumnDef {

@@ -1,6 +1,6 @@
 //! `information_schema.engines` (StarRocks `EnginesSystemTable`): the rows SHOW ENGINES prints.
 
-use super::{schema_of, varchar, Value};
+use super::cells::{schema_of, varchar, Value};
 use datafusion::arrow::datatypes::SchemaRef;
 
 pub fn schema() -> SchemaRef {

@@ -1,7 +1,7 @@
 //! `information_schema.global_variables` (StarRocks `GlobalVariablesSystemTable`): the rows of
 //! SHOW GLOBAL VARIABLES.
 
-use super::{schema_of, varchar, Value};
+use super::cells::{schema_of, varchar, Value};
 use crate::query::source::{SystemVariables, VarScope};
 use datafusion::arrow::datatypes::SchemaRef;
 

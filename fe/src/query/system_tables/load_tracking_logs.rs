@@ -5,7 +5,7 @@
 //! TrackingSQL of SHOW ROUTINE LOAD / SHOW LOAD selects. A log that cannot be read shows
 //! `Failed to access <url> err: <why>` as StarRocks's scanner does.
 
-use super::{bigint, schema_of, varchar, Value};
+use super::cells::{bigint, schema_of, varchar, Value};
 use crate::query::source::CatalogSource;
 use datafusion::arrow::datatypes::SchemaRef;
 

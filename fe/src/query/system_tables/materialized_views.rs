@@ -2,7 +2,7 @@
 //! LAST_REFRESH_JOB_ID; later releases append WAREHOUSE, REFRESH_MODE, ...). starload has no
 //! materialized views: columns only, no rows.
 
-use super::{bigint, datetime, double, schema_of, varchar};
+use super::cells::{bigint, datetime, double, schema_of, varchar};
 use datafusion::arrow::datatypes::SchemaRef;
 
 pub fn schema() -> SchemaRef {

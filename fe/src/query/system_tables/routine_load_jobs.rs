@@ -3,7 +3,7 @@
 //! with the texts SHOW ROUTINE LOAD prints; times are DATETIMEs in the FE's zone (the thrift
 //! call has no session).
 
-use super::{bigint, datetime, json, schema_of, varchar, Value};
+use super::cells::{bigint, datetime, json, schema_of, varchar, Value};
 use crate::query::source::CatalogSource;
 use datafusion::arrow::datatypes::SchemaRef;
 

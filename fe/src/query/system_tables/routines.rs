@@ -3,7 +3,7 @@
 //! does the same. Clients still read it (mycli's completion refresher lists functions from
 //! it), so it must exist with its columns.
 
-use super::{datetime, schema_of, varchar};
+use super::cells::{datetime, schema_of, varchar};
 use datafusion::arrow::datatypes::SchemaRef;
 
 pub fn schema() -> SchemaRef {

@@ -1,7 +1,7 @@
 //! `information_schema.schemata` (StarRocks `SchemataSystemTable`): every database the user may
 //! see, information_schema included.
 
-use super::{schema_of, varchar, Value, INFORMATION_SCHEMA};
+use super::cells::{schema_of, varchar, Value, INFORMATION_SCHEMA};
 use crate::query::source::CatalogSource;
 use datafusion::arrow::datatypes::SchemaRef;
 

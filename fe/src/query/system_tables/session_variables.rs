@@ -1,7 +1,7 @@
 //! `information_schema.session_variables` (StarRocks `SessionVariablesSystemTable`): the rows
 //! of SHOW SESSION VARIABLES for the querying session.
 
-use super::{schema_of, varchar, Value};
+use super::cells::{schema_of, varchar, Value};
 use crate::query::source::{SystemVariables, VarScope};
 use datafusion::arrow::datatypes::SchemaRef;
 

@@ -3,7 +3,7 @@
 //! rows; starload does the same. JDBC drivers read it for `DatabaseMetaData.getPrimaryKeys`
 //! and `getIndexInfo` (MariaDB Connector/J joins it), so it must exist with its columns.
 
-use super::{bigint, schema_of, varchar};
+use super::cells::{bigint, schema_of, varchar};
 use datafusion::arrow::datatypes::SchemaRef;
 
 pub fn schema() -> SchemaRef {

@@ -2,7 +2,8 @@
 //! privilege on, then the system tables of information_schema itself (SYSTEM VIEW), sorted by
 //! schema then name.
 
-use super::{bigint, datetime, schema_of, varchar, Value, INFORMATION_SCHEMA, TABLES};
+use super::cells::SystemTable;
+use super::cells::{bigint, datetime, schema_of, varchar, Value, INFORMATION_SCHEMA};
 use crate::query::source::{CatalogSource, TableSnapshot};
 use datafusion::arrow::datatypes::SchemaRef;
 
@@ -62,7 +63,8 @@ fn row(db: &str, name: &str, ty: &str, engine: &str, created_s: i64, comment: &s
     r
 }
 
-pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
+/// `system`: the information_schema registry, whose own tables are listed too.
+pub fn rows(catalog: &dyn CatalogSource, system: &[SystemTable]) -> Vec<Vec<Value>> {
     let mut rows: Vec<(String, String, Vec<Value>)> = visible_tables(catalog)
         .into_iter()
         .map(|(db, t)| {
@@ -81,7 +83,7 @@ pub fn rows(catalog: &dyn CatalogSource) -> Vec<Vec<Value>> {
         let r = row(&db, &v.name, "VIEW", "", v.create_time_s, &v.comment);
         rows.push((db, v.name, r));
     }
-    for t in TABLES {
+    for t in system {
         rows.push((
             INFORMATION_SCHEMA.to_string(),
             t.name.to_string(),

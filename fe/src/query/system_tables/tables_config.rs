@@ -3,7 +3,7 @@
 //! holds any privilege on. The StarRocks SQLAlchemy dialect reads it for every column
 //! reflection (`WHERE table_schema = ? AND table_name = ?`) and parses PROPERTIES as JSON.
 
-use super::{bigint, int, schema_of, varchar, Value};
+use super::cells::{bigint, int, schema_of, varchar, Value};
 use crate::query::source::CatalogSource;
 use datafusion::arrow::datatypes::SchemaRef;
 

@@ -2,7 +2,7 @@
 //! WAREHOUSE and TASK_SOURCE). starload has no task manager (SUBMIT TASK, materialized view
 //! refresh): columns only, no rows.
 
-use super::{bigint, datetime, schema_of, varchar};
+use super::cells::{bigint, datetime, schema_of, varchar};
 use datafusion::arrow::datatypes::SchemaRef;
 
 pub fn schema() -> SchemaRef {

@@ -3,7 +3,7 @@
 //! schema then name. CHECK_OPTION is NONE and IS_UPDATABLE NO (StarRocks's views are
 //! read-only); DEFINER and SECURITY_TYPE are empty, as StarRocks's scanner leaves them.
 
-use super::{schema_of, varchar, Value};
+use super::cells::{schema_of, varchar, Value};
 use crate::query::source::CatalogSource;
 use datafusion::arrow::datatypes::SchemaRef;
 

@@ -258,7 +258,6 @@ async fn json_task_with_jsonpaths_and_derived_column() {
     mock.create_topic("ordertest2", 1, 1).unwrap();
     let msgs: Vec<String> = (0..100)
         .map(|i| format!(r#"{{"commodity_id": "{i}", "customer_name": "Mark Twain", "country": "US","pay_time": 1589191487,"price": 875}}"#))
-        .chain(["{broken".to_string()])
         .collect();
     produce(&brokers, "ordertest2", 1, &msgs);
     let schema = TabletSchema {
@@ -318,9 +317,11 @@ async fn json_task_with_jsonpaths_and_derived_column() {
     );
     assert_eq!(
         (report.total_rows, report.loaded_rows, report.filtered_rows),
-        (101, 100, 1)
+        (100, 100, 0)
     );
-    assert_eq!(report.progress[0].last_offset, 100);
+    // A message that does not parse fails the whole task (StarRocks's json_scanner); that is
+    // covered by be/tests/load_poison.rs and fe/tests/routine_load_json_rules.rs.
+    assert_eq!(report.progress[0].last_offset, 99);
     for t in &f.tablets {
         f.store.publish(901, t.tablet_id, 2).unwrap();
     }

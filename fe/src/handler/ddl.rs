@@ -184,22 +184,7 @@ pub async fn execute(
                         .is_some_and(|n| like_match_case(p, n, false))
                 });
             }
-            let titles: &[&str] = if full {
-                &[
-                    "Field",
-                    "Type",
-                    "Collation",
-                    "Null",
-                    "Key",
-                    "Default",
-                    "Extra",
-                    "Privileges",
-                    "Comment",
-                ]
-            } else {
-                &["Field", "Type", "Null", "Key", "Default", "Extra"]
-            };
-            Ok(rows_result(titles, rows))
+            Ok(rows_result(show_columns_titles(full), rows))
         }
         DdlStmt::Desc { table, all } => {
             let t = lookup_table_bare(ctx, session, &table)?;
@@ -334,7 +319,26 @@ pub async fn execute(
     }
 }
 
-fn rows_result(titles: &[&str], rows: Vec<Vec<Option<String>>>) -> QueryResult {
+/// SHOW [FULL] COLUMNS's titles (tables and views).
+pub(crate) fn show_columns_titles(full: bool) -> &'static [&'static str] {
+    if full {
+        &[
+            "Field",
+            "Type",
+            "Collation",
+            "Null",
+            "Key",
+            "Default",
+            "Extra",
+            "Privileges",
+            "Comment",
+        ]
+    } else {
+        &["Field", "Type", "Null", "Key", "Default", "Extra"]
+    }
+}
+
+pub(crate) fn rows_result(titles: &[&str], rows: Vec<Vec<Option<String>>>) -> QueryResult {
     QueryResult::Rows(ResultSet {
         rows,
         ..ResultSet::with_titles(titles)

@@ -11,9 +11,10 @@ use crate::catalog::DataType;
 use crate::clock::now_ms;
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
+use crate::handler::ddl::{rows_result, show_columns_titles};
 use crate::handler::query::query_env;
 use crate::handler::resolve::resolve_db;
-use crate::result::{QueryResult, ResultSet};
+use crate::result::QueryResult;
 use crate::session::Session;
 use crate::sql::ddl::{DdlStmt, TableRef};
 use crate::sql::insert::WriteStmt;
@@ -159,22 +160,7 @@ pub fn on_view(
                     }
                 })
                 .collect();
-            let titles: &[&str] = if full {
-                &[
-                    "Field",
-                    "Type",
-                    "Collation",
-                    "Null",
-                    "Key",
-                    "Default",
-                    "Extra",
-                    "Privileges",
-                    "Comment",
-                ]
-            } else {
-                &["Field", "Type", "Null", "Key", "Default", "Extra"]
-            };
-            rows_result(titles, rows)
+            rows_result(show_columns_titles(full), rows)
         }
         Named::DropTable => {
             let db = t.db.clone().unwrap_or_else(|| session.current_db.clone());
@@ -331,13 +317,6 @@ fn not_a_view_or_missing(ctx: &FeContext, db: &str, name: &str) -> SqlError {
 /// ERR_WRONG_OBJECT from DropStmtAnalyzer (a semantic exception).
 fn wrong_object(db: &str, name: &str, kind: &str) -> SqlError {
     SqlError::code(error_code::ERR_WRONG_OBJECT, &[db, name, kind]).in_analyzer()
-}
-
-fn rows_result(titles: &[&str], rows: Vec<Vec<Option<String>>>) -> QueryResult {
-    QueryResult::Rows(ResultSet {
-        rows,
-        ..ResultSet::with_titles(titles)
-    })
 }
 
 #[cfg(test)]

@@ -336,7 +336,7 @@ fn db_name(c: &mut Cursor) -> SqlResult<String> {
     }
 }
 
-fn table_ref(c: &mut Cursor) -> SqlResult<TableRef> {
+pub(crate) fn table_ref(c: &mut Cursor) -> SqlResult<TableRef> {
     let (db, table) = c.qualified_name()?;
     // `catalog.db.table` with the internal catalog.
     if c.accept_symbol('.') {

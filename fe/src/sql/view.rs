@@ -4,7 +4,7 @@
 //! plans it to check it and to find the view's columns).
 
 use crate::error::SqlResult;
-use crate::sql::ddl::{leading_words, TableRef};
+use crate::sql::ddl::{leading_words, table_ref, TableRef};
 use crate::sql::lexer::Cursor;
 
 /// One `(col [COMMENT 'c'])` of the column list.
@@ -56,19 +56,6 @@ pub fn try_parse(sql: &str) -> Option<SqlResult<ViewStmt>> {
     Some(Cursor::new(sql).and_then(|mut c| parse(&mut c, sql)))
 }
 
-fn view_ref(c: &mut Cursor) -> SqlResult<TableRef> {
-    let (db, table) = c.qualified_name()?;
-    if c.accept_symbol('.') {
-        // `default_catalog.db.v`
-        let t = c.ident()?;
-        return Ok(TableRef {
-            db: Some(table),
-            table: t,
-        });
-    }
-    Ok(TableRef { db, table })
-}
-
 fn column_list(c: &mut Cursor) -> SqlResult<Vec<ViewColumnDef>> {
     let mut cols = Vec::new();
     if c.accept_symbol('(') {
@@ -107,7 +94,7 @@ fn parse(c: &mut Cursor, sql: &str) -> SqlResult<ViewStmt> {
         let or_replace = c.accept_kws(&["OR", "REPLACE"]);
         c.expect_kw("VIEW")?;
         let if_not_exists = c.accept_kws(&["IF", "NOT", "EXISTS"]);
-        let view = view_ref(c)?;
+        let view = table_ref(c)?;
         let columns = column_list(c)?;
         let comment = if c.accept_kw("COMMENT") {
             c.string()?
@@ -126,7 +113,7 @@ fn parse(c: &mut Cursor, sql: &str) -> SqlResult<ViewStmt> {
     }
     if c.accept_kw("ALTER") {
         c.expect_kw("VIEW")?;
-        let view = view_ref(c)?;
+        let view = table_ref(c)?;
         let columns = column_list(c)?;
         let query = as_query(c, sql)?;
         return Ok(ViewStmt::Alter {
@@ -138,14 +125,14 @@ fn parse(c: &mut Cursor, sql: &str) -> SqlResult<ViewStmt> {
     if c.accept_kw("DROP") {
         c.expect_kw("VIEW")?;
         let if_exists = c.accept_kws(&["IF", "EXISTS"]);
-        let view = view_ref(c)?;
+        let view = table_ref(c)?;
         c.expect_eof()?;
         return Ok(ViewStmt::Drop { view, if_exists });
     }
     c.expect_kw("SHOW")?;
     c.expect_kw("CREATE")?;
     c.expect_kw("VIEW")?;
-    let view = view_ref(c)?;
+    let view = table_ref(c)?;
     c.expect_eof()?;
     Ok(ViewStmt::ShowCreate { view })
 }

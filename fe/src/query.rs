@@ -317,34 +317,25 @@ impl QueryEngine {
                         env.catalog.check_select(&db, real)?;
                     }
                     column_names.extend(view.columns.iter().map(|c| c.name.clone()));
-                    let provider = self.view_table(&view, env, depth).await?;
-                    let schema = schemas
-                        .entry(db.clone())
-                        .or_insert_with(|| Arc::new(MemorySchemaProvider::new()))
-                        .clone();
-                    if !schema.table_exist(&table) {
-                        schema
-                            .register_table(table, provider)
-                            .map_err(SqlError::internal)?;
+                    self.view_table(&view, env, depth).await?
+                } else {
+                    let mut snap = env
+                        .catalog
+                        .table(&db, real)
+                        .ok_or_else(|| unknown_table(&db, real))?;
+                    if depth == 0 {
+                        env.catalog.check_select(&db, real)?;
                     }
-                    continue;
+                    if let Some(pick) = pick {
+                        snap = partition_pick::restrict(snap, pick)?;
+                    }
+                    column_names.extend(snap.schema.columns.iter().map(|c| c.name.clone()));
+                    Arc::new(OlapTable::new(
+                        snap,
+                        self.clients.clone(),
+                        env.cluster_token.clone(),
+                    ))
                 }
-                let mut snap = env
-                    .catalog
-                    .table(&db, real)
-                    .ok_or_else(|| unknown_table(&db, real))?;
-                if depth == 0 {
-                    env.catalog.check_select(&db, real)?;
-                }
-                if let Some(pick) = pick {
-                    snap = partition_pick::restrict(snap, pick)?;
-                }
-                column_names.extend(snap.schema.columns.iter().map(|c| c.name.clone()));
-                Arc::new(OlapTable::new(
-                    snap,
-                    self.clients.clone(),
-                    env.cluster_token.clone(),
-                ))
             };
             let schema = schemas
                 .entry(db.clone())

@@ -46,6 +46,10 @@ pub struct BeConfig {
     /// Versions superseded less than this many seconds ago stay readable (not compacted), so
     /// queries planned at them can still read them.
     pub compaction_read_grace_second: u64,
+    /// Bytes of rejected rows the ledger keeps per routine load job (0 = no ledger).
+    pub rejected_ledger_max_bytes_per_job: u64,
+    /// Seconds a rejected row stays in the ledger.
+    pub rejected_ledger_max_age_second: u64,
 }
 
 impl Default for BeConfig {
@@ -69,6 +73,8 @@ impl Default for BeConfig {
             tablet_max_versions: 1000,
             compaction_max_load_delay_ms: 1000,
             compaction_read_grace_second: 60,
+            rejected_ledger_max_bytes_per_job: 64 << 20,
+            rejected_ledger_max_age_second: 7 * 24 * 3600,
         }
     }
 }
@@ -104,6 +110,8 @@ pub const KEYS: &[&str] = &[
     "tablet_max_versions",
     "compaction_max_load_delay_ms",
     "compaction_read_grace_second",
+    "rejected_ledger_max_bytes_per_job",
+    "rejected_ledger_max_age_second",
 ];
 
 fn num<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, String> {
@@ -141,6 +149,12 @@ impl BeConfig {
             "tablet_max_versions" => self.tablet_max_versions = num(key, v)?,
             "compaction_max_load_delay_ms" => self.compaction_max_load_delay_ms = num(key, v)?,
             "compaction_read_grace_second" => self.compaction_read_grace_second = num(key, v)?,
+            "rejected_ledger_max_bytes_per_job" => {
+                self.rejected_ledger_max_bytes_per_job = num(key, v)?
+            }
+            "rejected_ledger_max_age_second" => {
+                self.rejected_ledger_max_age_second = num(key, v)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -246,6 +260,8 @@ impl BeConfig {
         num!(tablet_max_versions, "int64");
         num!(compaction_max_load_delay_ms, "int64");
         num!(compaction_read_grace_second, "int64");
+        num!(rejected_ledger_max_bytes_per_job, "int64");
+        num!(rejected_ledger_max_age_second, "int64");
         out
     }
 

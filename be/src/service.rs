@@ -109,6 +109,41 @@ impl BackendService for BeService {
         }))
     }
 
+    async fn list_rejected_rows(
+        &self,
+        req: Request<ListRejectedRowsRequest>,
+    ) -> RpcResult<ListRejectedRowsResponse> {
+        let req = req.into_inner();
+        if !self.ctx.token_ok(&req.cluster_token) {
+            return Ok(Response::new(ListRejectedRowsResponse {
+                status: Some(unauthenticated()),
+                ..Default::default()
+            }));
+        }
+        let config = self.ctx.config.clone();
+        let listed = tokio::task::spawn_blocking(move || {
+            match crate::load::rejected_ledger::of_config(&config)? {
+                Some(l) => l.list(&req.job_ids, req.limit.max(0) as usize),
+                None => Ok(Vec::new()),
+            }
+        })
+        .await;
+        Ok(Response::new(match listed {
+            Ok(Ok(rows)) => ListRejectedRowsResponse {
+                status: Some(Status::ok()),
+                rows,
+            },
+            Ok(Err(e)) => ListRejectedRowsResponse {
+                status: Some(Status::err(StatusCode::InternalError, e.to_string())),
+                rows: Vec::new(),
+            },
+            Err(e) => ListRejectedRowsResponse {
+                status: Some(Status::err(StatusCode::InternalError, e.to_string())),
+                rows: Vec::new(),
+            },
+        }))
+    }
+
     async fn get_load_error_log(
         &self,
         req: Request<GetLoadErrorLogRequest>,

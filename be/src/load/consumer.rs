@@ -193,7 +193,7 @@ pub fn run_consumer(
                 };
                 let payload = m.payload().unwrap_or(&[]);
                 let ts = m.timestamp().to_millis().unwrap_or(-1);
-                chunk.push(m.partition(), m.offset(), ts, payload);
+                chunk.push_kafka(&m, ts, payload);
                 let s = &mut states[i];
                 s.last_offset = m.offset();
                 if ts >= 0 {

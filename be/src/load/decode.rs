@@ -9,6 +9,7 @@
 
 pub mod avro;
 pub mod csv;
+pub mod include_metadata;
 pub mod json;
 pub mod schema_registry;
 
@@ -23,6 +24,22 @@ pub struct MessageChunk {
     pub data: Vec<u8>,
     /// One entry per message, in consume order.
     pub msgs: Vec<MessageMeta>,
+    /// Keys and headers of the messages (INCLUDE METADATA), parallel to `msgs` when the
+    /// consumer kept them (`push_kafka`); empty for chunks built from payloads alone.
+    pub extras: Vec<MessageExtras>,
+    /// Key bytes and header JSON texts the `extras` point into.
+    pub extra_data: Vec<u8>,
+}
+
+/// Where one message's key and headers sit in [`MessageChunk::extra_data`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MessageExtras {
+    pub key_start: u32,
+    /// -1: the message has no key.
+    pub key_len: i32,
+    pub headers_start: u32,
+    /// 0: no headers.
+    pub headers_len: u32,
 }
 
 /// Where one message sits in its chunk, and its Kafka coordinates.
@@ -42,6 +59,7 @@ impl MessageChunk {
         Self {
             data: Vec::with_capacity(bytes),
             msgs: Vec::with_capacity(msgs),
+            ..Default::default()
         }
     }
 
@@ -56,6 +74,63 @@ impl MessageChunk {
             start,
             len: payload.len() as u32,
         });
+    }
+
+    /// Appends one Kafka message with its key and headers (headers kept as a JSON object
+    /// text, the last of duplicate names winning).
+    pub fn push_kafka<M: rdkafka::message::Message>(&mut self, m: &M, timestamp_ms: i64, payload: &[u8]) {
+        use rdkafka::message::Headers;
+        // Chunks filled before (payload only) get empty extras so the vectors stay parallel.
+        while self.extras.len() < self.msgs.len() {
+            self.extras.push(MessageExtras {
+                key_len: -1,
+                ..Default::default()
+            });
+        }
+        self.push(m.partition(), m.offset(), timestamp_ms, payload);
+        let mut x = MessageExtras {
+            key_start: self.extra_data.len() as u32,
+            key_len: -1,
+            ..Default::default()
+        };
+        if let Some(k) = m.key() {
+            self.extra_data.extend_from_slice(k);
+            x.key_len = k.len() as i32;
+        }
+        if let Some(h) = m.headers() {
+            if h.count() > 0 {
+                let mut map = serde_json::Map::new();
+                for hd in h.iter() {
+                    let v = hd
+                        .value
+                        .map(|v| serde_json::Value::String(String::from_utf8_lossy(v).into_owned()))
+                        .unwrap_or(serde_json::Value::Null);
+                    map.insert(hd.key.to_string(), v);
+                }
+                let text = serde_json::Value::Object(map).to_string();
+                x.headers_start = self.extra_data.len() as u32;
+                x.headers_len = text.len() as u32;
+                self.extra_data.extend_from_slice(text.as_bytes());
+            }
+        }
+        self.extras.push(x);
+    }
+
+    /// Key of message `i` (None: no key, or not kept).
+    pub fn key(&self, i: usize) -> Option<&[u8]> {
+        let x = self.extras.get(i)?;
+        (x.key_len >= 0).then(|| {
+            &self.extra_data[x.key_start as usize..x.key_start as usize + x.key_len as usize]
+        })
+    }
+
+    /// Headers of message `i` as a JSON object text (None: none).
+    pub fn headers(&self, i: usize) -> Option<&[u8]> {
+        let x = self.extras.get(i)?;
+        (x.headers_len > 0).then(|| {
+            &self.extra_data
+                [x.headers_start as usize..(x.headers_start + x.headers_len) as usize]
+        })
     }
 
     /// Payload of message `i`.
@@ -73,6 +148,20 @@ impl MessageChunk {
     /// True when no message is held.
     pub fn is_empty(&self) -> bool {
         self.msgs.is_empty()
+    }
+
+    /// Each message as (start in the arena, partition, offset, timestamp ms), what
+    /// [`ErrorRows::begin_chunk`] and `error_rows::locate` place rejected rows with.
+    pub fn coordinates(&self) -> impl Iterator<Item = (u32, i32, i64, i64)> + '_ {
+        self.msgs
+            .iter()
+            .map(|m| (m.start, m.partition, m.offset, m.timestamp_ms))
+    }
+
+    /// Tells `errors` that the next rejected rows are slices of this chunk (rejected-row
+    /// ledger coordinates); decoders call it first.
+    pub fn announce_to(&self, errors: &mut ErrorRows) {
+        errors.begin_chunk(&self.data, self.coordinates());
     }
 }
 

@@ -81,6 +81,9 @@ pub enum LoadError {
     InvalidJsonRoot(String),
     #[error("confluent.schema.registry.url is required for avro")]
     NoSchemaRegistryUrl,
+    /// An INCLUDE METADATA key the BE does not know (an FE newer than the BE).
+    #[error("Unsupported metadata key '{0}'")]
+    UnknownMetadataKey(String),
 
     // --- decoding and transforming a batch ---
     /// The schema registry could not be asked (the task is retried from the same offsets).
@@ -178,6 +181,7 @@ impl LoadError {
             | LoadError::InvalidJsonPath(_)
             | LoadError::InvalidJsonRoot(_)
             | LoadError::NoSchemaRegistryUrl
+            | LoadError::UnknownMetadataKey(_)
             | LoadError::SchemaRegistry(_)
             | LoadError::Expr(_)
             | LoadError::Arrow(_)

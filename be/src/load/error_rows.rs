@@ -44,6 +44,119 @@ pub struct ErrorRows {
     rejected_limit: i64,
     /// The first fatal parse error's reason.
     fatal_parse_error: Option<String>,
+    /// `skip_on_fatal_parse_error`: a message that does not parse stays an error row and the
+    /// task goes on ([`ErrorRows::fatal_parse_error`] then answers None).
+    skip_fatal: bool,
+    /// Rows kept for the rejected-row ledger (`rejected_ledger.rs`); None = not collected.
+    ledger: Option<LedgerRows>,
+}
+
+/// One rejected row with its Kafka coordinates, as the ledger keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    pub partition: i32,
+    pub offset: i64,
+    /// Kafka timestamp (ms); -1 = none.
+    pub timestamp_ms: i64,
+    /// Byte position of the row in its message.
+    pub row_start: u32,
+    /// Ordinal among this task's rejected rows at the same position (several rows of one JSON
+    /// array message share the message's bytes).
+    pub row_ordinal: u32,
+    pub reason: String,
+    pub raw: Vec<u8>,
+}
+
+/// Where the current chunk's messages sit, to find the message of a rejected row's bytes.
+#[derive(Debug, Default)]
+struct ChunkIndex {
+    base: usize,
+    len: usize,
+    /// (start in the arena, partition, offset, timestamp), in arena order.
+    msgs: Vec<(u32, i32, i64, i64)>,
+}
+
+/// The ledger's share of a task: rows with coordinates, bounded by a byte budget (rows past it
+/// are counted, not kept: the ledger would evict them anyway).
+#[derive(Debug, Default)]
+struct LedgerRows {
+    budget: u64,
+    bytes: u64,
+    rows: Vec<RejectedRow>,
+    dropped: u64,
+    chunk: ChunkIndex,
+    ordinals: std::collections::HashMap<(i32, i64, u32), u32>,
+}
+
+impl LedgerRows {
+    fn keep(&mut self, reason: &str, raw: &[u8]) {
+        // Rows are slices of the chunk arena (decoders and transform hand them out that way);
+        // a row from elsewhere has no coordinates and is not kept.
+        let p = raw.as_ptr() as usize;
+        let c = &self.chunk;
+        if p < c.base || p + raw.len() > c.base + c.len {
+            self.dropped += 1;
+            return;
+        }
+        let at = (p - c.base) as u32;
+        let i = c.msgs.partition_point(|m| m.0 <= at);
+        let Some(&(start, partition, offset, timestamp_ms)) = i.checked_sub(1).map(|i| &c.msgs[i])
+        else {
+            self.dropped += 1;
+            return;
+        };
+        self.push((partition, offset, timestamp_ms, at - start), reason, raw);
+    }
+
+    fn push(&mut self, at: (i32, i64, i64, u32), reason: &str, raw: &[u8]) {
+        let (partition, offset, timestamp_ms, row_start) = at;
+        let size = (raw.len() + reason.len() + 64) as u64;
+        if self.bytes + size > self.budget {
+            self.dropped += 1;
+            return;
+        }
+        let ord = self
+            .ordinals
+            .entry((partition, offset, row_start))
+            .or_insert(0);
+        let row_ordinal = *ord;
+        *ord += 1;
+        self.bytes += size;
+        self.rows.push(RejectedRow {
+            partition,
+            offset,
+            timestamp_ms,
+            row_start,
+            row_ordinal,
+            reason: reason.to_string(),
+            raw: raw.to_vec(),
+        });
+    }
+}
+
+/// Where `raw` (a slice of `data`, the chunk arena) sits: the message holding it, given as
+/// (start in the arena, partition, offset, timestamp ms) per message in arena order. Returns
+/// (partition, offset, timestamp ms, row start in the message). For callers that copy rows
+/// out of the arena before rejecting them ([`ErrorRows::reject_located`]).
+pub fn locate(
+    data: &[u8],
+    msgs: impl Iterator<Item = (u32, i32, i64, i64)>,
+    raw: &[u8],
+) -> Option<(i32, i64, i64, u32)> {
+    let base = data.as_ptr() as usize;
+    let p = raw.as_ptr() as usize;
+    if p < base || p + raw.len() > base + data.len() {
+        return None;
+    }
+    let at = (p - base) as u32;
+    let mut found = None;
+    for (start, partition, offset, ts) in msgs {
+        if start > at {
+            break;
+        }
+        found = Some((partition, offset, ts, at - start));
+    }
+    found
 }
 
 impl ErrorRows {
@@ -73,6 +186,59 @@ impl ErrorRows {
         self.lines.len() < MAX_ERROR_LOG_LINES || self.wants_rejected()
     }
 
+    /// Accounting for a routine load task's load spec (`log_rejected_record_num`,
+    /// `skip_on_fatal_parse_error`).
+    pub fn for_load(load: &starload_proto::be::LoadSpec) -> Self {
+        Self {
+            rejected_limit: load.log_rejected_record_num,
+            skip_fatal: load.skip_on_fatal_parse_error,
+            ..Default::default()
+        }
+    }
+
+    /// Starts keeping rejected rows with their coordinates for the ledger, up to `budget`
+    /// bytes (0 = off).
+    pub fn collect_for_ledger(&mut self, budget: u64) {
+        self.ledger = (budget > 0).then(|| LedgerRows {
+            budget,
+            ..Default::default()
+        });
+    }
+
+    /// Tells the ledger collection which chunk the next rejected rows come from: `data` is the
+    /// chunk arena, `msgs` each message's (start in the arena, partition, offset, timestamp
+    /// ms) in arena order. Decoders call it first thing; a no-op when the ledger is off.
+    pub fn begin_chunk(&mut self, data: &[u8], msgs: impl Iterator<Item = (u32, i32, i64, i64)>) {
+        if let Some(l) = &mut self.ledger {
+            l.chunk = ChunkIndex {
+                base: data.as_ptr() as usize,
+                len: data.len(),
+                msgs: msgs.collect(),
+            };
+        }
+    }
+
+    /// Records a rejected row whose bytes are a copy (no longer in the chunk arena), with its
+    /// coordinates (partition, offset, timestamp ms, row start) when known.
+    pub fn reject_located(&mut self, reason: &str, raw: &[u8], at: Option<(i32, i64, i64, u32)>) {
+        self.count_and_log(reason, raw);
+        if let Some(l) = &mut self.ledger {
+            match at {
+                Some(at) => l.push(at, reason, raw),
+                None => l.dropped += 1,
+            }
+        }
+    }
+
+    /// The rows kept for the ledger (taken: a task stages them once) and how many were not
+    /// kept (over the budget or without coordinates).
+    pub fn take_ledger_rows(&mut self) -> (Vec<RejectedRow>, u64) {
+        match &mut self.ledger {
+            Some(l) => (std::mem::take(&mut l.rows), l.dropped),
+            None => (Vec::new(), 0),
+        }
+    }
+
     fn keep(&mut self, reason: &str, raw: &[u8]) {
         let line = format!("Error: {reason}. Row: {}", String::from_utf8_lossy(raw));
         if self.wants_rejected() {
@@ -83,20 +249,31 @@ impl ErrorRows {
         }
     }
 
-    /// Records one rejected row (counted as filtered; the caller counts it in `total`).
-    pub fn reject(&mut self, reason: &str, raw: &[u8]) {
+    fn count_and_log(&mut self, reason: &str, raw: &[u8]) {
         self.filtered += 1;
         if self.wants_line() {
             self.keep(reason, raw);
         }
     }
 
+    /// Records one rejected row (counted as filtered; the caller counts it in `total`).
+    pub fn reject(&mut self, reason: &str, raw: &[u8]) {
+        self.count_and_log(reason, raw);
+        if let Some(l) = &mut self.ledger {
+            l.keep(reason, raw);
+        }
+    }
+
     /// Records a rejected row whose reason and raw text are built only if they will be kept.
+    /// (The bytes come from a copy, so the ledger cannot place them: counted as not kept.)
     pub fn reject_with(&mut self, line: impl FnOnce() -> (String, Vec<u8>)) {
         self.filtered += 1;
         if self.wants_line() {
             let (reason, raw) = line();
             self.keep(&reason, &raw);
+        }
+        if let Some(l) = &mut self.ledger {
+            l.dropped += 1;
         }
     }
 
@@ -108,8 +285,12 @@ impl ErrorRows {
         self.reject(reason, raw);
     }
 
-    /// The first fatal parse error seen, if any.
+    /// The first fatal parse error seen, if any, when it is to stop the task: None under
+    /// `skip_on_fatal_parse_error` (the message is then only an error row).
     pub fn fatal_parse_error(&self) -> Option<&str> {
+        if self.skip_fatal {
+            return None;
+        }
         self.fatal_parse_error.as_deref()
     }
 

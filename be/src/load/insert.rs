@@ -71,7 +71,14 @@ fn row_chunk(cols: &[StringArray]) -> (MessageChunk, Vec<RowOrigin>) {
         });
         origins.push(RowOrigin { start, end });
     }
-    (MessageChunk { data, msgs }, origins)
+    (
+        MessageChunk {
+            data,
+            msgs,
+            ..Default::default()
+        },
+        origins,
+    )
 }
 
 fn now_secs() -> i64 {

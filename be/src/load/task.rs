@@ -13,6 +13,7 @@ use crate::load::consumer::{self, ConsumeSpec, PartitionState};
 use crate::load::decode::avro::AvroDecoder;
 use crate::load::decode::csv::{parse_separator, CsvDecoder, CsvOptions};
 use crate::load::decode::json::{parse_jsonpaths, JsonDecoder, JsonOptions, JsonPath};
+use crate::load::decode::include_metadata;
 use crate::load::decode::{Decoder, MessageChunk};
 use crate::load::error::LoadError;
 use crate::load::error_rows::{self, ErrorRows};
@@ -276,8 +277,19 @@ pub fn make_decoder(
     req: &SubmitRoutineLoadTaskRequest,
     plan: &LoadPlan,
 ) -> Result<Box<dyn Decoder>, LoadError> {
+    // INCLUDE METADATA: the aliases lead the source names; the payload decoder reads the rest.
+    let meta = req.load.as_ref().map(|l| l.include_metadata.as_slice()).unwrap_or(&[]);
+    let names = include_metadata::payload_names(plan.source_names(), meta);
+    let topic = req.kafka.as_ref().map(|k| k.topic.as_str()).unwrap_or("");
+    include_metadata::wrap(payload_decoder(req, names)?, meta, topic)
+}
+
+/// The decoder of the message payloads for source `names`.
+fn payload_decoder(
+    req: &SubmitRoutineLoadTaskRequest,
+    names: Vec<String>,
+) -> Result<Box<dyn Decoder>, LoadError> {
     let load = req.load.clone().unwrap_or_default();
-    let names = plan.source_names().to_vec();
     match DataFormat::try_from(load.format).unwrap_or(DataFormat::Csv) {
         DataFormat::Json => {
             let jsonpaths = if load.jsonpaths.trim().is_empty() {
@@ -426,7 +438,7 @@ impl LoadPipeline {
             plan,
             decoder,
             sink,
-            errors: ErrorRows::new(load.log_rejected_record_num),
+            errors: ErrorRows::for_load(&load),
             received_bytes: 0,
         })
     }
@@ -508,6 +520,9 @@ pub fn execute(
         Ok(p) => p,
         Err(e) => return fail(report, e, start),
     };
+    // Rejected rows with their coordinates for the ledger (0 bytes = ledger off).
+    pipe.errors
+        .collect_for_ledger(config.rejected_ledger_max_bytes_per_job);
     let kafka = req.kafka.clone().unwrap_or_default();
     let mut begin: Vec<(i32, i64)> = kafka
         .partition_begin_offset
@@ -596,6 +611,8 @@ pub fn execute(
         pipe.sink.abort_local();
         return fail(report, e, start);
     }
+    // Staged (fsynced) before the report; committed or dropped with the txn.
+    crate::load::rejected_ledger::stage_task(config, req, &mut pipe.errors);
     report.tablet_commit_infos = pipe.sink.commit_infos();
     report.load_cost_ms = start.elapsed().as_millis().max(1) as i64;
     crate::telemetry::LoadTaskFinished {

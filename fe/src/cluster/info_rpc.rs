@@ -5,7 +5,9 @@
 //! token, rather than over plain HTTP.
 
 use super::Cluster;
-use starload_proto::be::{GetConfigsRequest, GetLoadErrorLogRequest};
+use starload_proto::be::{
+    GetConfigsRequest, GetLoadErrorLogRequest, ListRejectedRowsRequest, RejectedRow,
+};
 use std::time::Duration;
 
 /// Deadline of one read (StarRocks's scanners give the FE half the query timeout).
@@ -92,6 +94,40 @@ impl Cluster {
             Some(s) if !s.is_ok() => Err(s.message),
             _ => Ok(reply.content),
         }
+    }
+}
+
+impl Cluster {
+    /// The rejected-row ledger entries of `job_ids` from every BE that answers within the
+    /// deadline, as (backend id, row); `job_ids` empty = none asked (not every job).
+    pub async fn rejected_rows(&self, job_ids: &[i64]) -> Vec<(i64, RejectedRow)> {
+        if job_ids.is_empty() {
+            return Vec::new();
+        }
+        let token = self.cluster_token();
+        let mut backends = self.backends();
+        backends.sort_by_key(|b| b.backend.id);
+        let mut out = Vec::new();
+        for b in backends {
+            let id = b.backend.id;
+            let Ok(mut client) = self.client(id) else {
+                continue;
+            };
+            let call = client.list_rejected_rows(ListRejectedRowsRequest {
+                cluster_token: token.clone(),
+                job_ids: job_ids.to_vec(),
+                limit: 0,
+            });
+            let Ok(Ok(reply)) = tokio::time::timeout(INFO_RPC_TIMEOUT, call).await else {
+                continue;
+            };
+            let reply = reply.into_inner();
+            if reply.status.as_ref().is_some_and(|s| !s.is_ok()) {
+                continue;
+            }
+            out.extend(reply.rows.into_iter().map(|r| (id, r)));
+        }
+        out
     }
 }
 

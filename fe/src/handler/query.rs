@@ -245,6 +245,64 @@ impl CatalogSource for LiveCatalog {
         self.cluster.load_error_log(url).await
     }
 
+    async fn rejected_rows(&self) -> Vec<crate::query::source::RejectedRowInfo> {
+        let jobs: std::collections::HashMap<i64, (String, String, String)> = self
+            .visible_jobs()
+            .into_iter()
+            .map(|e| {
+                (
+                    e.job.id,
+                    (
+                        e.job.db_name.clone(),
+                        e.job.table_name.clone(),
+                        e.job.kafka.topic.clone(),
+                    ),
+                )
+            })
+            .collect();
+        let mut ids: Vec<i64> = jobs.keys().copied().collect();
+        ids.sort();
+        let mut rows = self.cluster.rejected_rows(&ids).await;
+        rows.sort_by(|a, b| {
+            (a.1.job_id, a.1.partition, a.1.offset, a.1.row_start, a.1.row_ordinal).cmp(&(
+                b.1.job_id,
+                b.1.partition,
+                b.1.offset,
+                b.1.row_start,
+                b.1.row_ordinal,
+            ))
+        });
+        // The same message rejected again after its offsets were reset, by a task on another
+        // BE: one row.
+        rows.dedup_by(|a, b| {
+            (a.1.job_id, a.1.partition, a.1.offset, a.1.row_start, a.1.row_ordinal)
+                == (b.1.job_id, b.1.partition, b.1.offset, b.1.row_start, b.1.row_ordinal)
+        });
+        rows.into_iter()
+            .filter_map(|(be_id, r)| {
+                let (db, table, topic) = jobs.get(&r.job_id)?.clone();
+                Some(crate::query::source::RejectedRowInfo {
+                    job_id: r.job_id,
+                    job_name: r.job_name,
+                    db,
+                    table,
+                    label: r.label,
+                    txn_id: r.txn_id,
+                    be_id,
+                    topic,
+                    partition: r.partition,
+                    offset: r.offset,
+                    row_position: r.row_start,
+                    row_ordinal: r.row_ordinal,
+                    timestamp_ms: r.timestamp_ms,
+                    reason: r.reason,
+                    raw: r.raw,
+                    recorded_ms: r.recorded_ms,
+                })
+            })
+            .collect()
+    }
+
     async fn backend_configs(&self) -> Vec<BackendConfig> {
         self.cluster
             .backend_configs()

@@ -143,6 +143,29 @@ pub struct TrackingLoad {
     pub load_type: String,
 }
 
+/// One row of `information_schema.routine_load_rejected_rows`: a rejected row of a committed
+/// routine load transaction, from the ledger of the BE that ran the task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRowInfo {
+    pub job_id: i64,
+    pub job_name: String,
+    pub db: String,
+    pub table: String,
+    pub label: String,
+    pub txn_id: i64,
+    pub be_id: i64,
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub row_position: u32,
+    pub row_ordinal: u32,
+    /// -1: none.
+    pub timestamp_ms: i64,
+    pub reason: String,
+    pub raw: Vec<u8>,
+    pub recorded_ms: i64,
+}
+
 /// One configuration key of one BE (`information_schema.be_configs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackendConfig {
@@ -226,6 +249,10 @@ pub trait CatalogSource: Send + Sync {
     }
     /// The configuration of every BE that answers.
     async fn backend_configs(&self) -> Vec<BackendConfig> {
+        Vec::new()
+    }
+    /// The rejected rows of every routine load job the user may see (every BE that answers).
+    async fn rejected_rows(&self) -> Vec<RejectedRowInfo> {
         Vec::new()
     }
 }

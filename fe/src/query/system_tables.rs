@@ -20,6 +20,7 @@ pub mod loads;
 pub mod materialized_views;
 pub mod partitions_meta;
 pub mod routine_load_jobs;
+pub mod routine_load_rejected_rows;
 pub mod routines;
 pub mod schemata;
 pub mod session_variables;
@@ -88,6 +89,10 @@ pub const TABLES: &[SystemTable] = &[
     SystemTable {
         name: "routine_load_jobs",
         schema: routine_load_jobs::schema,
+    },
+    SystemTable {
+        name: "routine_load_rejected_rows",
+        schema: routine_load_rejected_rows::schema,
     },
     SystemTable {
         name: "routines",
@@ -171,6 +176,7 @@ pub async fn table(
         "global_variables" => global_variables::rows(variables),
         "load_tracking_logs" => load_tracking_logs::rows(catalog).await,
         "routine_load_jobs" => routine_load_jobs::rows(catalog),
+        "routine_load_rejected_rows" => routine_load_rejected_rows::rows(catalog).await,
         "schemata" => schemata::rows(catalog),
         "session_variables" => session_variables::rows(variables),
         "tables" => tables::rows(catalog, TABLES),

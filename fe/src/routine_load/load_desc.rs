@@ -3,6 +3,9 @@
 //! Routine load owns the type: the parser (`sql::routine_load`) fills it, the job stores it,
 //! and the scheduler hands it to the BE.
 
+pub mod include_metadata;
+
+use include_metadata::MetadataItem;
 use serde::{Deserialize, Serialize};
 
 /// One COLUMNS item: a bare name or `name = expr`.
@@ -41,6 +44,9 @@ pub struct LoadDesc {
     /// WHERE, as StarRocks prints it.
     pub where_sql: Option<String>,
     pub partitions: Option<PartitionNames>,
+    /// INCLUDE METADATA (StarRocks 4.1; `include_metadata.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Vec<MetadataItem>>,
 }
 
 impl LoadDesc {
@@ -60,6 +66,9 @@ impl LoadDesc {
         }
         if other.partitions.is_some() {
             self.partitions = other.partitions.clone();
+        }
+        if other.metadata.is_some() {
+            self.metadata = other.metadata.clone();
         }
     }
 

@@ -5,6 +5,9 @@
 //! Every error here is an analysis error: the caller wraps it as
 //! `Getting analyzing error. Detail message: <msg>.`
 
+pub mod rejected_props;
+
+use rejected_props::RejectedRowProps;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -152,6 +155,9 @@ pub struct JobProperties {
     pub task_timeout_second: i64,
     pub pause_on_fatal_parse_error: bool,
     pub warehouse: Option<String>,
+    /// Issue 17's keys (`rejected_props.rs`).
+    #[serde(default)]
+    pub rejected: RejectedRowProps,
 }
 
 fn get_long(
@@ -238,7 +244,7 @@ impl JobProperties {
     ) -> Result<Self, String> {
         if let Some(k) = props
             .keys()
-            .find(|k| !CREATE_JOB_KEYS.contains(&k.as_str()))
+            .find(|k| !CREATE_JOB_KEYS.contains(&k.as_str()) && !rejected_props::KEYS.contains(&k.as_str()))
         {
             return Err(format!("{k} is invalid property"));
         }
@@ -381,13 +387,16 @@ impl JobProperties {
             task_timeout_second,
             pause_on_fatal_parse_error,
             warehouse: props.get(WAREHOUSE).cloned(),
+            rejected: RejectedRowProps::from_create(props)?,
         })
     }
 
     /// Validates ALTER's PROPERTIES (whitelist and messages of AlterRoutineLoadStmt) and
     /// applies them to `self`.
     pub fn apply_alter(&mut self, props: &BTreeMap<String, String>) -> Result<(), String> {
-        if let Some(k) = props.keys().find(|k| !ALTER_JOB_KEYS.contains(&k.as_str())) {
+        if let Some(k) = props.keys().find(|k| {
+            !ALTER_JOB_KEYS.contains(&k.as_str()) && !rejected_props::KEYS.contains(&k.as_str())
+        }) {
             return Err(format!("{k} is invalid property"));
         }
         let mut next = self.clone();
@@ -458,6 +467,7 @@ impl JobProperties {
         if let Some(v) = props.get(JSON_ROOT) {
             next.json_root = v.clone();
         }
+        next.rejected.apply_alter(props)?;
         *self = next;
         Ok(())
     }

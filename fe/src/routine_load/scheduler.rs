@@ -735,6 +735,25 @@ pub fn delimiter_bytes(s: &str) -> Result<Vec<u8>, DelimiterError> {
 }
 
 /// The `SubmitRoutineLoadTask` request of a task (`KafkaTaskInfo.createRoutineLoadTask`).
+/// The job's COLUMNS as the BE gets them: as written, or with the INCLUDE METADATA aliases
+/// first (`load_desc::include_metadata::task_columns`).
+fn include_metadata_columns(
+    job: &RoutineLoadJob,
+    table: &crate::catalog::table::Table,
+) -> Vec<crate::routine_load::load_desc::ColumnItem> {
+    match &job.load.metadata {
+        Some(items) if !items.is_empty() => {
+            let names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+            crate::routine_load::load_desc::include_metadata::task_columns(
+                items,
+                job.load.columns.as_deref(),
+                &names,
+            )
+        }
+        _ => job.load.columns.clone().unwrap_or_default(),
+    }
+}
+
 pub fn build_request(
     ctx: &RoutineLoadContext,
     cfg: &FeConfig,
@@ -771,11 +790,8 @@ pub fn build_request(
         format: format as i32,
         column_separator: delimiter_bytes(job.load.column_separator.as_deref().unwrap_or("\t"))?,
         row_delimiter: delimiter_bytes(job.load.row_delimiter.as_deref().unwrap_or("\n"))?,
-        columns: job
-            .load
-            .columns
+        columns: include_metadata_columns(job, &table)
             .iter()
-            .flatten()
             .map(|c| ColumnMapping {
                 name: c.name.clone(),
                 expr_sql: c.expr.clone().unwrap_or_default(),
@@ -795,6 +811,17 @@ pub fn build_request(
         partial_update: p.partial_update,
         merge_condition: p.merge_condition.clone().unwrap_or_default(),
         pause_on_fatal_parse_error: p.pause_on_fatal_parse_error,
+        skip_on_fatal_parse_error: p.rejected.skip_on_fatal_parse_error,
+        include_metadata: job
+            .load
+            .metadata
+            .iter()
+            .flatten()
+            .map(|m| starload_proto::be::MetadataColumn {
+                key: m.key.clone(),
+                alias: m.alias.clone(),
+            })
+            .collect(),
     };
     let kafka = KafkaLoadInfo {
         brokers: job.kafka.broker_list.clone(),

@@ -70,6 +70,9 @@ fn stored_job_properties(job: &RoutineLoadJob) -> JavaHashMap<String, String> {
         "pause_on_fatal_parse_error",
         p.pause_on_fatal_parse_error.to_string(),
     );
+    for (k, v) in p.rejected.shown() {
+        put(k, v);
+    }
     if let Some(mc) = &p.merge_condition {
         put("merge_condition", mc.clone());
     }
@@ -449,6 +452,9 @@ pub fn show_create(job: &RoutineLoadJob, name_as_written: &str) -> String {
         "pause_on_fatal_parse_error",
         p.pause_on_fatal_parse_error.to_string(),
     );
+    for (k, v) in p.rejected.shown() {
+        kv(k, v);
+    }
     kv("timezone", p.timezone.clone());
     kv("partial_update", p.partial_update.to_string());
     if let Some(mc) = &p.merge_condition {

@@ -7,6 +7,7 @@
 //! SHOW displays and what the BE evaluates.
 
 use crate::error::{SqlError, SqlResult};
+use crate::routine_load::load_desc::include_metadata::{self, MetadataItem};
 use crate::routine_load::load_desc::{ColumnItem, LoadDesc, PartitionNames};
 use datafusion::sql::sqlparser::ast::{
     AccessExpr, ArrayElemTypeDef, DataType as SqlType, Expr, FunctionArg, FunctionArgExpr,
@@ -463,6 +464,14 @@ impl RlParser<'_> {
                     return Err(SqlError::analyzing("repeat setting of columns info"));
                 }
                 d.columns = Some(cols);
+            } else if self.peek_word("INCLUDE") && self.peek_word_at(1, "METADATA") {
+                self.p.next_token();
+                self.p.next_token();
+                let items = self.include_metadata()?;
+                if d.metadata.is_some() {
+                    return Err(SqlError::analyzing("repeat setting of include metadata"));
+                }
+                d.metadata = Some(items);
             } else if self.peek_word("WHERE") {
                 self.p.next_token();
                 let e = self.load_expr()?;
@@ -508,6 +517,7 @@ impl RlParser<'_> {
                                     | "PARTITION"
                                     | "PARTITIONS"
                                     | "TEMPORARY"
+                                    | "INCLUDE"
                             ) {
                                 self.p.next_token();
                                 continue;
@@ -531,6 +541,25 @@ impl RlParser<'_> {
             }
         }
         Ok(d)
+    }
+
+    /// `( KEY AS alias [, ...] )` after INCLUDE METADATA (StarRocks 4.1, #73840).
+    fn include_metadata(&mut self) -> SqlResult<Vec<MetadataItem>> {
+        self.expect_token(&Token::LParen)?;
+        let mut out = Vec::new();
+        loop {
+            let key = self.identifier()?.to_ascii_uppercase();
+            self.expect_word("AS")?;
+            let alias = self.identifier()?;
+            out.push(MetadataItem { key, alias });
+            if self.token(&Token::Comma) {
+                continue;
+            }
+            self.expect_token(&Token::RParen)?;
+            break;
+        }
+        include_metadata::check(&out).map_err(SqlError::analyzing)?;
+        Ok(out)
     }
 
     fn columns(&mut self) -> SqlResult<Vec<ColumnItem>> {

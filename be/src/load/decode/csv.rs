@@ -260,6 +260,7 @@ impl Decoder for CsvDecoder {
         chunk: &MessageChunk,
         errors: &mut ErrorRows,
     ) -> Result<SourceBatch, LoadError> {
+        chunk.announce_to(errors);
         let n = self.num_fields;
         // Rough sizing: one row per message, fields of equal share.
         let est_rows = chunk.msgs.len().max(1);

@@ -443,6 +443,7 @@ impl Decoder for JsonDecoder {
         chunk: &MessageChunk,
         errors: &mut ErrorRows,
     ) -> Result<SourceBatch, LoadError> {
+        chunk.announce_to(errors);
         let mut sink = JsonRowSink::new(&self.names, &self.opts, chunk.msgs.len());
         for mi in 0..chunk.msgs.len() {
             let m = chunk.msgs[mi];

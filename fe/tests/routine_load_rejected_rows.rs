@@ -73,7 +73,10 @@ async fn must_ledger_rows(conn: &mut Conn, job: &str, n: usize) -> Vec<Vec<Strin
             return out.rows;
         }
         if !d.wait().await {
-            panic!("timed out waiting for {n} ledger rows of {job}; have {:?}", out.rows);
+            panic!(
+                "timed out waiting for {n} ledger rows of {job}; have {:?}",
+                out.rows
+            );
         }
     }
 }

@@ -78,7 +78,12 @@ impl MessageChunk {
 
     /// Appends one Kafka message with its key and headers (headers kept as a JSON object
     /// text, the last of duplicate names winning).
-    pub fn push_kafka<M: rdkafka::message::Message>(&mut self, m: &M, timestamp_ms: i64, payload: &[u8]) {
+    pub fn push_kafka<M: rdkafka::message::Message>(
+        &mut self,
+        m: &M,
+        timestamp_ms: i64,
+        payload: &[u8],
+    ) {
         use rdkafka::message::Headers;
         // Chunks filled before (payload only) get empty extras so the vectors stay parallel.
         while self.extras.len() < self.msgs.len() {
@@ -128,8 +133,7 @@ impl MessageChunk {
     pub fn headers(&self, i: usize) -> Option<&[u8]> {
         let x = self.extras.get(i)?;
         (x.headers_len > 0).then(|| {
-            &self.extra_data
-                [x.headers_start as usize..(x.headers_start + x.headers_len) as usize]
+            &self.extra_data[x.headers_start as usize..(x.headers_start + x.headers_len) as usize]
         })
     }
 

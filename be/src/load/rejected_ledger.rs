@@ -522,9 +522,9 @@ impl RejectedLedger {
                     .map(|r| r.into_inner())
                     .map_err(|e| e.message().to_string())
             };
-            let resp = match rt.block_on(async {
-                tokio::time::timeout(Duration::from_secs(10), call).await
-            }) {
+            let resp = match rt
+                .block_on(async { tokio::time::timeout(Duration::from_secs(10), call).await })
+            {
                 Ok(Ok(r)) if r.status.as_ref().is_none_or(|s| s.is_ok()) => r,
                 _ => {
                     left += txns.len();

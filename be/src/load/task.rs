@@ -12,8 +12,8 @@ use crate::config::BeConfig;
 use crate::load::consumer::{self, ConsumeSpec, PartitionState};
 use crate::load::decode::avro::AvroDecoder;
 use crate::load::decode::csv::{parse_separator, CsvDecoder, CsvOptions};
-use crate::load::decode::json::{parse_jsonpaths, JsonDecoder, JsonOptions, JsonPath};
 use crate::load::decode::include_metadata;
+use crate::load::decode::json::{parse_jsonpaths, JsonDecoder, JsonOptions, JsonPath};
 use crate::load::decode::{Decoder, MessageChunk};
 use crate::load::error::LoadError;
 use crate::load::error_rows::{self, ErrorRows};
@@ -278,7 +278,11 @@ pub fn make_decoder(
     plan: &LoadPlan,
 ) -> Result<Box<dyn Decoder>, LoadError> {
     // INCLUDE METADATA: the aliases lead the source names; the payload decoder reads the rest.
-    let meta = req.load.as_ref().map(|l| l.include_metadata.as_slice()).unwrap_or(&[]);
+    let meta = req
+        .load
+        .as_ref()
+        .map(|l| l.include_metadata.as_slice())
+        .unwrap_or(&[]);
     let names = include_metadata::payload_names(plan.source_names(), meta);
     let topic = req.kafka.as_ref().map(|k| k.topic.as_str()).unwrap_or("");
     include_metadata::wrap(payload_decoder(req, names)?, meta, topic)

@@ -107,7 +107,12 @@ fn main() {
     let msgs: Vec<Vec<u8>> = (0..rows)
         .map(|i| {
             if i % 100 == 42 {
-                format!("{},2020-05-{:02},name{},oops", 2020050800 + i, i % 28 + 1, i % 97)
+                format!(
+                    "{},2020-05-{:02},name{},oops",
+                    2020050800 + i,
+                    i % 28 + 1,
+                    i % 97
+                )
             } else {
                 format!(
                     "{},2020-05-{:02},name{},{}",
@@ -206,6 +211,11 @@ fn main() {
     }
     let kept = ledger.list(&[1], 0).expect("list").len();
     let (mo, mn) = (median(off), median(on));
-    println!("median rows/s: ledger off {mo:.0}, on {mn:.0}; ratio on/off = {:.3}", mn / mo);
-    println!("ledger rows of the job: {kept} (the same coordinates each round: one entry per bad row)");
+    println!(
+        "median rows/s: ledger off {mo:.0}, on {mn:.0}; ratio on/off = {:.3}",
+        mn / mo
+    );
+    println!(
+        "ledger rows of the job: {kept} (the same coordinates each round: one entry per bad row)"
+    );
 }

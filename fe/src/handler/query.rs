@@ -264,19 +264,37 @@ impl CatalogSource for LiveCatalog {
         ids.sort();
         let mut rows = self.cluster.rejected_rows(&ids).await;
         rows.sort_by(|a, b| {
-            (a.1.job_id, a.1.partition, a.1.offset, a.1.row_start, a.1.row_ordinal).cmp(&(
+            (
+                a.1.job_id,
+                a.1.partition,
+                a.1.offset,
+                a.1.row_start,
+                a.1.row_ordinal,
+            )
+                .cmp(&(
+                    b.1.job_id,
+                    b.1.partition,
+                    b.1.offset,
+                    b.1.row_start,
+                    b.1.row_ordinal,
+                ))
+        });
+        // The same message rejected again after its offsets were reset, by a task on another
+        // BE: one row.
+        rows.dedup_by(|a, b| {
+            (
+                a.1.job_id,
+                a.1.partition,
+                a.1.offset,
+                a.1.row_start,
+                a.1.row_ordinal,
+            ) == (
                 b.1.job_id,
                 b.1.partition,
                 b.1.offset,
                 b.1.row_start,
                 b.1.row_ordinal,
-            ))
-        });
-        // The same message rejected again after its offsets were reset, by a task on another
-        // BE: one row.
-        rows.dedup_by(|a, b| {
-            (a.1.job_id, a.1.partition, a.1.offset, a.1.row_start, a.1.row_ordinal)
-                == (b.1.job_id, b.1.partition, b.1.offset, b.1.row_start, b.1.row_ordinal)
+            )
         });
         rows.into_iter()
             .filter_map(|(be_id, r)| {

@@ -60,9 +60,7 @@ pub fn wrap(
     }
     let keys = columns
         .iter()
-        .map(|c| {
-            MetaKey::parse(&c.key).ok_or_else(|| LoadError::UnknownMetadataKey(c.key.clone()))
-        })
+        .map(|c| MetaKey::parse(&c.key).ok_or_else(|| LoadError::UnknownMetadataKey(c.key.clone())))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Box::new(MetadataDecoder {
         inner,
@@ -177,13 +175,20 @@ mod tests {
             let ts = m.timestamp().to_millis().unwrap_or(-1);
             chunk.push_kafka(&m, ts, payload.as_bytes());
         }
-        let cols: Vec<MetadataColumn> = ["TOPIC", "PARTITION", "OFFSET", "TIMESTAMP_MS", "KEY", "HEADERS"]
-            .iter()
-            .map(|k| MetadataColumn {
-                key: k.to_string(),
-                alias: k.to_lowercase(),
-            })
-            .collect();
+        let cols: Vec<MetadataColumn> = [
+            "TOPIC",
+            "PARTITION",
+            "OFFSET",
+            "TIMESTAMP_MS",
+            "KEY",
+            "HEADERS",
+        ]
+        .iter()
+        .map(|k| MetadataColumn {
+            key: k.to_string(),
+            alias: k.to_lowercase(),
+        })
+        .collect();
         let csv = CsvDecoder::new(
             CsvOptions {
                 column_separator: b",".to_vec(),

@@ -16,7 +16,14 @@ use super::ColumnItem;
 use serde::{Deserialize, Serialize};
 
 /// The Kafka metadata keys (the Pulsar ones are not accepted: starload reads only Kafka).
-pub const KAFKA_KEYS: &[&str] = &["TOPIC", "KEY", "PARTITION", "OFFSET", "TIMESTAMP_MS", "HEADERS"];
+pub const KAFKA_KEYS: &[&str] = &[
+    "TOPIC",
+    "KEY",
+    "PARTITION",
+    "OFFSET",
+    "TIMESTAMP_MS",
+    "HEADERS",
+];
 
 /// One `<KEY> AS <alias>` item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,11 +58,20 @@ pub fn task_columns(
         .collect();
     let named = |n: &str| items.iter().any(|i| i.alias.eq_ignore_ascii_case(n));
     match columns {
-        Some(cols) => out.extend(cols.iter().filter(|c| c.expr.is_some() || !named(&c.name)).cloned()),
-        None => out.extend(table_columns.iter().filter(|n| !named(n)).map(|n| ColumnItem {
-            name: n.clone(),
-            expr: None,
-        })),
+        Some(cols) => out.extend(
+            cols.iter()
+                .filter(|c| c.expr.is_some() || !named(&c.name))
+                .cloned(),
+        ),
+        None => out.extend(
+            table_columns
+                .iter()
+                .filter(|n| !named(n))
+                .map(|n| ColumnItem {
+                    name: n.clone(),
+                    expr: None,
+                }),
+        ),
     }
     out
 }
@@ -114,11 +130,23 @@ mod tests {
         let items = [item("OFFSET", "off"), item("TOPIC", "src")];
         let names = |v: Vec<ColumnItem>| v.into_iter().map(|c| c.name).collect::<Vec<_>>();
         let table = ["k".to_string(), "off".to_string(), "v".to_string()];
-        assert_eq!(names(task_columns(&items, None, &table)), ["off", "src", "k", "v"]);
+        assert_eq!(
+            names(task_columns(&items, None, &table)),
+            ["off", "src", "k", "v"]
+        );
         let cols = [
-            ColumnItem { name: "k".into(), expr: None },
-            ColumnItem { name: "v".into(), expr: Some("concat(`src`, '#')".into()) },
+            ColumnItem {
+                name: "k".into(),
+                expr: None,
+            },
+            ColumnItem {
+                name: "v".into(),
+                expr: Some("concat(`src`, '#')".into()),
+            },
         ];
-        assert_eq!(names(task_columns(&items, Some(&cols), &table)), ["off", "src", "k", "v"]);
+        assert_eq!(
+            names(task_columns(&items, Some(&cols), &table)),
+            ["off", "src", "k", "v"]
+        );
     }
 }

@@ -99,8 +99,11 @@ mod tests {
         let mut p = RejectedRowProps::from_create(&m(&[])).unwrap();
         assert_eq!(p, RejectedRowProps::default());
         assert!(p.shown().is_empty());
-        p.apply_alter(&m(&[("skip_on_fatal_parse_error", "TRUE"), ("dead_letter_topic", "dlq")]))
-            .unwrap();
+        p.apply_alter(&m(&[
+            ("skip_on_fatal_parse_error", "TRUE"),
+            ("dead_letter_topic", "dlq"),
+        ]))
+        .unwrap();
         assert!(p.skip_on_fatal_parse_error);
         assert_eq!(p.dead_letter_topic.as_deref(), Some("dlq"));
         assert_eq!(
@@ -110,7 +113,10 @@ mod tests {
         // A failed ALTER leaves the properties as they were.
         let before = p.clone();
         assert!(p
-            .apply_alter(&m(&[("dead_letter_topic", "x"), ("skip_on_fatal_parse_error", "1")]))
+            .apply_alter(&m(&[
+                ("dead_letter_topic", "x"),
+                ("skip_on_fatal_parse_error", "1")
+            ]))
             .is_err());
         assert_eq!(p, before);
     }

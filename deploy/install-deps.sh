@@ -2,7 +2,12 @@
 # Installs what building, running and testing starload needs. Idempotent: installs only what is
 # missing, so a second run takes seconds. Needs root (or sudo) for apt.
 #
-#   deploy/install-deps.sh
+#   deploy/install-deps.sh [--run-only] [--no-tansu | --tansu-only]
+#
+# --run-only: only what building and running a cluster needs (the first four Debian packages
+# below, the mold linker, the mysql CLI, curl; no test clients): deploy/quickstart.sh's first
+# run. --no-tansu / --tansu-only split off Tansu's build so the quickstart can run it next to
+# the workspace build.
 #
 # - Debian packages: C/C++ toolchain and headers for the RocksDB and librdkafka builds
 #   (build-essential, libclang-dev, libssl-dev, pkg-config), the mold linker, the mysql CLI
@@ -20,18 +25,50 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
+tansu=yes
+packages=yes
+run_only=no
+for arg in "$@"; do
+  case "$arg" in
+    --no-tansu) tansu=no ;;
+    --tansu-only) packages=no ;;
+    --run-only) run_only=yes ;;
+    *) echo "install-deps.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+install_tansu() {
+  local tools="$HOME/.cache/starload/tools"
+  if [ ! -x "$tools/bin/tansu" ]; then
+    # dynostore brings no extra crates (tansu-schema needs object_store anyway): the same 391
+    # crates are built with or without it (cargo tree), so the feature set stays as tested.
+    echo "install-deps: building Tansu 0.6.0 into $tools (several minutes, once)"
+    CARGO_TARGET_DIR="$HOME/.cache/starload/tansu-build" \
+      cargo install --locked tansu --version 0.6.0 --features dynostore,libsql --root "$tools"
+  else
+    echo "install-deps: Tansu present ($tools/bin/tansu)"
+  fi
+}
+if [ "$packages" = no ]; then
+  install_tansu
+  exit 0
+fi
+
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 apt_pkgs=(build-essential pkg-config libclang-dev libssl-dev mold mariadb-client
           python3-pymysql libmariadb-java openjdk-17-jdk-headless prometheus curl
           libmariadb-dev python3-venv)
+if [ "$run_only" = yes ]; then
+  apt_pkgs=(build-essential pkg-config libclang-dev libssl-dev mold mariadb-client curl)
+fi
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")
 done
 # Node (for mysql2's smoke test): Debian's packages unless a node and npm are already present.
-if ! command -v node > /dev/null 2>&1 || ! command -v npm > /dev/null 2>&1; then
+if [ "$run_only" = no ] && { ! command -v node > /dev/null 2>&1 || ! command -v npm > /dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
@@ -40,6 +77,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: Debian packages present"
+fi
+
+if [ "$run_only" = yes ]; then
+  if [ "$tansu" = yes ]; then install_tansu; fi
+  exit 0
 fi
 
 py="${PYTHON:-python3}"
@@ -81,11 +123,4 @@ else
   echo "$lock_hash" > "$clients/node/node_modules/.lock.sha256"
 fi
 
-tools="$HOME/.cache/starload/tools"
-if [ ! -x "$tools/bin/tansu" ]; then
-  echo "install-deps: building Tansu 0.6.0 into $tools (several minutes, once)"
-  CARGO_TARGET_DIR="$HOME/.cache/starload/tansu-build" \
-    cargo install --locked tansu --version 0.6.0 --features dynostore,libsql --root "$tools"
-else
-  echo "install-deps: Tansu present ($tools/bin/tansu)"
-fi
+if [ "$tansu" = yes ]; then install_tansu; fi

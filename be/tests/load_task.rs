@@ -133,6 +133,7 @@ fn request(
             partition_begin_offset: (0..partitions).map(|p| (p, 0)).collect(),
             properties: Default::default(),
             confluent_schema_registry_url: String::new(),
+            partition_end_offset: Default::default(),
         }),
         load: Some(load),
         max_interval_s: 20,

@@ -173,6 +173,8 @@ fe_config! {
     enable_routine_load_lag_metrics: bool = false, mutable = true;
     /// Retention of final jobs and finished transactions, seconds.
     label_keep_max_second: i64 = 259200i64, mutable = true;
+    /// How long the offset ledger (SHOW ROUTINE LOAD TXN) keeps a transaction's record, seconds.
+    routine_load_txn_ledger_keep_second: i64 = 259200i64, mutable = true;
     /// Scheduler round period (partition discovery, timeouts), ms.
     routine_load_scheduler_interval_ms: i64 = 10000i64, mutable = true;
     /// Allow column names starting with __op / __row.

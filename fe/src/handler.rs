@@ -19,6 +19,8 @@ pub mod proc_dbs;
 pub mod query;
 pub mod resolve;
 pub mod routine_load;
+pub mod routine_load_health;
+pub mod routine_load_preview;
 pub mod session_stmt;
 pub mod show_data;
 pub mod view;
@@ -48,6 +50,7 @@ pub async fn execute(
         Statement::Write(s) => insert::execute(ctx, session, s).await,
         Statement::Admin(s) => admin::execute(ctx, session, s).await,
         Statement::RoutineLoad(s) => routine_load::execute(ctx, session, s).await,
+        Statement::RoutineLoadHealth(s) => routine_load_health::execute(ctx, session, s).await,
         Statement::Load(s) => load_show::execute(ctx, session, s),
         Statement::Query(s) => query::execute(ctx, session, s).await,
         Statement::View(s) => view::execute(ctx, session, s).await,

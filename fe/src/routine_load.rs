@@ -6,16 +6,22 @@
 //! - `task` in-memory tasks; `scheduler` the loops; `txn_callback` commit/abort decisions
 //! - `load_desc` the job's load clauses (COLUMNS, WHERE, separators, PARTITION)
 //! - `progress` offsets and their display; `show` SHOW rows; `show_filter` their WHERE/ORDER BY; `java_map` HashMap key order
+//! - `lag` per-partition lag in offsets and seconds (SHOW ROUTINE LOAD LAG); `lag_probe` its background Kafka probe
+//! - `txn_ledger` the offset ledger: one record per transaction that moved progress (SHOW ROUTINE LOAD TXN)
+//! - `bounded` bounded jobs (kafka_end_offsets / kafka_end_time) and datetime starts
 //! - `context` the managers the loops and callbacks use (not the whole FeContext)
 //! - `kafka_meta` partition lists and watermarks from the broker (never on the SHOW path)
 //!
 //! Invariants: a job's persisted record changes only through this manager, always written
 //! before the in-memory copy changes; the job lock is never held across an `.await`.
 
+pub mod bounded;
 pub mod context;
 pub mod java_map;
 pub mod job;
 pub mod kafka_meta;
+pub mod lag;
+pub mod lag_probe;
 pub mod load_desc;
 pub mod progress;
 pub mod properties;
@@ -24,6 +30,7 @@ pub mod show;
 pub mod show_filter;
 pub mod task;
 pub mod txn_callback;
+pub mod txn_ledger;
 
 use crate::meta::{keys, MetaBatch, MetaError, MetaStore};
 use job::{ErrorReason, JobState, RoutineLoadJob};
@@ -62,6 +69,9 @@ impl JobEntry {
     /// Changes the state (with StarRocks's side effects: pausing, rescheduling and final
     /// states drop the tasks; their transactions are rejected if they report later).
     pub fn change_state(&mut self, to: JobState, reason: Option<ErrorReason>, now_ms: i64) {
+        if to == JobState::PAUSED && self.job.state != JobState::PAUSED {
+            crate::telemetry::RoutineLoadPaused { job: self.job.id }.emit();
+        }
         self.job.set_state(to, reason, now_ms);
         if to != JobState::RUNNING {
             self.tasks.clear();
@@ -88,6 +98,8 @@ pub struct RoutineLoadManager {
     jobs: Mutex<BTreeMap<i64, JobEntry>>,
     /// Wakes the scheduler (a job was created or resumed, a task finished).
     pub wake: Notify,
+    /// Last observed offsets per job and partition (SHOW ROUTINE LOAD LAG; not persisted).
+    pub lag: lag::LagBook,
 }
 
 impl RoutineLoadManager {
@@ -105,6 +117,7 @@ impl RoutineLoadManager {
             meta,
             jobs: Mutex::new(jobs),
             wake: Notify::new(),
+            lag: lag::LagBook::new(),
         })
     }
 
@@ -227,6 +240,7 @@ impl RoutineLoadManager {
         for id in &old {
             jobs.remove(id);
         }
+        self.lag.forget(&old);
         Ok(old.len())
     }
 }

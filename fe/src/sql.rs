@@ -13,6 +13,7 @@ pub mod partition;
 pub mod partition_stmt;
 pub mod query;
 pub mod routine_load;
+pub mod routine_load_health;
 pub mod session_stmt;
 pub mod view;
 
@@ -31,6 +32,8 @@ pub enum Statement {
     Admin(admin::AdminStmt),
     /// CREATE/ALTER/PAUSE/RESUME/STOP/SHOW ROUTINE LOAD ...
     RoutineLoad(routine_load::RoutineLoadStmt),
+    /// SHOW ROUTINE LOAD TXN / LAG, PREVIEW ROUTINE LOAD (starload's own, issue 16).
+    RoutineLoadHealth(routine_load_health::HealthStmt),
     /// SHOW LOAD.
     Load(load::LoadStmt),
     /// SELECT (and other sqlparser-parsed queries).
@@ -58,6 +61,9 @@ pub fn parse(sql: &str) -> SqlResult<Statement> {
             " at line 1, column 0",
             "Unexpected input '<EOF>', the most similar input is {<statement>}",
         ));
+    }
+    if let Some(r) = routine_load_health::try_parse(text) {
+        return r.map(Statement::RoutineLoadHealth);
     }
     if let Some(r) = routine_load::try_parse(text) {
         return r.map(Statement::RoutineLoad);

@@ -158,6 +158,56 @@ pub static ROUTINE_LOAD_TASKS: Metric = Metric {
     )
 };
 
+/// Issue 16: lag per job, set by the lag probe's round (`routine_load::lag_probe`).
+/// StarRocks's gauge, emitted as StarRocks does: only with `enable_routine_load_lag_metrics`
+/// and for jobs whose largest partition lag is at least `min_routine_load_lag_for_metrics`.
+pub static SR_ROUTINE_LOAD_MAX_LAG_OF_PARTITION: Metric = Metric {
+    labels: &[Label {
+        key: "job_name",
+        values: LabelValues::JobName,
+    }],
+    ..gauge(
+        "starrocks_fe_routine_load_max_lag_of_partition",
+        "Largest offset lag (last stable offset minus committed offset) over a job's partitions (StarRocks's routine_load_max_lag_of_partition).",
+    )
+};
+pub static ROUTINE_LOAD_MAX_TIME_LAG: Metric = Metric {
+    labels: &[Label {
+        key: "job_name",
+        values: LabelValues::JobName,
+    }],
+    unit: Unit::Seconds,
+    ..gauge(
+        "starload_fe_routine_load_max_time_lag_seconds",
+        "Largest time lag over a job's partitions: now minus the Kafka timestamp of the next unread message (0 when caught up).",
+    )
+};
+pub static ROUTINE_LOAD_MAX_OFFSET_LAG: Metric = Metric {
+    labels: &[Label {
+        key: "job_name",
+        values: LabelValues::JobName,
+    }],
+    ..gauge(
+        "starload_fe_routine_load_max_offset_lag",
+        "Largest offset lag over a job's partitions, always emitted (StarRocks's gauge only with enable_routine_load_lag_metrics).",
+    )
+};
+pub static ROUTINE_LOAD_MIN_RETENTION_HORIZON: Metric = Metric {
+    labels: &[Label {
+        key: "job_name",
+        values: LabelValues::JobName,
+    }],
+    unit: Unit::Seconds,
+    ..gauge(
+        "starload_fe_routine_load_retention_horizon_seconds",
+        "Smallest time over a job's lagging partitions before Kafka's retention deletes the next unread message, at the observed log start offset rate (absent when unknown).",
+    )
+};
+pub static SR_ROUTINE_LOAD_PAUSED: Metric = counter(
+    "starrocks_fe_routine_load_paused_total",
+    "Times a routine load job was paused, by a user or by an error (StarRocks's routine_load_paused).",
+);
+
 /// Every metric of the FE, in page order.
 pub static METRICS: &[&Metric] = &[
     &CONNECTIONS_ACCEPTED,
@@ -175,6 +225,11 @@ pub static METRICS: &[&Metric] = &[
     &HEARTBEATS,
     &REPLICA_CLONES,
     &SR_ROUTINE_LOAD_JOBS,
+    &SR_ROUTINE_LOAD_MAX_LAG_OF_PARTITION,
+    &ROUTINE_LOAD_MAX_OFFSET_LAG,
+    &ROUTINE_LOAD_MAX_TIME_LAG,
+    &ROUTINE_LOAD_MIN_RETENTION_HORIZON,
+    &SR_ROUTINE_LOAD_PAUSED,
     &SR_ROUTINE_LOAD_ROWS,
     &SR_ROUTINE_LOAD_ERROR_ROWS,
     &SR_ROUTINE_LOAD_RECEIVE_BYTES,
@@ -264,6 +319,59 @@ impl AuthFailed<'_> {
     pub fn emit(self) {
         AUTH_FAILURES.counter().increment(1);
         tracing::info!(user = %self.user, host = %self.host, "Access denied.");
+    }
+}
+
+/// The lag probe's view of one job (issue 16).
+pub struct RoutineLoadLagObserved<'a> {
+    pub job_name: &'a str,
+    pub max_offset_lag: i64,
+    pub max_time_lag_ms: Option<i64>,
+    pub min_retention_horizon_s: Option<i64>,
+    /// `enable_routine_load_lag_metrics` and `min_routine_load_lag_for_metrics`.
+    pub starrocks_lag_metric: Option<i64>,
+}
+
+impl RoutineLoadLagObserved<'_> {
+    pub fn emit(self) {
+        let job = self.job_name.to_string();
+        ROUTINE_LOAD_MAX_OFFSET_LAG
+            .gauge_at(job.clone())
+            .set(self.max_offset_lag as f64);
+        if let Some(min) = self.starrocks_lag_metric {
+            if self.max_offset_lag >= min {
+                SR_ROUTINE_LOAD_MAX_LAG_OF_PARTITION
+                    .gauge_at(job.clone())
+                    .set(self.max_offset_lag as f64);
+            }
+        }
+        if let Some(ms) = self.max_time_lag_ms {
+            ROUTINE_LOAD_MAX_TIME_LAG
+                .gauge_at(job.clone())
+                .set(ms as f64 / 1000.0);
+        }
+        if let Some(s) = self.min_retention_horizon_s {
+            ROUTINE_LOAD_MIN_RETENTION_HORIZON
+                .gauge_at(job)
+                .set(s as f64);
+        }
+        tracing::trace!(
+            job = self.job_name,
+            lag = self.max_offset_lag,
+            "Routine load lag observed."
+        );
+    }
+}
+
+/// A routine load job was paused (StarRocks counts every transition to PAUSED).
+pub struct RoutineLoadPaused {
+    pub job: i64,
+}
+
+impl RoutineLoadPaused {
+    pub fn emit(self) {
+        SR_ROUTINE_LOAD_PAUSED.counter().increment(1);
+        tracing::debug!(job = self.job, "Routine load job paused.");
     }
 }
 

@@ -14,6 +14,8 @@
 //!   `max_batch_size_bytes`, or every partition hit EOF.
 //! - `OFFSET_OUT_OF_RANGE` stops the task with `Broker: Offset out of range, partition <p>
 //!   offset <o> has no data` (the FE pauses the job on `Offset out of range`).
+//! - Bounded jobs: a partition with an end offset stops at it as at EOF (a message at or past
+//!   the end is dropped, never loaded), and one whose begin offset is already there is not read.
 //! - High watermarks: at EOF the watermark is the EOF position (known from the fetch); for
 //!   partitions cut by time or bytes it is read once from the broker at the end (bounded by
 //!   `routine_load_kafka_timeout_second`), -1 if that fails.
@@ -51,6 +53,9 @@ pub struct ConsumeSpec {
     pub max_bytes: u64,
     pub max_consumers: usize,
     pub kafka_timeout: Duration,
+    /// Bounded jobs (`kafka_end_offsets` / `kafka_end_time`): partition -> first offset NOT to
+    /// read. A partition stops there as at EOF; nothing at or past it is delivered.
+    pub end_offsets: HashMap<i32, i64>,
 }
 
 /// What a consumer observed for one partition.
@@ -173,8 +178,22 @@ pub fn run_consumer(
         .collect();
     let mut chunk = MessageChunk::with_capacity(CHUNK_BYTES + 64 * 1024, 4096);
     let mut eof_left = states.len();
+    // Partitions already at their end offset are done before anything is read.
+    for s in states.iter_mut() {
+        if spec
+            .end_offsets
+            .get(&s.partition)
+            .is_some_and(|end| s.begin_offset >= 0 && s.begin_offset >= *end)
+        {
+            s.eof = true;
+            eof_left -= 1;
+        }
+    }
     let mut error: Option<LoadError> = None;
     loop {
+        if eof_left == 0 {
+            break;
+        }
         if shared.cancel.load(Ordering::Relaxed) {
             error = Some(LoadError::Cancelled);
             break;
@@ -191,6 +210,15 @@ pub fn run_consumer(
                 let Some(&i) = idx_of.get(&m.partition()) else {
                     continue;
                 };
+                let end = spec.end_offsets.get(&m.partition()).copied();
+                if states[i].eof || end.is_some_and(|e| m.offset() >= e) {
+                    // Past a bounded job's end (or a partition already done): not loaded.
+                    if !states[i].eof {
+                        states[i].eof = true;
+                        eof_left -= 1;
+                    }
+                    continue;
+                }
                 let payload = m.payload().unwrap_or(&[]);
                 let ts = m.timestamp().to_millis().unwrap_or(-1);
                 chunk.push_kafka(&m, ts, payload);
@@ -202,6 +230,10 @@ pub fn run_consumer(
                 shared
                     .bytes
                     .fetch_add(payload.len() as u64, Ordering::Relaxed);
+                if end.is_some_and(|e| s.last_offset + 1 >= e) && !s.eof {
+                    s.eof = true;
+                    eof_left -= 1;
+                }
                 if chunk.bytes() >= CHUNK_BYTES || chunk.msgs.len() >= CHUNK_MSGS {
                     let full = std::mem::replace(
                         &mut chunk,
@@ -223,6 +255,8 @@ pub fn run_consumer(
                 let s = &mut states[i];
                 if let Some(pos) = pos {
                     s.high_watermark = pos;
+                    // A bounded job never counts offsets past its end as consumed.
+                    let pos = spec.end_offsets.get(&p).map_or(pos, |e| pos.min(*e));
                     if pos > 0 && pos - 1 > s.last_offset && pos > s.begin_offset {
                         s.last_offset = pos - 1;
                     }
@@ -410,6 +444,34 @@ mod tests {
     }
 
     #[test]
+    fn a_bounded_partition_stops_at_its_end_offset() {
+        let mock = MockCluster::new(1).unwrap();
+        let brokers = mock.bootstrap_servers();
+        mock.create_topic("bounded", 2, 1).unwrap();
+        produce(&brokers, "bounded", 0, 10);
+        produce(&brokers, "bounded", 1, 4);
+        let spec = ConsumeSpec {
+            brokers,
+            topic: "bounded".into(),
+            begin_offsets: Vec::new(),
+            properties: HashMap::new(),
+            group_id: format!("bounded-{}", uuid::Uuid::new_v4()),
+            max_interval: Duration::from_secs(120),
+            max_bytes: 0,
+            max_consumers: 1,
+            kafka_timeout: Duration::from_secs(5),
+            // Partition 0 ends at 6 (4 more messages wait past it); partition 1 at 4.
+            end_offsets: HashMap::from([(0, 6), (1, 4)]),
+        };
+        let (got, states) = run(&spec, vec![(0, 2), (1, 4)]);
+        assert_eq!(got, (2..6).map(|o| (0, o)).collect::<Vec<_>>());
+        let s0 = states.iter().find(|s| s.partition == 0).unwrap();
+        assert!(s0.eof && s0.last_offset == 5, "{s0:?}");
+        let s1 = states.iter().find(|s| s.partition == 1).unwrap();
+        assert!(s1.eof && s1.last_offset == -1, "{s1:?}");
+    }
+
+    #[test]
     fn pooled_consumers_are_reassigned_for_the_next_task() {
         let mock = MockCluster::new(1).unwrap();
         let brokers = mock.bootstrap_servers();
@@ -427,6 +489,7 @@ mod tests {
             max_bytes: 0,
             max_consumers: 3,
             kafka_timeout: Duration::from_secs(5),
+            end_offsets: HashMap::new(),
         };
         let key = ConsumerPool::key_of(&client_config(&spec).config_map());
         let pool = ConsumerPool::global();

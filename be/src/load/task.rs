@@ -549,6 +549,7 @@ pub fn execute(
         max_bytes: req.max_batch_size_bytes.max(0) as u64,
         max_consumers: config.max_consumer_num_per_group.max(1) as usize,
         kafka_timeout: Duration::from_secs(config.routine_load_kafka_timeout_second.max(1) as u64),
+        end_offsets: kafka.partition_end_offset.clone(),
     };
     let (tx, rx) = std::sync::mpsc::sync_channel::<MessageChunk>(2);
     let consume_cancel = cancel.clone();

@@ -14,6 +14,8 @@
 //! | SHOW CREATE DATABASE | any privilege on DATABASE; USE: any on or in the database |
 //! | CREATE / ALTER / PAUSE / RESUME / STOP ROUTINE LOAD | INSERT on the target TABLE |
 //! | SHOW CREATE ROUTINE LOAD | any privilege on the target TABLE (StarRocks: not located) |
+//! | SHOW ROUTINE LOAD TXN / LAG | rows of jobs on tables the user may INSERT into (others: unknown job) |
+//! | PREVIEW ROUTINE LOAD | INSERT on the target TABLE (as CREATE) |
 //! | SHOW LOAD | nothing (StarRocks's `visitShowLoadStatement`: "No authorization required") |
 //! | SELECT | SELECT on every table read (information_schema is open to all) |
 //! | ALTER SYSTEM | NODE on SYSTEM; SHOW BACKENDS / FRONTENDS: OPERATE or NODE |
@@ -68,6 +70,9 @@ pub fn check(ctx: &FeContext, session: &Session, stmt: &Statement) -> SqlResult<
         ) => table_priv(ctx, session, table, Some(Priv::Alter)),
         Statement::Admin(a) => check_admin(ctx, p, a),
         Statement::RoutineLoad(r) => check_routine_load(ctx, session, r),
+        // SHOW ROUTINE LOAD TXN / LAG list only jobs the user may see (as SHOW ROUTINE LOAD);
+        // PREVIEW checks INSERT on its table like CREATE, in `handler::routine_load_health`.
+        Statement::RoutineLoadHealth(_) => Ok(()),
         Statement::View(v) => check_view(ctx, session, v),
     }
 }

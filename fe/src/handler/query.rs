@@ -218,6 +218,36 @@ impl CatalogSource for LiveCatalog {
             .collect()
     }
 
+    fn routine_load_lag(&self) -> Vec<crate::query::source::RoutineLoadLagInfo> {
+        let now = crate::clock::now_ms();
+        self.visible_jobs()
+            .iter()
+            .filter(|e| !e.job.state.is_final())
+            .flat_map(|e| {
+                self.routine_load
+                    .lag
+                    .rows(&e.job, now)
+                    .into_iter()
+                    .map(|r| crate::query::source::RoutineLoadLagInfo {
+                        job_id: e.job.id,
+                        job_name: e.job.name.clone(),
+                        db: e.job.db_name.clone(),
+                        state: e.job.state.name().to_string(),
+                        partition: r.partition,
+                        committed_offset: r.committed,
+                        last_stable_offset: r.lso,
+                        high_watermark: r.hw,
+                        offset_lag: r.offset_lag,
+                        time_lag_ms: r.time_lag_ms,
+                        status: r.status.name().to_string(),
+                        log_start_offset: r.log_start,
+                        retention_horizon_s: r.retention_horizon_s,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
     fn tracking_loads(&self) -> Vec<TrackingLoad> {
         let mut out: Vec<TrackingLoad> = self
             .visible_jobs()

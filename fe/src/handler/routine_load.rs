@@ -9,6 +9,7 @@ use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
 use crate::handler::authorize;
 use crate::result::{QueryResult, ResultSet};
+use crate::routine_load::bounded;
 use crate::routine_load::job::{code, ErrorReason, JobState, JobStatistic, RoutineLoadJob};
 use crate::routine_load::kafka_meta::{self, KafkaSource};
 use crate::routine_load::progress::KafkaProgress;
@@ -132,8 +133,12 @@ async fn create(
             "routine load job does not support this type {source}"
         )));
     }
+    // Issue 16's properties (end offsets / time, datetime starts) are taken out first, so the
+    // StarRocks checks below see only StarRocks's properties.
+    let (source_properties, time_props) =
+        bounded::split_source_properties(&c.source_properties).map_err(SqlError::analyzing)?;
     let mut kafka =
-        KafkaProperties::from_create(&c.source_properties).map_err(SqlError::analyzing)?;
+        KafkaProperties::from_create(&source_properties).map_err(SqlError::analyzing)?;
     if props.format == properties::Format::Avro && kafka.confluent_schema_registry_url.is_none() {
         return Err(SqlError::analyzing(
             "confluent.schema.registry.url is a required property",
@@ -176,9 +181,13 @@ async fn create(
         kafka.custom_order.push("group.id".into());
         kafka.group_id_defaulted = true;
     }
-    let progress = KafkaProgress {
+    let resolved = resolve_time_props(&time_props, &mut kafka, &props.timezone, &cfg).await?;
+    let mut progress = KafkaProgress {
         offsets: kafka.partition_offsets.clone(),
     };
+    for (p, o) in &resolved.starts {
+        progress.set(*p, *o);
+    }
     let id = ctx.meta.next_id().map_err(SqlError::internal)?;
     let mut job = RoutineLoadJob {
         id,
@@ -209,6 +218,7 @@ async fn create(
         error_log_urls: Vec::new(),
         auto_resume: Default::default(),
         user: session.user.clone(),
+        bound: resolved.bound,
     };
     // 5. Capacity (RoutineLoadMgr, newest): all tasks must fit the BE slots.
     let alive = ctx.cluster.alive_backend_ids().len() as i64;
@@ -233,6 +243,63 @@ async fn create(
     ctx.routine_load.add(job).map_err(SqlError::plain)?;
     tracing::info!(job = id, name = %c.job.name, "Routine load job created.");
     Ok(QueryResult::ok())
+}
+
+/// Datetime starts and a bounded job's end, resolved against Kafka while CREATE runs
+/// (`routine_load::bounded`); the datetime texts are kept in the job for SHOW.
+async fn resolve_time_props(
+    t: &bounded::TimeProps,
+    kafka: &mut KafkaProperties,
+    tz: &str,
+    cfg: &crate::config::FeConfig,
+) -> SqlResult<bounded::Resolved> {
+    if t.is_empty() {
+        return Ok(bounded::Resolved::default());
+    }
+    let timeout =
+        std::time::Duration::from_secs(cfg.routine_load_kafka_timeout_second.max(1) as u64);
+    let mut src = bounded::Source {
+        brokers: kafka.broker_list.clone(),
+        topic: kafka.topic.clone(),
+        properties: kafka.rdkafka_properties(),
+        explicit: kafka.explicit_partitions(),
+        all: Vec::new(),
+    };
+    let fail = |e: String| {
+        SqlError::plain(format!(
+            "Failed to resolve the offsets of kafka topic: {} error: {e}",
+            kafka.topic
+        ))
+    };
+    if src.explicit.is_empty() {
+        let ks = KafkaSource {
+            brokers: src.brokers.clone(),
+            topic: src.topic.clone(),
+            properties: src.properties.clone(),
+        };
+        src.all = kafka_meta::partitions(&ks, timeout).await.map_err(fail)?;
+    }
+    let r = bounded::resolve(t, &src, tz, now_ms(), timeout)
+        .await
+        .map_err(|e| {
+            if e.contains("later than now") || e.contains("number should be") {
+                SqlError::analyzing(e)
+            } else {
+                fail(e)
+            }
+        })?;
+    for (p, o) in &r.starts {
+        if let Some(e) = kafka.partition_offsets.iter_mut().find(|(kp, _)| kp == p) {
+            e.1 = *o;
+        }
+    }
+    if let Some(d) = &t.default_time {
+        kafka.custom.insert(
+            crate::routine_load::properties::KAFKA_DEFAULT_OFFSETS.into(),
+            d.clone(),
+        );
+    }
+    Ok(r)
 }
 
 /// `kafka_partitions` given: each must exist in the topic, asked of Kafka while the statement

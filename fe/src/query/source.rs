@@ -131,6 +131,25 @@ pub struct RoutineLoadJobInfo {
     pub offset_lag: String,
 }
 
+/// One row of `information_schema.routine_load_lag` (starload's own, issue 16): a partition of a
+/// job, as SHOW ROUTINE LOAD LAG prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutineLoadLagInfo {
+    pub job_id: i64,
+    pub job_name: String,
+    pub db: String,
+    pub state: String,
+    pub partition: i32,
+    pub committed_offset: Option<i64>,
+    pub last_stable_offset: Option<i64>,
+    pub high_watermark: Option<i64>,
+    pub offset_lag: Option<i64>,
+    pub time_lag_ms: Option<i64>,
+    pub status: String,
+    pub log_start_offset: Option<i64>,
+    pub retention_horizon_s: Option<i64>,
+}
+
 /// A load whose error rows `information_schema.load_tracking_logs` shows (StarRocks's
 /// `TTrackingLoadInfo`): the job, and the error-log URLs the BEs serve its rows at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,6 +256,10 @@ pub trait CatalogSource: Send + Sync {
     }
     /// Every routine load job the user may see, finished ones included, in id order.
     fn routine_load_jobs(&self) -> Vec<RoutineLoadJobInfo> {
+        Vec::new()
+    }
+    /// Lag per partition of every unfinished routine load job the user may see.
+    fn routine_load_lag(&self) -> Vec<RoutineLoadLagInfo> {
         Vec::new()
     }
     /// Every load with error-log URLs the user may see.

@@ -20,6 +20,7 @@ pub mod loads;
 pub mod materialized_views;
 pub mod partitions_meta;
 pub mod routine_load_jobs;
+pub mod routine_load_lag;
 pub mod routine_load_rejected_rows;
 pub mod routines;
 pub mod schemata;
@@ -89,6 +90,10 @@ pub const TABLES: &[SystemTable] = &[
     SystemTable {
         name: "routine_load_jobs",
         schema: routine_load_jobs::schema,
+    },
+    SystemTable {
+        name: "routine_load_lag",
+        schema: routine_load_lag::schema,
     },
     SystemTable {
         name: "routine_load_rejected_rows",
@@ -176,6 +181,7 @@ pub async fn table(
         "global_variables" => global_variables::rows(variables),
         "load_tracking_logs" => load_tracking_logs::rows(catalog).await,
         "routine_load_jobs" => routine_load_jobs::rows(catalog),
+        "routine_load_lag" => routine_load_lag::rows(catalog),
         "routine_load_rejected_rows" => routine_load_rejected_rows::rows(catalog).await,
         "schemata" => schemata::rows(catalog),
         "session_variables" => session_variables::rows(variables),

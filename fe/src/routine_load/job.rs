@@ -149,6 +149,9 @@ pub struct RoutineLoadJob {
     /// User who created the job (privilege checks, messages).
     #[serde(default)]
     pub user: String,
+    /// A bounded job's end (`kafka_end_offsets` / `kafka_end_time`, `bounded`); None: unbounded.
+    #[serde(default)]
+    pub bound: Option<super::bounded::JobBound>,
 }
 
 /// Result of applying a committed task's counters (the error window may pause the job).
@@ -343,6 +346,7 @@ pub(crate) mod tests {
             error_log_urls: Vec::new(),
             auto_resume: AutoResume::default(),
             user: "root".into(),
+            bound: None,
         }
     }
 

@@ -32,6 +32,7 @@ const TICK: Duration = Duration::from_millis(500);
 
 /// Spawns the scheduler loop.
 pub fn start(ctx: Arc<RoutineLoadContext>) -> tokio::task::JoinHandle<()> {
+    super::lag_probe::start(ctx.clone());
     tokio::spawn(async move {
         let mut last_job_round = 0i64;
         loop {
@@ -87,6 +88,14 @@ fn job_round(ctx: &Arc<RoutineLoadContext>, cfg: &FeConfig, now: i64, full: bool
                 let r = ErrorReason::new(code::TABLE_ERR, "table not exist");
                 let mut next = e.clone();
                 next.change_state(JobState::CANCELLED, Some(r), now);
+                if ctx.routine_load.persist(&next.job).is_ok() {
+                    *e = next;
+                }
+                continue;
+            }
+            if super::bounded::reached_end(&e.job) && !e.job.state.is_final() {
+                let mut next = e.clone();
+                super::bounded::stop_at_end(&mut next, now);
                 if ctx.routine_load.persist(&next.job).is_ok() {
                     *e = next;
                 }
@@ -171,6 +180,11 @@ fn job_round(ctx: &Arc<RoutineLoadContext>, cfg: &FeConfig, now: i64, full: bool
         }
         if let Err(e) = ctx.txn.remove_expired(now, cfg.label_keep_max_second) {
             tracing::warn!(error = %e, "Removing expired transactions failed.");
+        }
+        let live: Vec<i64> = ctx.routine_load.lock().keys().copied().collect();
+        let keep = cfg.routine_load_txn_ledger_keep_second;
+        if let Err(e) = super::txn_ledger::prune(ctx.routine_load.meta(), &live, now, keep) {
+            tracing::warn!(error = %e, "Removing expired offset ledger records failed.");
         }
     }
 }
@@ -484,6 +498,7 @@ async fn schedule_task(ctx: &Arc<RoutineLoadContext>, job_id: i64, task_id: Uuid
                     .offsets
                     .iter()
                     .any(|(p, o)| latest.iter().any(|(lp, hw)| lp == p && hw > o));
+                ctx.routine_load.lag.observe_end(job_id, &w, now_ms());
                 with_task(ctx, job_id, task_id, |e, i| {
                     for (p, hw) in &latest {
                         e.set_latest(*p, *hw);
@@ -827,6 +842,7 @@ pub fn build_request(
         brokers: job.kafka.broker_list.clone(),
         topic: job.kafka.topic.clone(),
         partition_begin_offset: task.offsets.iter().copied().collect(),
+        partition_end_offset: super::bounded::end_offsets_of(&job.bound, &task.offsets),
         properties: job.kafka.rdkafka_properties().into_iter().collect(),
         confluent_schema_registry_url: job
             .kafka

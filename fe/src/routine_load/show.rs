@@ -295,7 +295,8 @@ pub fn job_row(e: &JobEntry, tz: &str) -> Vec<Option<String>> {
             .as_ref()
             .map(|r| r.to_string())
             .unwrap_or_default(),
-        JobState::CANCELLED => job
+        // A manual STOP leaves no reason; a bounded job that reached its end (`bounded`) does.
+        JobState::CANCELLED | JobState::STOPPED => job
             .cancel_reason
             .as_ref()
             .map(|r| r.to_string())

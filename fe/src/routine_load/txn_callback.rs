@@ -324,6 +324,15 @@ pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision 
         }
         TxnStatus::PREPARE => {}
     }
+    // The end offsets the task's consumers saw (SHOW ROUTINE LOAD LAG), whatever the decision.
+    let ends: Vec<(i32, i64, i64)> = req
+        .progress
+        .iter()
+        .map(|p| (p.partition, -1, p.high_watermark))
+        .collect();
+    ctx.routine_load
+        .lag
+        .observe_end(txn.job_id, &ends, now_ms());
     let mut jobs = ctx.routine_load.lock();
     let entry = jobs.get_mut(&txn.job_id);
     let task_idx = entry.as_ref().and_then(|e| {
@@ -400,7 +409,12 @@ pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision 
             next.job.set_other_msg(&msg);
         }
         match ctx.txn.abort(txn.txn_id, &reason, |b| {
-            RoutineLoadManager::put_job(b, &next.job)
+            RoutineLoadManager::put_job(b, &next.job)?;
+            if empty_load {
+                let skipped = super::txn_ledger::LedgerStatus::ABORTED;
+                super::txn_ledger::put(b, &next.job, req, skipped, &[], now_ms())?;
+            }
+            Ok(())
         }) {
             Ok(_) => {
                 if empty_load {
@@ -489,11 +503,17 @@ pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision 
             .iter()
             .map(|(t, bes)| (*t, bes.iter().copied().collect()))
             .collect();
-        match ctx
-            .txn
-            .commit(&ctx.catalog, txn.txn_id, &pids, staged_replicas, |b, _| {
-                RoutineLoadManager::put_job(b, &next.job)
-            }) {
+        match ctx.txn.commit(
+            &ctx.catalog,
+            txn.txn_id,
+            &pids,
+            staged_replicas,
+            |b, versions| {
+                RoutineLoadManager::put_job(b, &next.job)?;
+                let committed = super::txn_ledger::LedgerStatus::COMMITTED;
+                super::txn_ledger::put(b, &next.job, req, committed, versions, now_ms())
+            },
+        ) {
             Ok(_) => crate::telemetry::RoutineLoadTaskCommitted {
                 job: txn.job_id,
                 txn: txn.txn_id,

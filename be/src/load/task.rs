@@ -14,10 +14,10 @@ use crate::load::decode::avro::AvroDecoder;
 use crate::load::decode::csv::{parse_separator, CsvDecoder, CsvOptions};
 use crate::load::decode::include_metadata;
 use crate::load::decode::json::{parse_jsonpaths, JsonDecoder, JsonOptions, JsonPath};
-use crate::load::decode::{Decoder, MessageChunk};
+use crate::load::decode::{Decoder, MessageChunk, RowOrigin};
 use crate::load::error::LoadError;
 use crate::load::error_rows::{self, ErrorRows};
-use crate::load::sink::{CreateFailure, PartitionCreator, TabletSink};
+use crate::load::sink::{CreateFailure, PartitionCreator, TabletSink, Unrouted};
 use crate::load::transform::LoadPlan;
 use crate::storage::{TabletStore, WriteOptions};
 use arrow::record_batch::RecordBatch;
@@ -447,10 +447,163 @@ impl LoadPipeline {
         })
     }
 
-    /// Decodes, transforms and writes one chunk.
+    /// Decodes, transforms and writes one chunk (one thread; [`execute`] runs the same two
+    /// steps on two threads).
     pub fn process(&mut self, chunk: &MessageChunk) -> Result<(), LoadError> {
-        self.received_bytes += chunk.bytes() as u64;
-        let src = self.decoder.decode(chunk, &mut self.errors)?;
+        let (batch, rows, origins) = self.prepare(chunk)?;
+        for (reason, raw) in unrouted_rows(self.sink.write(&batch)?, &rows, &origins, chunk) {
+            self.errors.reject(&reason, raw);
+        }
+        Ok(())
+    }
+
+    /// Decode and transform: the chunk's output batch, which source row each output row came
+    /// from (`None`: the same row), and where each source row lies in the chunk.
+    #[allow(clippy::type_complexity)]
+    pub fn prepare(
+        &mut self,
+        chunk: &MessageChunk,
+    ) -> Result<(RecordBatch, Option<Vec<u32>>, Vec<RowOrigin>), LoadError> {
+        LoadPipelineStage {
+            plan: &mut self.plan,
+            decoder: &mut self.decoder,
+            errors: &mut self.errors,
+            received_bytes: &mut self.received_bytes,
+        }
+        .prepare(chunk)
+    }
+}
+
+/// Rows no partition holds are error rows (StarRocks's text), with their raw message.
+fn unrouted_rows<'a>(
+    unrouted: Unrouted,
+    rows: &'a Option<Vec<u32>>,
+    origins: &'a [RowOrigin],
+    chunk: &'a MessageChunk,
+) -> impl Iterator<Item = (String, &'a [u8])> + 'a {
+    unrouted.into_iter().map(move |(r, reason)| {
+        let source_row = rows.as_ref().map(|v| v[r as usize]).unwrap_or(r) as usize;
+        let o = origins[source_row];
+        (reason, &chunk.data[o.start as usize..o.end as usize])
+    })
+}
+
+/// A chunk decoded and transformed, on its way to the writer thread.
+struct Prepared {
+    chunk: MessageChunk,
+    batch: RecordBatch,
+    rows: Option<Vec<u32>>,
+    origins: Vec<RowOrigin>,
+}
+
+/// Chunks prepared ahead of the writer: one in flight while the next decodes.
+const PREPARED_AHEAD: usize = 1;
+
+/// Runs the task's pipeline over every chunk the consumers send: the calling thread decodes
+/// and transforms chunk n+1 while a writer thread routes and writes chunk n (RocksDB staging,
+/// remote replicas), so fetch (consumer threads), decode and write overlap. Rows the writer
+/// could not route come back as error rows once it ended. On a failure `cancel` stops the
+/// consumers; the first error is returned.
+fn run_pipeline(
+    pipe: &mut LoadPipeline,
+    rx: std::sync::mpsc::Receiver<MessageChunk>,
+    cancel: &AtomicBool,
+    rt: &tokio::runtime::Handle,
+) -> Result<(), LoadError> {
+    let LoadPipeline {
+        plan,
+        decoder,
+        sink,
+        errors,
+        received_bytes,
+    } = pipe;
+    let mut stage = LoadPipelineStage {
+        plan,
+        decoder,
+        errors,
+        received_bytes,
+    };
+    let (wtx, wrx) = std::sync::mpsc::sync_channel::<Prepared>(PREPARED_AHEAD);
+    std::thread::scope(|s| {
+        let writer = std::thread::Builder::new()
+            .name("rl-write".into())
+            .spawn_scoped(s, move || {
+                // Writes to remote replicas open gRPC clients: they need the runtime's
+                // reactor, which a plain thread does not have.
+                let _rt = rt.enter();
+                // Rows copied out of their chunk keep their Kafka coordinates for the ledger.
+                #[allow(clippy::type_complexity)]
+                let mut rejected: Vec<(
+                    String,
+                    Vec<u8>,
+                    Option<(i32, i64, i64, u32)>,
+                )> = Vec::new();
+                for p in wrx.iter() {
+                    let unrouted = sink.write(&p.batch)?;
+                    rejected.extend(unrouted_rows(unrouted, &p.rows, &p.origins, &p.chunk).map(
+                        |(reason, raw)| {
+                            let at = error_rows::locate(&p.chunk.data, p.chunk.coordinates(), raw);
+                            (reason, raw.to_vec(), at)
+                        },
+                    ));
+                }
+                Ok::<_, LoadError>(rejected)
+            })
+            .map_err(LoadError::StartTask)?;
+        let mut first_err = None;
+        for chunk in rx.iter() {
+            match stage.prepare(&chunk) {
+                Ok((batch, rows, origins)) => {
+                    let p = Prepared {
+                        chunk,
+                        batch,
+                        rows,
+                        origins,
+                    };
+                    // A closed channel: the writer failed; its error is taken below.
+                    if wtx.send(p).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    first_err = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(wtx);
+        let written = writer.join().unwrap_or(Err(LoadError::TaskPanicked));
+        let result = match (first_err, written) {
+            (Some(e), _) | (None, Err(e)) => Err(e),
+            (None, Ok(rejected)) => {
+                for (reason, raw, at) in rejected {
+                    stage.errors.reject_located(&reason, &raw, at);
+                }
+                Ok(())
+            }
+        };
+        if result.is_err() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        result
+    })
+}
+
+/// The decode-and-transform half of a [`LoadPipeline`] (the writer thread holds the sink).
+struct LoadPipelineStage<'a> {
+    plan: &'a mut LoadPlan,
+    decoder: &'a mut Box<dyn Decoder>,
+    errors: &'a mut ErrorRows,
+    received_bytes: &'a mut u64,
+}
+
+impl LoadPipelineStage<'_> {
+    fn prepare(
+        &mut self,
+        chunk: &MessageChunk,
+    ) -> Result<(RecordBatch, Option<Vec<u32>>, Vec<RowOrigin>), LoadError> {
+        *self.received_bytes += chunk.bytes() as u64;
+        let src = self.decoder.decode(chunk, self.errors)?;
         // A JSON message that does not parse aborts the task (spec §6.5): nothing of this task
         // is written, and the next task starts again at the same offsets.
         if self.decoder.fatal_parse_error_fails_task() {
@@ -458,17 +611,12 @@ impl LoadPipeline {
                 return Err(LoadError::FatalParseError(reason.to_string()));
             }
         }
-        let (batch, rows) = self.plan.apply_traced(&src, chunk, &mut self.errors)?;
-        // Rows no partition holds are error rows (StarRocks's text), with their raw message.
-        for (r, reason) in self.sink.write(&batch)? {
-            let source_row = rows.as_ref().map(|v| v[r as usize]).unwrap_or(r) as usize;
-            let o = src.origins[source_row];
-            self.errors
-                .reject(&reason, &chunk.data[o.start as usize..o.end as usize]);
-        }
-        Ok(())
+        let (batch, rows) = self.plan.apply_traced(&src, chunk, self.errors)?;
+        Ok((batch, rows, src.origins))
     }
+}
 
+impl LoadPipeline {
     /// Ends the transaction's writes (eos to every replica).
     pub fn finish(&mut self) -> Result<(), LoadError> {
         let empty = RecordBatch::new_empty(self.plan.output_schema());
@@ -560,15 +708,7 @@ pub fn execute(
         Ok(h) => h,
         Err(e) => return fail(report, LoadError::StartTask(e), start),
     };
-    let mut pipe_err: Option<LoadError> = None;
-    for chunk in rx.iter() {
-        if let Err(e) = pipe.process(&chunk) {
-            pipe_err = Some(e);
-            cancel.store(true, Ordering::Relaxed);
-            break;
-        }
-    }
-    drop(rx);
+    let pipe_err = run_pipeline(&mut pipe, rx, &cancel, rt).err();
     let consumed = consumers
         .join()
         .unwrap_or_else(|_| Err(LoadError::ConsumerPanicked));

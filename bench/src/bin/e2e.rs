@@ -2,9 +2,18 @@
 //! same kind of topic in the same run.
 //!
 //! `starload-bench`'s e2e: `target/release/e2e [--messages N] [--bes N] [--replicas N]
-//! [--batch-bytes N] [--window N] [--compression none|lz4|zstd|...] [--no-peer]` (defaults
-//! 2,000,000 messages, 3 BEs, 1 replica, 2 MiB per task, window 150,000, lz4; `--no-peer`
+//! [--batch-bytes N] [--window N] [--compression none|lz4|zstd|...] [--no-peer]
+//! [--formats csv,json,avro] [--profiles release,dist]` (defaults 2,000,000 messages, 3 BEs,
+//! 1 replica, 2 MiB per task, window 150,000, lz4, csv, the harness's binaries; `--no-peer`
 //! skips ClickHouse).
+//!
+//! Formats (issue 19): `csv` is the seed's ordertest1 row; `json` the seed's ordertest2 object
+//! (`commodity_id`, `customer_name`, `country`, `pay_time`, `price`) loaded with the seed's
+//! jsonpaths and `pay_dt=from_unixtime(pay_time, '%Y%m%d')`; `avro` the same record as
+//! Confluent-framed Avro (a schema registry runs in this process), loaded with the same
+//! jsonpaths. Each format gets its own raw baseline on its own messages.
+//! `--profiles`: the starload phase runs once per cargo profile, with that profile's
+//! starload-fe / starload-be (`<target>/<profile>/`), and prints each against the first.
 //!
 //! The broker is librdkafka's mock cluster hosted in this process and reached over TCP (the
 //! fastest broker here). It keeps at most 5 MB (or 100k message sets) per partition
@@ -33,6 +42,7 @@ use starload_compat_tests::broker::MockBroker;
 use starload_compat_tests::cluster::ClusterOptions;
 use starload_compat_tests::ports::free_ports;
 use starload_compat_tests::process::ChildGuard;
+use starload_compat_tests::registry::{register_schema, SchemaRegistry};
 use starload_compat_tests::sql::{must_exec, must_query, show_routine_load};
 use starload_compat_tests::Cluster;
 use std::io::{Read, Write};
@@ -46,6 +56,90 @@ const PARTITIONS: i32 = 4;
 static WINDOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
 /// The producer's `compression.type` (`--compression`).
 static COMPRESSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Message formats of the benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Json,
+    Avro,
+}
+
+impl Format {
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            "avro" => Ok(Format::Avro),
+            _ => bail!("--formats takes csv, json, avro"),
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Avro => "avro",
+        }
+    }
+}
+
+/// The Avro writer schema of the seed-shaped record, and its registry id.
+const AVRO_SCHEMA: &str = r#"{"type": "record", "name": "order", "fields": [
+  {"name": "commodity_id", "type": "string"}, {"name": "customer_name", "type": "string"},
+  {"name": "country", "type": "string"}, {"name": "pay_time", "type": "long"},
+  {"name": "price", "type": "double"}]}"#;
+static AVRO: std::sync::OnceLock<(u32, apache_avro::Schema)> = std::sync::OnceLock::new();
+
+/// Message `i` in `fmt`.
+fn payload(fmt: Format, i: u64) -> Vec<u8> {
+    match fmt {
+        Format::Csv => message(i).into_bytes(),
+        Format::Json => {
+            let (name, land) = seed_person(i);
+            format!(
+                r#"{{"commodity_id": "{i}", "customer_name": "{name}", "country": "{land}","pay_time": {},"price": {}}}"#,
+                1_589_191_487 + i % 86_400,
+                i % 10_000
+            )
+            .into_bytes()
+        }
+        Format::Avro => {
+            use apache_avro::types::Value;
+            let Some((id, schema)) = AVRO.get() else {
+                return Vec::new();
+            };
+            let (name, land) = seed_person(i);
+            let record = Value::Record(vec![
+                ("commodity_id".into(), Value::String(i.to_string())),
+                ("customer_name".into(), Value::String(name.to_string())),
+                ("country".into(), Value::String(land.to_string())),
+                (
+                    "pay_time".into(),
+                    Value::Long(1_589_191_487 + (i % 86_400) as i64),
+                ),
+                ("price".into(), Value::Double((i % 10_000) as f64)),
+            ]);
+            // Confluent framing: magic 0, the schema id (big-endian), the Avro datum.
+            let mut out = vec![0u8];
+            out.extend_from_slice(&id.to_be_bytes());
+            match apache_avro::to_avro_datum(schema, record) {
+                Ok(d) => out.extend_from_slice(&d),
+                Err(_) => return Vec::new(),
+            }
+            out
+        }
+    }
+}
+
+/// The seed's ordertest2 customers and countries.
+fn seed_person(i: u64) -> (&'static str, &'static str) {
+    const PEOPLE: [(&str, &str); 3] = [
+        ("Mark Twain", "US"),
+        ("Oscar Wilde", "UK"),
+        ("Antoine de Saint-Exupéry", "France"),
+    ];
+    PEOPLE[(i % 3) as usize]
+}
 
 /// A seed-shaped CSV row (order_id, pay_dt, customer_name, nationality, gender, price).
 fn message(i: u64) -> String {
@@ -93,6 +187,7 @@ fn positions() -> Positions {
 /// hold up the others (no head-of-line blocking): loaders that commit partitions at different
 /// moments are not forced into lockstep. Returns the payload bytes produced.
 fn produce(
+    fmt: Format,
     bootstrap: &str,
     topic: &str,
     n: u64,
@@ -119,7 +214,10 @@ fn produce(
         .collect();
     let mut produced = [0i64; PARTITIONS as usize];
     let mut bytes = 0u64;
-    let window = *WINDOW.get().unwrap_or(&50_000);
+    // The mock's retention is in bytes: larger messages (JSON, Avro) get a proportionally
+    // smaller window, so no format outruns it.
+    let scale = |f: Format| (0..100).map(|i| payload(f, i).len()).sum::<usize>().max(1) as i64;
+    let window = *WINDOW.get().unwrap_or(&50_000) * scale(Format::Csv) / scale(fmt);
     const BURST: i64 = 1000;
     while produced.iter().zip(&quota).any(|(d, q)| d < q) {
         if stop.load(Ordering::Relaxed) {
@@ -135,11 +233,11 @@ fn produce(
             let burst = room.min(BURST).min(quota - *done);
             for _ in 0..burst.max(0) {
                 let i = *done as u64 * parts + p as u64;
-                let payload = message(i);
+                let payload = payload(fmt, i);
                 bytes += payload.len() as u64;
                 loop {
                     match producer.send(
-                        BaseRecord::<(), str>::to(topic)
+                        BaseRecord::<(), [u8]>::to(topic)
                             .partition(p as i32)
                             .payload(&payload),
                     ) {
@@ -166,6 +264,7 @@ fn produce(
     Ok(bytes)
 }
 
+#[derive(Clone)]
 struct Figures {
     rows: u64,
     bytes: u64,
@@ -194,12 +293,18 @@ fn steady_rate(first: Option<(Instant, u64)>, n: u64, end: Instant) -> f64 {
 }
 
 /// Phase 1: raw rdkafka consumption of `n` messages.
-fn raw_consumption(mock: &MockBroker, n: u64) -> Result<Figures> {
+fn raw_consumption(fmt: Format, mock: &MockBroker, n: u64) -> Result<Figures> {
+    let topic = format!("raw_{}", fmt.name());
     let consumed = positions();
     let stop = Arc::new(AtomicBool::new(false));
     let producer = {
-        let (b, c, s) = (mock.bootstrap(), consumed.clone(), stop.clone());
-        std::thread::spawn(move || produce(&b, "raw", n, c, s))
+        let (b, c, s, t) = (
+            mock.bootstrap(),
+            consumed.clone(),
+            stop.clone(),
+            topic.clone(),
+        );
+        std::thread::spawn(move || produce(fmt, &b, &t, n, c, s))
     };
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", mock.bootstrap())
@@ -209,7 +314,7 @@ fn raw_consumption(mock: &MockBroker, n: u64) -> Result<Figures> {
         .context("consumer")?;
     let mut tpl = TopicPartitionList::new();
     for p in 0..PARTITIONS {
-        tpl.add_partition_offset("raw", p, Offset::Beginning)?;
+        tpl.add_partition_offset(&topic, p, Offset::Beginning)?;
     }
     consumer.assign(&tpl)?;
     let (mut rows, mut bytes) = (0u64, 0u64);
@@ -245,6 +350,8 @@ fn raw_consumption(mock: &MockBroker, n: u64) -> Result<Figures> {
 
 /// Phase 2: the routine load job.
 async fn starload_load(
+    fmt: Format,
+    topic: &str,
     batch_bytes: u64,
     mock: &MockBroker,
     n: u64,
@@ -262,16 +369,24 @@ async fn starload_load(
     .await?;
     let mut conn = cluster.conn().await?;
     must_exec(&mut conn, "CREATE DATABASE bench").await;
-    must_exec(
-        &mut conn,
-        &format!(
+    let table = match fmt {
+        Format::Csv => format!(
             "CREATE TABLE bench.orders (order_id bigint NOT NULL, pay_dt date NOT NULL, \
              customer_name varchar(26) NULL, nationality varchar(26) NULL, price double NULL) \
              ENGINE=OLAP DUPLICATE KEY(order_id, pay_dt) DISTRIBUTED BY HASH(order_id) \
              PROPERTIES (\"replication_num\" = \"{replicas}\")"
         ),
-    )
-    .await;
+        // The seed's example_tbl2 (commodity_id is unique per message: count(*) = messages).
+        Format::Json | Format::Avro => format!(
+            "CREATE TABLE bench.orders (commodity_id varchar(26) NULL, \
+             customer_name varchar(26) NULL, country varchar(26) NULL, pay_time bigint NULL, \
+             pay_dt date NULL, price double SUM NULL) ENGINE=OLAP \
+             AGGREGATE KEY(commodity_id, customer_name, country, pay_time, pay_dt) \
+             DISTRIBUTED BY HASH(commodity_id) \
+             PROPERTIES (\"replication_num\" = \"{replicas}\")"
+        ),
+    };
+    must_exec(&mut conn, &table).await;
     let fe_pid = cluster.fe_pid().context("fe pid")?;
     let be_pids: Vec<u32> = (0..bes).filter_map(|i| cluster.be_pid(i)).collect();
     let fe_cpu0 = cpu_secs(fe_pid);
@@ -280,19 +395,49 @@ async fn starload_load(
     let consumed = positions();
     let stop = Arc::new(AtomicBool::new(false));
     let producer = {
-        let (b, c, s) = (mock.bootstrap(), consumed.clone(), stop.clone());
-        std::thread::spawn(move || produce(&b, "bench", n, c, s))
+        let (b, c, s, t) = (
+            mock.bootstrap(),
+            consumed.clone(),
+            stop.clone(),
+            topic.to_string(),
+        );
+        std::thread::spawn(move || produce(fmt, &b, &t, n, c, s))
     };
     let started = Instant::now();
+    // The seed's jsonpaths, as an SQL string literal.
+    const JSONPATHS: &str =
+        r#""[\"$.commodity_id\",\"$.customer_name\",\"$.country\",\"$.pay_time\",\"$.price\"]""#;
+    let (columns, format, registry) = match fmt {
+        Format::Csv => (
+            "COLUMNS TERMINATED BY \",\", \
+             COLUMNS (order_id, pay_dt, customer_name, nationality, temp_gender, price)"
+                .to_string(),
+            String::new(),
+            String::new(),
+        ),
+        Format::Json | Format::Avro => (
+            "COLUMNS (commodity_id, customer_name, country, pay_time, price, \
+             pay_dt=from_unixtime(pay_time, '%Y%m%d'))"
+                .to_string(),
+            format!(
+                ", \"format\" = \"{}\", \"jsonpaths\" = {JSONPATHS}",
+                fmt.name()
+            ),
+            match (fmt, REGISTRY_URL.get()) {
+                (Format::Avro, Some(url)) => {
+                    format!(", \"confluent.schema.registry.url\" = \"{url}\"")
+                }
+                _ => String::new(),
+            },
+        ),
+    };
     must_exec(
         &mut conn,
         &format!(
-            "CREATE ROUTINE LOAD bench.orders_job ON orders \
-             COLUMNS TERMINATED BY \",\", \
-             COLUMNS (order_id, pay_dt, customer_name, nationality, temp_gender, price) \
-             PROPERTIES (\"desired_concurrent_number\" = \"{PARTITIONS}\", \"max_batch_interval\" = \"5\") \
-             FROM KAFKA (\"kafka_broker_list\" = \"{}\", \"kafka_topic\" = \"bench\", \
-             \"property.kafka_default_offsets\" = \"OFFSET_BEGINNING\")",
+            "CREATE ROUTINE LOAD bench.orders_job ON orders {columns} \
+             PROPERTIES (\"desired_concurrent_number\" = \"{PARTITIONS}\", \"max_batch_interval\" = \"5\"{format}) \
+             FROM KAFKA (\"kafka_broker_list\" = \"{}\", \"kafka_topic\" = \"{topic}\", \
+             \"property.kafka_default_offsets\" = \"OFFSET_BEGINNING\"{registry})",
             mock.bootstrap()
         ),
     )
@@ -378,7 +523,7 @@ fn clickhouse(port: u16, sql: &str) -> Result<String> {
 
 /// Phase 3: ClickHouse's Kafka engine into MergeTree through a materialized view.
 /// `None` when clickhouse-server is not installed.
-fn clickhouse_load(mock: &MockBroker, n: u64) -> Result<Option<(Figures, f64)>> {
+fn clickhouse_load(fmt: Format, mock: &MockBroker, n: u64) -> Result<Option<(Figures, f64)>> {
     let bin = Path::new("/usr/sbin/clickhouse-server");
     if !bin.exists() {
         return Ok(None);
@@ -417,18 +562,40 @@ fn clickhouse_load(mock: &MockBroker, n: u64) -> Result<Option<(Figures, f64)>> 
         std::thread::sleep(Duration::from_millis(50));
     }
     let pid = child.pid();
-    let cols = "order_id UInt64, pay_dt Date, customer_name String, nationality String, \
-                temp_gender String, price Float64";
+    let topic = format!("ch_{}", fmt.name());
+    let (cols, order, kafka_format) = match fmt {
+        Format::Csv => (
+            "order_id UInt64, pay_dt Date, customer_name String, nationality String, \
+             temp_gender String, price Float64",
+            "order_id, pay_dt",
+            "kafka_format = 'CSV', kafka_row_delimiter = '\\n'".to_string(),
+        ),
+        Format::Json => (
+            "commodity_id String, customer_name String, country String, pay_time Int64, \
+             price Float64",
+            "commodity_id",
+            "kafka_format = 'JSONEachRow'".to_string(),
+        ),
+        Format::Avro => (
+            "commodity_id String, customer_name String, country String, pay_time Int64, \
+             price Float64",
+            "commodity_id",
+            format!(
+                "kafka_format = 'AvroConfluent', format_avro_schema_registry_url = '{}'",
+                REGISTRY_URL.get().map_or("", String::as_str)
+            ),
+        ),
+    };
     clickhouse(
         p[0],
-        &format!("CREATE TABLE orders ({cols}) ENGINE = MergeTree() ORDER BY (order_id, pay_dt)"),
+        &format!("CREATE TABLE orders ({cols}) ENGINE = MergeTree() ORDER BY ({order})"),
     )?;
     clickhouse(
         p[0],
         &format!(
             "CREATE TABLE queue ({cols}) ENGINE = Kafka SETTINGS kafka_broker_list = '{}', \
-             kafka_topic_list = 'ch', kafka_group_name = 'ch', kafka_format = 'CSV', \
-             kafka_row_delimiter = '\\n', kafka_num_consumers = {PARTITIONS}",
+             kafka_topic_list = '{topic}', kafka_group_name = '{topic}', {kafka_format}, \
+             kafka_num_consumers = {PARTITIONS}",
             mock.bootstrap()
         ),
     )?;
@@ -442,8 +609,13 @@ fn clickhouse_load(mock: &MockBroker, n: u64) -> Result<Option<(Figures, f64)>> 
     let consumed = positions();
     let stop = Arc::new(AtomicBool::new(false));
     let producer = {
-        let (b, c, s) = (mock.bootstrap(), consumed.clone(), stop.clone());
-        std::thread::spawn(move || produce(&b, "ch", n, c, s))
+        let (b, c, s, t) = (
+            mock.bootstrap(),
+            consumed.clone(),
+            stop.clone(),
+            topic.clone(),
+        );
+        std::thread::spawn(move || produce(fmt, &b, &t, n, c, s))
     };
     let started = Instant::now();
     let deadline = Instant::now() + Duration::from_secs(1800);
@@ -496,6 +668,34 @@ fn arg(args: &[String], name: &str, default: u64) -> Result<u64> {
     }
 }
 
+/// The schema registry's URL (Avro runs).
+static REGISTRY_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// A comma-separated list option.
+fn list_arg(args: &[String], name: &str, default: &str) -> Result<Vec<String>> {
+    let v = match args.iter().position(|a| a == name) {
+        Some(i) => args
+            .get(i + 1)
+            .with_context(|| format!("{name} LIST"))?
+            .clone(),
+        None => default.to_string(),
+    };
+    Ok(v.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+/// `<target>/<profile>` of cargo profile `profile`, next to this executable's profile dir.
+fn profile_dir(profile: &str) -> Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()?;
+    let mut dir = exe.parent().context("exe dir")?;
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir = dir.parent().context("profile dir")?;
+    }
+    Ok(dir.parent().context("target dir")?.join(profile))
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -508,62 +708,104 @@ async fn main() -> Result<()> {
         Some(i) => args.get(i + 1).context("--compression NAME")?.clone(),
         None => "lz4".to_string(),
     };
+    let formats = list_arg(&args, "--formats", "csv")?
+        .iter()
+        .map(|f| Format::parse(f))
+        .collect::<Result<Vec<_>>>()?;
+    // No --profiles: the harness's binaries (STARLOAD_FE_BIN / _BE_BIN or this profile's).
+    let profiles = list_arg(&args, "--profiles", "")?;
     println!(
         "producer: compression {compression}, window {} messages per partition",
         WINDOW.get().unwrap_or(&0)
     );
     let _ = COMPRESSION.set(compression);
+    let registry = SchemaRegistry::start()?;
+    let schema_id = register_schema(&registry.url(), "bench-value", AVRO_SCHEMA).await?;
+    let _ = AVRO.set((schema_id, apache_avro::Schema::parse_str(AVRO_SCHEMA)?));
+    let _ = REGISTRY_URL.set(registry.url());
     let mock = MockBroker::start(1)?;
-    mock.create_topic("raw", PARTITIONS).await?;
-    mock.create_topic("bench", PARTITIONS).await?;
-    mock.create_topic("ch", PARTITIONS).await?;
-
-    let raw = raw_consumption(&mock, n)?;
-    println!(
-        "raw rdkafka consumer : {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s)",
-        raw.rows_per_s(),
-        raw.mb_per_s(),
-        raw.secs
-    );
-    let (ours, fe_cpu, be_cpu) = starload_load(batch_bytes, &mock, n, bes, replicas).await?;
     let per_m = 1e6 / n as f64;
-    println!(
-        "starload routine load: {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s; {bes} BEs, replication_num {replicas}); steady {:.0} rows/s",
-        ours.rows_per_s(),
-        ours.mb_per_s(),
-        ours.secs,
-        ours.steady_rows_per_s
-    );
-    println!(
-        "cpu-seconds per million rows: FE {:.2}, BEs {:.2} (all {bes} together)",
-        fe_cpu * per_m,
-        be_cpu * per_m
-    );
-    println!(
-        "ratio starload / raw consumption: {:.2} (wall), {:.2} (steady)",
-        ours.rows_per_s() / raw.rows_per_s(),
-        ours.steady_rows_per_s / raw.rows_per_s()
-    );
-    if args.iter().any(|a| a == "--no-peer") {
-        return Ok(());
-    }
-    match clickhouse_load(&mock, n)? {
-        Some((ch, cpu)) => {
+    for fmt in formats {
+        let f = fmt.name();
+        println!("=== {f}: {n} seed-shaped messages");
+        mock.create_topic(&format!("raw_{f}"), PARTITIONS).await?;
+        let raw = raw_consumption(fmt, &mock, n)?;
+        println!(
+            "raw rdkafka consumer : {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s)",
+            raw.rows_per_s(),
+            raw.mb_per_s(),
+            raw.secs
+        );
+        let runs: Vec<Option<String>> = if profiles.is_empty() {
+            vec![None]
+        } else {
+            profiles.iter().cloned().map(Some).collect()
+        };
+        let mut first: Option<(String, Figures)> = None;
+        let mut ours_last: Option<Figures> = None;
+        for profile in runs {
+            let label = profile.clone().unwrap_or_else(|| "default".into());
+            if let Some(p) = &profile {
+                let dir = profile_dir(p)?;
+                // Read by the harness when it starts the cluster (compat-tests/src/paths.rs).
+                std::env::set_var("STARLOAD_FE_BIN", dir.join("starload-fe"));
+                std::env::set_var("STARLOAD_BE_BIN", dir.join("starload-be"));
+            }
+            let topic = format!("bench_{f}_{label}");
+            mock.create_topic(&topic, PARTITIONS).await?;
+            let (ours, fe_cpu, be_cpu) =
+                starload_load(fmt, &topic, batch_bytes, &mock, n, bes, replicas).await?;
             println!(
-                "clickhouse kafka engine: {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s; {:.2} cpu-s per million rows); steady {:.0} rows/s",
-                ch.rows_per_s(),
-                ch.mb_per_s(),
-                ch.secs,
-                cpu * per_m,
-                ch.steady_rows_per_s
+                "starload routine load [{label}]: {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s; {bes} BEs, replication_num {replicas}); steady {:.0} rows/s",
+                ours.rows_per_s(),
+                ours.mb_per_s(),
+                ours.secs,
+                ours.steady_rows_per_s
             );
             println!(
-                "ratio starload / clickhouse: {:.2} (wall), {:.2} (steady)",
-                ours.rows_per_s() / ch.rows_per_s(),
-                ours.steady_rows_per_s / ch.steady_rows_per_s
+                "cpu-seconds per million rows: FE {:.2}, BEs {:.2} (all {bes} together)",
+                fe_cpu * per_m,
+                be_cpu * per_m
             );
+            println!(
+                "ratio starload [{label}] / raw consumption ({f}): {:.2} (wall), {:.2} (steady)",
+                ours.rows_per_s() / raw.rows_per_s(),
+                ours.steady_rows_per_s / raw.rows_per_s()
+            );
+            match &first {
+                None => first = Some((label, ours.clone())),
+                Some((l0, f0)) => println!(
+                    "ratio starload [{label}] / [{l0}] ({f}): {:.2} (wall), {:.2} (steady)",
+                    ours.rows_per_s() / f0.rows_per_s(),
+                    ours.steady_rows_per_s / f0.steady_rows_per_s
+                ),
+            }
+            ours_last = Some(ours);
         }
-        None => println!("clickhouse-server not installed: peer comparison skipped"),
+        if args.iter().any(|a| a == "--no-peer") {
+            continue;
+        }
+        mock.create_topic(&format!("ch_{f}"), PARTITIONS).await?;
+        match clickhouse_load(fmt, &mock, n)? {
+            Some((ch, cpu)) => {
+                println!(
+                    "clickhouse kafka engine: {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s; {:.2} cpu-s per million rows); steady {:.0} rows/s",
+                    ch.rows_per_s(),
+                    ch.mb_per_s(),
+                    ch.secs,
+                    cpu * per_m,
+                    ch.steady_rows_per_s
+                );
+                if let Some(ours) = ours_last {
+                    println!(
+                        "ratio starload / clickhouse ({f}): {:.2} (wall), {:.2} (steady)",
+                        ours.rows_per_s() / ch.rows_per_s(),
+                        ours.steady_rows_per_s / ch.steady_rows_per_s
+                    );
+                }
+            }
+            None => println!("clickhouse-server not installed: peer comparison skipped"),
+        }
     }
     Ok(())
 }

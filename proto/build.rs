@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/types.proto",
         "proto/be_service.proto",
         "proto/fe_service.proto",
+        "proto/fe_ha.proto",
     ];
     for f in &files {
         println!("cargo:rerun-if-changed={f}");

@@ -31,11 +31,12 @@ fn rss_kib(pid: u32) -> Result<u64> {
 /// One fresh FE start: time until `SELECT 1` succeeds.
 async fn fe_start_once() -> Result<Duration> {
     let dir = tempfile::tempdir()?;
-    let p = free_ports(3)?;
+    let p = free_ports(4)?;
     let args = vec![
         format!("--query_port={}", p[0]),
         format!("--http_port={}", p[1]),
         format!("--rpc_port={}", p[2]),
+        format!("--edit_log_port={}", p[3]),
         format!("--meta_dir={}", dir.path().join("meta").display()),
         format!("--sys_log_dir={}", dir.path().join("log").display()),
     ];

@@ -85,6 +85,11 @@ impl Broker {
     }
 
     /// kill -9 the broker (data stays in SQLite).
+    /// True while the broker process runs.
+    pub fn running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|c| c.exited().is_none())
+    }
+
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             c.kill();
@@ -506,6 +511,50 @@ pub async fn wait_topic(
 }
 
 /// High watermark (next offset to be written) of each partition `0..partitions` of `topic`.
+/// Every message payload of `topic` from offset 0 to the end offsets seen when called, per
+/// partition in offset order (the fault campaign's ground truth).
+pub async fn consume_all(bootstrap: &str, topic: &str, partitions: i32) -> Result<Vec<Vec<Vec<u8>>>> {
+    use rdkafka::consumer::Consumer;
+    use rdkafka::{Message, Offset, TopicPartitionList};
+    let ends = high_watermarks(bootstrap, topic, partitions).await?;
+    let bootstrap = bootstrap.to_string();
+    let topic = topic.to_string();
+    tokio::task::spawn_blocking(move || -> Result<Vec<Vec<Vec<u8>>>> {
+        let c = consumer(&bootstrap)?;
+        let mut out = vec![Vec::new(); partitions as usize];
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..partitions {
+            if ends[p as usize] > 0 {
+                tpl.add_partition_offset(&topic, p, Offset::Beginning)?;
+            }
+        }
+        if tpl.count() == 0 {
+            return Ok(out);
+        }
+        c.assign(&tpl)?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        let done = |out: &Vec<Vec<Vec<u8>>>| {
+            (0..partitions as usize).all(|p| out[p].len() as i64 >= ends[p])
+        };
+        let mut next = vec![0i64; partitions as usize];
+        while !done(&out) {
+            if std::time::Instant::now() > deadline {
+                bail!("consuming {topic} to {ends:?} timed out at {next:?}");
+            }
+            if let Some(m) = c.poll(Duration::from_millis(500)) {
+                let m = m?;
+                let p = m.partition() as usize;
+                if m.offset() >= next[p] && m.offset() < ends[p] {
+                    next[p] = m.offset() + 1;
+                    out[p].push(m.payload().unwrap_or_default().to_vec());
+                }
+            }
+        }
+        Ok(out)
+    })
+    .await?
+}
+
 pub async fn high_watermarks(bootstrap: &str, topic: &str, partitions: i32) -> Result<Vec<i64>> {
     let bootstrap = bootstrap.to_string();
     let topic = topic.to_string();

@@ -14,6 +14,8 @@
 //! kill_* sends SIGKILL (kill -9: nothing flushed, no shutdown hook); restart_* starts the same
 //! binary with the same ports and directories, so data survives.
 
+mod frontends;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -85,6 +87,8 @@ pub struct FeNode {
     pub query_port: u16,
     pub http_port: u16,
     pub rpc_port: u16,
+    /// FE <-> FE (Raft) port; every test FE gets its own.
+    pub edit_log_port: u16,
     /// `<cluster>/fe`
     pub dir: PathBuf,
     pub meta_dir: PathBuf,
@@ -121,6 +125,8 @@ impl BeNode {
 pub struct Cluster {
     // Field order matters: processes are dropped (killed) before the directory is removed.
     pub fe: FeNode,
+    /// Further FEs (FE number i >= 1 is `followers[i - 1]`), see `add_followers`.
+    pub followers: Vec<FeNode>,
     pub bes: Vec<BeNode>,
     opts: ClusterOptions,
     fe_bin: PathBuf,
@@ -153,12 +159,13 @@ impl Cluster {
             Some(tmp)
         };
 
-        let p = free_ports(3 + 4 * opts.bes)?;
+        let p = free_ports(4 + 4 * opts.bes)?;
         let fe_dir = root.join("fe");
         let fe = FeNode {
             query_port: p[0],
             http_port: p[1],
             rpc_port: p[2],
+            edit_log_port: p[3 + 4 * opts.bes],
             meta_dir: fe_dir.join("meta"),
             log_dir: fe_dir.join("log"),
             out_file: fe_dir.join("fe.out"),
@@ -184,6 +191,7 @@ impl Cluster {
             .collect();
         let mut cluster = Cluster {
             fe,
+            followers: Vec::new(),
             bes,
             opts,
             fe_bin,
@@ -438,14 +446,22 @@ impl Cluster {
     }
 
     fn fe_args(&self) -> Vec<String> {
-        let fe = &self.fe;
+        self.fe_args_of(&self.fe, None)
+    }
+
+    /// Flags of FE `fe`; `helper` (host:edit_log_port) for an FE joining the first one.
+    fn fe_args_of(&self, fe: &FeNode, helper: Option<&str>) -> Vec<String> {
         let mut args = vec![
             format!("--query_port={}", fe.query_port),
             format!("--http_port={}", fe.http_port),
             format!("--rpc_port={}", fe.rpc_port),
+            format!("--edit_log_port={}", fe.edit_log_port),
             format!("--meta_dir={}", fe.meta_dir.display()),
             format!("--sys_log_dir={}", fe.log_dir.display()),
         ];
+        if let Some(h) = helper {
+            args.push(format!("--helper={h}"));
+        }
         let sets_replication = self
             .opts
             .fe_config

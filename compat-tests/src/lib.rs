@@ -21,6 +21,7 @@
 //! [`runner`] (the `starload-compat` golden-case runner).
 
 pub mod broker;
+pub mod chaos;
 pub mod cluster;
 pub mod kafka_front;
 pub mod module_graph;

@@ -155,6 +155,15 @@ impl Catalog {
         })
     }
 
+    /// Replaces the in-memory catalog with what the store holds now (a follower after
+    /// applying replicated entries; a new leader before it serves).
+    pub fn reload(&self) -> Result<(), MetaError> {
+        let fresh = Self::load(self.meta.clone())?;
+        let _w = self.lock_writes();
+        *self.write_state() = fresh.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok(())
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
         match self.state.read() {
             Ok(g) => g,

@@ -9,6 +9,7 @@
 //! last heartbeat, capacity) is not persisted and starts as not alive until the first
 //! successful heartbeat after an FE start; every request carries `cluster_token`.
 
+pub mod frontend;
 pub mod heartbeat;
 pub mod info_rpc;
 pub mod load_rpc;
@@ -185,6 +186,20 @@ impl Cluster {
             replica_versions: Mutex::new(HashMap::new()),
             fe_start_time_ms: crate::clock::now_ms(),
         })
+    }
+
+    /// Replaces the backend registry with what the store holds now, keeping what heartbeats
+    /// told about backends still registered.
+    pub fn reload(&self) -> Result<(), MetaError> {
+        let stored = self.meta.scan_prefix::<Backend>(&[keys::BACKEND])?;
+        let mut map = self.write();
+        let mut fresh = BTreeMap::new();
+        for (_, b) in stored {
+            let status = map.remove(&b.id).map(|i| i.status).unwrap_or_default();
+            fresh.insert(b.id, BackendInfo { backend: b, status });
+        }
+        *map = fresh;
+        Ok(())
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<i64, BackendInfo>> {
@@ -449,6 +464,13 @@ impl Cluster {
         }
         b.be_port = be_port;
         b.http_port = http_port;
+        if !self.meta.can_write() {
+            // A follower learns the ports from its own heartbeats; the leader persists them.
+            if let Some(info) = self.write().get_mut(&id) {
+                info.backend = b;
+            }
+            return Ok(());
+        }
         let mut batch = MetaBatch::new();
         batch.put(&keys::id_key(keys::BACKEND, id), &b)?;
         self.meta.write(batch)?;

@@ -120,6 +120,18 @@ fe_config! {
     http_port: u16 = 8030u16, mutable = false;
     /// gRPC port for BE -> FE calls (StarRocks: thrift rpc_port).
     rpc_port: u16 = 9020u16, mutable = false;
+    /// FE <-> FE port: Raft replication of the metadata, forwarded statements (StarRocks's
+    /// BDB-JE edit log port).
+    edit_log_port: u16 = 9010u16, mutable = false;
+    /// `host:edit_log_port` of a running FE of the cluster this FE joins (StarRocks's
+    /// `--helper`); empty for the first FE, which starts a new cluster.
+    helper: String = "", mutable = false;
+    /// Raft heartbeat period between frontends, ms.
+    meta_heartbeat_interval_ms: i64 = 200i64, mutable = false;
+    /// A follower that hears nothing from the leader for this long (up to twice as long,
+    /// randomized) starts an election; a leader that hears from no quorum for this long stops
+    /// accepting writes, ms.
+    meta_election_timeout_ms: i64 = 1000i64, mutable = false;
     /// Address the FE binds and advertises.
     priority_networks: String = "127.0.0.1", mutable = false;
     /// Directory of the RocksDB metadata store.

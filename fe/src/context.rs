@@ -41,6 +41,11 @@ impl FeContext {
     /// Opens the metadata store and loads every module's persisted state.
     pub fn open(config: FeConfig) -> Result<Arc<Self>, MetaError> {
         let meta = Arc::new(MetaStore::open(Path::new(&config.meta_dir))?);
+        Self::open_with(config, meta)
+    }
+
+    /// Loads every module's persisted state from `meta` (already open, possibly replicated).
+    pub fn open_with(config: FeConfig, meta: Arc<MetaStore>) -> Result<Arc<Self>, MetaError> {
         let variables = Arc::new(GlobalVariables::load(&config, meta.clone())?);
         let config = ConfigHandle::new(config);
         let catalog = Arc::new(Catalog::load(meta.clone())?);
@@ -70,6 +75,21 @@ impl FeContext {
             sessions: Arc::new(SessionRegistry::new()),
             privilege,
         }))
+    }
+
+    /// Replaces every module's in-memory state with what the store holds now: a follower
+    /// after applying replicated entries, a new leader before it serves (`scheduling`: jobs
+    /// are about to be scheduled by this FE). Sessions and runtime statuses are kept.
+    pub fn reload(&self, scheduling: bool) -> Result<(), MetaError> {
+        let cfg = self.config.get();
+        self.variables.reload(&cfg)?;
+        self.catalog.reload()?;
+        self.cluster.reload()?;
+        self.txn.reload()?;
+        self.routine_load.reload(scheduling)?;
+        self.load_jobs.reload(now_ms(), cfg.label_keep_max_second)?;
+        self.privilege.reload(&cfg.root_password)?;
+        Ok(())
     }
 
     /// The managers routine load's scheduler and task reports use.

@@ -4,7 +4,7 @@
 use starload_proto::error_code::{self, ErrorCode};
 
 /// An error as the client sees it: errno, SQLSTATE and message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("{message}")]
 pub struct SqlError {
     pub errno: u16,

@@ -9,6 +9,7 @@ pub mod create_table;
 pub mod ddl;
 pub mod dynamic_partition;
 pub mod dynamic_partition_scheduler;
+pub mod frontend_ddl;
 pub mod insert;
 pub mod load_show;
 pub mod overwrite;

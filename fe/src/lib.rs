@@ -40,6 +40,7 @@ pub mod cluster;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod ha;
 pub mod handler;
 pub mod http;
 pub mod java_text;

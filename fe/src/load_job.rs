@@ -55,7 +55,8 @@ impl LoadJobMgr {
                 jobs.insert(job.id, job);
             }
         }
-        if !expired.is_empty() {
+        // Only the FE that may write deletes them; a follower just leaves them out.
+        if !expired.is_empty() && meta.can_write() {
             meta.write_unsynced(expired)?;
         }
         Ok(Self {
@@ -63,6 +64,13 @@ impl LoadJobMgr {
             jobs: Mutex::new(jobs),
             last_prune_ms: AtomicI64::new(now_ms),
         })
+    }
+
+    /// Replaces the in-memory jobs with what the store holds now.
+    pub fn reload(&self, now_ms: i64, keep_s: i64) -> Result<(), MetaError> {
+        let fresh = Self::load(self.meta.clone(), now_ms, keep_s)?;
+        *self.lock() = fresh.jobs.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok(())
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<i64, LoadJobRecord>> {

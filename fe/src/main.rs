@@ -6,6 +6,9 @@
 
 use starload_fe::config::{self, FeConfig};
 use starload_fe::context::FeContext;
+use starload_fe::ha;
+use starload_fe::meta::raft::{FeNode, MetaRaft, RaftTiming};
+use starload_fe::meta::MetaStore;
 use starload_fe::handler::dynamic_partition_scheduler;
 use starload_fe::routine_load::scheduler;
 use starload_fe::txn::publish;
@@ -147,13 +150,59 @@ async fn main() -> ExitCode {
     let metrics = http::install_metrics_recorder();
     let ip = bind_ip(&cfg);
     let (query_port, http_port, rpc_port) = (cfg.query_port, cfg.http_port, cfg.rpc_port);
-    let ctx = match FeContext::open(cfg) {
-        Ok(c) => c,
+    let edit_log_port = cfg.edit_log_port;
+    let meta = match MetaStore::open(std::path::Path::new(&cfg.meta_dir)) {
+        Ok(m) => Arc::new(m),
         Err(e) => {
             tracing::error!(error = %e, "Cannot open the FE metadata store.");
             return ExitCode::from(1);
         }
     };
+    // The edit log port first: peers reach this FE for votes and replication as soon as its
+    // Raft node runs.
+    let edit_listener =
+        match tokio::net::TcpListener::bind(SocketAddr::new(ip, edit_log_port)).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, port = edit_log_port, "Cannot bind edit_log_port.");
+                return ExitCode::from(1);
+            }
+        };
+    let node = FeNode {
+        host: cfg.priority_networks.clone(),
+        edit_log_port,
+    };
+    let timing = RaftTiming {
+        heartbeat_ms: cfg.meta_heartbeat_interval_ms.max(20) as u64,
+        election_timeout_ms: cfg.meta_election_timeout_ms.max(100) as u64,
+    };
+    let raft = match MetaRaft::start(meta.db(), node, cfg.cluster_token.clone(), timing).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "Cannot start the metadata Raft node.");
+            return ExitCode::from(1);
+        }
+    };
+    meta.attach_raft(raft.clone());
+    let ctx = match FeContext::open_with(cfg.clone(), meta.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "Cannot load the FE metadata.");
+            return ExitCode::from(1);
+        }
+    };
+    {
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = rpc::ha_service::serve(ctx, edit_listener).await {
+                tracing::error!(error = %e, "FrontendHaService stopped.");
+            }
+        });
+    }
+    if let Err(e) = ha::join::prepare(&cfg, &meta, &raft).await {
+        tracing::error!(error = %e, "Cannot join the cluster.");
+        return ExitCode::from(1);
+    }
     let mysql = match server::bind(SocketAddr::new(ip, query_port)).await {
         Ok(l) => l,
         Err(e) => {
@@ -176,14 +225,12 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    // Recovery before any loop runs: PREPARE transactions of the previous process are aborted
-    // first, so the scheduler never sees a task of the old run as alive. Each loop is started
-    // exactly once, here (two publishers side by side published every txn twice once).
+    // Each loop is started exactly once, here (two publishers side by side published every
+    // txn twice once). They work only while this FE is the active leader: recovery (aborting
+    // the PREPARE transactions of an earlier leader or process, cleaning up interrupted
+    // INSERT OVERWRITEs) runs in `ha::leadership` before the FE becomes active, so no loop
+    // ever sees a task of an earlier run as alive.
     let publisher = Arc::new(ctx.publisher());
-    publish::recover(&publisher);
-    // Before statements are served: a new INSERT OVERWRITE's partitions are never taken for
-    // leftovers.
-    starload_fe::handler::overwrite::recover(&ctx);
     publish::start(publisher);
     scheduler::start(Arc::new(ctx.routine_load_context()));
     // Creates and drops the partitions of dynamically partitioned tables (StarRocks's
@@ -208,10 +255,13 @@ async fn main() -> ExitCode {
         });
     }
     ctx.cluster.start();
+    ha::leadership::start(ctx.clone());
+    ha::peers::start(ctx.clone());
     tracing::info!(
         query_port,
         http_port,
         rpc_port,
+        edit_log_port,
         startup_ms = started.elapsed().as_millis() as u64,
         "starload-fe started."
     );

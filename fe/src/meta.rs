@@ -3,6 +3,7 @@
 
 pub mod codec;
 pub mod keys;
+pub mod raft;
 pub mod store;
 
 pub use store::{MetaBatch, MetaError, MetaStore};

@@ -3,7 +3,7 @@
 //! queries, variables) builds these, so they sit at the bottom of the FE, below all of them.
 
 /// MySQL column type of a result column (what the client is told in the column definition).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ColumnKind {
     Varchar,
     Tinyint,
@@ -20,7 +20,7 @@ pub enum ColumnKind {
 }
 
 /// One result column.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResultColumn {
     pub name: String,
     pub kind: ColumnKind,
@@ -42,7 +42,7 @@ impl ResultColumn {
 }
 
 /// A result set in text-protocol form: every value is its text, `None` is SQL NULL.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResultSet {
     pub columns: Vec<ResultColumn>,
     pub rows: Vec<Vec<Option<String>>>,
@@ -59,7 +59,7 @@ impl ResultSet {
 }
 
 /// What a statement returns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum QueryResult {
     /// OK packet.
     Ok { affected_rows: u64, info: String },

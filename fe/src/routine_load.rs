@@ -106,19 +106,38 @@ impl RoutineLoadManager {
     /// Loads every persisted job. Tasks are not persisted: RUNNING jobs go back to
     /// NEED_SCHEDULE and are divided again from their committed progress.
     pub fn load(meta: Arc<MetaStore>) -> Result<Self, MetaError> {
-        let mut jobs = BTreeMap::new();
-        for (_, mut job) in meta.scan_prefix::<RoutineLoadJob>(&[keys::ROUTINE_LOAD_JOB])? {
-            if job.state == JobState::RUNNING {
-                job.state = JobState::NEED_SCHEDULE;
-            }
-            jobs.insert(job.id, JobEntry::new(job));
-        }
+        let jobs = Self::read_jobs(&meta, true)?;
         Ok(Self {
             meta,
             jobs: Mutex::new(jobs),
             wake: Notify::new(),
             lag: lag::LagBook::new(),
         })
+    }
+
+    /// Every persisted job; `scheduling` turns RUNNING into NEED_SCHEDULE (the FE that
+    /// schedules has no task of an earlier run), a follower keeps the state as written.
+    fn read_jobs(
+        meta: &MetaStore,
+        scheduling: bool,
+    ) -> Result<BTreeMap<i64, JobEntry>, MetaError> {
+        let mut jobs = BTreeMap::new();
+        for (_, mut job) in meta.scan_prefix::<RoutineLoadJob>(&[keys::ROUTINE_LOAD_JOB])? {
+            if scheduling && job.state == JobState::RUNNING {
+                job.state = JobState::NEED_SCHEDULE;
+            }
+            jobs.insert(job.id, JobEntry::new(job));
+        }
+        Ok(jobs)
+    }
+
+    /// Replaces the in-memory jobs with what the store holds now (lag samples are kept).
+    /// `scheduling`: this FE is about to schedule them (see [`Self::read_jobs`]).
+    pub fn reload(&self, scheduling: bool) -> Result<(), MetaError> {
+        let jobs = Self::read_jobs(&self.meta, scheduling)?;
+        *self.lock() = jobs;
+        self.wake.notify_one();
+        Ok(())
     }
 
     /// The job table. Never hold it across an `.await`.

@@ -5,6 +5,8 @@
 //! Every request must carry the configured `cluster_token` (STATUS_CODE_UNAUTHENTICATED
 //! otherwise).
 
+pub mod ha_service;
+
 use crate::context::FeContext;
 use crate::handler::partition_ddl::{self, CreatePartitionsError};
 use crate::routine_load::txn_callback;
@@ -36,6 +38,25 @@ impl FrontendRpc {
 
 fn unauthenticated() -> Status {
     Status::err(StatusCode::Unauthenticated, "cluster_token mismatch")
+}
+
+/// What a frontend that is not the active leader answers a BE: tasks, transactions and
+/// partitions are decided by the leader only (a task of an earlier leader is aborted by the
+/// new one, so nothing is lost by refusing its report here).
+fn not_leader(ctx: &FeContext) -> Option<Status> {
+    if ctx.meta.is_active_leader() {
+        return None;
+    }
+    let leader = ctx
+        .meta
+        .raft()
+        .and_then(|r| r.leader())
+        .map(|(_, n)| n.addr())
+        .unwrap_or_else(|| "unknown".into());
+    Some(Status::err(
+        StatusCode::NotFound,
+        format!("this FE is not the leader (leader: {leader})"),
+    ))
 }
 
 /// What GetTxnState answers for one transaction: its state and, once committed, the version
@@ -82,6 +103,9 @@ impl FrontendService for FrontendRpc {
                 status: Some(unauthenticated()),
             }));
         }
+        if let Some(st) = not_leader(&self.ctx) {
+            return Ok(tonic::Response::new(ReportTaskResponse { status: Some(st) }));
+        }
         let ctx = self.ctx.clone();
         // The decision does blocking RocksDB writes (fsync): keep it off the async workers.
         let load = ctx.routine_load_context();
@@ -102,6 +126,12 @@ impl FrontendService for FrontendRpc {
         if !self.token_ok(&req.cluster_token) {
             return Ok(tonic::Response::new(GetTxnStateResponse {
                 status: Some(unauthenticated()),
+                txns: Vec::new(),
+            }));
+        }
+        if let Some(st) = not_leader(&self.ctx) {
+            return Ok(tonic::Response::new(GetTxnStateResponse {
+                status: Some(st),
                 txns: Vec::new(),
             }));
         }
@@ -128,6 +158,9 @@ impl FrontendService for FrontendRpc {
         };
         if !self.token_ok(&req.cluster_token) {
             return Ok(tonic::Response::new(answer(unauthenticated())));
+        }
+        if let Some(st) = not_leader(&self.ctx) {
+            return Ok(tonic::Response::new(answer(st)));
         }
         // Only a load still in its transaction may create partitions.
         match self.ctx.txn.get(req.txn_id) {

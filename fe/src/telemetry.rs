@@ -158,6 +158,17 @@ pub static ROUTINE_LOAD_TASKS: Metric = Metric {
     )
 };
 
+/// 1 while this FE is the active leader (StarRocks's `starrocks_fe_meta_log_count` family has
+/// no leader gauge; ours lets an alert find a cluster with none or two).
+pub static IS_LEADER: Metric = gauge(
+    "starload_fe_is_leader",
+    "1 while this FE is the leader that schedules, publishes and accepts BE reports.",
+);
+pub static LEADER_CHANGES: Metric = counter(
+    "starload_fe_leader_changes_total",
+    "Times this FE became or stopped being the active leader.",
+);
+
 /// Issue 16: lag per job, set by the lag probe's round (`routine_load::lag_probe`).
 /// StarRocks's gauge, emitted as StarRocks does: only with `enable_routine_load_lag_metrics`
 /// and for jobs whose largest partition lag is at least `min_routine_load_lag_for_metrics`.
@@ -224,6 +235,8 @@ pub static METRICS: &[&Metric] = &[
     &BACKENDS_ALIVE,
     &HEARTBEATS,
     &REPLICA_CLONES,
+    &IS_LEADER,
+    &LEADER_CHANGES,
     &SR_ROUTINE_LOAD_JOBS,
     &SR_ROUTINE_LOAD_MAX_LAG_OF_PARTITION,
     &ROUTINE_LOAD_MAX_OFFSET_LAG,
@@ -394,6 +407,19 @@ impl MetricsScraped<'_> {
             SR_ROUTINE_LOAD_JOBS.gauge_at(*state).set(n as f64);
         }
         tracing::trace!(jobs = self.job_states.len(), "Metrics scraped.");
+    }
+}
+
+/// This FE became (`leader`) or stopped being the active leader.
+pub struct LeadershipChanged {
+    pub leader: bool,
+}
+
+impl LeadershipChanged {
+    pub fn emit(self) {
+        IS_LEADER.gauge().set(if self.leader { 1.0 } else { 0.0 });
+        LEADER_CHANGES.counter().increment(1);
+        tracing::info!(leader = self.leader, "Leadership changed.");
     }
 }
 

@@ -101,6 +101,18 @@ impl TxnManager {
         })
     }
 
+    /// True when this FE publishes and decides transactions (see `MetaStore::is_active_leader`).
+    pub fn is_active_leader(&self) -> bool {
+        self.meta.is_active_leader()
+    }
+
+    /// Replaces the in-memory transactions with what the store holds now.
+    pub fn reload(&self) -> Result<(), MetaError> {
+        let fresh = Self::load(self.meta.clone())?;
+        *self.lock() = fresh.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok(())
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         match self.state.lock() {
             Ok(g) => g,

@@ -724,6 +724,17 @@ impl GlobalVariables {
         Ok(g)
     }
 
+    /// Replaces the global values with defaults from `config` plus what the store holds now.
+    pub fn reload(&self, config: &FeConfig) -> Result<(), crate::meta::MetaError> {
+        let Some(meta) = &self.meta else {
+            return Ok(());
+        };
+        let fresh = Self::load(config, meta.clone())?;
+        *self.values.write().unwrap_or_else(|p| p.into_inner()) =
+            fresh.values.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok(())
+    }
+
     /// The global value of a variable (by its main name).
     fn get_def(&self, def: &VarDef) -> VarValue {
         let values = self.values.read().unwrap_or_else(|p| p.into_inner());
@@ -822,6 +833,27 @@ impl SessionVariables {
     /// The globals this session was created from.
     pub fn globals(&self) -> &Arc<GlobalVariables> {
         &self.globals
+    }
+
+    /// Every session value as its storage text: what a follower sends with a statement it
+    /// forwards to the leader ([`Self::restore_values`] on the other side).
+    pub fn export_values(&self) -> BTreeMap<String, String> {
+        self.values
+            .iter()
+            .filter_map(|(name, v)| lookup(name).map(|d| (name.to_string(), storage_text(d, v))))
+            .collect()
+    }
+
+    /// Sets the values [`Self::export_values`] produced (unknown names and values that no
+    /// longer parse keep this session's value).
+    pub fn restore_values(&mut self, values: &BTreeMap<String, String>) {
+        for (name, text) in values {
+            if let Some(def) = lookup(name) {
+                if let Ok(v) = parse_value(def, text) {
+                    self.values.insert(def.name, v);
+                }
+            }
+        }
     }
 
     /// The typed value of `name` (or alias) in `scope`; 1193 when unknown. A GLOBAL-only

@@ -10,6 +10,8 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     // Entry points: MySQL protocol, FrontendService (BE -> FE), HTTP.
     &["server", "rpc", "http"],
+    // Several FEs: statement routing to the leader, read index, leadership take-over, peers.
+    &["ha"],
     // Statement execution.
     &["handler"],
     // Wiring: one FeContext with every manager.

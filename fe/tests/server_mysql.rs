@@ -39,6 +39,7 @@ fn must_start_fe(dir: &Path, extra: &[&str]) -> (Fe, Duration) {
     cmd.arg(format!("--query_port={query_port}"))
         .arg(format!("--http_port={http_port}"))
         .arg(format!("--rpc_port={rpc_port}"))
+        .arg(format!("--edit_log_port={}", free_port()))
         .arg(format!("--meta_dir={}", dir.join("meta").display()))
         .arg(format!("--sys_log_dir={}", dir.join("log").display()))
         .arg("--priority_networks=127.0.0.1")
@@ -457,6 +458,7 @@ async fn startup_to_first_query() {
         .arg(format!("--query_port={query_port}"))
         .arg(format!("--http_port={http_port}"))
         .arg(format!("--rpc_port={}", free_port()))
+        .arg(format!("--edit_log_port={}", free_port()))
         .arg(format!("--meta_dir={}", dir.path().join("meta").display()))
         .arg(format!(
             "--sys_log_dir={}",

@@ -20,6 +20,12 @@ pub mod be {
     tonic::include_proto!("starload.be");
 }
 
+/// FE <-> FE service (Raft replication of metadata, statement forwarding).
+#[allow(clippy::all)]
+pub mod ha {
+    tonic::include_proto!("starload.ha");
+}
+
 /// BE -> FE service.
 #[allow(clippy::all)]
 pub mod fe {

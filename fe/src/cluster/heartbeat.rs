@@ -27,6 +27,7 @@ pub async fn run(cluster: Arc<Cluster>) {
             .min(interval.max(Duration::from_millis(500)));
         let started = Instant::now();
         let backends = cluster.backends();
+        let leader = cluster.meta.is_active_leader();
         clients.retain(|id, _| backends.iter().any(|b| b.backend.id == *id));
         let mut calls = Vec::with_capacity(backends.len());
         for b in &backends {
@@ -48,8 +49,10 @@ pub async fn run(cluster: Arc<Cluster>) {
                 let req = HeartbeatRequest {
                     cluster_token: cfg.cluster_token.clone(),
                     backend_id: b.backend.id,
-                    fe_host: cfg.priority_networks.clone(),
-                    fe_rpc_port: cfg.rpc_port as u32,
+                    // BEs report to the FE that heartbeats with an address: only the leader
+                    // gives one; followers heartbeat only to know which BEs are alive.
+                    fe_host: if leader { cfg.priority_networks.clone() } else { String::new() },
+                    fe_rpc_port: if leader { cfg.rpc_port as u32 } else { 0 },
                     nonce: rand::random::<[u8; 16]>().to_vec(),
                 };
                 let token = cfg.cluster_token.clone();

@@ -3,6 +3,8 @@
 //! `FrontendsProcNode.java` print them (StarRocks 3.4: no `StatusCode` column yet).
 
 use super::Cluster;
+use crate::meta::raft::Member;
+use crate::meta::MetaStore;
 use crate::result::ResultSet;
 use std::collections::HashMap;
 
@@ -177,8 +179,13 @@ impl Cluster {
         }
     }
 
-    /// SHOW FRONTENDS: this FE, the leader of a one-FE cluster.
+    /// SHOW FRONTENDS: every frontend of the group (`frontend::show`); without a Raft group
+    /// (tools, tests) this FE as the leader of a one-FE cluster.
     pub fn show_frontends(&self) -> ResultSet {
+        group_frontends(&self.meta, || self.show_this_frontend())
+    }
+
+    fn show_this_frontend(&self) -> ResultSet {
         let cfg = self.config().get();
         let host = cfg.priority_networks.clone();
         // StarRocks names a FE `<host>_<edit_log_port>_<start ms>`; starload has no edit log
@@ -205,6 +212,79 @@ impl Cluster {
             rows: vec![row.into_iter().map(Some).collect()],
             ..ResultSet::with_titles(FRONTEND_TITLES)
         }
+    }
+}
+
+/// SHOW FRONTENDS (= SHOW PROC '/frontends'): one row per Raft member, the leader first, then
+/// followers and observers by address (StarRocks lists them in hash-map order).
+fn group_frontends(meta: &MetaStore, fallback: impl FnOnce() -> ResultSet) -> ResultSet {
+    let Some(raft) = meta.raft() else {
+        return fallback();
+    };
+    let cluster_id = meta.cluster_id().unwrap_or(0);
+    let recs = super::frontend::records(meta).unwrap_or_default();
+    let leader = raft.leader().map(|(id, _)| id);
+    let mut members: Vec<Member> = raft.members();
+    let rank = |m: &Member| {
+        if Some(m.id) == leader {
+            0
+        } else if m.voter {
+            1
+        } else {
+            2
+        }
+    };
+    members.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.node.addr().cmp(&b.node.addr())));
+    let mut rows = Vec::new();
+    for m in members {
+        let rec = recs.iter().find(|r| r.addr() == m.node.addr());
+        let st = raft.peer_status(m.id);
+        let role = if Some(m.id) == leader {
+            "LEADER".to_string()
+        } else if m.voter {
+            "FOLLOWER".to_string()
+        } else {
+            // A FOLLOWER still catching up is a learner: StarRocks shows the role it was
+            // added with.
+            rec.map(|r| r.role.name())
+                .unwrap_or("OBSERVER")
+                .to_string()
+        };
+        let name = rec
+            .map(|r| r.name())
+            .unwrap_or_else(|| format!("{}_{}_0", m.node.host, m.node.edit_log_port));
+        let opt_port = |p: u16| if p == 0 { "0".to_string() } else { p.to_string() };
+        let row = vec![
+            name,
+            m.node.host.clone(),
+            m.node.edit_log_port.to_string(),
+            opt_port(st.http_port),
+            opt_port(st.query_port),
+            opt_port(st.rpc_port),
+            role,
+            cluster_id.to_string(),
+            "true".to_string(),
+            st.alive.to_string(),
+            st.applied_index.to_string(),
+            time_string(st.last_heartbeat_ms),
+            m.voter.to_string(),
+            st.err_msg.clone(),
+            if st.alive {
+                time_string(st.start_time_ms)
+            } else {
+                "NULL".to_string()
+            },
+            if st.version.is_empty() {
+                "NULL".to_string()
+            } else {
+                st.version.clone()
+            },
+        ];
+        rows.push(row.into_iter().map(Some).collect());
+    }
+    ResultSet {
+        rows,
+        ..ResultSet::with_titles(FRONTEND_TITLES)
     }
 }
 

@@ -28,6 +28,14 @@ pub async fn execute(
             ctx.cluster.drop_backends(&hps)?;
             Ok(QueryResult::ok())
         }
+        AdminStmt::AddFrontend {
+            observer,
+            host_port,
+        } => super::frontend_ddl::add(ctx, observer, &host_port).await,
+        AdminStmt::DropFrontend {
+            observer,
+            host_port,
+        } => super::frontend_ddl::drop(ctx, observer, &host_port).await,
         AdminStmt::ShowBackends => Ok(show_backends(ctx)),
         AdminStmt::ShowFrontends => Ok(QueryResult::Rows(ctx.cluster.show_frontends())),
         AdminStmt::ShowProc(path) => show_proc(ctx, &path),

@@ -286,7 +286,10 @@ fn check_ddl(ctx: &FeContext, session: &Session, d: &DdlStmt) -> SqlResult<()> {
 
 fn check_admin(ctx: &FeContext, p: &Principal, a: &AdminStmt) -> SqlResult<()> {
     match a {
-        AdminStmt::AddBackends(_) | AdminStmt::DropBackends(_) => system(ctx, p, Priv::Node),
+        AdminStmt::AddBackends(_)
+        | AdminStmt::DropBackends(_)
+        | AdminStmt::AddFrontend { .. }
+        | AdminStmt::DropFrontend { .. } => system(ctx, p, Priv::Node),
         AdminStmt::ShowBackends | AdminStmt::ShowFrontends => {
             let sys = PrivObject::System;
             if ctx.privilege.allows(p, Priv::Operate, &sys)

@@ -51,6 +51,12 @@ async fn run(ctx: Arc<FeContext>) {
                 .unwrap_or(1)
                 .max(1),
         );
+        // Only the leader creates and drops partitions; a new leader looks at every table again.
+        if !ctx.meta.is_active_leader() {
+            seen.clear();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        }
         let full = last_full.is_none_or(|t| t.elapsed() >= interval);
         if full {
             last_full = Some(Instant::now());

@@ -5,10 +5,14 @@
 //! | prefix | layout                         | value                    | written by            |
 //! |--------|--------------------------------|--------------------------|-----------------------|
 //! | `0x01` | `01`                           | `IdCounter` (next id)    | meta::store (next_id) |
+//! | `0x02` | `02 index`                     | a Raft log entry (`raft::log_store`) | meta::raft      |
+//! | `0x03`..`0x07` | one key each            | Raft vote, committed id, purged id, applied id, membership | meta::raft |
+//! | `0x09` | `09`                           | cluster id (i64), replicated | meta::raft (initialize) |
 //! | `0x10` | `10 db_id`                     | `catalog::Database`      | catalog               |
 //! | `0x11` | `11 table_id`                  | `catalog::Table` (schema, partitions, tablets, versions) | catalog, txn (versions) |
 //! | `0x12` | `12 view_id`                  | `catalog::view::View` (query text, columns) | catalog |
 //! | `0x20` | `20 backend_id`                | `cluster::Backend`       | cluster               |
+//! | `0x21` | `21 host:edit_log_port`       | `cluster::frontend::FrontendRecord` | handler (ALTER SYSTEM), ha |
 //! | `0x30` | `30 job_id`                    | `routine_load::RoutineLoadJob` (state, progress, stats) | routine_load, txn |
 //! | `0x31` | `31 job_id`                    | `load_job::LoadJobRecord` (one INSERT / DELETE statement's SHOW LOAD row) | load_job |
 //! | `0x40` | `40 txn_id`                    | `txn::TransactionState`  | txn                   |
@@ -21,11 +25,25 @@
 
 /// Prefix of the id counter.
 pub const ID_COUNTER: u8 = 0x01;
+/// Raft's own keys (`meta::raft`): never in a snapshot, never replicated as data.
+pub const RAFT_LOG: u8 = 0x02;
+pub const RAFT_VOTE: u8 = 0x03;
+pub const RAFT_COMMITTED: u8 = 0x04;
+pub const RAFT_PURGED: u8 = 0x05;
+pub const RAFT_APPLIED: u8 = 0x06;
+pub const RAFT_MEMBERSHIP: u8 = 0x07;
+/// `08 00` -> the last snapshot's meta, `08 01` -> its data (sent to a lagging member).
+pub const RAFT_SNAPSHOT: u8 = 0x08;
+/// `09` -> the cluster id (StarRocks's ClusterId), written by the entry that initializes a
+/// cluster; a node whose store holds another id refuses to join.
+pub const CLUSTER_ID: u8 = 0x09;
 pub const DATABASE: u8 = 0x10;
 pub const TABLE: u8 = 0x11;
 /// `12 <view id>` -> a view (`catalog::view`).
 pub const VIEW: u8 = 0x12;
 pub const BACKEND: u8 = 0x20;
+/// `21 host:edit_log_port` -> `cluster::frontend::FrontendRecord` (role asked for, added time).
+pub const FRONTEND: u8 = 0x21;
 pub const ROUTINE_LOAD_JOB: u8 = 0x30;
 /// `31 <job id>` -> a finished or cancelled INSERT load job (SHOW LOAD), kept for
 /// `label_keep_max_second`.
@@ -35,6 +53,15 @@ pub const USER: u8 = 0x50;
 pub const ROLE: u8 = 0x51;
 /// `60 <name>` -> the SET GLOBAL value as a JSON string (variables).
 pub const GLOBAL_VARIABLE: u8 = 0x60;
+
+/// True for keys that hold replicated state (everything except Raft's own bookkeeping):
+/// what a snapshot carries and what installing one replaces.
+pub fn is_state_key(key: &[u8]) -> bool {
+    match key.first() {
+        Some(&p) => p == ID_COUNTER || p == CLUSTER_ID || p >= DATABASE,
+        None => false,
+    }
+}
 
 /// `prefix id` with the id big-endian.
 pub fn id_key(prefix: u8, id: i64) -> Vec<u8> {

@@ -1,10 +1,14 @@
-//! `MetaStore`: the only code that touches the FE's RocksDB. Every write is one atomic,
-//! fsynced WriteBatch, so a statement that returned survives `kill -9`.
+//! `MetaStore`: the only code that touches the FE's RocksDB. Every write is one atomic batch,
+//! durable before it returns, so a statement that returned survives `kill -9`. With a Raft
+//! group attached (`meta::raft`, every FE process has one) a write is a log entry committed by
+//! a quorum of frontends and applied to this store; without one (unit tests, tools) it is one
+//! fsynced WriteBatch.
 
+use super::raft::{MetaCommand, MetaOp, MetaRaft};
 use super::{codec, keys};
 use serde::{de::DeserializeOwned, Serialize};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Failure of the metadata store.
 #[derive(Debug, thiserror::Error)]
@@ -21,12 +25,21 @@ pub enum MetaError {
         key: Vec<u8>,
         source: serde_json::Error,
     },
+    /// This FE is not the leader: writes go to `leader` (host:edit_log_port), if known.
+    #[error("this FE is not the leader (leader: {})", leader.as_deref().unwrap_or("unknown"))]
+    NotLeader { leader: Option<String> },
+    /// The leader has not heard from a quorum within the election timeout.
+    #[error("the leader FE cannot reach a quorum of frontends")]
+    NoQuorum,
+    /// Replication failed or its outcome is unknown.
+    #[error("metadata replication: {0}")]
+    Replication(String),
 }
 
 /// A set of puts and deletes applied atomically by [`MetaStore::write`].
 #[derive(Default)]
 pub struct MetaBatch {
-    batch: rocksdb::WriteBatch,
+    ops: Vec<MetaOp>,
 }
 
 impl MetaBatch {
@@ -40,23 +53,38 @@ impl MetaBatch {
             key: key.to_vec(),
             source,
         })?;
-        self.batch.put(key, v);
+        self.ops.push(MetaOp::Put {
+            key: key.to_vec(),
+            value: v,
+        });
         Ok(())
     }
 
     /// Adds a delete of `key`.
     pub fn delete(&mut self, key: &[u8]) {
-        self.batch.delete(key);
+        self.ops.push(MetaOp::Delete { key: key.to_vec() });
     }
 
     pub fn is_empty(&self) -> bool {
-        self.batch.is_empty()
+        self.ops.is_empty()
+    }
+
+    fn into_write_batch(self) -> rocksdb::WriteBatch {
+        let mut b = rocksdb::WriteBatch::default();
+        for op in self.ops {
+            match op {
+                MetaOp::Put { key, value } => b.put(key, value),
+                MetaOp::Delete { key } => b.delete(key),
+            }
+        }
+        b
     }
 }
 
 /// The FE's metadata store.
 pub struct MetaStore {
-    db: rocksdb::DB,
+    db: Arc<rocksdb::DB>,
+    raft: OnceLock<Arc<MetaRaft>>,
     // Serialises id allocation (read-modify-write of the counter).
     id_lock: Mutex<()>,
 }
@@ -71,16 +99,55 @@ impl MetaStore {
             source,
         })?;
         Ok(Self {
-            db,
+            db: Arc::new(db),
+            raft: OnceLock::new(),
             id_lock: Mutex::new(()),
         })
     }
 
-    /// Applies `batch` atomically and fsyncs the WAL before returning.
+    /// The RocksDB handle, for the Raft log and state machine over the same store.
+    pub fn db(&self) -> Arc<rocksdb::DB> {
+        self.db.clone()
+    }
+
+    /// Routes every later write through `raft` (once, at start-up).
+    pub fn attach_raft(&self, raft: Arc<MetaRaft>) {
+        let _ = self.raft.set(raft);
+    }
+
+    /// The Raft node, when the store is replicated.
+    pub fn raft(&self) -> Option<&Arc<MetaRaft>> {
+        self.raft.get()
+    }
+
+    /// True when a write can succeed here: no Raft group, or this node is its leader.
+    pub fn can_write(&self) -> bool {
+        self.raft.get().is_none_or(|r| r.is_raft_leader())
+    }
+
+    /// True when this FE runs the cluster's background work (scheduling, publishing, BE
+    /// reports): no Raft group, or the leader that has finished taking over.
+    pub fn is_active_leader(&self) -> bool {
+        self.raft.get().is_none_or(|r| r.is_active())
+    }
+
+    /// The cluster id (0 before the cluster was initialized).
+    pub fn cluster_id(&self) -> Result<i64, MetaError> {
+        Ok(self.get::<i64>(&[keys::CLUSTER_ID])?.unwrap_or(0))
+    }
+
+    /// Applies `batch` atomically; durable (fsynced, or committed by a quorum) on return.
     pub fn write(&self, batch: MetaBatch) -> Result<(), MetaError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if let Some(r) = self.raft.get() {
+            r.propose(MetaCommand { ops: batch.ops })?;
+            return Ok(());
+        }
         let mut wo = rocksdb::WriteOptions::default();
         wo.set_sync(true);
-        self.db.write_opt(batch.batch, &wo)?;
+        self.db.write_opt(batch.into_write_batch(), &wo)?;
         Ok(())
     }
 
@@ -88,10 +155,14 @@ impl MetaStore {
     /// survives a crash of the process (it is in the OS's page cache) but not of the machine,
     /// and the next synced write makes it durable too. For records whose loss only hides
     /// history (SHOW LOAD rows), written on a statement's answer path.
+    /// Replicated stores have no unsynced writes: a log entry is fsynced by every member.
     pub fn write_unsynced(&self, batch: MetaBatch) -> Result<(), MetaError> {
+        if self.raft.get().is_some() {
+            return self.write(batch);
+        }
         let mut wo = rocksdb::WriteOptions::default();
         wo.set_sync(false);
-        self.db.write_opt(batch.batch, &wo)?;
+        self.db.write_opt(batch.into_write_batch(), &wo)?;
         Ok(())
     }
 

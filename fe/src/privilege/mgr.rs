@@ -90,7 +90,9 @@ impl PrivilegeMgr {
             batch.put(&public.key(), &public)?;
             st.roles.insert(public.name.clone(), public);
         }
-        if !batch.is_empty() {
+        // The built-in user and role are created by the FE that may write (a new cluster's
+        // leader); a follower gets them through replication.
+        if !batch.is_empty() && meta.can_write() {
             meta.write(batch)?;
         }
         Ok(Self {
@@ -98,6 +100,16 @@ impl PrivilegeMgr {
             state: RwLock::new(st),
             write_lock: Mutex::new(()),
         })
+    }
+
+    /// Replaces users and roles with what the store holds now (creating the built-ins when
+    /// this FE may write and they are missing).
+    pub fn reload(&self, root_password: &str) -> Result<(), MetaError> {
+        let fresh = Self::load(self.meta.clone(), root_password)?;
+        let _w = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) =
+            fresh.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok(())
     }
 
     pub(super) fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {

@@ -42,8 +42,11 @@ pub fn start(ctx: Arc<RoutineLoadContext>) -> tokio::task::JoinHandle<()> {
             if full {
                 last_job_round = now;
             }
-            job_round(&ctx, &cfg, now, full);
-            task_round(&ctx, &cfg, now);
+            // Only the leader schedules (`ha::leadership` sets it active once it took over).
+            if ctx.routine_load.meta().is_active_leader() {
+                job_round(&ctx, &cfg, now, full);
+                task_round(&ctx, &cfg, now);
+            }
             tokio::select! {
                 _ = ctx.routine_load.wake.notified() => {}
                 _ = tokio::time::sleep(TICK) => {}

@@ -126,7 +126,8 @@ impl FeShim {
         let kill = self.kill.clone();
         let fut = async move {
             let stmt = sql::parse(sql_text)?;
-            handler::execute(ctx, session, stmt).await
+            // On a follower, writes run on the leader and reads wait for the read index.
+            crate::ha::forward::execute(ctx, session, sql_text, stmt).await
         }
         .instrument(span);
         let result = tokio::select! {

@@ -12,6 +12,10 @@ pub enum AdminStmt {
     AddBackends(Vec<String>),
     /// `ALTER SYSTEM DROP BACKEND "host:port"[, ...]`
     DropBackends(Vec<String>),
+    /// `ALTER SYSTEM ADD FOLLOWER|OBSERVER "host:edit_log_port"`
+    AddFrontend { observer: bool, host_port: String },
+    /// `ALTER SYSTEM DROP FOLLOWER|OBSERVER "host:edit_log_port"`
+    DropFrontend { observer: bool, host_port: String },
     ShowBackends,
     ShowFrontends,
     /// `SHOW PROC '<path>'`
@@ -71,11 +75,35 @@ fn string_list(c: &mut Cursor) -> SqlResult<Vec<String>> {
 fn parse(sql: &str, c: &mut Cursor) -> SqlResult<AdminStmt> {
     let stmt = if c.accept_kws(&["ALTER", "SYSTEM"]) {
         if c.accept_kw("ADD") {
-            c.expect_kw("BACKEND")?;
-            AdminStmt::AddBackends(string_list(c)?)
+            if c.accept_kw("FOLLOWER") {
+                AdminStmt::AddFrontend {
+                    observer: false,
+                    host_port: c.string()?,
+                }
+            } else if c.accept_kw("OBSERVER") {
+                AdminStmt::AddFrontend {
+                    observer: true,
+                    host_port: c.string()?,
+                }
+            } else {
+                c.expect_kw("BACKEND")?;
+                AdminStmt::AddBackends(string_list(c)?)
+            }
         } else if c.accept_kw("DROP") {
-            c.expect_kw("BACKEND")?;
-            AdminStmt::DropBackends(string_list(c)?)
+            if c.accept_kw("FOLLOWER") {
+                AdminStmt::DropFrontend {
+                    observer: false,
+                    host_port: c.string()?,
+                }
+            } else if c.accept_kw("OBSERVER") {
+                AdminStmt::DropFrontend {
+                    observer: true,
+                    host_port: c.string()?,
+                }
+            } else {
+                c.expect_kw("BACKEND")?;
+                AdminStmt::DropBackends(string_list(c)?)
+            }
         } else if c.peek().is_kw("DECOMMISSION") || c.peek().is_kw("MODIFY") {
             return Err(SqlError::plain(format!(
                 "ALTER SYSTEM {} is not supported by starload",
@@ -125,6 +153,24 @@ mod tests {
 
     fn p(s: &str) -> AdminStmt {
         try_parse(s).expect("owned").expect("parses")
+    }
+
+    #[test]
+    fn parses_frontend_membership() {
+        assert_eq!(
+            p("ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:9110\""),
+            AdminStmt::AddFrontend {
+                observer: false,
+                host_port: "127.0.0.1:9110".into()
+            }
+        );
+        assert_eq!(
+            p("alter system drop observer '10.0.0.2:9010'"),
+            AdminStmt::DropFrontend {
+                observer: true,
+                host_port: "10.0.0.2:9010".into()
+            }
+        );
     }
 
     #[test]

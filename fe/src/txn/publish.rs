@@ -72,8 +72,11 @@ pub fn start(ctx: Arc<Publisher>) -> tokio::task::JoinHandle<()> {
         let mut lagging: Owed = BTreeMap::new();
         let mut repair = Repair::default();
         loop {
-            publish_round(&ctx, &mut lagging).await;
-            repair_round(&ctx, &mut repair);
+            // Only the leader publishes (a follower's transactions are the leader's, replicated).
+            if ctx.txn.is_active_leader() {
+                publish_round(&ctx, &mut lagging).await;
+                repair_round(&ctx, &mut repair);
+            }
             tokio::select! {
                 _ = ctx.txn.publish_wake.notified() => {}
                 _ = tokio::time::sleep(ROUND) => {}

@@ -1,0 +1,448 @@
+//! Replicated metadata: the FE's RocksDB store behind an openraft group of frontends.
+//!
+//! Every `MetaStore::write` on the leader becomes one log entry ([`types::MetaCommand`]);
+//! `MetaStore::write` returns once the entry is committed by a quorum and applied to the
+//! local store. Followers apply the same entries (`state_machine`), so every FE's store holds
+//! the same state. Raft runs on its own small runtime: a statement thread that waits for a
+//! commit never starves the tasks that make the commit happen.
+
+pub mod log_store;
+pub mod network;
+pub mod state_machine;
+pub mod types;
+
+use super::MetaError;
+use openraft::error::{ClientWriteError, RaftError};
+use openraft::{ChangeMembers, Raft, ServerState};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+pub use types::{node_id, FeNode, MetaCommand, MetaOp, MetaTypes};
+
+/// How long a write waits for its commit before it reports the outcome unknown. A leader cut
+/// off from its quorum cannot commit (Raft), so its writes fail after this long; a paused
+/// leader that wakes up learns the newer term from the first answer and fails them at once.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Timing of the group (fe.conf `meta_heartbeat_interval_ms`, `meta_election_timeout_ms`).
+#[derive(Debug, Clone, Copy)]
+pub struct RaftTiming {
+    pub heartbeat_ms: u64,
+    /// Minimum election timeout; the maximum is twice this.
+    pub election_timeout_ms: u64,
+}
+
+/// A frontend's membership in the group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: u64,
+    pub node: FeNode,
+    /// A voter (FOLLOWER, or the leader); false for an OBSERVER (a Raft learner).
+    pub voter: bool,
+}
+
+/// What a frontend last told about itself (its NodeInfo answer), for SHOW FRONTENDS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerStatus {
+    pub alive: bool,
+    pub last_heartbeat_ms: i64,
+    pub http_port: u16,
+    pub query_port: u16,
+    pub rpc_port: u16,
+    pub start_time_ms: i64,
+    pub version: String,
+    pub applied_index: u64,
+    pub cluster_id: i64,
+    pub err_msg: String,
+}
+
+/// The local Raft node and the runtime it runs on.
+pub struct MetaRaft {
+    raft: Raft<MetaTypes>,
+    node_id: u64,
+    node: FeNode,
+    rt: tokio::runtime::Handle,
+    timing: RaftTiming,
+    /// Set by the FE once, as leader, it has reloaded its state and run recovery; cleared
+    /// the moment it is not leader. Background loops and BE reports act only while set.
+    active: AtomicBool,
+    /// A write whose outcome is unknown (timed out): the FE reloads its state from the store.
+    uncertain: AtomicBool,
+    /// The applied index the FE's in-memory state reflects (after a reload, or as leader).
+    reloaded: tokio::sync::watch::Sender<u64>,
+    /// Peer frontends' last status (polled by the FE).
+    peers: std::sync::Mutex<BTreeMap<u64, PeerStatus>>,
+    /// When a quorum last confirmed this leader (a commit or a leadership check).
+    quorum_seen: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+fn raft_err<E: std::fmt::Display>(e: E) -> MetaError {
+    MetaError::Replication(e.to_string())
+}
+
+impl MetaRaft {
+    /// Starts the node over `db` (its log and state machine), on a dedicated runtime.
+    pub async fn start(
+        db: Arc<rocksdb::DB>,
+        node: FeNode,
+        cluster_token: String,
+        timing: RaftTiming,
+    ) -> Result<Arc<Self>, MetaError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("meta-raft")
+            .enable_all()
+            .build()
+            .map_err(|e| MetaError::Replication(format!("raft runtime: {e}")))?;
+        let handle = rt.handle().clone();
+        // The runtime lives as long as the process (dropping it inside an async context
+        // would panic, and the FE never stops its metadata group).
+        std::mem::forget(rt);
+        let node_id = node_id(&node.host, node.edit_log_port);
+        let config = openraft::Config {
+            cluster_name: "starload-fe".into(),
+            heartbeat_interval: timing.heartbeat_ms,
+            election_timeout_min: timing.election_timeout_ms,
+            election_timeout_max: timing.election_timeout_ms * 2,
+            // Sends a lagging node a snapshot instead of entries after this many.
+            replication_lag_threshold: 5000,
+            snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(5000),
+            max_in_snapshot_log_to_keep: 1000,
+            ..Default::default()
+        }
+        .validate()
+        .map_err(raft_err)?;
+        let log = log_store::LogStore::new(db.clone());
+        let sm = state_machine::StateMachine::new(db);
+        let net = network::NetworkFactory { cluster_token };
+        let raft = handle
+            .spawn(async move { Raft::new(node_id, Arc::new(config), net, log, sm).await })
+            .await
+            .map_err(raft_err)?
+            .map_err(raft_err)?;
+        Ok(Arc::new(Self {
+            raft,
+            node_id,
+            node,
+            rt: handle,
+            timing,
+            active: AtomicBool::new(false),
+            uncertain: AtomicBool::new(false),
+            reloaded: tokio::sync::watch::channel(0).0,
+            peers: std::sync::Mutex::new(BTreeMap::new()),
+            quorum_seen: std::sync::Mutex::new(None),
+        }))
+    }
+
+    pub fn raft(&self) -> &Raft<MetaTypes> {
+        &self.raft
+    }
+
+    pub fn node_id(&self) -> u64 {
+        self.node_id
+    }
+
+    pub fn node(&self) -> &FeNode {
+        &self.node
+    }
+
+    pub fn timing(&self) -> RaftTiming {
+        self.timing
+    }
+
+    /// Runs `fut` on the Raft runtime and waits for it from any thread.
+    async fn on_rt<T: Send + 'static>(
+        &self,
+        fut: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Result<T, MetaError> {
+        self.rt.spawn(fut).await.map_err(raft_err)
+    }
+
+    /// True once the group has a membership (a new node waits to be added).
+    pub async fn is_initialized(&self) -> Result<bool, MetaError> {
+        let r = self.raft.clone();
+        self.on_rt(async move { r.is_initialized().await })
+            .await?
+            .map_err(raft_err)
+    }
+
+    /// Makes this node a one-member group (the first FE of a cluster), then elects it.
+    pub async fn initialize_single(&self) -> Result<(), MetaError> {
+        let r = self.raft.clone();
+        let members = BTreeMap::from([(self.node_id, self.node.clone())]);
+        self.on_rt(async move { r.initialize(members).await })
+            .await?
+            .map_err(raft_err)
+    }
+
+    /// A one-voter group that restarted elects itself at once instead of after an
+    /// election timeout (the FE starts in well under a second).
+    pub async fn elect_if_sole_voter(&self) -> Result<(), MetaError> {
+        let m = self.raft.metrics().borrow().clone();
+        let voters: Vec<u64> = m.membership_config.membership().voter_ids().collect();
+        if voters == [self.node_id] && m.state != ServerState::Leader {
+            let r = self.raft.clone();
+            self.on_rt(async move { r.trigger().elect().await })
+                .await?
+                .map_err(raft_err)?;
+        }
+        Ok(())
+    }
+
+    /// The latest metrics.
+    pub fn metrics(&self) -> openraft::RaftMetrics<u64, FeNode> {
+        self.raft.metrics().borrow().clone()
+    }
+
+    /// A receiver that changes whenever the metrics do.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<openraft::RaftMetrics<u64, FeNode>> {
+        self.raft.metrics()
+    }
+
+    /// Raft state is Leader (it may not have applied its term's first entry yet).
+    pub fn is_raft_leader(&self) -> bool {
+        self.raft.metrics().borrow().state == ServerState::Leader
+    }
+
+    /// The leader this node knows, with its address.
+    pub fn leader(&self) -> Option<(u64, FeNode)> {
+        let m = self.raft.metrics().borrow().clone();
+        let id = m.current_leader?;
+        let node = m.membership_config.membership().get_node(&id)?.clone();
+        Some((id, node))
+    }
+
+    pub fn applied_index(&self) -> u64 {
+        self.raft
+            .metrics()
+            .borrow()
+            .last_applied
+            .map(|l| l.index)
+            .unwrap_or(0)
+    }
+
+    /// Every member with its role.
+    pub fn members(&self) -> Vec<Member> {
+        let m = self.raft.metrics().borrow().clone();
+        let membership = m.membership_config.membership();
+        let voters: BTreeSet<u64> = membership.voter_ids().collect();
+        membership
+            .nodes()
+            .map(|(id, n)| Member {
+                id: *id,
+                node: n.clone(),
+                voter: voters.contains(id),
+            })
+            .collect()
+    }
+
+    pub fn set_active(&self, on: bool) {
+        self.active.store(on, Ordering::SeqCst);
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active.load(Ordering::SeqCst)
+    }
+
+    /// Records that the in-memory state reflects every entry up to `index`.
+    pub fn mark_reloaded(&self, index: u64) {
+        self.reloaded.send_if_modified(|cur| {
+            if index > *cur {
+                *cur = index;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// Waits until the in-memory state reflects `index` (read your writes on a follower).
+    pub async fn wait_reloaded(&self, index: u64, timeout: Duration) -> Result<(), MetaError> {
+        let mut rx = self.reloaded.subscribe();
+        let reached = {
+            let fut = rx.wait_for(|cur| *cur >= index);
+            matches!(tokio::time::timeout(timeout, fut).await, Ok(Ok(_)))
+        };
+        match reached {
+            true => Ok(()),
+            false => Err(MetaError::Replication(format!(
+                "this FE has not caught up to entry {index} in time"
+            ))),
+        }
+    }
+
+    /// Stores a peer's status.
+    pub fn set_peer_status(&self, id: u64, st: PeerStatus) {
+        self.peers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, st);
+    }
+
+    /// A peer's last status (default: never heard from).
+    pub fn peer_status(&self, id: u64) -> PeerStatus {
+        self.peers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Takes the "a write's outcome is unknown" flag.
+    pub fn take_uncertain(&self) -> bool {
+        self.uncertain.swap(false, Ordering::SeqCst)
+    }
+
+    /// Replicates `cmd` and waits until this node applied it. Blocks the calling thread (a
+    /// statement's or loop's `MetaStore::write`), never the Raft runtime.
+    pub fn propose(&self, cmd: MetaCommand) -> Result<u64, MetaError> {
+        let m = self.metrics();
+        if m.state != ServerState::Leader {
+            return Err(MetaError::NotLeader {
+                leader: self.leader().map(|(_, n)| n.addr()),
+            });
+        }
+        let raft = self.raft.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        // A leader lease: when no quorum confirmed this leader within half an election
+        // timeout, confirm it first (one heartbeat round), bounded by the election timeout. A
+        // leader cut off from its followers thus refuses writes within the election timeout
+        // instead of holding them until WRITE_TIMEOUT; a busy leader pays nothing.
+        let election = Duration::from_millis(self.timing.election_timeout_ms);
+        let fresh = self
+            .quorum_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|t| t.elapsed() < election / 2);
+        self.rt.spawn(async move {
+            if !fresh {
+                match tokio::time::timeout(election, raft.get_read_log_id()).await {
+                    Ok(Ok(_)) => {}
+                    _ => {
+                        let _ = tx.send(Err(None));
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(raft.client_write(cmd).await.map_err(Some));
+        });
+        let wait = || rx.recv_timeout(WRITE_TIMEOUT);
+        let r = match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
+            }
+            _ => wait(),
+        };
+        match r {
+            Ok(Ok(resp)) => {
+                *self.quorum_seen.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(std::time::Instant::now());
+                Ok(resp.log_id.index)
+            }
+            // The lease check failed: nothing was proposed.
+            Ok(Err(None)) => Err(MetaError::NoQuorum),
+            Ok(Err(Some(RaftError::APIError(ClientWriteError::ForwardToLeader(f))))) => {
+                Err(MetaError::NotLeader {
+                    leader: f.leader_node.map(|n| n.addr()),
+                })
+            }
+            Ok(Err(Some(e))) => {
+                self.uncertain.store(true, Ordering::SeqCst);
+                Err(raft_err(e))
+            }
+            Err(_) => {
+                // Committed or not, nobody knows yet: the FE reloads from the store once the
+                // group settles (the entry either is there or never will be).
+                self.uncertain.store(true, Ordering::SeqCst);
+                Err(MetaError::NoQuorum)
+            }
+        }
+    }
+
+    /// Confirms leadership with a quorum and returns the index a read must see (Raft's read
+    /// index); waits until this leader applied that far.
+    pub async fn read_index(&self) -> Result<u64, MetaError> {
+        let r = self.raft.clone();
+        let res = self
+            .on_rt(async move { r.ensure_linearizable().await })
+            .await?;
+        match res {
+            Ok(l) => Ok(l.map(|l| l.index).unwrap_or(0)),
+            Err(e) => Err(MetaError::NotLeader {
+                leader: {
+                    let _ = e;
+                    self.leader().map(|(_, n)| n.addr())
+                },
+            }),
+        }
+    }
+
+    /// Waits until this node applied `index` (a follower answering after a forwarded write
+    /// or a read index).
+    pub async fn wait_applied(&self, index: u64, timeout: Duration) -> Result<(), MetaError> {
+        let mut w = self.raft.metrics();
+        let fut = async {
+            loop {
+                let applied = w.borrow().last_applied.map(|l| l.index).unwrap_or(0);
+                if applied >= index {
+                    return Ok(());
+                }
+                if w.changed().await.is_err() {
+                    return Err(MetaError::Replication("raft stopped".into()));
+                }
+            }
+        };
+        tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| MetaError::Replication(format!("not applied up to {index} in time")))?
+    }
+
+    /// Adds `node` as a learner (OBSERVER, or a FOLLOWER until it has caught up); returns
+    /// without waiting for the node to answer.
+    pub async fn add_learner(&self, node: FeNode) -> Result<(), MetaError> {
+        let id = node_id(&node.host, node.edit_log_port);
+        let r = self.raft.clone();
+        self.on_rt(async move { r.add_learner(id, node, false).await })
+            .await?
+            .map(|_| ())
+            .map_err(raft_err)
+    }
+
+    /// Makes learner `id` a voter.
+    pub async fn promote(&self, id: u64) -> Result<(), MetaError> {
+        let r = self.raft.clone();
+        self.on_rt(async move {
+            r.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([id])), true)
+                .await
+        })
+        .await?
+        .map(|_| ())
+        .map_err(raft_err)
+    }
+
+    /// Removes `id` from the group (voter or learner).
+    pub async fn remove(&self, id: u64) -> Result<(), MetaError> {
+        let r = self.raft.clone();
+        let is_voter = self.members().iter().any(|m| m.id == id && m.voter);
+        self.on_rt(async move {
+            if is_voter {
+                r.change_membership(ChangeMembers::RemoveVoters(BTreeSet::from([id])), false)
+                    .await?;
+            }
+            r.change_membership(ChangeMembers::RemoveNodes(BTreeSet::from([id])), false)
+                .await
+        })
+        .await?
+        .map(|_| ())
+        .map_err(raft_err)
+    }
+
+    /// The index a learner has replicated up to, from the leader's replication metrics.
+    pub fn matched_index(&self, id: u64) -> Option<u64> {
+        let m = self.metrics();
+        let rep = m.replication?;
+        rep.get(&id).cloned().flatten().map(|l| l.index)
+    }
+}

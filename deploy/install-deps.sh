@@ -12,7 +12,8 @@
 # - Debian packages: C/C++ toolchain and headers for the RocksDB and librdkafka builds
 #   (build-essential, libclang-dev, libssl-dev, pkg-config), the mold linker, the mysql CLI
 #   (mariadb-client), Java 17 and the MariaDB JDBC driver, PyMySQL, promtool (prometheus: lints
-#   the /metrics pages in fe/tests/telemetry_metrics.rs and .ci/run) and curl.
+#   the /metrics pages in fe/tests/telemetry_metrics.rs and .ci/run), curl, and chromium (the
+#   console's browser test, compat-tests/console, driven by playwright-core).
 # - Python client libraries for the smoke tests (PyMySQL, mysql-connector-python, SQLAlchemy),
 #   pip-installed for the `python3` on PATH if it cannot import them.
 # - The clients of compat-tests/clients/run.sh, each pinned by a lock file there: Python venvs
@@ -59,7 +60,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 apt_pkgs=(build-essential pkg-config libclang-dev libssl-dev mold mariadb-client
           python3-pymysql libmariadb-java openjdk-17-jdk-headless prometheus curl
-          libmariadb-dev python3-venv)
+          libmariadb-dev python3-venv chromium)
 if [ "$run_only" = yes ]; then
   apt_pkgs=(build-essential pkg-config libclang-dev libssl-dev mold mariadb-client curl)
 fi
@@ -121,6 +122,15 @@ else
   echo "install-deps: npm ci (mysql2) in $clients/node"
   (cd "$clients/node" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$lock_hash" > "$clients/node/node_modules/.lock.sha256"
+fi
+
+# playwright-core and mysql2 for the console's browser test (compat-tests/console), pinned the same way.
+console="$repo/compat-tests/console"
+lock_hash="$(sha256sum "$console/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$console/node_modules/.lock.sha256" 2> /dev/null)" != "$lock_hash" ]; then
+  echo "install-deps: npm ci (playwright-core, mysql2) in $console"
+  (cd "$console" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_hash" > "$console/node_modules/.lock.sha256"
 fi
 
 if [ "$tansu" = yes ]; then install_tansu; fi

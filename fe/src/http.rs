@@ -1,5 +1,6 @@
 //! FE HTTP server on `http_port`: `GET /api/health` (StarRocks HealthAction, with the
-//! online/total backend counts) and `GET /metrics` (Prometheus text).
+//! online/total backend counts), `GET /metrics` (Prometheus text) and the web console under
+//! `/console` (`console`: its own routes, login and pages).
 //!
 //! Every metric is declared in `telemetry.rs` (names, kinds, labels, help); the scrape handler
 //! only sets the gauges read at scrape time, through `telemetry::MetricsScraped`.
@@ -42,7 +43,11 @@ pub fn router(ctx: Arc<FeContext>, metrics: Option<PrometheusHandle>) -> Router 
     Router::new()
         .route("/api/health", get(health))
         .route("/metrics", get(metrics_text))
-        .with_state(HttpState { ctx, metrics })
+        .with_state(HttpState {
+            ctx: ctx.clone(),
+            metrics,
+        })
+        .merge(crate::console::router(ctx))
 }
 
 /// Serves HTTP on `listener` until the process exits.
@@ -51,7 +56,12 @@ pub async fn serve(
     listener: TcpListener,
     metrics: Option<PrometheusHandle>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(ctx, metrics)).await
+    // The peer address is the console's login host (user@host matching, as over MySQL).
+    axum::serve(
+        listener,
+        router(ctx, metrics).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }
 
 /// The health body exactly as StarRocks prints it (RestResult field order).

@@ -2,7 +2,8 @@
 //! queries. Map (module -> owner of):
 //! - `server/`   MySQL protocol only (handshake, auth, COM_*), turns errors into ERR packets
 //! - `rpc`       FrontendService (BE -> FE gRPC: task reports, txn states)
-//! - `http`      /api/health, /metrics
+//! - `http`      /api/health, /metrics, and the console's routes
+//! - `console/`  the web console (/console): login over HTTP Basic, pages, JSON, PAUSE/RESUME
 //! - `handler/`  executes parsed statements against the modules below; CREATE TABLE analysis
 //! - `context`   `FeContext`: opens every manager and wires them (the txn listener)
 //! - `sql/`      statement parsing: our grammar for StarRocks statements, sqlparser for SELECT
@@ -24,20 +25,22 @@
 //! neighbour in its own layer), and no more than two files import each other in a circle.
 //! `fe/tests/module_layers.rs` checks both on every test run.
 //! 1. `server`, `rpc`, `http` (entry points; `main.rs` starts them and the background loops)
-//! 2. `handler`
-//! 3. `context`
-//! 4. `sql`, `session`
-//! 5. `routine_load`, `query`
-//! 6. `txn` (announces ABORTED / VISIBLE through its own `TxnListener` trait, which
+//! 2. `console` (the web console: runs statements through `handler` as the logged-in user)
+//! 3. `handler`
+//! 4. `context`
+//! 5. `sql`, `session`
+//! 6. `routine_load`, `query`
+//! 7. `txn` (announces ABORTED / VISIBLE through its own `TxnListener` trait, which
 //!    routine_load implements, instead of calling up), `load_job`
-//! 7. `cluster`, `privilege`, `variables`
-//! 8. `catalog`
-//! 9. `meta`, `config`, `result`, `clock`, `java_text`, `error`, `telemetry`
+//! 8. `cluster`, `privilege`, `variables`
+//! 9. `catalog`
+//! 10. `meta`, `config`, `result`, `clock`, `java_text`, `error`, `telemetry`
 
 pub mod catalog;
 pub mod clock;
 pub mod cluster;
 pub mod config;
+pub mod console;
 pub mod context;
 pub mod error;
 pub mod ha;

@@ -11,6 +11,7 @@
 //! - `bounded` bounded jobs (kafka_end_offsets / kafka_end_time) and datetime starts
 //! - `context` the managers the loops and callbacks use (not the whole FeContext)
 //! - `kafka_meta` partition lists and watermarks from the broker (never on the SHOW path)
+//! - `lag_history` bounded in-memory lag samples per job and partition (the web console's charts)
 //!
 //! Invariants: a job's persisted record changes only through this manager, always written
 //! before the in-memory copy changes; the job lock is never held across an `.await`.
@@ -22,6 +23,7 @@ pub mod job;
 pub mod kafka_meta;
 pub mod lag;
 pub mod lag_probe;
+pub mod lag_history;
 pub mod load_desc;
 pub mod progress;
 pub mod properties;
@@ -100,6 +102,8 @@ pub struct RoutineLoadManager {
     pub wake: Notify,
     /// Last observed offsets per job and partition (SHOW ROUTINE LOAD LAG; not persisted).
     pub lag: lag::LagBook,
+    /// Lag samples from task reports (not persisted).
+    pub lag_history: lag_history::LagHistory,
 }
 
 impl RoutineLoadManager {
@@ -112,6 +116,7 @@ impl RoutineLoadManager {
             jobs: Mutex::new(jobs),
             wake: Notify::new(),
             lag: lag::LagBook::new(),
+            lag_history: lag_history::LagHistory::new(),
         })
     }
 
@@ -260,6 +265,7 @@ impl RoutineLoadManager {
             jobs.remove(id);
         }
         self.lag.forget(&old);
+        self.lag_history.forget(&old);
         Ok(old.len())
     }
 }

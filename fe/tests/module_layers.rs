@@ -10,6 +10,8 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     // Entry points: MySQL protocol, FrontendService (BE -> FE), HTTP.
     &["server", "rpc", "http"],
+    // The web console (/console): statements through the handler as the logged-in user.
+    &["console"],
     // Several FEs: statement routing to the leader, read index, leadership take-over, peers.
     &["ha"],
     // Statement execution.

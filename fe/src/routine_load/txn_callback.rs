@@ -541,6 +541,11 @@ pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision 
         }
         Decision::Committed
     };
+    if let Some(e) = jobs.get(&txn.job_id) {
+        ctx.routine_load
+            .lag_history
+            .record(&e.job, &req.progress, now_ms());
+    }
     drop(jobs);
     ctx.routine_load.wake.notify_one();
     if matches!(decision, Decision::Aborted(_)) {

@@ -136,7 +136,7 @@ impl Decoder for MetadataDecoder {
 mod tests {
     use super::*;
     use crate::load::decode::csv::{CsvDecoder, CsvOptions};
-    use rdkafka::message::{Header, OwnedHeaders, OwnedMessage, Timestamp};
+    use rdkafka::message::{Header, Message, OwnedHeaders, OwnedMessage, Timestamp};
 
     fn msg(offset: i64, key: Option<&[u8]>, headers: Option<OwnedHeaders>) -> OwnedMessage {
         OwnedMessage::new(

@@ -127,11 +127,11 @@ fe_config! {
     /// `--helper`); empty for the first FE, which starts a new cluster.
     helper: String = "", mutable = false;
     /// Raft heartbeat period between frontends, ms.
-    meta_heartbeat_interval_ms: i64 = 200i64, mutable = false;
+    meta_heartbeat_interval_ms: i64 = 150i64, mutable = false;
     /// A follower that hears nothing from the leader for this long (up to twice as long,
     /// randomized) starts an election; a leader that hears from no quorum for this long stops
     /// accepting writes, ms.
-    meta_election_timeout_ms: i64 = 1000i64, mutable = false;
+    meta_election_timeout_ms: i64 = 700i64, mutable = false;
     /// Address the FE binds and advertises.
     priority_networks: String = "127.0.0.1", mutable = false;
     /// Directory of the RocksDB metadata store.

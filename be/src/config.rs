@@ -152,9 +152,7 @@ impl BeConfig {
             "rejected_ledger_max_bytes_per_job" => {
                 self.rejected_ledger_max_bytes_per_job = num(key, v)?
             }
-            "rejected_ledger_max_age_second" => {
-                self.rejected_ledger_max_age_second = num(key, v)?
-            }
+            "rejected_ledger_max_age_second" => self.rejected_ledger_max_age_second = num(key, v)?,
             _ => return Ok(false),
         }
         Ok(true)

@@ -513,7 +513,11 @@ pub async fn wait_topic(
 /// High watermark (next offset to be written) of each partition `0..partitions` of `topic`.
 /// Every message payload of `topic` from offset 0 to the end offsets seen when called, per
 /// partition in offset order (the fault campaign's ground truth).
-pub async fn consume_all(bootstrap: &str, topic: &str, partitions: i32) -> Result<Vec<Vec<Vec<u8>>>> {
+pub async fn consume_all(
+    bootstrap: &str,
+    topic: &str,
+    partitions: i32,
+) -> Result<Vec<Vec<Vec<u8>>>> {
     use rdkafka::consumer::Consumer;
     use rdkafka::{Message, Offset, TopicPartitionList};
     let ends = high_watermarks(bootstrap, topic, partitions).await?;

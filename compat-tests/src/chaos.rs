@@ -301,7 +301,9 @@ async fn trial(
             Fault::KillLeader => {
                 let l = c.leader_index().await?;
                 c.kill_fe_at(l);
-                report.write_recovery_s.push(until_writable(c, Some(l), &probe).await?);
+                report
+                    .write_recovery_s
+                    .push(until_writable(c, Some(l), &probe).await?);
                 tokio::time::sleep(Duration::from_millis(rng.range(500, 3000))).await;
                 c.restart_fe_at(l).await?;
             }
@@ -309,7 +311,9 @@ async fn trial(
                 let l = c.leader_index().await?;
                 let f = (l + 1 + rng.range(0, 1) as usize) % c.fe_count();
                 c.kill_fe_at(f);
-                report.write_recovery_s.push(until_writable(c, Some(f), &probe).await?);
+                report
+                    .write_recovery_s
+                    .push(until_writable(c, Some(f), &probe).await?);
                 tokio::time::sleep(Duration::from_millis(rng.range(500, 3000))).await;
                 c.restart_fe_at(f).await?;
             }
@@ -318,7 +322,9 @@ async fn trial(
                 c.pause_fe_at(l, true)?;
                 let pause = Duration::from_secs(rng.range(5, s.max_pause_secs.max(5)));
                 let paused_at = Instant::now();
-                report.write_recovery_s.push(until_writable(c, Some(l), &probe).await?);
+                report
+                    .write_recovery_s
+                    .push(until_writable(c, Some(l), &probe).await?);
                 if let Some(rest) = pause.checked_sub(paused_at.elapsed()) {
                     tokio::time::sleep(rest).await;
                 }
@@ -350,7 +356,10 @@ async fn trial(
     let mut want: HashMap<i64, usize> = HashMap::new();
     for part in &payloads {
         for p in part {
-            let id: i64 = String::from_utf8_lossy(p).trim().parse().context("id payload")?;
+            let id: i64 = String::from_utf8_lossy(p)
+                .trim()
+                .parse()
+                .context("id payload")?;
             *want.entry(id).or_default() += 1;
         }
     }
@@ -385,9 +394,12 @@ async fn trial(
     // Read every loaded id from an FE other than the leader (followers serve reads).
     let reader = (l + 1) % c.fe_count();
     let mut rconn = c.conn_fe(reader).await?;
-    let out = query(&mut rconn, &format!("SELECT id, count(*) FROM {table} GROUP BY id"))
-        .await
-        .context("read back")?;
+    let out = query(
+        &mut rconn,
+        &format!("SELECT id, count(*) FROM {table} GROUP BY id"),
+    )
+    .await
+    .context("read back")?;
     let mut got: HashMap<i64, usize> = HashMap::new();
     for r in &out.rows {
         got.insert(r[0].parse()?, r[1].parse()?);
@@ -406,7 +418,9 @@ async fn trial(
         .filter(|(id, _)| !want.contains_key(id))
         .map(|(_, n)| n)
         .sum();
-    query(&mut conn, &format!("STOP ROUTINE LOAD FOR {job}")).await.ok();
+    query(&mut conn, &format!("STOP ROUTINE LOAD FOR {job}"))
+        .await
+        .ok();
     Ok(report)
 }
 

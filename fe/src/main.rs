@@ -7,9 +7,9 @@
 use starload_fe::config::{self, FeConfig};
 use starload_fe::context::FeContext;
 use starload_fe::ha;
+use starload_fe::handler::dynamic_partition_scheduler;
 use starload_fe::meta::raft::{FeNode, MetaRaft, RaftTiming};
 use starload_fe::meta::MetaStore;
-use starload_fe::handler::dynamic_partition_scheduler;
 use starload_fe::routine_load::scheduler;
 use starload_fe::txn::publish;
 use starload_fe::{http, rpc, server};

@@ -22,8 +22,8 @@ pub mod java_map;
 pub mod job;
 pub mod kafka_meta;
 pub mod lag;
-pub mod lag_probe;
 pub mod lag_history;
+pub mod lag_probe;
 pub mod load_desc;
 pub mod progress;
 pub mod properties;
@@ -122,10 +122,7 @@ impl RoutineLoadManager {
 
     /// Every persisted job; `scheduling` turns RUNNING into NEED_SCHEDULE (the FE that
     /// schedules has no task of an earlier run), a follower keeps the state as written.
-    fn read_jobs(
-        meta: &MetaStore,
-        scheduling: bool,
-    ) -> Result<BTreeMap<i64, JobEntry>, MetaError> {
+    fn read_jobs(meta: &MetaStore, scheduling: bool) -> Result<BTreeMap<i64, JobEntry>, MetaError> {
         let mut jobs = BTreeMap::new();
         for (_, mut job) in meta.scan_prefix::<RoutineLoadJob>(&[keys::ROUTINE_LOAD_JOB])? {
             if scheduling && job.state == JobState::RUNNING {

@@ -104,7 +104,9 @@ impl FrontendService for FrontendRpc {
             }));
         }
         if let Some(st) = not_leader(&self.ctx) {
-            return Ok(tonic::Response::new(ReportTaskResponse { status: Some(st) }));
+            return Ok(tonic::Response::new(ReportTaskResponse {
+                status: Some(st),
+            }));
         }
         let ctx = self.ctx.clone();
         // The decision does blocking RocksDB writes (fsync): keep it off the async workers.

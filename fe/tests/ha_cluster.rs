@@ -23,12 +23,18 @@ async fn until_writable(c: &Cluster, i: usize, db: &str) -> Duration {
     let d = Deadline::after(T);
     loop {
         if let Ok(mut conn) = c.conn_fe(i).await {
-            if query(&mut conn, &format!("CREATE DATABASE {db}")).await.is_ok() {
+            if query(&mut conn, &format!("CREATE DATABASE {db}"))
+                .await
+                .is_ok()
+            {
                 return started.elapsed();
             }
         }
         if !d.wait().await {
-            panic!("FE {i} accepted no write within {T:?}:\n{}", c.fe_log_tail_at(i));
+            panic!(
+                "FE {i} accepted no write within {T:?}:\n{}",
+                c.fe_log_tail_at(i)
+            );
         }
     }
 }
@@ -52,7 +58,10 @@ async fn followers_forward_writes_and_loading_survives_leader_failures() -> anyh
         let mut roles = rows_of(&out, "Role");
         roles.sort();
         assert_eq!(roles, ["FOLLOWER", "FOLLOWER", "LEADER"], "FE {i}: {out:?}");
-        assert!(rows_of(&out, "Alive").iter().all(|a| a == "true"), "{out:?}");
+        assert!(
+            rows_of(&out, "Alive").iter().all(|a| a == "true"),
+            "{out:?}"
+        );
         assert_eq!(out.columns.len(), 16);
     }
 
@@ -85,7 +94,9 @@ async fn followers_forward_writes_and_loading_survives_leader_failures() -> anyh
         ),
     )
     .await;
-    let job = show_routine_load(&mut f, "ha.job").await?.expect("job listed on the follower");
+    let job = show_routine_load(&mut f, "ha.job")
+        .await?
+        .expect("job listed on the follower");
     let props: serde_json::Value = serde_json::from_str(&job["JobProperties"])?;
     assert_eq!(props["timezone"], "+08:00", "{job:?}");
 
@@ -118,7 +129,11 @@ async fn followers_forward_writes_and_loading_survives_leader_failures() -> anyh
     let second = c.leader_index().await?;
     assert_ne!(second, leader);
     c.pause_fe_at(second, true)?;
-    let survivor = alive.iter().copied().find(|i| *i != second).expect("one left");
+    let survivor = alive
+        .iter()
+        .copied()
+        .find(|i| *i != second)
+        .expect("one left");
     // Two of three FEs run again: bring the killed one back so a quorum exists.
     c.restart_fe_at(leader).await?;
     let took = until_writable(&c, survivor, "after_stop").await;
@@ -134,7 +149,10 @@ async fn followers_forward_writes_and_loading_survives_leader_failures() -> anyh
     c.wait_frontends_voting(T).await?;
     let out = c.show_frontends(second).await?;
     assert_eq!(
-        rows_of(&out, "Role").iter().filter(|r| *r == "LEADER").count(),
+        rows_of(&out, "Role")
+            .iter()
+            .filter(|r| *r == "LEADER")
+            .count(),
         1,
         "{out:?}"
     );
@@ -149,8 +167,7 @@ async fn followers_forward_writes_and_loading_survives_leader_failures() -> anyh
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn bad_membership_changes_are_refused_and_the_cluster_stays_writable() -> anyhow::Result<()>
-{
+async fn bad_membership_changes_are_refused_and_the_cluster_stays_writable() -> anyhow::Result<()> {
     let mut c = Cluster::start_with(ClusterOptions::new(1)).await?;
     c.add_followers(1).await?;
     let leader = c.leader_index().await?;
@@ -162,21 +179,55 @@ async fn bad_membership_changes_are_refused_and_the_cluster_stays_writable() -> 
         other => panic!("expected a server error, got {other:?}"),
     };
 
-    let (code, msg) = err(query(&mut l, &format!("ALTER SYSTEM DROP FOLLOWER \"127.0.0.1:{leader_port}\"")).await);
-    assert_eq!((code, msg.as_str()), (1064, "Unexpected exception: can not drop current master node."));
+    let (code, msg) = err(query(
+        &mut l,
+        &format!("ALTER SYSTEM DROP FOLLOWER \"127.0.0.1:{leader_port}\""),
+    )
+    .await);
+    assert_eq!(
+        (code, msg.as_str()),
+        (
+            1064,
+            "Unexpected exception: can not drop current master node."
+        )
+    );
     let (code, msg) = err(query(&mut l, "ALTER SYSTEM DROP FOLLOWER \"127.0.0.1:1\"").await);
-    assert_eq!((code, msg.as_str()), (1064, "Unexpected exception: frontend does not exist[127.0.0.1:1]"));
-    let (_, msg) = err(query(&mut l, &format!("ALTER SYSTEM DROP OBSERVER \"127.0.0.1:{follower_port}\"")).await);
-    assert_eq!(msg, format!("Unexpected exception: OBSERVER does not exist[127.0.0.1:{follower_port}]"));
-    let (_, msg) = err(query(&mut l, &format!("ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:{follower_port}\"")).await);
-    assert_eq!(msg, "Unexpected exception: FE with the same host: 127.0.0.1 already exists");
+    assert_eq!(
+        (code, msg.as_str()),
+        (
+            1064,
+            "Unexpected exception: frontend does not exist[127.0.0.1:1]"
+        )
+    );
+    let (_, msg) = err(query(
+        &mut l,
+        &format!("ALTER SYSTEM DROP OBSERVER \"127.0.0.1:{follower_port}\""),
+    )
+    .await);
+    assert_eq!(
+        msg,
+        format!("Unexpected exception: OBSERVER does not exist[127.0.0.1:{follower_port}]")
+    );
+    let (_, msg) = err(query(
+        &mut l,
+        &format!("ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:{follower_port}\""),
+    )
+    .await);
+    assert_eq!(
+        msg,
+        "Unexpected exception: FE with the same host: 127.0.0.1 already exists"
+    );
     let (_, msg) = err(query(&mut l, "ALTER SYSTEM ADD FOLLOWER \"127.0.0.1\"").await);
     assert!(msg.contains("Invalid host port: 127.0.0.1"), "{msg}");
 
     // An FE that never answers is added (as StarRocks does), but as a learner: the cluster
     // keeps its quorum and stays writable; SHOW FRONTENDS lists it not alive.
     let dead = starload_compat_tests::ports::free_port()?;
-    must_exec(&mut l, &format!("ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:{dead}\"")).await;
+    must_exec(
+        &mut l,
+        &format!("ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:{dead}\""),
+    )
+    .await;
     must_exec(&mut l, "CREATE DATABASE still_writable").await;
     let mut f = c.conn_fe(1 - leader).await?;
     must_exec(&mut f, "CREATE DATABASE still_writable_via_follower").await;
@@ -190,19 +241,41 @@ async fn bad_membership_changes_are_refused_and_the_cluster_stays_writable() -> 
         }
         assert!(d.wait().await, "unreachable FE not listed as dead: {out:?}");
     }
-    must_exec(&mut l, &format!("ALTER SYSTEM DROP FOLLOWER \"127.0.0.1:{dead}\"")).await;
+    must_exec(
+        &mut l,
+        &format!("ALTER SYSTEM DROP FOLLOWER \"127.0.0.1:{dead}\""),
+    )
+    .await;
 
     // A node of another cluster (its own meta dir, its own cluster id) cannot be added, and a
     // process started with that meta dir and our helper refuses to start.
     let mut other = Cluster::start_with(ClusterOptions::new(1)).await?;
     let other_port = other.fe.edit_log_port;
-    let (_, msg) = err(query(&mut l, &format!("ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:{other_port}\"")).await);
-    assert!(msg.starts_with(&format!("Unexpected exception: frontend 127.0.0.1:{other_port} belongs to another cluster")), "{msg}");
+    let (_, msg) = err(query(
+        &mut l,
+        &format!("ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:{other_port}\""),
+    )
+    .await);
+    assert!(
+        msg.starts_with(&format!(
+            "Unexpected exception: frontend 127.0.0.1:{other_port} belongs to another cluster"
+        )),
+        "{msg}"
+    );
     other.kill_fe();
     let out = std::process::Command::new(starload_compat_tests::paths::fe_binary()?)
-        .arg(format!("--query_port={}", starload_compat_tests::ports::free_port()?))
-        .arg(format!("--http_port={}", starload_compat_tests::ports::free_port()?))
-        .arg(format!("--rpc_port={}", starload_compat_tests::ports::free_port()?))
+        .arg(format!(
+            "--query_port={}",
+            starload_compat_tests::ports::free_port()?
+        ))
+        .arg(format!(
+            "--http_port={}",
+            starload_compat_tests::ports::free_port()?
+        ))
+        .arg(format!(
+            "--rpc_port={}",
+            starload_compat_tests::ports::free_port()?
+        ))
         .arg(format!("--edit_log_port={other_port}"))
         .arg(format!("--meta_dir={}", other.fe.meta_dir.display()))
         .arg(format!("--sys_log_dir={}", other.fe.log_dir.display()))
@@ -210,7 +283,10 @@ async fn bad_membership_changes_are_refused_and_the_cluster_stays_writable() -> 
         .output()?;
     assert!(!out.status.success(), "a foreign meta dir must not start");
     let text = String::from_utf8_lossy(&out.stderr);
-    assert!(text.contains("cluster id is not equal with helper node"), "{text}");
+    assert!(
+        text.contains("cluster id is not equal with helper node"),
+        "{text}"
+    );
     must_exec(&mut l, "CREATE DATABASE unaffected").await;
     Ok(())
 }

@@ -58,7 +58,10 @@ impl Cluster {
                 dir,
                 child: None,
             };
-            let sql = format!("ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:{}\"", node.edit_log_port);
+            let sql = format!(
+                "ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:{}\"",
+                node.edit_log_port
+            );
             let leader = self.leader_index().await?;
             let mut c = self.conn_fe(leader).await?;
             query(&mut c, &sql).await.with_context(|| sql.clone())?;
@@ -145,7 +148,10 @@ impl Cluster {
     fn leader_in(&self, out: &QueryOutput) -> Option<usize> {
         let role = out.col("Role")?;
         let port = out.col("EditLogPort")?;
-        let row = out.rows.iter().find(|r| r.get(role).is_some_and(|v| v == "LEADER"))?;
+        let row = out
+            .rows
+            .iter()
+            .find(|r| r.get(role).is_some_and(|v| v == "LEADER"))?;
         let p: u16 = row.get(port)?.parse().ok()?;
         (0..self.fe_count()).find(|i| self.fe_at(*i).edit_log_port == p)
     }

@@ -51,7 +51,11 @@ pub async fn run(cluster: Arc<Cluster>) {
                     backend_id: b.backend.id,
                     // BEs report to the FE that heartbeats with an address: only the leader
                     // gives one; followers heartbeat only to know which BEs are alive.
-                    fe_host: if leader { cfg.priority_networks.clone() } else { String::new() },
+                    fe_host: if leader {
+                        cfg.priority_networks.clone()
+                    } else {
+                        String::new()
+                    },
                     fe_rpc_port: if leader { cfg.rpc_port as u32 } else { 0 },
                     nonce: rand::random::<[u8; 16]>().to_vec(),
                 };

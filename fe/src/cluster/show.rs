@@ -234,7 +234,11 @@ fn group_frontends(meta: &MetaStore, fallback: impl FnOnce() -> ResultSet) -> Re
             2
         }
     };
-    members.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.node.addr().cmp(&b.node.addr())));
+    members.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then(a.node.addr().cmp(&b.node.addr()))
+    });
     let mut rows = Vec::new();
     for m in members {
         let rec = recs.iter().find(|r| r.addr() == m.node.addr());
@@ -246,14 +250,18 @@ fn group_frontends(meta: &MetaStore, fallback: impl FnOnce() -> ResultSet) -> Re
         } else {
             // A FOLLOWER still catching up is a learner: StarRocks shows the role it was
             // added with.
-            rec.map(|r| r.role.name())
-                .unwrap_or("OBSERVER")
-                .to_string()
+            rec.map(|r| r.role.name()).unwrap_or("OBSERVER").to_string()
         };
         let name = rec
             .map(|r| r.name())
             .unwrap_or_else(|| format!("{}_{}_0", m.node.host, m.node.edit_log_port));
-        let opt_port = |p: u16| if p == 0 { "0".to_string() } else { p.to_string() };
+        let opt_port = |p: u16| {
+            if p == 0 {
+                "0".to_string()
+            } else {
+                p.to_string()
+            }
+        };
         let row = vec![
             name,
             m.node.host.clone(),

@@ -90,7 +90,12 @@ impl ForwardedSession {
     pub fn to_session(&self, ctx: &FeContext) -> Session {
         let mut vars = SessionVariables::new(ctx.variables.clone(), ctx.config.get());
         vars.restore_values(&self.vars);
-        let mut s = Session::new(self.connection_id, self.user.clone(), self.host.clone(), vars);
+        let mut s = Session::new(
+            self.connection_id,
+            self.user.clone(),
+            self.host.clone(),
+            vars,
+        );
         s.current_catalog = self.current_catalog.clone();
         s.current_db = self.current_db.clone();
         s.principal = Principal {
@@ -207,13 +212,12 @@ async fn forward(
         let stmt = sql::parse(sql_text)?;
         return handler::execute(ctx, session, stmt).await;
     }
-    let mut client = FrontendHaServiceClient::new(channel_to(&addr)?)
-        .max_decoding_message_size(256 << 20);
+    let mut client =
+        FrontendHaServiceClient::new(channel_to(&addr)?).max_decoding_message_size(256 << 20);
     let req = ForwardRequest {
         cluster_token: ctx.config.get().cluster_token.clone(),
         sql: sql_text.to_string(),
-        session: serde_json::to_vec(&ForwardedSession::of(session))
-            .map_err(SqlError::internal)?,
+        session: serde_json::to_vec(&ForwardedSession::of(session)).map_err(SqlError::internal)?,
     };
     let resp = tokio::time::timeout(FORWARD_TIMEOUT, client.forward(req))
         .await
@@ -257,13 +261,15 @@ async fn read_index(ctx: &FeContext, raft: &Arc<MetaRaft>) -> SqlResult<u64> {
 /// result and the index the follower must reach.
 pub async fn serve_forward(ctx: &FeContext, sql_text: &str, session: &[u8]) -> (Vec<u8>, u64) {
     let result = match serde_json::from_slice::<ForwardedSession>(session) {
-        Err(e) => ForwardedResult::Failed(SqlError::internal(format!(
-            "bad forwarded session: {e}"
-        ))),
+        Err(e) => {
+            ForwardedResult::Failed(SqlError::internal(format!("bad forwarded session: {e}")))
+        }
         Ok(fs) => {
             let mut s = fs.to_session(ctx);
             let r = match ctx.meta.raft() {
-                Some(raft) if !raft.is_active() => Err(no_leader("this FE is no longer the leader")),
+                Some(raft) if !raft.is_active() => {
+                    Err(no_leader("this FE is no longer the leader"))
+                }
                 _ => match sql::parse(sql_text) {
                     Ok(stmt) => handler::execute(ctx, &mut s, stmt).await,
                     Err(e) => Err(e),

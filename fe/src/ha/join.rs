@@ -9,8 +9,8 @@
 //!   cluster's id refuses to start. The node then waits until the leader adds it (ALTER
 //!   SYSTEM ADD FOLLOWER/OBSERVER) and replicates the state to it.
 
-use crate::meta::raft::network::node_info;
 use crate::config::FeConfig;
+use crate::meta::raft::network::node_info;
 use crate::meta::raft::MetaRaft;
 use crate::meta::MetaStore;
 use std::time::Duration;

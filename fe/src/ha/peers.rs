@@ -154,7 +154,9 @@ async fn promote_caught_up(ctx: &FeContext, raft: &MetaRaft) {
         if wants_vote && caught_up && raft.peer_status(m.id).alive {
             match raft.promote(m.id).await {
                 Ok(()) => tracing::info!(frontend = %m.node, "Follower caught up; it now votes."),
-                Err(e) => tracing::warn!(frontend = %m.node, error = %e, "Promoting a follower failed."),
+                Err(e) => {
+                    tracing::warn!(frontend = %m.node, error = %e, "Promoting a follower failed.")
+                }
             }
         }
     }

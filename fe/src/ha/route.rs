@@ -57,9 +57,7 @@ pub fn route(stmt: &Statement) -> Route {
         Statement::Admin(a) => match a {
             // Runtime config is per FE in StarRocks too (ADMIN SET FRONTEND CONFIG changes the
             // FE it is sent to).
-            AdminStmt::SetFrontendConfig(_) | AdminStmt::ShowFrontendConfig { .. } => {
-                Route::Local
-            }
+            AdminStmt::SetFrontendConfig(_) | AdminStmt::ShowFrontendConfig { .. } => Route::Local,
             AdminStmt::ShowBackends | AdminStmt::ShowFrontends | AdminStmt::ShowProc(_) => {
                 Route::Read
             }
@@ -105,7 +103,10 @@ mod tests {
         assert_eq!(r("INSERT INTO d.t VALUES (1)"), Route::Leader);
         assert_eq!(r("PAUSE ROUTINE LOAD FOR d.j"), Route::Leader);
         assert_eq!(r("SET GLOBAL time_zone = '+08:00'"), Route::Leader);
-        assert_eq!(r("ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:9110\""), Route::Leader);
+        assert_eq!(
+            r("ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:9110\""),
+            Route::Leader
+        );
         assert_eq!(r("SELECT 1"), Route::Read);
         assert_eq!(r("SHOW ROUTINE LOAD FOR d.j"), Route::Read);
         assert_eq!(r("SHOW FRONTENDS"), Route::Read);

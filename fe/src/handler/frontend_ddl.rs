@@ -150,18 +150,30 @@ mod tests {
 
     #[test]
     fn host_port_texts_follow_starrocks() {
-        assert_eq!(host_port("127.0.0.1:9010").unwrap(), ("127.0.0.1".into(), 9010));
+        assert_eq!(
+            host_port("127.0.0.1:9010").unwrap(),
+            ("127.0.0.1".into(), 9010)
+        );
         let e = host_port("127.0.0.1").unwrap_err();
-        assert!(e.message.contains("Invalid host port: 127.0.0.1"), "{}", e.message);
+        assert!(
+            e.message.contains("Invalid host port: 127.0.0.1"),
+            "{}",
+            e.message
+        );
         let e = host_port(":9010").unwrap_err();
         assert!(e.message.contains("Host is null"), "{}", e.message);
         let e = host_port("h:70000").unwrap_err();
         assert!(
-            e.message.contains("Encounter unknown exception: Port is out of range: 70000"),
+            e.message
+                .contains("Encounter unknown exception: Port is out of range: 70000"),
             "{}",
             e.message
         );
         let e = host_port("h:abc").unwrap_err();
-        assert!(e.message.contains("For input string: \"abc\""), "{}", e.message);
+        assert!(
+            e.message.contains("For input string: \"abc\""),
+            "{}",
+            e.message
+        );
     }
 }

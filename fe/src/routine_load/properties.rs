@@ -242,10 +242,9 @@ impl JobProperties {
         defaults: JobDefaults,
         session_time_zone: &str,
     ) -> Result<Self, String> {
-        if let Some(k) = props
-            .keys()
-            .find(|k| !CREATE_JOB_KEYS.contains(&k.as_str()) && !rejected_props::KEYS.contains(&k.as_str()))
-        {
+        if let Some(k) = props.keys().find(|k| {
+            !CREATE_JOB_KEYS.contains(&k.as_str()) && !rejected_props::KEYS.contains(&k.as_str())
+        }) {
             return Err(format!("{k} is invalid property"));
         }
         let desired_concurrent_number = get_long(

@@ -5,9 +5,7 @@ use crate::context::FeContext;
 use crate::ha::{forward, peers};
 use crate::meta::raft::MetaTypes;
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
-use starload_proto::ha::frontend_ha_service_server::{
-    FrontendHaService, FrontendHaServiceServer,
-};
+use starload_proto::ha::frontend_ha_service_server::{FrontendHaService, FrontendHaServiceServer};
 use starload_proto::ha::{
     ForwardRequest, ForwardResponse, NodeInfoRequest, NodeInfoResponse, RaftMessage,
     ReadIndexRequest, ReadIndexResponse,
@@ -137,7 +135,10 @@ impl FrontendHaService for HaRpc {
 }
 
 /// Serves FrontendHaService on `addr` until the process ends.
-pub async fn serve(ctx: Arc<FeContext>, listener: tokio::net::TcpListener) -> Result<(), std::io::Error> {
+pub async fn serve(
+    ctx: Arc<FeContext>,
+    listener: tokio::net::TcpListener,
+) -> Result<(), std::io::Error> {
     let svc = FrontendHaServiceServer::new(HaRpc { ctx })
         .max_decoding_message_size(256 << 20)
         .max_encoding_message_size(256 << 20);
@@ -149,4 +150,3 @@ pub async fn serve(ctx: Arc<FeContext>, listener: tokio::net::TcpListener) -> Re
         .await
         .map_err(std::io::Error::other)
 }
-

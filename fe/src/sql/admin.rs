@@ -13,9 +13,15 @@ pub enum AdminStmt {
     /// `ALTER SYSTEM DROP BACKEND "host:port"[, ...]`
     DropBackends(Vec<String>),
     /// `ALTER SYSTEM ADD FOLLOWER|OBSERVER "host:edit_log_port"`
-    AddFrontend { observer: bool, host_port: String },
+    AddFrontend {
+        observer: bool,
+        host_port: String,
+    },
     /// `ALTER SYSTEM DROP FOLLOWER|OBSERVER "host:edit_log_port"`
-    DropFrontend { observer: bool, host_port: String },
+    DropFrontend {
+        observer: bool,
+        host_port: String,
+    },
     ShowBackends,
     ShowFrontends,
     /// `SHOW PROC '<path>'`

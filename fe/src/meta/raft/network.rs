@@ -7,8 +7,8 @@ use openraft::error::{
 };
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
-    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest,
-    InstallSnapshotResponse, VoteRequest, VoteResponse,
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -61,9 +61,10 @@ impl PeerClient {
                 .map_err(|e| Unreachable::new(&e))?;
             self.channel = Some(ch);
         }
-        let ch = self.channel.clone().ok_or_else(|| {
-            Unreachable::new(&std::io::Error::other("no channel to the peer FE"))
-        })?;
+        let ch = self
+            .channel
+            .clone()
+            .ok_or_else(|| Unreachable::new(&std::io::Error::other("no channel to the peer FE")))?;
         // Raft messages with many entries or a snapshot can be large.
         Ok(FrontendHaServiceClient::new(ch)
             .max_decoding_message_size(256 << 20)
@@ -82,12 +83,10 @@ impl PeerClient {
         Resp: DeserializeOwned,
         E: std::error::Error + DeserializeOwned,
         F: FnOnce(FrontendHaServiceClient<Channel>, RaftMessage) -> Fut,
-        Fut: std::future::Future<
-            Output = Result<tonic::Response<RaftMessage>, tonic::Status>,
-        >,
+        Fut: std::future::Future<Output = Result<tonic::Response<RaftMessage>, tonic::Status>>,
     {
-        let payload = serde_json::to_vec(req)
-            .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let payload =
+            serde_json::to_vec(req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
         let client = self.client().map_err(RPCError::Unreachable)?;
         let msg = RaftMessage {
             cluster_token: self.token.clone(),

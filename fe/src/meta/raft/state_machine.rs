@@ -7,8 +7,7 @@ use super::types::{FeNode, MetaOp, MetaTypes};
 use crate::meta::keys;
 use openraft::storage::{RaftStateMachine, Snapshot, SnapshotMeta};
 use openraft::{
-    Entry, EntryPayload, LogId, RaftSnapshotBuilder, StorageError, StorageIOError,
-    StoredMembership,
+    Entry, EntryPayload, LogId, RaftSnapshotBuilder, StorageError, StorageIOError, StoredMembership,
 };
 use serde::{Deserialize, Serialize};
 use std::io::Cursor;
@@ -234,7 +233,8 @@ impl RaftStateMachine<MetaTypes> for StateMachine {
                 snapshot: Box::new(Cursor::new(data)),
             })),
             None => {
-                let meta: Option<SnapshotMeta<NodeId, FeNode>> = read_json(&self.db, SNAPSHOT_META)?;
+                let meta: Option<SnapshotMeta<NodeId, FeNode>> =
+                    read_json(&self.db, SNAPSHOT_META)?;
                 let Some(meta) = meta else {
                     return Ok(None);
                 };

@@ -391,9 +391,29 @@ async fn trial(
         }
     }
     report.catch_up_s = caught_up.elapsed().as_secs_f64();
-    // Read every loaded id from an FE other than the leader (followers serve reads).
+    // Read every loaded id from an FE other than the leader (followers serve reads). Progress
+    // moves when a transaction commits; its rows are visible once published, so the table is
+    // polled until it holds as many rows as the topic (or a minute passes): a row that never
+    // shows up is missing, one that shows up twice is duplicated.
     let reader = (l + 1) % c.fe_count();
     let mut rconn = c.conn_fe(reader).await?;
+    let count_sql = format!("SELECT count(*) FROM {table}");
+    let visible = Deadline::after(Duration::from_secs(60));
+    loop {
+        let n: usize = query(&mut rconn, &count_sql)
+            .await
+            .ok()
+            .and_then(|o| {
+                o.rows
+                    .first()
+                    .and_then(|r| r.first())
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(0);
+        if n >= report.expected || !visible.wait().await {
+            break;
+        }
+    }
     let out = query(
         &mut rconn,
         &format!("SELECT id, count(*) FROM {table} GROUP BY id"),

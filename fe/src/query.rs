@@ -1167,6 +1167,12 @@ mod tests {
         ) -> Result<Response<starload_proto::be::GetLoadErrorLogResponse>, Status> {
             Err(Status::unimplemented("test"))
         }
+        async fn list_rejected_rows(
+            &self,
+            _: Request<starload_proto::be::ListRejectedRowsRequest>,
+        ) -> Result<Response<starload_proto::be::ListRejectedRowsResponse>, Status> {
+            Err(Status::unimplemented("test"))
+        }
     }
 
     async fn serve(be: TestBe, id: i64) -> BackendAddr {

@@ -3,6 +3,7 @@
 //! it answers; a routine load keeps loading exactly once across kill -9 and SIGSTOP of the
 //! leader; bad membership changes are refused with StarRocks's texts and leave the cluster
 //! writable. Failover times are printed (figures for the closing note; nothing is timed).
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed assertion
 
 use starload_compat_tests::poll::Deadline;
 use starload_compat_tests::sql::{must_count, must_exec, must_query, query, show_routine_load};

@@ -2,6 +2,7 @@
 //! ledger (`SHOW ROUTINE LOAD TXN`) and its invariant, lag per partition (`SHOW ROUTINE LOAD
 //! LAG`, `information_schema.routine_load_lag`) after producing while the job is paused, and
 //! the statements' errors.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed assertion
 
 use starload_compat_tests::poll::Deadline;
 use starload_compat_tests::sql::{

@@ -543,6 +543,7 @@ mod tests {
             max_interval: Duration::from_secs(1),
             max_bytes: 0,
             max_consumers: 3,
+            end_offsets: HashMap::new(),
             kafka_timeout: Duration::from_secs(1),
         };
         spec.properties

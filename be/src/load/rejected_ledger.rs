@@ -351,7 +351,7 @@ impl RejectedLedger {
 
     fn add_usage(&self, job: i64, bytes: u64) -> Result<u64, BeError> {
         let mut u = self.usage.lock().unwrap_or_else(|p| p.into_inner());
-        if !u.contains_key(&job) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = u.entry(job) {
             // First use since the process started: count what the age index holds (it
             // already includes `bytes`).
             let mut total = 0u64;
@@ -368,7 +368,7 @@ impl RejectedLedger {
                 it.next();
             }
             it.status()?;
-            u.insert(job, total);
+            slot.insert(total);
             return Ok(total);
         }
         let e = u.entry(job).or_default();

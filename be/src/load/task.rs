@@ -460,10 +460,7 @@ impl LoadPipeline {
     /// Decode and transform: the chunk's output batch, which source row each output row came
     /// from (`None`: the same row), and where each source row lies in the chunk.
     #[allow(clippy::type_complexity)]
-    pub fn prepare(
-        &mut self,
-        chunk: &MessageChunk,
-    ) -> Result<(RecordBatch, Option<Vec<u32>>, Vec<RowOrigin>), LoadError> {
+    pub fn prepare(&mut self, chunk: &MessageChunk) -> Result<PreparedChunk, LoadError> {
         LoadPipelineStage {
             plan: &mut self.plan,
             decoder: &mut self.decoder,
@@ -597,11 +594,12 @@ struct LoadPipelineStage<'a> {
     received_bytes: &'a mut u64,
 }
 
+/// A chunk after decode and transform: the rows to write, the selection of kept rows (None =
+/// all), and where each row came from.
+type PreparedChunk = (RecordBatch, Option<Vec<u32>>, Vec<RowOrigin>);
+
 impl LoadPipelineStage<'_> {
-    fn prepare(
-        &mut self,
-        chunk: &MessageChunk,
-    ) -> Result<(RecordBatch, Option<Vec<u32>>, Vec<RowOrigin>), LoadError> {
+    fn prepare(&mut self, chunk: &MessageChunk) -> Result<PreparedChunk, LoadError> {
         *self.received_bytes += chunk.bytes() as u64;
         let src = self.decoder.decode(chunk, self.errors)?;
         // A JSON message that does not parse aborts the task (spec §6.5): nothing of this task

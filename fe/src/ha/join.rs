@@ -48,7 +48,7 @@ pub async fn prepare(cfg: &FeConfig, meta: &MetaStore, raft: &MetaRaft) -> Resul
                 // A member restarting while its helper is down starts from its own store.
                 Err(_) if initialized => break None,
                 Err(e) => {
-                    if attempt % 5 == 0 {
+                    if attempt.is_multiple_of(5) {
                         tracing::warn!(helper, error = %e, "failed to get fe node type from helper node: {helper}. Retrying.");
                     }
                     attempt += 1;

@@ -333,7 +333,6 @@ mod tests {
                     last_offset: 7,
                     last_timestamp_ms: -1,
                     high_watermark: 8,
-                    ..Default::default()
                 },
                 // Consumed nothing: not a range.
                 PartitionProgress {
@@ -342,7 +341,6 @@ mod tests {
                     last_offset: -1,
                     last_timestamp_ms: -1,
                     high_watermark: 0,
-                    ..Default::default()
                 },
             ],
             ..Default::default()

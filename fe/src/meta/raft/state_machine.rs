@@ -2,6 +2,8 @@
 //! the applied log id (and membership) in one RocksDB WriteBatch, so a restart resumes exactly
 //! after the last applied entry. Snapshots are a point-in-time RocksDB snapshot of every state
 //! key (`keys::is_state_key`), installed by replacing those keys in one batch.
+// openraft's StorageError is large; its traits return it, so our helpers do too.
+#![allow(clippy::result_large_err)]
 
 use super::types::{FeNode, MetaOp, MetaTypes};
 use crate::meta::keys;
@@ -24,12 +26,17 @@ struct SnapshotData {
     kvs: Vec<MetaOp>,
 }
 
+/// A snapshot's meta and bytes.
+type SnapshotCopy = (SnapshotMeta<NodeId, FeNode>, Vec<u8>);
+/// What `applied_state` answers.
+type AppliedState = (Option<LogId<NodeId>>, StoredMembership<NodeId, FeNode>);
+
 /// The state machine over the shared DB.
 #[derive(Clone)]
 pub struct StateMachine {
     db: Arc<rocksdb::DB>,
     /// The last snapshot built or installed (openraft asks for it to send to a lagging node).
-    current: Arc<Mutex<Option<(SnapshotMeta<NodeId, FeNode>, Vec<u8>)>>>,
+    current: Arc<Mutex<Option<SnapshotCopy>>>,
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(
@@ -57,10 +64,7 @@ impl StateMachine {
         }
     }
 
-    fn applied(
-        &self,
-    ) -> Result<(Option<LogId<NodeId>>, StoredMembership<NodeId, FeNode>), StorageError<NodeId>>
-    {
+    fn applied(&self) -> Result<AppliedState, StorageError<NodeId>> {
         let applied: Option<LogId<NodeId>> =
             read_json::<Option<LogId<NodeId>>>(&self.db, &[keys::RAFT_APPLIED])?.flatten();
         let membership = read_json(&self.db, &[keys::RAFT_MEMBERSHIP])?.unwrap_or_default();
@@ -131,10 +135,7 @@ impl RaftSnapshotBuilder<MetaTypes> for StateMachine {
 impl RaftStateMachine<MetaTypes> for StateMachine {
     type SnapshotBuilder = Self;
 
-    async fn applied_state(
-        &mut self,
-    ) -> Result<(Option<LogId<NodeId>>, StoredMembership<NodeId, FeNode>), StorageError<NodeId>>
-    {
+    async fn applied_state(&mut self) -> Result<AppliedState, StorageError<NodeId>> {
         self.applied()
     }
 

@@ -302,7 +302,7 @@ impl RejectedLedger {
 
     /// Settles a staged txn: its rows become committed, or are dropped. Idempotent.
     pub fn resolve(&self, txn_id: i64, committed: bool) -> Result<(), BeError> {
-        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        let w = self.write.lock().unwrap_or_else(|p| p.into_inner());
         let txn = txn_id.to_be_bytes();
         let lo = key(STAGED, &[&txn]);
         let hi = key(STAGED, &[&(txn_id + 1).to_be_bytes()]);
@@ -340,6 +340,9 @@ impl RejectedLedger {
         drop(it);
         batch.delete(&key(TXN, &[&txn]));
         self.db.write(batch, true)?;
+        // `evict` takes the write lock itself (std's Mutex is not reentrant: holding it here
+        // deadlocked the first over-budget commit).
+        drop(w);
         for (job, bytes) in added {
             let used = self.add_usage(job, bytes)?;
             if used > self.budget.max_bytes_per_job {

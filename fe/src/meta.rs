@@ -2,6 +2,7 @@
 //! transactions and progress. See `keys` for every persisted key.
 
 pub mod codec;
+pub mod error;
 pub mod keys;
 pub mod raft;
 pub mod store;

@@ -57,6 +57,14 @@ pub struct JobEntry {
 }
 
 impl JobEntry {
+    /// Stops a job that reached its end (`bounded`; the caller persists it). Here rather than
+    /// in `bounded`, so that module does not import its parent.
+    pub fn stop_at_end(&mut self, now_ms: i64) {
+        let r = bounded::end_reason(&self.job);
+        self.change_state(JobState::STOPPED, None, now_ms);
+        self.job.cancel_reason = Some(r);
+    }
+
     pub fn new(job: RoutineLoadJob) -> Self {
         Self {
             job,

@@ -11,7 +11,7 @@ pub mod network;
 pub mod state_machine;
 pub mod types;
 
-use super::MetaError;
+use super::error::MetaError;
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::{ChangeMembers, Raft, ServerState};
 use std::collections::{BTreeMap, BTreeSet};

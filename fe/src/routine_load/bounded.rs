@@ -19,9 +19,8 @@
 //! Partitions discovered after CREATE (no `kafka_partitions`) have no end and are not waited
 //! for; a datetime `kafka_default_offsets` starts them at OFFSET_END, as an unparsable default.
 
-use super::job::{ErrorReason, JobState, RoutineLoadJob};
+use super::job::{ErrorReason, RoutineLoadJob};
 use super::properties::{KAFKA_DEFAULT_OFFSETS, KAFKA_OFFSETS, KAFKA_PARTITIONS};
-use super::JobEntry;
 use chrono::{NaiveDateTime, TimeZone};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
@@ -369,13 +368,6 @@ pub fn end_reason(job: &RoutineLoadJob) -> ErrorReason {
         END_REACHED_ERR,
         format!("The job reached its end ({given}; end offsets {ends}) and stopped"),
     )
-}
-
-/// Stops a job that reached its end (the caller persists it).
-pub fn stop_at_end(e: &mut JobEntry, now_ms: i64) {
-    let r = end_reason(&e.job);
-    e.change_state(JobState::STOPPED, None, now_ms);
-    e.job.cancel_reason = Some(r);
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ fn job_round(ctx: &Arc<RoutineLoadContext>, cfg: &FeConfig, now: i64, full: bool
             }
             if super::bounded::reached_end(&e.job) && !e.job.state.is_final() {
                 let mut next = e.clone();
-                super::bounded::stop_at_end(&mut next, now);
+                next.stop_at_end(now);
                 if ctx.routine_load.persist(&next.job).is_ok() {
                     *e = next;
                 }

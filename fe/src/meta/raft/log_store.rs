@@ -4,8 +4,8 @@
 // openraft's StorageError is large; its traits return it, so our helpers do too.
 #![allow(clippy::result_large_err)]
 
-use super::types::MetaTypes;
 use crate::meta::keys;
+use crate::meta::raft::types::MetaTypes;
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{Entry, LogId, OptionalSend, RaftLogReader, StorageError, StorageIOError, Vote};
 use std::fmt::Debug;

@@ -1,7 +1,7 @@
 //! openraft's network: AppendEntries, Vote and InstallSnapshot to a peer FE over gRPC
 //! (`FrontendHaService` on the peer's `edit_log_port`), each message as openraft's own JSON.
 
-use super::types::{FeNode, MetaTypes};
+use crate::meta::raft::types::{FeNode, MetaTypes};
 use openraft::error::{
     InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
 };

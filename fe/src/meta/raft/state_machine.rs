@@ -5,8 +5,8 @@
 // openraft's StorageError is large; its traits return it, so our helpers do too.
 #![allow(clippy::result_large_err)]
 
-use super::types::{FeNode, MetaOp, MetaTypes};
 use crate::meta::keys;
+use crate::meta::raft::types::{FeNode, MetaOp, MetaTypes};
 use openraft::storage::{RaftStateMachine, Snapshot, SnapshotMeta};
 use openraft::{
     Entry, EntryPayload, LogId, RaftSnapshotBuilder, StorageError, StorageIOError, StoredMembership,
@@ -257,8 +257,8 @@ impl RaftStateMachine<MetaTypes> for StateMachine {
 
 #[cfg(test)]
 mod tests {
-    use super::super::log_store::LogStore;
     use super::*;
+    use crate::meta::raft::log_store::LogStore;
     use openraft::testing::{StoreBuilder, Suite};
 
     struct Builder;

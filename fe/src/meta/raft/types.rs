@@ -80,12 +80,13 @@ mod hex_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&super::to_hex(b))
+        s.serialize_str(&crate::meta::raft::types::to_hex(b))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let s = String::deserialize(d)?;
-        super::from_hex(&s).ok_or_else(|| serde::de::Error::custom("bad hex key"))
+        crate::meta::raft::types::from_hex(&s)
+            .ok_or_else(|| serde::de::Error::custom("bad hex key"))
     }
 }
 
@@ -97,7 +98,7 @@ mod text_bytes {
     pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
         match std::str::from_utf8(b) {
             Ok(t) => s.serialize_str(&format!("t:{t}")),
-            Err(_) => s.serialize_str(&format!("x:{}", super::to_hex(b))),
+            Err(_) => s.serialize_str(&format!("x:{}", crate::meta::raft::types::to_hex(b))),
         }
     }
 
@@ -106,7 +107,8 @@ mod text_bytes {
         if let Some(t) = s.strip_prefix("t:") {
             Ok(t.as_bytes().to_vec())
         } else if let Some(h) = s.strip_prefix("x:") {
-            super::from_hex(h).ok_or_else(|| serde::de::Error::custom("bad hex value"))
+            crate::meta::raft::types::from_hex(h)
+                .ok_or_else(|| serde::de::Error::custom("bad hex value"))
         } else {
             Err(serde::de::Error::custom("value without t:/x: prefix"))
         }

@@ -363,6 +363,7 @@ mod tests {
                 || k.contains("size")
                 || k.contains("second")
                 || k.contains("versions")
+                || k.contains("bytes")
                 || k.ends_with("_ms")
             {
                 "7"

@@ -543,28 +543,7 @@ impl Cluster {
 
     /// Waits until the FE's MySQL port completes a handshake and answers `SELECT 1`.
     async fn wait_fe_ready(&mut self) -> Result<()> {
-        let d = Deadline::after(self.opts.start_timeout);
-        let url = self.mysql_url();
-        loop {
-            if let Some(status) = self.fe.child.as_mut().and_then(|c| c.exited()) {
-                bail!("starload-fe exited ({status}):\n{}", self.fe_log_tail());
-            }
-            if port_accepts(self.fe.query_port).await {
-                if let Ok(mut c) = connect(&url).await {
-                    if query(&mut c, "SELECT 1").await.is_ok() {
-                        return Ok(());
-                    }
-                }
-            }
-            if !d.wait().await {
-                bail!(
-                    "starload-fe not answering on {} after {:?}:\n{}",
-                    self.fe.query_port,
-                    d.timeout(),
-                    self.fe_log_tail()
-                );
-            }
-        }
+        self.wait_fe_ready_at(0).await
     }
 
     /// Waits until BE `i` accepts connections on its heartbeat and be ports.

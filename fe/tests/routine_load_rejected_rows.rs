@@ -85,7 +85,7 @@ fn job_sql(job: &str, table: &str, topic: &str, bootstrap: &str) -> String {
     format!(
         r#"CREATE ROUTINE LOAD d.{job} ON {table}
 PROPERTIES ("format" = "json", "max_batch_interval" = "5", "strict_mode" = "true",
-            "skip_on_fatal_parse_error" = "true")
+            "skip_on_fatal_parse_error" = "true", "max_error_number" = "1000")
 FROM KAFKA ("kafka_broker_list" = "{bootstrap}", "kafka_topic" = "{topic}",
             "property.kafka_default_offsets" = "OFFSET_BEGINNING")"#
     )

@@ -32,6 +32,18 @@ fn free_port() -> u16 {
 }
 
 /// Starts an FE on `dir` (meta and logs inside) and waits until its MySQL port accepts.
+/// The FE's identity in its metadata group is host:edit_log_port, so a restart over the same
+/// meta dir keeps the port it first had (as an unchanged fe.conf does).
+fn edit_log_port(dir: &Path) -> u16 {
+    let file = dir.join("edit_log_port");
+    if let Ok(p) = std::fs::read_to_string(&file) {
+        return p.trim().parse().expect("edit_log_port file");
+    }
+    let p = free_port();
+    std::fs::write(&file, p.to_string()).unwrap();
+    p
+}
+
 fn must_start_fe(dir: &Path, extra: &[&str]) -> (Fe, Duration) {
     let (query_port, http_port, rpc_port) = (free_port(), free_port(), free_port());
     let started = Instant::now();
@@ -39,7 +51,7 @@ fn must_start_fe(dir: &Path, extra: &[&str]) -> (Fe, Duration) {
     cmd.arg(format!("--query_port={query_port}"))
         .arg(format!("--http_port={http_port}"))
         .arg(format!("--rpc_port={rpc_port}"))
-        .arg(format!("--edit_log_port={}", free_port()))
+        .arg(format!("--edit_log_port={}", edit_log_port(dir)))
         .arg(format!("--meta_dir={}", dir.join("meta").display()))
         .arg(format!("--sys_log_dir={}", dir.join("log").display()))
         .arg("--priority_networks=127.0.0.1")
@@ -327,6 +339,53 @@ async fn global_variables_survive_restart() {
         show_var(&mut conn, "query_timeout").await.as_deref(),
         Some("77")
     );
+}
+
+/// A meta dir remembers the address its FE was added with: started at another
+/// edit_log_port, the FE refuses to run as a second identity of the same store and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_edit_log_port_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (fe, _) = must_start_fe(dir.path(), &[]);
+        let mut conn = must_connect(fe.query_port).await;
+        conn.query_drop("CREATE DATABASE kept").await.unwrap();
+    }
+    let moved = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_starload-fe"))
+        .arg(format!("--query_port={}", free_port()))
+        .arg(format!("--http_port={}", free_port()))
+        .arg(format!("--rpc_port={}", free_port()))
+        .arg(format!("--edit_log_port={moved}"))
+        .arg(format!("--meta_dir={}", dir.path().join("meta").display()))
+        .arg(format!("--sys_log_dir={}", dir.path().join("log").display()))
+        .arg("--priority_networks=127.0.0.1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "FE kept running at a new address");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success());
+    let log = std::fs::read_to_string(dir.path().join("log").join("fe.log")).unwrap();
+    let old = edit_log_port(dir.path());
+    assert!(
+        log.contains(&format!(
+            "this frontend (127.0.0.1:{moved}) is not a member of the metadata group stored in its meta_dir (members: 127.0.0.1:{old})"
+        )),
+        "{log}"
+    );
+    // The store is untouched: at its own address the FE starts with its data.
+    let (fe, _) = must_start_fe(dir.path(), &[]);
+    let mut conn = must_connect(fe.query_port).await;
+    let dbs: Vec<String> = conn.query("SHOW DATABASES").await.unwrap();
+    assert!(dbs.iter().any(|d| d == "kept"), "{dbs:?}");
 }
 
 #[test]

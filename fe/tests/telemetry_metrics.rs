@@ -10,7 +10,7 @@
 
 use starload_compat_tests::poll::Deadline;
 use starload_compat_tests::sql::{must_count, must_exec, show_routine_load};
-use starload_compat_tests::{Broker, Cluster};
+use starload_compat_tests::{Broker, Cluster, ClusterOptions};
 use starload_proto::telemetry::Metric;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -46,9 +46,14 @@ fn value(page: &str, name: &str, labels: &str) -> f64 {
         .sum()
 }
 
+/// Metrics with no series until a condition this test does not create: the retention horizon
+/// needs Kafka's log start offset to move under a lagging job (its arithmetic is unit-tested
+/// in `routine_load::lag`).
+const SAMPLED_ONLY_WHEN_KNOWN: &[&str] = &["starload_fe_routine_load_retention_horizon_seconds"];
+
 /// Every declared metric has HELP, TYPE and a sample; every TYPE on the page is declared.
 fn must_match_table(what: &str, page: &str, table: &[&Metric]) {
-    for m in table {
+    for m in table.iter().filter(|m| !SAMPLED_ONLY_WHEN_KNOWN.contains(&m.name)) {
         let help = format!("# HELP {} ", m.name);
         assert!(
             page.lines().any(|l| l.starts_with(&help)),
@@ -113,7 +118,14 @@ async fn metrics_pages_declare_every_metric_and_pass_promtool() -> anyhow::Resul
     broker
         .produce(TOPIC, 0, &["1,10", "2,20", "3,30", "4,40", "5,abc"])
         .await?;
-    let cluster = Cluster::start(1).await?;
+    // StarRocks's lag gauge is emitted only when enabled, for jobs at least this far behind:
+    // on, from a lag of 0, so the page carries every declared metric.
+    let cluster = Cluster::start_with(
+        ClusterOptions::new(1)
+            .fe("enable_routine_load_lag_metrics", true)
+            .fe("min_routine_load_lag_for_metrics", 0),
+    )
+    .await?;
     let mut conn = cluster.conn().await?;
     must_exec(&mut conn, "CREATE DATABASE m").await;
     must_exec(
@@ -140,7 +152,11 @@ async fn metrics_pages_declare_every_metric_and_pass_promtool() -> anyhow::Resul
     let d = Deadline::after(T);
     let fe = loop {
         let page = scrape(fe_port)?;
-        if value(&page, "starrocks_fe_routine_load_rows_total", "") >= 5.0 {
+        // The lag gauges follow the lag probe's first round for the job.
+        let lag_sampled = page
+            .lines()
+            .any(|l| sample_name(l) == "starrocks_fe_routine_load_max_lag_of_partition");
+        if value(&page, "starrocks_fe_routine_load_rows_total", "") >= 5.0 && lag_sampled {
             break page;
         }
         if !d.wait().await {

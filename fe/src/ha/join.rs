@@ -26,6 +26,11 @@ pub enum JoinError {
         local: i64,
         remote: i64,
     },
+    /// The meta dir belongs to a group that does not list this FE's address: the FE was
+    /// dropped, or its `priority_networks` / `edit_log_port` changed since it was added.
+    /// Starting anyway would make a second identity out of one store, so it refuses.
+    #[error("this frontend ({own}) is not a member of the metadata group stored in its meta_dir (members: {members}). If edit_log_port or priority_networks changed, restore the address this frontend was added with; a dropped frontend joins again only with an empty meta_dir.")]
+    NotAMember { own: String, members: String },
     #[error("{0}")]
     Meta(#[from] crate::meta::MetaError),
 }
@@ -68,6 +73,15 @@ pub async fn prepare(cfg: &FeConfig, meta: &MetaStore, raft: &MetaRaft) -> Resul
         }
     }
     if initialized {
+        let m = raft.metrics();
+        let membership = m.membership_config.membership();
+        if membership.get_node(&raft.node_id()).is_none() {
+            let members: Vec<String> = membership.nodes().map(|(_, n)| n.addr()).collect();
+            return Err(JoinError::NotAMember {
+                own,
+                members: members.join(", "),
+            });
+        }
         raft.elect_if_sole_voter().await?;
         return Ok(());
     }

@@ -18,6 +18,7 @@ pub mod error;
 pub mod error_rows;
 pub mod insert;
 pub mod partition_route;
+pub mod preview;
 pub mod rejected_ledger;
 pub mod sink;
 pub mod task;

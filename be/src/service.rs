@@ -109,6 +109,39 @@ impl BackendService for BeService {
         }))
     }
 
+    async fn preview_routine_load(
+        &self,
+        req: Request<PreviewRoutineLoadRequest>,
+    ) -> RpcResult<PreviewRoutineLoadResponse> {
+        let req = req.into_inner();
+        if !self.ctx.token_ok(&req.cluster_token) {
+            return Ok(Response::new(PreviewRoutineLoadResponse {
+                status: Some(unauthenticated()),
+                ..Default::default()
+            }));
+        }
+        let Some(task) = req.task.filter(|t| t.kafka.is_some() && t.schema.is_some()) else {
+            return Ok(Response::new(PreviewRoutineLoadResponse {
+                status: Some(Status::err(
+                    StatusCode::InvalidArgument,
+                    "invalid preview: kafka and schema are required",
+                )),
+                ..Default::default()
+            }));
+        };
+        let config = self.ctx.config.clone();
+        let limit = req.limit.max(1) as usize;
+        let answered =
+            tokio::task::spawn_blocking(move || crate::load::preview::run(&config, &task, limit))
+                .await;
+        Ok(Response::new(answered.unwrap_or_else(|e| {
+            PreviewRoutineLoadResponse {
+                status: Some(Status::err(StatusCode::InternalError, e.to_string())),
+                ..Default::default()
+            }
+        })))
+    }
+
     async fn list_rejected_rows(
         &self,
         req: Request<ListRejectedRowsRequest>,

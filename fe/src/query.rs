@@ -1173,6 +1173,12 @@ mod tests {
         ) -> Result<Response<starload_proto::be::ListRejectedRowsResponse>, Status> {
             Err(Status::unimplemented("test"))
         }
+        async fn preview_routine_load(
+            &self,
+            _: Request<starload_proto::be::PreviewRoutineLoadRequest>,
+        ) -> Result<Response<starload_proto::be::PreviewRoutineLoadResponse>, Status> {
+            Err(Status::unimplemented("test"))
+        }
     }
 
     async fn serve(be: TestBe, id: i64) -> BackendAddr {

@@ -13,7 +13,8 @@
 //! - The batch ends when `max_interval_s` elapsed, the task's bytes reached
 //!   `max_batch_size_bytes`, or every partition hit EOF.
 //! - `OFFSET_OUT_OF_RANGE` stops the task with `Broker: Offset out of range, partition <p>
-//!   offset <o> has no data` (the FE pauses the job on `Offset out of range`).
+//!   offset <o> has no data` (the FE pauses the job on `Offset out of range`); when retention
+//!   deleted messages before they were read, the text says how many (issue 16).
 //! - Bounded jobs: a partition with an end offset stops at it as at EOF (a message at or past
 //!   the end is dropped, never loaded), and one whose begin offset is already there is not read.
 //! - High watermarks: at EOF the watermark is the EOF position (known from the fetch); for
@@ -276,8 +277,13 @@ pub fn run_consumer(
                 RDKafkaErrorCode::OffsetOutOfRange | RDKafkaErrorCode::AutoOffsetReset,
             ))) => {
                 // Find which partition's offset is out of range.
-                let (partition, offset) = out_of_range_partition(&consumer, spec, &states);
-                error = Some(LoadError::OffsetOutOfRange { partition, offset });
+                let (partition, offset, log_start) =
+                    out_of_range_partition(&consumer, spec, &states);
+                error = Some(LoadError::OffsetOutOfRange {
+                    partition,
+                    offset,
+                    log_start,
+                });
                 break;
             }
             Some(Err(KafkaError::MessageConsumption(code))) => {
@@ -322,23 +328,41 @@ fn out_of_range_partition(
     c: &BaseConsumer,
     spec: &ConsumeSpec,
     states: &[PartitionState],
-) -> (i32, i64) {
-    for s in states.iter().filter(|s| !s.eof) {
-        let next = if s.last_offset >= 0 {
-            s.last_offset + 1
-        } else {
-            s.begin_offset
-        };
-        if let Ok((low, high)) = c.fetch_watermarks(&spec.topic, s.partition, spec.kafka_timeout) {
-            if next < low || next > high {
-                return (s.partition, next);
-            }
-        }
-    }
-    states
-        .first()
-        .map(|s| (s.partition, s.begin_offset))
-        .unwrap_or((-1, -1))
+) -> (i32, i64, i64) {
+    let next: Vec<(i32, i64)> = states
+        .iter()
+        .filter(|s| !s.eof)
+        .map(|s| {
+            let next = if s.last_offset >= 0 {
+                s.last_offset + 1
+            } else {
+                s.begin_offset
+            };
+            (s.partition, next)
+        })
+        .collect();
+    out_of_range(c, spec, &next).unwrap_or_else(|| {
+        states
+            .first()
+            .map(|s| (s.partition, s.begin_offset, -1))
+            .unwrap_or((-1, -1, -1))
+    })
+}
+
+/// The first of `next` (partition, next offset to read) the broker does not hold, with the
+/// partition's log start offset: a next offset below it means retention deleted the messages
+/// in between before they were read (the pause reason counts them).
+pub fn out_of_range(
+    c: &BaseConsumer,
+    spec: &ConsumeSpec,
+    next: &[(i32, i64)],
+) -> Option<(i32, i64, i64)> {
+    next.iter().find_map(|&(p, next)| {
+        let (low, high) = c
+            .fetch_watermarks(&spec.topic, p, spec.kafka_timeout)
+            .ok()?;
+        (next < low || next > high).then_some((p, next, low))
+    })
 }
 
 /// Runs every consumer of a task on blocking threads; chunks go to `tx` as they fill. Returns
@@ -520,6 +544,58 @@ mod tests {
         want.extend((8..10).map(|o| (1, o)));
         assert_eq!(got, want);
         assert_eq!(pool.idle_for(&key), 2);
+    }
+
+    /// librdkafka's mock broker keeps about 5 MiB per partition and deletes the oldest
+    /// message sets past it, as size-based retention does: a task whose offset was deleted
+    /// stops with the out-of-range text, which counts the messages it lost.
+    #[test]
+    fn an_offset_deleted_by_retention_says_how_many_messages_were_lost() {
+        let mock = MockCluster::new(1).unwrap();
+        let brokers = mock.bootstrap_servers();
+        mock.create_topic("retained", 1, 1).unwrap();
+        let p: BaseProducer = ClientConfig::new()
+            .set("bootstrap.servers", &brokers)
+            .set("linger.ms", "0")
+            .create()
+            .unwrap();
+        let big = vec![b'x'; 256 * 1024];
+        for _ in 0..40 {
+            p.send(
+                BaseRecord::<(), [u8]>::to("retained")
+                    .payload(&big[..])
+                    .partition(0),
+            )
+            .unwrap();
+            p.flush(Duration::from_secs(10)).unwrap();
+        }
+        let spec = ConsumeSpec {
+            brokers,
+            topic: "retained".into(),
+            begin_offsets: vec![(0, 0)],
+            properties: HashMap::new(),
+            group_id: format!("retained-{}", uuid::Uuid::new_v4()),
+            max_interval: Duration::from_secs(30),
+            max_bytes: 0,
+            max_consumers: 1,
+            kafka_timeout: Duration::from_secs(5),
+            end_offsets: HashMap::new(),
+        };
+        let (low, high) = create_consumer(&spec)
+            .unwrap()
+            .fetch_watermarks("retained", 0, Duration::from_secs(5))
+            .unwrap();
+        assert!(low > 0 && high == 40, "log start {low}, end {high}");
+        let (tx, rx) = std::sync::mpsc::sync_channel::<MessageChunk>(4);
+        let drain = std::thread::spawn(move || rx.iter().count());
+        let e = consume(&spec, Arc::new(AtomicBool::new(false)), tx).unwrap_err();
+        drain.join().unwrap();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "Broker: Offset out of range, partition 0 offset 0 has no data; {low} messages (offsets [0, {low})) were deleted by Kafka retention before they were loaded: resuming from offset {low} skips them"
+            )
+        );
     }
 
     #[test]

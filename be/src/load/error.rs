@@ -32,9 +32,18 @@ pub enum LoadError {
     KafkaAssignPartition { partition: i32, source: KafkaError },
     #[error("failed to assign partitions: {0}")]
     KafkaAssign(KafkaError),
-    /// The job's offset is not (or no longer) held by the broker.
-    #[error("Broker: Offset out of range, partition {partition} offset {offset} has no data")]
-    OffsetOutOfRange { partition: i32, offset: i64 },
+    /// The job's offset is not (or no longer) held by the broker. StarRocks's text, then (ours,
+    /// issue 16) how many messages retention deleted before they were read, when the offset
+    /// lies below the partition's log start offset (`log_start`, -1 = unknown).
+    #[error(
+        "Broker: Offset out of range, partition {partition} offset {offset} has no data{}",
+        retention_skip_text(*offset, *log_start)
+    )]
+    OffsetOutOfRange {
+        partition: i32,
+        offset: i64,
+        log_start: i64,
+    },
     /// A consume error other than out-of-range (librdkafka's text).
     #[error("{0}")]
     KafkaConsume(RDKafkaErrorCode),
@@ -203,6 +212,18 @@ impl LoadError {
     }
 }
 
+/// The retention part of the out-of-range text: empty unless the offset lies below the log
+/// start offset (messages deleted before they were read).
+pub fn retention_skip_text(offset: i64, log_start: i64) -> String {
+    if offset < 0 || log_start <= offset {
+        return String::new();
+    }
+    format!(
+        "; {} messages (offsets [{offset}, {log_start})) were deleted by Kafka retention before they were loaded: resuming from offset {log_start} skips them",
+        log_start - offset
+    )
+}
+
 /// Why one replica write failed (the replica is then skipped for the rest of the txn).
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
@@ -231,10 +252,21 @@ mod tests {
                 LoadError::OffsetOutOfRange {
                     partition: 0,
                     offset: 50,
+                    log_start: 0,
                 },
                 StatusCode::InternalError,
                 F::OffsetOutOfRange,
                 "Broker: Offset out of range, partition 0 offset 50 has no data",
+            ),
+            (
+                LoadError::OffsetOutOfRange {
+                    partition: 2,
+                    offset: 50,
+                    log_start: 80,
+                },
+                StatusCode::InternalError,
+                F::OffsetOutOfRange,
+                "Broker: Offset out of range, partition 2 offset 50 has no data; 30 messages (offsets [50, 80)) were deleted by Kafka retention before they were loaded: resuming from offset 80 skips them",
             ),
             (
                 LoadError::KafkaProperty {

@@ -363,6 +363,51 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// The task's COLUMNS / WHERE / conversion plan (also PREVIEW's, `load/preview.rs`).
+pub fn load_plan(req: &SubmitRoutineLoadTaskRequest) -> Result<LoadPlan, LoadError> {
+    let load = req.load.clone().unwrap_or_default();
+    let schema = req.schema.clone().ok_or(LoadError::NoSchema)?;
+    LoadPlan::with_partial_update(
+        &schema,
+        &load.columns,
+        &load.where_sql,
+        load.strict_mode,
+        &load.timezone,
+        now_secs(),
+        load.partial_update,
+    )
+}
+
+/// What the task's consumers read: its Kafka source, begin (and end) offsets, the user's
+/// librdkafka properties; a group id of its own when the job has none.
+pub fn consume_spec(config: &BeConfig, req: &SubmitRoutineLoadTaskRequest) -> ConsumeSpec {
+    let backend = req.backend.clone().unwrap_or_default();
+    let kafka = req.kafka.clone().unwrap_or_default();
+    let mut begin: Vec<(i32, i64)> = kafka
+        .partition_begin_offset
+        .iter()
+        .map(|(p, o)| (*p, *o))
+        .collect();
+    begin.sort();
+    let mut properties = kafka.properties.clone();
+    let group_id = properties
+        .remove("group.id")
+        .unwrap_or_else(|| format!("{}_{}", backend.host, uuid::Uuid::new_v4()));
+    properties.remove("kafka_default_offsets");
+    ConsumeSpec {
+        brokers: kafka.brokers.clone(),
+        topic: kafka.topic.clone(),
+        begin_offsets: begin,
+        properties,
+        group_id,
+        max_interval: Duration::from_secs(req.max_interval_s.max(1) as u64),
+        max_bytes: req.max_batch_size_bytes.max(0) as u64,
+        max_consumers: config.max_consumer_num_per_group.max(1) as usize,
+        kafka_timeout: Duration::from_secs(config.routine_load_kafka_timeout_second.max(1) as u64),
+        end_offsets: kafka.partition_end_offset.clone(),
+    }
+}
+
 /// The parts of a task that do not touch Kafka: plan, decoder, sink, accounting. Used by
 /// [`execute`] and by benchmarks and tests that feed in-memory messages.
 pub struct LoadPipeline {
@@ -384,15 +429,7 @@ impl LoadPipeline {
     ) -> Result<Self, LoadError> {
         let load = req.load.clone().unwrap_or_default();
         let schema = req.schema.clone().ok_or(LoadError::NoSchema)?;
-        let plan = LoadPlan::with_partial_update(
-            &schema,
-            &load.columns,
-            &load.where_sql,
-            load.strict_mode,
-            &load.timezone,
-            now_secs(),
-            load.partial_update,
-        )?;
+        let plan = load_plan(req)?;
         let decoder = make_decoder(req, &plan)?;
         let opts = WriteOptions {
             partial_update_columns: if load.partial_update {
@@ -673,30 +710,7 @@ pub fn execute(
     // Rejected rows with their coordinates for the ledger (0 bytes = ledger off).
     pipe.errors
         .collect_for_ledger(config.rejected_ledger_max_bytes_per_job);
-    let kafka = req.kafka.clone().unwrap_or_default();
-    let mut begin: Vec<(i32, i64)> = kafka
-        .partition_begin_offset
-        .iter()
-        .map(|(p, o)| (*p, *o))
-        .collect();
-    begin.sort();
-    let mut properties = kafka.properties.clone();
-    let group_id = properties
-        .remove("group.id")
-        .unwrap_or_else(|| format!("{}_{}", backend.host, uuid::Uuid::new_v4()));
-    properties.remove("kafka_default_offsets");
-    let spec = ConsumeSpec {
-        brokers: kafka.brokers.clone(),
-        topic: kafka.topic.clone(),
-        begin_offsets: begin.clone(),
-        properties,
-        group_id,
-        max_interval: Duration::from_secs(req.max_interval_s.max(1) as u64),
-        max_bytes: req.max_batch_size_bytes.max(0) as u64,
-        max_consumers: config.max_consumer_num_per_group.max(1) as usize,
-        kafka_timeout: Duration::from_secs(config.routine_load_kafka_timeout_second.max(1) as u64),
-        end_offsets: kafka.partition_end_offset.clone(),
-    };
+    let spec = consume_spec(config, req);
     let (tx, rx) = std::sync::mpsc::sync_channel::<MessageChunk>(2);
     let consume_cancel = cancel.clone();
     let consumers = std::thread::Builder::new()

@@ -8,6 +8,7 @@ use starload_proto::be::{
     AbortTxnRequest, PublishVersionRequest, PublishVersionResponse, TabletVersion,
 };
 use starload_proto::be::{LoadRowsRequest, LoadRowsResponse};
+use starload_proto::be::{PreviewRoutineLoadRequest, PreviewRoutineLoadResponse};
 use starload_proto::be::{SubmitRoutineLoadTaskRequest, SubmitRoutineLoadTaskResponse};
 use starload_proto::types::FailureReason;
 use std::collections::BTreeMap;
@@ -97,6 +98,75 @@ impl Cluster {
                 reason: s.reason(),
                 message: s.message,
             }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends `PreviewRoutineLoad` (PREVIEW ROUTINE LOAD's dry run) to backend `be_id`, waiting
+    /// at most `timeout`. A failure status of the BE is the answer's `status`.
+    pub async fn preview_routine_load(
+        &self,
+        be_id: i64,
+        mut req: PreviewRoutineLoadRequest,
+        timeout: Duration,
+    ) -> Result<PreviewRoutineLoadResponse, SubmitError> {
+        req.cluster_token = self.cluster_token();
+        if let Some(t) = req.task.as_mut() {
+            t.cluster_token = req.cluster_token.clone();
+        }
+        let mut c = self.client(be_id)?;
+        let mut r = tonic::Request::new(req);
+        r.set_timeout(timeout);
+        match tokio::time::timeout(timeout, c.preview_routine_load(r)).await {
+            Ok(Ok(r)) => Ok(r.into_inner()),
+            Ok(Err(s)) => Err(SubmitError::Rpc(s)),
+            Err(_) => Err(SubmitError::Rpc(tonic::Status::deadline_exceeded(
+                "preview timed out",
+            ))),
+        }
+    }
+
+    /// Sends `ReplayRejectedRows` (REPLAY ROUTINE LOAD REJECTED) to backend `be_id`.
+    pub async fn replay_rejected_rows(
+        &self,
+        be_id: i64,
+        mut req: ReplayRejectedRowsRequest,
+        timeout: Duration,
+    ) -> Result<ReplayRejectedRowsResponse, SubmitError> {
+        req.cluster_token = self.cluster_token();
+        if let Some(t) = req.task.as_mut() {
+            t.cluster_token = req.cluster_token.clone();
+        }
+        let mut c = self.client(be_id)?;
+        let mut r = tonic::Request::new(req);
+        r.set_timeout(timeout);
+        match tokio::time::timeout(timeout, c.replay_rejected_rows(r)).await {
+            Ok(Ok(r)) => Ok(r.into_inner()),
+            Ok(Err(s)) => Err(SubmitError::Rpc(s)),
+            Err(_) => Err(SubmitError::Rpc(tonic::Status::deadline_exceeded(
+                "replay timed out",
+            ))),
+        }
+    }
+
+    /// Sends `MarkRejectedRowsReplayed` to backend `be_id`: Err with the BE's text when it
+    /// refused (a row gone or marked by another replay).
+    pub async fn mark_rejected_rows_replayed(
+        &self,
+        be_id: i64,
+        mut req: MarkRejectedRowsReplayedRequest,
+    ) -> Result<(), String> {
+        req.cluster_token = self.cluster_token();
+        let mut c = self.client(be_id).map_err(|e| e.to_string())?;
+        let mut r = tonic::Request::new(req);
+        r.set_timeout(RPC_TIMEOUT);
+        let resp = c
+            .mark_rejected_rows_replayed(r)
+            .await
+            .map_err(|s| s.message().to_string())?
+            .into_inner();
+        match resp.status {
+            Some(s) if !s.is_ok() => Err(s.message),
             _ => Ok(()),
         }
     }

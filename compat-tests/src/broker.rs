@@ -21,8 +21,9 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use rdkafka::ClientConfig;
 
+use crate::netns::{NetNode, Network};
 use crate::paths::tansu_binary;
-use crate::poll::{port_accepts, Deadline};
+use crate::poll::{port_accepts_at, Deadline};
 use crate::ports::free_port;
 use crate::process::{log_tail, ChildGuard};
 
@@ -40,6 +41,9 @@ pub struct Broker {
     sasl: Option<Vec<(String, String)>>,
     /// `host:port` advertised in Metadata instead of the listener (a [`crate::KafkaFront`]).
     advertised: Option<String>,
+    /// Where it listens: 127.0.0.1, or its namespace's address on a test network.
+    host: String,
+    net: Option<NetNode>,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -47,6 +51,15 @@ impl Broker {
     /// Starts Tansu on a free port with `sqlite://tansu.db` in a fresh temp dir and waits until
     /// it answers a metadata request.
     pub async fn start() -> Result<Self> {
+        Self::start_at(None).await
+    }
+
+    /// [`Broker::start`] in its own namespace on `net` (see [`crate::netns`]).
+    pub async fn start_in(net: &Network) -> Result<Self> {
+        Self::start_at(Some(net.add("kafka")?)).await
+    }
+
+    async fn start_at(net: Option<NetNode>) -> Result<Self> {
         let bin = tansu_binary()?;
         let tmp = tempfile::Builder::new()
             .prefix("starload-tansu-")
@@ -67,6 +80,10 @@ impl Broker {
             bin,
             sasl: None,
             advertised: None,
+            host: net
+                .as_ref()
+                .map_or_else(|| "127.0.0.1".to_string(), |n| n.ip.clone()),
+            net,
             _tmp: tmp,
         };
         b.spawn()?;
@@ -74,9 +91,14 @@ impl Broker {
         Ok(b)
     }
 
-    /// `127.0.0.1:<port>`, the value for `kafka_broker_list` / `bootstrap.servers`.
+    /// `<host>:<port>`, the value for `kafka_broker_list` / `bootstrap.servers`.
     pub fn bootstrap(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// Its namespace on a test network (None on loopback).
+    pub fn net(&self) -> Option<&NetNode> {
+        self.net.as_ref()
     }
 
     /// The broker's directory (SQLite file and `tansu.out`).
@@ -88,6 +110,14 @@ impl Broker {
     /// True while the broker process runs.
     pub fn running(&mut self) -> bool {
         self.child.as_mut().is_some_and(|c| c.exited().is_none())
+    }
+
+    /// SIGSTOP (`stop = true`) or SIGCONT the broker.
+    pub fn pause(&self, stop: bool) -> Result<()> {
+        match &self.child {
+            Some(c) => c.pause(stop),
+            None => bail!("the broker is not running"),
+        }
     }
 
     pub fn stop(&mut self) {
@@ -111,7 +141,7 @@ impl Broker {
             .args([
                 "user",
                 "create",
-                &format!("--broker=tcp://127.0.0.1:{}", self.port),
+                &format!("--broker=tcp://{}:{}", self.host, self.port),
                 &format!("--mechanism={mechanism}"),
                 name,
                 password,
@@ -174,7 +204,7 @@ impl Broker {
     }
 
     fn spawn(&mut self) -> Result<()> {
-        let url = format!("tcp://127.0.0.1:{}", self.port);
+        let url = format!("tcp://{}:{}", self.host, self.port);
         let advertised = match &self.advertised {
             Some(hp) => format!("tcp://{hp}"),
             None => url.clone(),
@@ -190,7 +220,8 @@ impl Broker {
             args.push("--authentication".to_string());
         }
         let log = self.dir.join("tansu.out");
-        self.child = Some(ChildGuard::spawn(
+        self.child = Some(ChildGuard::spawn_in(
+            self.net.as_ref().map(|n| n.ns.as_str()),
             "tansu",
             &self.bin,
             &args,
@@ -214,7 +245,7 @@ impl Broker {
                 None => metadata_ok(&self.bootstrap()).await,
                 Some(props) => metadata_ok_as(&self.bootstrap(), props.clone()).await,
             };
-            if port_accepts(self.port).await && ok {
+            if port_accepts_at(&self.host, self.port).await && ok {
                 return Ok(());
             }
             if !d.wait().await {

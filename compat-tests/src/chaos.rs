@@ -1,13 +1,19 @@
 //! The fault campaign (issue 15): a real cluster of 3 FEs, 3 BEs and a broker; per trial a
 //! fresh topic, table and routine load job, a producer writing unique ids at a bounded rate,
 //! and a nemesis that at random moments kills (-9) or pauses (SIGSTOP) the leader FE, a
-//! follower FE, a BE or the broker and then brings it back. After each trial the table must
-//! hold exactly the topic's ids (each once), and the job's progress must equal the topic's
-//! end offsets. Seeded: the same seed makes the same decisions.
+//! follower FE, a BE or the broker and then brings it back, or cuts the network: the leader
+//! FE from the other FEs, a BE from everything, the broker from every BE (each process in its
+//! own network namespace, see [`crate::netns`]; without root the network faults are left out
+//! and the campaign says so). After each trial the table must hold exactly the topic's ids
+//! (each once), the job's progress must equal the topic's end offsets, and the offset ledger
+//! (SHOW ROUTINE LOAD TXN) must cover each partition from 0 to its end with contiguous,
+//! non-overlapping ranges whose LoadedRows add up to the rows found. Seeded: the same seed
+//! makes the same decisions.
 
 use crate::broker::{consume_all, high_watermarks, Producer};
+use crate::netns::Network;
 use crate::poll::Deadline;
-use crate::sql::{query, show_routine_load};
+use crate::sql::{query, show_routine_load, QueryOutput};
 use crate::{Broker, Cluster, ClusterOptions};
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeMap, HashMap};
@@ -44,17 +50,32 @@ pub enum Fault {
     KillLeader,
     KillFollower,
     PauseLeader,
+    PauseFollower,
     KillBackend,
+    PauseBackend,
     KillBroker,
+    PauseBroker,
+    /// The leader FE cut from the other FEs (BEs and clients still reach it).
+    PartitionLeader,
+    /// A BE cut from every process.
+    IsolateBackend,
+    /// The broker cut from every BE (FEs still reach it).
+    CutBrokerFromBackends,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 5] = [
+    pub const ALL: [Fault; 11] = [
         Fault::KillLeader,
         Fault::KillFollower,
         Fault::PauseLeader,
+        Fault::PauseFollower,
         Fault::KillBackend,
+        Fault::PauseBackend,
         Fault::KillBroker,
+        Fault::PauseBroker,
+        Fault::PartitionLeader,
+        Fault::IsolateBackend,
+        Fault::CutBrokerFromBackends,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,9 +83,31 @@ impl Fault {
             Fault::KillLeader => "kill-9 leader FE",
             Fault::KillFollower => "kill-9 follower FE",
             Fault::PauseLeader => "SIGSTOP leader FE",
+            Fault::PauseFollower => "SIGSTOP follower FE",
             Fault::KillBackend => "kill-9 BE",
+            Fault::PauseBackend => "SIGSTOP BE",
             Fault::KillBroker => "kill-9 broker",
+            Fault::PauseBroker => "SIGSTOP broker",
+            Fault::PartitionLeader => "net cut leader FE|other FEs",
+            Fault::IsolateBackend => "net cut BE|all",
+            Fault::CutBrokerFromBackends => "net cut broker|BEs",
         }
+    }
+
+    /// Needs the processes in network namespaces.
+    pub fn is_network(self) -> bool {
+        matches!(
+            self,
+            Fault::PartitionLeader | Fault::IsolateBackend | Fault::CutBrokerFromBackends
+        )
+    }
+
+    /// The faults a campaign draws from.
+    pub fn available(network: bool) -> Vec<Fault> {
+        Fault::ALL
+            .into_iter()
+            .filter(|f| network || !f.is_network())
+            .collect()
     }
 }
 
@@ -77,7 +120,7 @@ pub struct Settings {
     pub produce_secs: u64,
     /// Faults per trial.
     pub faults_per_trial: usize,
-    /// Longest SIGSTOP, seconds (at least 5).
+    /// Longest SIGSTOP or network cut, seconds (at least 5).
     pub max_pause_secs: u64,
     /// Messages per second.
     pub rate: u64,
@@ -92,8 +135,10 @@ pub struct TrialReport {
     pub missing: usize,
     pub duplicated: usize,
     pub unexpected: usize,
-    /// Seconds from each FE fault until a metadata write succeeded again.
-    pub write_recovery_s: Vec<f64>,
+    /// Seconds from each FE fault until a metadata write succeeded again, by fault.
+    pub write_recovery_s: Vec<(Fault, f64)>,
+    /// Offset ledger check (None: contiguous from 0 to the end offsets, rows add up).
+    pub ledger_error: Option<String>,
     /// Seconds from the end of production until the table held every row.
     pub catch_up_s: f64,
     pub progress_ok: bool,
@@ -107,6 +152,7 @@ impl TrialReport {
             && self.duplicated == 0
             && self.unexpected == 0
             && self.progress_ok
+            && self.ledger_error.is_none()
     }
 }
 
@@ -116,8 +162,22 @@ const PARTITIONS: i32 = 3;
 pub async fn run(s: &Settings) -> Result<(usize, usize)> {
     let mut rng = Prng::new(s.seed);
     println!("fault campaign: seed {}, {} trials", s.seed, s.trials);
-    let mut broker = Broker::start().await?;
-    let mut c = Cluster::start_with(ClusterOptions::new(3)).await?;
+    let net = match Network::create() {
+        Ok(n) => Some(Arc::new(n)),
+        Err(e) => {
+            println!("network faults left out: {e:#}");
+            None
+        }
+    };
+    let faults = Fault::available(net.is_some());
+    let (mut broker, opts) = match &net {
+        Some(n) => (
+            Broker::start_in(n).await?,
+            ClusterOptions::new(3).network(n.clone()),
+        ),
+        None => (Broker::start().await?, ClusterOptions::new(3)),
+    };
+    let mut c = Cluster::start_with(opts).await?;
     c.add_followers(2).await?;
     let mut conn = c.conn_fe(c.leader_index().await?).await?;
     query(&mut conn, "CREATE DATABASE chaos").await?;
@@ -126,7 +186,7 @@ pub async fn run(s: &Settings) -> Result<(usize, usize)> {
     let (mut passed, mut failed) = (0, 0);
     let mut all_recovery = Vec::new();
     for t in 0..s.trials {
-        let r = trial(s, t, &mut rng, &mut c, &mut broker, &next_id).await;
+        let r = trial(s, t, &mut rng, &faults, &mut c, &mut broker, &next_id).await;
         let r = match r {
             Ok(r) => r,
             Err(e) => TrialReport {
@@ -137,7 +197,7 @@ pub async fn run(s: &Settings) -> Result<(usize, usize)> {
         all_recovery.extend(r.write_recovery_s.iter().copied());
         let faults: Vec<String> = r.faults.iter().map(|(k, v)| format!("{k}={v}")).collect();
         println!(
-            "trial {t}: faults [{}] rows expected {} found {} missing {} duplicated {} unexpected {} progress {} write recovery {:?}s catch-up {:.1}s => {}{}",
+            "trial {t}: faults [{}] rows expected {} found {} missing {} duplicated {} unexpected {} progress {} ledger {} write recovery {:?}s catch-up {:.1}s => {}{}",
             faults.join(", "),
             r.expected,
             r.found,
@@ -145,7 +205,11 @@ pub async fn run(s: &Settings) -> Result<(usize, usize)> {
             r.duplicated,
             r.unexpected,
             if r.progress_ok { "ok" } else { "WRONG" },
-            r.write_recovery_s.iter().map(|x| (x * 10.0).round() / 10.0).collect::<Vec<_>>(),
+            r.ledger_error.as_deref().unwrap_or("ok"),
+            r.write_recovery_s
+                .iter()
+                .map(|(_, x)| (x * 10.0).round() / 10.0)
+                .collect::<Vec<_>>(),
             r.catch_up_s,
             if r.passed() { "PASS" } else { "FAIL" },
             r.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default(),
@@ -156,24 +220,49 @@ pub async fn run(s: &Settings) -> Result<(usize, usize)> {
             failed += 1;
         }
         // Whatever a failed trial left behind: every process runs for the next one.
-        restore_all(&mut c, &mut broker).await?;
+        restore_all(&mut c, &mut broker, net.as_deref()).await?;
     }
-    if !all_recovery.is_empty() {
-        all_recovery.sort_by(|a, b| a.total_cmp(b));
-        let pct = |p: f64| all_recovery[((all_recovery.len() - 1) as f64 * p).round() as usize];
+    let mut kinds: Vec<Fault> = all_recovery.iter().map(|(f, _)| *f).collect();
+    kinds.sort();
+    kinds.dedup();
+    let mut lines = vec![(
+        "FE faults".to_string(),
+        all_recovery.iter().map(|(_, x)| *x).collect::<Vec<f64>>(),
+    )];
+    for k in kinds {
+        let xs = all_recovery
+            .iter()
+            .filter(|(f, _)| *f == k)
+            .map(|(_, x)| *x)
+            .collect();
+        lines.push((k.name().to_string(), xs));
+    }
+    for (what, mut xs) in lines {
+        if xs.is_empty() {
+            continue;
+        }
+        xs.sort_by(|a, b| a.total_cmp(b));
+        let pct = |p: f64| xs[((xs.len() - 1) as f64 * p).round() as usize];
         println!(
-            "write recovery after FE faults: n {} median {:.2}s p99 {:.2}s max {:.2}s",
-            all_recovery.len(),
+            "write recovery after {what}: n {} median {:.2}s p99 {:.2}s max {:.2}s",
+            xs.len(),
             pct(0.5),
             pct(0.99),
-            all_recovery[all_recovery.len() - 1]
+            xs[xs.len() - 1]
         );
     }
     println!("{passed} passed, {failed} failed");
     Ok((passed, failed))
 }
 
-async fn restore_all(c: &mut Cluster, broker: &mut Broker) -> Result<()> {
+async fn restore_all(c: &mut Cluster, broker: &mut Broker, net: Option<&Network>) -> Result<()> {
+    if let Some(n) = net {
+        n.heal_all()?;
+    }
+    broker.pause(false).ok();
+    for i in 0..c.bes.len() {
+        c.pause_be(i, false).ok();
+    }
     if !broker.running() {
         broker.restart().await?;
     }
@@ -200,7 +289,8 @@ async fn until_writable(c: &Cluster, skip: Option<usize>, probe: &str) -> Result
             if Some(i) == skip || !c.fe_listed_running(i) {
                 continue;
             }
-            if let Ok(mut conn) = c.conn_fe(i).await {
+            let conn = tokio::time::timeout(Duration::from_secs(3), c.conn_fe(i)).await;
+            if let Ok(Ok(mut conn)) = conn {
                 let sql = format!("CREATE DATABASE IF NOT EXISTS {probe}");
                 if tokio::time::timeout(Duration::from_secs(3), query(&mut conn, &sql))
                     .await
@@ -216,10 +306,136 @@ async fn until_writable(c: &Cluster, skip: Option<usize>, probe: &str) -> Result
     }
 }
 
+/// How long a SIGSTOP or a network cut lasts: 5 s to `max_pause_secs`.
+fn hold(s: &Settings, rng: &mut Prng) -> Duration {
+    Duration::from_secs(rng.range(5, s.max_pause_secs.max(5)))
+}
+
+/// Injects `fault` and brings everything back before returning; FE faults record how long
+/// until a metadata write succeeded again (on an FE other than the one hit).
+async fn inject(
+    s: &Settings,
+    rng: &mut Prng,
+    fault: Fault,
+    c: &mut Cluster,
+    broker: &mut Broker,
+    probe: &str,
+    report: &mut TrialReport,
+) -> Result<()> {
+    let restart_after = Duration::from_millis(rng.range(500, 3000));
+    match fault {
+        Fault::KillLeader | Fault::KillFollower => {
+            let l = c.leader_index().await?;
+            let victim = if fault == Fault::KillLeader {
+                l
+            } else {
+                (l + 1 + rng.range(0, 1) as usize) % c.fe_count()
+            };
+            c.kill_fe_at(victim);
+            let r = until_writable(c, Some(victim), probe).await?;
+            report.write_recovery_s.push((fault, r));
+            tokio::time::sleep(restart_after).await;
+            c.restart_fe_at(victim).await?;
+        }
+        Fault::PauseLeader | Fault::PauseFollower => {
+            let l = c.leader_index().await?;
+            let victim = if fault == Fault::PauseLeader {
+                l
+            } else {
+                (l + 1 + rng.range(0, 1) as usize) % c.fe_count()
+            };
+            let pause = hold(s, rng);
+            c.pause_fe_at(victim, true)?;
+            let paused_at = Instant::now();
+            let r = until_writable(c, Some(victim), probe).await?;
+            report.write_recovery_s.push((fault, r));
+            if let Some(rest) = pause.checked_sub(paused_at.elapsed()) {
+                tokio::time::sleep(rest).await;
+            }
+            c.pause_fe_at(victim, false)?;
+        }
+        Fault::PartitionLeader => {
+            let net = c
+                .network()
+                .cloned()
+                .context("network fault without a network")?;
+            let l = c.leader_index().await?;
+            let cut = hold(s, rng);
+            let leader = c.fe_at(l).net.clone().context("FE outside the network")?;
+            for i in (0..c.fe_count()).filter(|i| *i != l) {
+                let other = c.fe_at(i).net.clone().context("FE outside the network")?;
+                net.cut(&leader, &other)?;
+            }
+            let cut_at = Instant::now();
+            let r = until_writable(c, Some(l), probe).await?;
+            report.write_recovery_s.push((fault, r));
+            if let Some(rest) = cut.checked_sub(cut_at.elapsed()) {
+                tokio::time::sleep(rest).await;
+            }
+            net.heal(&leader)?;
+        }
+        Fault::KillBackend => {
+            let b = rng.range(0, c.bes.len() as u64 - 1) as usize;
+            c.kill_be(b);
+            tokio::time::sleep(restart_after).await;
+            c.restart_be(b).await?;
+        }
+        Fault::PauseBackend => {
+            let b = rng.range(0, c.bes.len() as u64 - 1) as usize;
+            let pause = hold(s, rng);
+            c.pause_be(b, true)?;
+            tokio::time::sleep(pause).await;
+            c.pause_be(b, false)?;
+        }
+        Fault::IsolateBackend => {
+            let net = c
+                .network()
+                .cloned()
+                .context("network fault without a network")?;
+            let b = rng.range(0, c.bes.len() as u64 - 1) as usize;
+            let node = c.bes[b].net.clone().context("BE outside the network")?;
+            let cut = hold(s, rng);
+            net.set_attached(&node, false)?;
+            tokio::time::sleep(cut).await;
+            net.set_attached(&node, true)?;
+        }
+        Fault::KillBroker => {
+            broker.stop();
+            tokio::time::sleep(restart_after).await;
+            broker.restart().await?;
+        }
+        Fault::PauseBroker => {
+            let pause = hold(s, rng);
+            broker.pause(true)?;
+            tokio::time::sleep(pause).await;
+            broker.pause(false)?;
+        }
+        Fault::CutBrokerFromBackends => {
+            let net = c
+                .network()
+                .cloned()
+                .context("network fault without a network")?;
+            let kafka = broker
+                .net()
+                .cloned()
+                .context("broker outside the network")?;
+            let cut = hold(s, rng);
+            for be in &c.bes {
+                let node = be.net.clone().context("BE outside the network")?;
+                net.cut(&kafka, &node)?;
+            }
+            tokio::time::sleep(cut).await;
+            net.heal(&kafka)?;
+        }
+    }
+    Ok(())
+}
+
 async fn trial(
     s: &Settings,
     t: usize,
     rng: &mut Prng,
+    faults: &[Fault],
     c: &mut Cluster,
     broker: &mut Broker,
     next_id: &Arc<AtomicI64>,
@@ -294,61 +510,18 @@ async fn trial(
         if let Some(wait) = when.checked_sub(started.elapsed()) {
             tokio::time::sleep(wait).await;
         }
-        let fault = Fault::ALL[rng.range(0, Fault::ALL.len() as u64 - 1) as usize];
+        let fault = faults[rng.range(0, faults.len() as u64 - 1) as usize];
         *report.faults.entry(fault.name()).or_default() += 1;
         let probe = format!("chaos_probe_{}_{t}_{k}", s.seed);
-        match fault {
-            Fault::KillLeader => {
-                let l = c.leader_index().await?;
-                c.kill_fe_at(l);
-                report
-                    .write_recovery_s
-                    .push(until_writable(c, Some(l), &probe).await?);
-                tokio::time::sleep(Duration::from_millis(rng.range(500, 3000))).await;
-                c.restart_fe_at(l).await?;
-            }
-            Fault::KillFollower => {
-                let l = c.leader_index().await?;
-                let f = (l + 1 + rng.range(0, 1) as usize) % c.fe_count();
-                c.kill_fe_at(f);
-                report
-                    .write_recovery_s
-                    .push(until_writable(c, Some(f), &probe).await?);
-                tokio::time::sleep(Duration::from_millis(rng.range(500, 3000))).await;
-                c.restart_fe_at(f).await?;
-            }
-            Fault::PauseLeader => {
-                let l = c.leader_index().await?;
-                c.pause_fe_at(l, true)?;
-                let pause = Duration::from_secs(rng.range(5, s.max_pause_secs.max(5)));
-                let paused_at = Instant::now();
-                report
-                    .write_recovery_s
-                    .push(until_writable(c, Some(l), &probe).await?);
-                if let Some(rest) = pause.checked_sub(paused_at.elapsed()) {
-                    tokio::time::sleep(rest).await;
-                }
-                c.pause_fe_at(l, false)?;
-            }
-            Fault::KillBackend => {
-                let b = rng.range(0, c.bes.len() as u64 - 1) as usize;
-                c.kill_be(b);
-                tokio::time::sleep(Duration::from_millis(rng.range(500, 3000))).await;
-                c.restart_be(b).await?;
-            }
-            Fault::KillBroker => {
-                broker.stop();
-                tokio::time::sleep(Duration::from_millis(rng.range(500, 3000))).await;
-                broker.restart().await?;
-            }
-        }
+        inject(s, rng, fault, c, broker, &probe, &mut report).await?;
     }
     if let Some(rest) = window.checked_sub(started.elapsed()) {
         tokio::time::sleep(rest).await;
     }
     stop.store(true, Ordering::SeqCst);
     producer.await.ok();
-    restore_all(c, broker).await?;
+    let net = c.network().cloned();
+    restore_all(c, broker, net.as_deref()).await?;
 
     // Ground truth: the topic read back to its end offsets.
     let payloads = consume_all(&broker.bootstrap(), &topic, PARTITIONS).await?;
@@ -438,10 +611,89 @@ async fn trial(
         .filter(|(id, _)| !want.contains_key(id))
         .map(|(_, n)| n)
         .sum();
+    let ledger = query(&mut conn, &format!("SHOW ROUTINE LOAD TXN FOR {job}"))
+        .await
+        .context("SHOW ROUTINE LOAD TXN")?;
+    report.ledger_error = check_ledger(&ledger, &ends, report.found).err();
     query(&mut conn, &format!("STOP ROUTINE LOAD FOR {job}"))
         .await
         .ok();
     Ok(report)
+}
+
+/// `0:[0,5) 1:[3,9)` -> [(0, 0, 5), (1, 3, 9)].
+fn parse_offsets(text: &str) -> Result<Vec<(i32, i64, i64)>, String> {
+    text.split_whitespace()
+        .map(|part| {
+            let bad = || format!("bad offsets {text:?}");
+            let (p, range) = part.split_once(':').ok_or_else(bad)?;
+            let range = range
+                .strip_prefix('[')
+                .and_then(|r| r.strip_suffix(')'))
+                .ok_or_else(bad)?;
+            let (from, to) = range.split_once(',').ok_or_else(bad)?;
+            Ok((
+                p.parse().map_err(|_| bad())?,
+                from.trim().parse().map_err(|_| bad())?,
+                to.trim().parse().map_err(|_| bad())?,
+            ))
+        })
+        .collect()
+}
+
+/// The offset ledger of a finished trial, independently of progress: per partition, the
+/// ranges of its transactions (in txn id order) are non-empty, contiguous and without
+/// overlap, start at 0 (the topic is new, the job reads from the beginning) and end at the
+/// partition's end offset; their LoadedRows add up to the rows found in the table.
+fn check_ledger(out: &QueryOutput, ends: &[i64], found: usize) -> Result<(), String> {
+    let col = |name: &str| {
+        out.col(name)
+            .ok_or_else(|| format!("SHOW ROUTINE LOAD TXN has no {name}"))
+    };
+    let (txn_c, off_c, loaded_c) = (col("TxnId")?, col("Offsets")?, col("LoadedRows")?);
+    let mut rows = Vec::new();
+    for r in &out.rows {
+        let txn: i64 = r[txn_c]
+            .parse()
+            .map_err(|_| format!("TxnId {:?}", r[txn_c]))?;
+        let loaded: i64 = r[loaded_c]
+            .parse()
+            .map_err(|_| format!("LoadedRows {:?}", r[loaded_c]))?;
+        rows.push((txn, parse_offsets(&r[off_c])?, loaded));
+    }
+    rows.sort_by_key(|r| r.0);
+    let mut next: BTreeMap<i32, i64> = BTreeMap::new();
+    let mut loaded_sum = 0;
+    for (txn, ranges, loaded) in &rows {
+        loaded_sum += loaded;
+        for (p, from, to) in ranges {
+            if from >= to {
+                return Err(format!(
+                    "txn {txn} partition {p}: empty range [{from},{to})"
+                ));
+            }
+            let want = next.get(p).copied().unwrap_or(0);
+            if *from != want {
+                let what = if *from > want { "gap" } else { "overlap" };
+                return Err(format!(
+                    "txn {txn} partition {p}: {what}: [{from},{to}) after {want}"
+                ));
+            }
+            next.insert(*p, *to);
+        }
+    }
+    for (p, end) in ends.iter().enumerate() {
+        let covered = next.get(&(p as i32)).copied().unwrap_or(0);
+        if covered != *end {
+            return Err(format!(
+                "partition {p}: ledger ends at {covered}, topic at {end}"
+            ));
+        }
+    }
+    if loaded_sum != found as i64 {
+        return Err(format!("ledger LoadedRows {loaded_sum}, table {found}"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -458,6 +710,41 @@ mod tests {
             assert!((3..=9).contains(&x));
         }
         assert_ne!(Prng::new(1).next_u64(), Prng::new(2).next_u64());
+    }
+
+    fn txn_rows(rows: &[(&str, &str, &str)]) -> QueryOutput {
+        QueryOutput {
+            columns: vec!["TxnId".into(), "Offsets".into(), "LoadedRows".into()],
+            rows: rows
+                .iter()
+                .map(|(a, b, c)| vec![a.to_string(), b.to_string(), c.to_string()])
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn ledger_ranges_must_be_contiguous_and_complete() {
+        // Newest first, as SHOW ROUTINE LOAD TXN lists them.
+        let ok = txn_rows(&[
+            ("12", "0:[5,9) 1:[4,6)", "6"),
+            ("11", "0:[0,5) 1:[0,4)", "9"),
+        ]);
+        assert_eq!(check_ledger(&ok, &[9, 6], 15), Ok(()));
+        assert!(check_ledger(&ok, &[9, 6], 14)
+            .unwrap_err()
+            .contains("LoadedRows"));
+        assert!(check_ledger(&ok, &[10, 6], 15)
+            .unwrap_err()
+            .contains("ends at 9"));
+        let gap = txn_rows(&[("12", "0:[6,9)", "3"), ("11", "0:[0,5)", "5")]);
+        assert!(check_ledger(&gap, &[9], 8).unwrap_err().contains("gap"));
+        let overlap = txn_rows(&[("12", "0:[4,9)", "5"), ("11", "0:[0,5)", "5")]);
+        assert!(check_ledger(&overlap, &[9], 10)
+            .unwrap_err()
+            .contains("overlap"));
+        let empty = txn_rows(&[("11", "0:[0,0)", "0")]);
+        assert!(check_ledger(&empty, &[0], 0).unwrap_err().contains("empty"));
+        assert!(parse_offsets("0:[0,5").is_err());
     }
 
     #[test]

@@ -17,16 +17,18 @@
 mod frontends;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use mysql_async::Conn;
 
+use crate::netns::{NetNode, Network};
 use crate::paths::{be_binary, fe_binary};
-use crate::poll::{port_accepts, Deadline};
+use crate::poll::{port_accepts_at, Deadline};
 use crate::ports::free_ports;
 use crate::process::{log_tail, ChildGuard};
-use crate::sql::{connect, mysql_url, query, QueryOutput};
+use crate::sql::{connect, mysql_url_at, query, QueryOutput};
 
 /// How long a process gets to open its ports, and the cluster to report every BE alive.
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -47,6 +49,9 @@ pub struct ClusterOptions {
     pub fe_env: Vec<(String, String)>,
     /// Deadline for each start/restart step.
     pub start_timeout: Duration,
+    /// Every FE and BE in its own network namespace on this network (fault tests that cut
+    /// the network); None: all on loopback.
+    pub network: Option<Arc<Network>>,
 }
 
 impl ClusterOptions {
@@ -59,7 +64,14 @@ impl ClusterOptions {
             env: Vec::new(),
             fe_env: Vec::new(),
             start_timeout: DEFAULT_START_TIMEOUT,
+            network: None,
         }
+    }
+
+    /// Puts every FE and BE in its own namespace on `net` (see [`crate::netns`]).
+    pub fn network(mut self, net: Arc<Network>) -> Self {
+        self.network = Some(net);
+        self
     }
 
     /// Adds an FE config item.
@@ -84,6 +96,10 @@ impl ClusterOptions {
 /// The FE process and where it lives.
 #[derive(Debug)]
 pub struct FeNode {
+    /// Its address: 127.0.0.1, or its namespace's address on the test network.
+    pub host: String,
+    /// Its namespace on the test network.
+    pub net: Option<NetNode>,
     pub query_port: u16,
     pub http_port: u16,
     pub rpc_port: u16,
@@ -101,6 +117,10 @@ pub struct FeNode {
 /// One BE process and where it lives.
 #[derive(Debug)]
 pub struct BeNode {
+    /// Its address: 127.0.0.1, or its namespace's address on the test network.
+    pub host: String,
+    /// Its namespace on the test network.
+    pub net: Option<NetNode>,
     pub be_port: u16,
     pub heartbeat_service_port: u16,
     pub be_http_port: u16,
@@ -116,7 +136,7 @@ pub struct BeNode {
 impl BeNode {
     /// The address given to `ALTER SYSTEM ADD BACKEND`.
     pub fn heartbeat_addr(&self) -> String {
-        format!("127.0.0.1:{}", self.heartbeat_service_port)
+        format!("{}:{}", self.host, self.heartbeat_service_port)
     }
 }
 
@@ -161,7 +181,19 @@ impl Cluster {
 
         let p = free_ports(4 + 4 * opts.bes)?;
         let fe_dir = root.join("fe");
+        let place = |label: &str| -> Result<(String, Option<NetNode>)> {
+            match &opts.network {
+                Some(net) => {
+                    let n = net.add(label)?;
+                    Ok((n.ip.clone(), Some(n)))
+                }
+                None => Ok(("127.0.0.1".to_string(), None)),
+            }
+        };
+        let (host, net) = place("fe0")?;
         let fe = FeNode {
+            host,
+            net,
             query_port: p[0],
             http_port: p[1],
             rpc_port: p[2],
@@ -176,7 +208,10 @@ impl Cluster {
             .map(|i| {
                 let dir = root.join(format!("be{i}"));
                 let q = &p[3 + 4 * i..3 + 4 * i + 4];
-                BeNode {
+                let (host, net) = place(&format!("be{i}"))?;
+                Ok(BeNode {
+                    host,
+                    net,
                     be_port: q[0],
                     heartbeat_service_port: q[1],
                     be_http_port: q[2],
@@ -186,9 +221,9 @@ impl Cluster {
                     out_file: dir.join("be.out"),
                     dir,
                     child: None,
-                }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         let mut cluster = Cluster {
             fe,
             followers: Vec::new(),
@@ -218,6 +253,11 @@ impl Cluster {
         Ok(cluster)
     }
 
+    /// The test network its processes are on (None: loopback).
+    pub fn network(&self) -> Option<&Arc<Network>> {
+        self.opts.network.as_ref()
+    }
+
     /// The cluster's directory.
     pub fn dir(&self) -> &Path {
         &self.root
@@ -233,9 +273,9 @@ impl Cluster {
         self.fe.http_port
     }
 
-    /// `mysql://root@127.0.0.1:<query_port>`.
+    /// `mysql://root@<host>:<query_port>` of FE 0.
     pub fn mysql_url(&self) -> String {
-        mysql_url(self.fe.query_port, "root", "", None)
+        mysql_url_at(&self.fe.host, self.fe.query_port, "root", "", None)
     }
 
     /// A new connection as root.
@@ -245,12 +285,26 @@ impl Cluster {
 
     /// A new connection as root with `db` as the current database.
     pub async fn conn_db(&self, db: &str) -> Result<Conn> {
-        connect(&mysql_url(self.fe.query_port, "root", "", Some(db))).await
+        connect(&mysql_url_at(
+            &self.fe.host,
+            self.fe.query_port,
+            "root",
+            "",
+            Some(db),
+        ))
+        .await
     }
 
     /// A new connection as `user`.
     pub async fn conn_as(&self, user: &str, password: &str) -> Result<Conn> {
-        connect(&mysql_url(self.fe.query_port, user, password, None)).await
+        connect(&mysql_url_at(
+            &self.fe.host,
+            self.fe.query_port,
+            user,
+            password,
+            None,
+        ))
+        .await
     }
 
     /// Last lines of the FE's output.
@@ -404,7 +458,7 @@ impl Cluster {
     pub async fn backend_alive(&self, i: usize) -> Result<Option<bool>> {
         let be = self.bes.get(i).context("no such BE")?;
         let out = self.show_backends().await?;
-        Ok(backend_alive_in(&out, be.heartbeat_service_port))
+        Ok(backend_alive_in(&out, &be.host, be.heartbeat_service_port))
     }
 
     /// Polls SHOW BACKENDS until every BE of this cluster is listed with `Alive = true`.
@@ -416,7 +470,7 @@ impl Cluster {
                 if self
                     .bes
                     .iter()
-                    .all(|b| backend_alive_in(out, b.heartbeat_service_port) == Some(true))
+                    .all(|b| backend_alive_in(out, &b.host, b.heartbeat_service_port) == Some(true))
                 {
                     return Ok(());
                 }
@@ -459,6 +513,10 @@ impl Cluster {
             format!("--meta_dir={}", fe.meta_dir.display()),
             format!("--sys_log_dir={}", fe.log_dir.display()),
         ];
+        if fe.net.is_some() {
+            // Its identity in the metadata group and the address BEs and peers reach.
+            args.push(format!("--priority_networks={}", fe.host));
+        }
         if let Some(h) = helper {
             args.push(format!("--helper={h}"));
         }
@@ -512,7 +570,8 @@ impl Cluster {
             .chain(&self.opts.fe_env)
             .cloned()
             .collect();
-        let child = ChildGuard::spawn(
+        let child = ChildGuard::spawn_in(
+            self.fe.net.as_ref().map(|n| n.ns.as_str()),
             "starload-fe",
             &self.fe_bin,
             &args,
@@ -529,7 +588,8 @@ impl Cluster {
         let be = &mut self.bes[i];
         std::fs::create_dir_all(&be.storage_root_path)?;
         std::fs::create_dir_all(&be.log_dir)?;
-        let child = ChildGuard::spawn(
+        let child = ChildGuard::spawn_in(
+            be.net.as_ref().map(|n| n.ns.as_str()),
             &format!("starload-be{i}"),
             &self.be_bin,
             &args,
@@ -557,7 +617,9 @@ impl Cluster {
                     log_tail(&be.out_file, 40)
                 );
             }
-            if port_accepts(be.heartbeat_service_port).await && port_accepts(be.be_port).await {
+            if port_accepts_at(&be.host, be.heartbeat_service_port).await
+                && port_accepts_at(&be.host, be.be_port).await
+            {
                 return Ok(());
             }
             if !d.wait().await {
@@ -571,8 +633,8 @@ impl Cluster {
     }
 }
 
-/// Finds the row of the BE with heartbeat port `hb_port` on 127.0.0.1 and reads `Alive`.
-pub fn backend_alive_in(out: &QueryOutput, hb_port: u16) -> Option<bool> {
+/// Finds the row of the BE with heartbeat port `hb_port` on `host` and reads `Alive`.
+pub fn backend_alive_in(out: &QueryOutput, host: &str, hb_port: u16) -> Option<bool> {
     let ip = out.col("IP")?;
     let hb = out.col("HeartbeatPort")?;
     let alive = out.col("Alive")?;
@@ -582,7 +644,7 @@ pub fn backend_alive_in(out: &QueryOutput, hb_port: u16) -> Option<bool> {
         .find(|r| {
             r.get(hb) == Some(&port)
                 && r.get(ip)
-                    .is_some_and(|v| v == "127.0.0.1" || v == "localhost")
+                    .is_some_and(|v| v == host || (host == "127.0.0.1" && v == "localhost"))
         })
         .map(|r| r.get(alive).is_some_and(|v| v == "true"))
 }
@@ -615,8 +677,9 @@ mod tests {
                 ],
             ],
         };
-        assert_eq!(backend_alive_in(&out, 9050), Some(true));
-        assert_eq!(backend_alive_in(&out, 9150), Some(false));
-        assert_eq!(backend_alive_in(&out, 9250), None);
+        assert_eq!(backend_alive_in(&out, "127.0.0.1", 9050), Some(true));
+        assert_eq!(backend_alive_in(&out, "127.0.0.1", 9150), Some(false));
+        assert_eq!(backend_alive_in(&out, "127.0.0.1", 9250), None);
+        assert_eq!(backend_alive_in(&out, "10.197.1.11", 9050), None);
     }
 }

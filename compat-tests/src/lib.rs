@@ -25,6 +25,7 @@ pub mod chaos;
 pub mod cluster;
 pub mod kafka_front;
 pub mod module_graph;
+pub mod netns;
 pub mod paths;
 pub mod poll;
 pub mod ports;

@@ -31,9 +31,17 @@ where
 
 /// True once a TCP connection to 127.0.0.1:`port` succeeds.
 pub async fn port_accepts(port: u16) -> bool {
-    tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_ok()
+    port_accepts_at("127.0.0.1", port).await
+}
+
+/// True when `host:port` accepts a TCP connection (within a second: a cut network drops the
+/// SYN instead of refusing it).
+pub async fn port_accepts_at(host: &str, port: u16) -> bool {
+    let connect = tokio::net::TcpStream::connect((host, port));
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(1), connect).await,
+        Ok(Ok(_))
+    )
 }
 
 /// A deadline for hand-written polling loops (when the check needs `&mut` state, such as a

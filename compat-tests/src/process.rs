@@ -30,6 +30,20 @@ impl ChildGuard {
         log: &Path,
         envs: &[(String, String)],
     ) -> Result<Self> {
+        Self::spawn_in(None, name, program, args, cwd, log, envs)
+    }
+
+    /// [`ChildGuard::spawn`] inside network namespace `netns` (`ip netns exec`, which execs the
+    /// program in place: the pid is the program's, so kill -9 and SIGSTOP reach it).
+    pub fn spawn_in(
+        netns: Option<&str>,
+        name: &str,
+        program: &Path,
+        args: &[String],
+        cwd: &Path,
+        log: &Path,
+        envs: &[(String, String)],
+    ) -> Result<Self> {
         std::fs::create_dir_all(cwd).with_context(|| format!("create {}", cwd.display()))?;
         let mut out = OpenOptions::new()
             .create(true)
@@ -43,7 +57,14 @@ impl ChildGuard {
             args.join(" ")
         )?;
         let err = out.try_clone()?;
-        let mut cmd = Command::new(program);
+        let mut cmd = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]).arg(program);
+                c
+            }
+            None => Command::new(program),
+        };
         cmd.args(args)
             .current_dir(cwd)
             .stdin(Stdio::null())
@@ -85,6 +106,17 @@ impl ChildGuard {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// SIGSTOP (`stop = true`) or SIGCONT: a hung process that keeps its sockets open.
+    pub fn pause(&self, stop: bool) -> Result<()> {
+        let sig = if stop { "-STOP" } else { "-CONT" };
+        let pid = self.pid().to_string();
+        let st = Command::new("kill").args([sig, &pid]).status()?;
+        if !st.success() {
+            anyhow::bail!("kill {sig} {pid} ({}) failed", self.name);
+        }
+        Ok(())
     }
 }
 

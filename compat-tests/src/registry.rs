@@ -371,6 +371,32 @@ async fn http_request(
     userinfo: Option<&str>,
     body: Option<&str>,
 ) -> Result<String> {
+    http_request_with(hostport, method, path, userinfo, &[], body).await
+}
+
+/// POSTs to the FE console's API at `hostport` (`path` such as `/console/api/jobs/7/pause`)
+/// as `userinfo` (`user:password`), with the header the console requires of a POST; returns
+/// the body of a 2xx answer.
+pub async fn console_post(hostport: &str, path: &str, userinfo: &str) -> Result<String> {
+    http_request_with(
+        hostport,
+        "POST",
+        path,
+        Some(userinfo),
+        &[("X-Starload-Console", "1")],
+        None,
+    )
+    .await
+}
+
+async fn http_request_with(
+    hostport: &str,
+    method: &str,
+    path: &str,
+    userinfo: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(hostport)
         .await
@@ -385,6 +411,9 @@ async fn http_request(
             "Authorization: Basic {}\r\n",
             base64(u.as_bytes())
         ));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
     req.push_str(body);

@@ -115,14 +115,19 @@ pub fn render_value(v: &Value) -> String {
 
 /// `mysql://root@127.0.0.1:<port>[/db]`.
 pub fn mysql_url(port: u16, user: &str, password: &str, db: Option<&str>) -> String {
+    mysql_url_at("127.0.0.1", port, user, password, db)
+}
+
+/// [`mysql_url`] for a server at `host`.
+pub fn mysql_url_at(host: &str, port: u16, user: &str, password: &str, db: Option<&str>) -> String {
     let auth = if password.is_empty() {
         user.to_string()
     } else {
         format!("{user}:{password}")
     };
     match db {
-        Some(db) => format!("mysql://{auth}@127.0.0.1:{port}/{db}"),
-        None => format!("mysql://{auth}@127.0.0.1:{port}"),
+        Some(db) => format!("mysql://{auth}@{host}:{port}/{db}"),
+        None => format!("mysql://{auth}@{host}:{port}"),
     }
 }
 

@@ -75,6 +75,14 @@ pub static QUERY_DURATION: Metric = Metric {
     labels: &[],
     help: "Time from receiving a statement to its result or error.",
 };
+/// Issue 15: what replication adds to a task's commit (a 3-FE cluster against one FE).
+pub static ROUTINE_LOAD_COMMIT_DURATION: Metric = Metric {
+    name: "starload_fe_routine_load_commit_seconds",
+    kind: Kind::Histogram,
+    unit: Unit::Seconds,
+    labels: &[],
+    help: "Time to commit a routine load task's transaction (state, versions, progress: one replicated metadata write).",
+};
 pub static QUERY_ERRORS: Metric = counter(
     "starload_fe_query_errors_total",
     "Statements answered with an error.",
@@ -227,6 +235,7 @@ pub static METRICS: &[&Metric] = &[
     &SR_QUERY,
     &SR_REQUEST,
     &QUERY_DURATION,
+    &ROUTINE_LOAD_COMMIT_DURATION,
     &QUERY_ERRORS,
     &SR_QUERY_ERR,
     &AUTH_FAILURES,
@@ -535,11 +544,17 @@ pub struct RoutineLoadTaskCommitted {
     pub job: i64,
     pub txn: i64,
     pub rows: TaskRows,
+    /// The commit itself: COMMITTED state, versions, progress and ledger in one metadata write
+    /// (one Raft entry, durable on a quorum of FEs).
+    pub commit: std::time::Duration,
 }
 
 impl RoutineLoadTaskCommitted {
     pub fn emit(self) {
         ROUTINE_LOAD_TASKS.counter_at("committed").increment(1);
+        ROUTINE_LOAD_COMMIT_DURATION
+            .histogram()
+            .record(self.commit.as_secs_f64());
         self.rows.count();
         tracing::debug!(
             job = self.job,

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed assertion
 
 use starload_compat_tests::poll::Deadline;
+use starload_compat_tests::registry::console_post;
 use starload_compat_tests::sql::{must_count, must_exec, must_query, query, show_routine_load};
 use starload_compat_tests::{Broker, Cluster, ClusterOptions};
 use std::time::{Duration, Instant};
@@ -168,6 +169,22 @@ async fn followers_forward_writes_and_loading_survives_leader_failures() -> anyh
     // Progress equals the end offsets: 60 messages per partition, last offset 59.
     let job = show_routine_load(&mut w, "ha.job").await?.expect("job");
     assert_eq!(job["Progress"], r#"{"0":"59","1":"59"}"#, "{job:?}");
+
+    // The console of a follower runs PAUSE on the leader, as its MySQL port does.
+    let leader = c.leader_index().await?;
+    let follower = (leader + 1) % 3;
+    let fe = c.fe_at(follower);
+    let body = console_post(
+        &format!("{}:{}", fe.host, fe.http_port),
+        &format!("/console/api/jobs/{}/pause", job["Id"]),
+        "root:",
+    )
+    .await?;
+    let answer: serde_json::Value = serde_json::from_str(&body)?;
+    assert_eq!(answer["state"], "PAUSED", "{body}");
+    let mut l = c.conn_fe(leader).await?;
+    let job = show_routine_load(&mut l, "ha.job").await?.expect("job");
+    assert_eq!(job["State"], "PAUSED", "{job:?}");
     Ok(())
 }
 

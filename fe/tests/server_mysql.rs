@@ -358,7 +358,10 @@ async fn changed_edit_log_port_is_refused_with_the_reason() {
         .arg(format!("--rpc_port={}", free_port()))
         .arg(format!("--edit_log_port={moved}"))
         .arg(format!("--meta_dir={}", dir.path().join("meta").display()))
-        .arg(format!("--sys_log_dir={}", dir.path().join("log").display()))
+        .arg(format!(
+            "--sys_log_dir={}",
+            dir.path().join("log").display()
+        ))
         .arg("--priority_networks=127.0.0.1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -369,7 +372,10 @@ async fn changed_edit_log_port_is_refused_with_the_reason() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(Instant::now() < deadline, "FE kept running at a new address");
+        assert!(
+            Instant::now() < deadline,
+            "FE kept running at a new address"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(!status.success());

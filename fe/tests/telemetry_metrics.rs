@@ -53,7 +53,10 @@ const SAMPLED_ONLY_WHEN_KNOWN: &[&str] = &["starload_fe_routine_load_retention_h
 
 /// Every declared metric has HELP, TYPE and a sample; every TYPE on the page is declared.
 fn must_match_table(what: &str, page: &str, table: &[&Metric]) {
-    for m in table.iter().filter(|m| !SAMPLED_ONLY_WHEN_KNOWN.contains(&m.name)) {
+    for m in table
+        .iter()
+        .filter(|m| !SAMPLED_ONLY_WHEN_KNOWN.contains(&m.name))
+    {
         let help = format!("# HELP {} ", m.name);
         assert!(
             page.lines().any(|l| l.starts_with(&help)),

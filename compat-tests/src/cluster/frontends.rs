@@ -2,10 +2,10 @@
 //! FE number 0 is `Cluster::fe`, FE i >= 1 is `Cluster::followers[i - 1]`.
 
 use super::{Cluster, FeNode};
-use crate::poll::{port_accepts, Deadline};
+use crate::poll::{port_accepts_at, Deadline};
 use crate::ports::free_ports;
 use crate::process::{log_tail, ChildGuard};
-use crate::sql::{connect, mysql_url, query, QueryOutput};
+use crate::sql::{connect, mysql_url_at, query, QueryOutput};
 use anyhow::{bail, Context, Result};
 use mysql_async::Conn;
 use std::time::Duration;
@@ -35,19 +35,28 @@ impl Cluster {
 
     /// A root connection to FE `i`.
     pub async fn conn_fe(&self, i: usize) -> Result<Conn> {
-        connect(&mysql_url(self.fe_at(i).query_port, "root", "", None)).await
+        let fe = self.fe_at(i);
+        connect(&mysql_url_at(&fe.host, fe.query_port, "root", "", None)).await
     }
 
     /// Adds `n` FEs as followers: `ALTER SYSTEM ADD FOLLOWER` on the leader, then starts each
     /// with `--helper` naming FE 0; returns once SHOW FRONTENDS lists every FE alive and
     /// voting (LEADER or FOLLOWER with IsHelper = true).
     pub async fn add_followers(&mut self, n: usize) -> Result<()> {
-        let helper = format!("127.0.0.1:{}", self.fe.edit_log_port);
+        let helper = format!("{}:{}", self.fe.host, self.fe.edit_log_port);
         for _ in 0..n {
             let i = self.fe_count();
             let p = free_ports(4)?;
             let dir = self.root.join(format!("fe{i}"));
+            let net = match &self.opts.network {
+                Some(n) => Some(n.add(&format!("fe{i}"))?),
+                None => None,
+            };
             let node = FeNode {
+                host: net
+                    .as_ref()
+                    .map_or_else(|| "127.0.0.1".to_string(), |n| n.ip.clone()),
+                net,
                 query_port: p[0],
                 http_port: p[1],
                 rpc_port: p[2],
@@ -59,8 +68,8 @@ impl Cluster {
                 child: None,
             };
             let sql = format!(
-                "ALTER SYSTEM ADD FOLLOWER \"127.0.0.1:{}\"",
-                node.edit_log_port
+                "ALTER SYSTEM ADD FOLLOWER \"{}:{}\"",
+                node.host, node.edit_log_port
             );
             let leader = self.leader_index().await?;
             let mut c = self.conn_fe(leader).await?;
@@ -85,7 +94,16 @@ impl Cluster {
             .cloned()
             .collect();
         let (bin, dir, out) = (self.fe_bin.clone(), fe.dir.clone(), fe.out_file.clone());
-        let child = ChildGuard::spawn(&format!("starload-fe{i}"), &bin, &args, &dir, &out, &env)?;
+        let ns = fe.net.as_ref().map(|n| n.ns.clone());
+        let child = ChildGuard::spawn_in(
+            ns.as_deref(),
+            &format!("starload-fe{i}"),
+            &bin,
+            &args,
+            &dir,
+            &out,
+            &env,
+        )?;
         self.fe_at_mut(i).child = Some(child);
         Ok(())
     }
@@ -93,7 +111,10 @@ impl Cluster {
     /// Waits until FE `i` answers `SELECT 1`.
     pub async fn wait_fe_ready_at(&mut self, i: usize) -> Result<()> {
         let d = Deadline::after(self.opts.start_timeout);
-        let url = mysql_url(self.fe_at(i).query_port, "root", "", None);
+        let url = {
+            let fe = self.fe_at(i);
+            mysql_url_at(&fe.host, fe.query_port, "root", "", None)
+        };
         loop {
             let fe = self.fe_at_mut(i);
             if let Some(status) = fe.child.as_mut().and_then(|c| c.exited()) {
@@ -102,7 +123,7 @@ impl Cluster {
                     log_tail(&fe.out_file, 40)
                 );
             }
-            if port_accepts(fe.query_port).await {
+            if port_accepts_at(&fe.host, fe.query_port).await {
                 if let Ok(mut c) = connect(&url).await {
                     if query(&mut c, "SELECT 1").await.is_ok() {
                         return Ok(());
@@ -132,7 +153,11 @@ impl Cluster {
             if self.fe_at(i).child.is_none() {
                 continue;
             }
-            match self.show_frontends(i).await {
+            // A paused or cut FE may accept the connection and never answer.
+            let answer = tokio::time::timeout(Duration::from_secs(3), self.show_frontends(i))
+                .await
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within 3s")));
+            match answer {
                 Ok(out) => {
                     if let Some(idx) = self.leader_in(&out) {
                         return Ok(idx);
@@ -215,17 +240,18 @@ impl Cluster {
 
     /// SIGSTOP (`stop = true`) or SIGCONT FE `i`: a hung process that keeps its sockets.
     pub fn pause_fe_at(&self, i: usize, stop: bool) -> Result<()> {
-        let Some(pid) = self.fe_at(i).child.as_ref().map(ChildGuard::pid) else {
-            bail!("FE {i} is not running");
-        };
-        let sig = if stop { "-STOP" } else { "-CONT" };
-        let st = std::process::Command::new("kill")
-            .args([sig, &pid.to_string()])
-            .status()?;
-        if !st.success() {
-            bail!("kill {sig} {pid} failed");
+        match self.fe_at(i).child.as_ref() {
+            Some(c) => c.pause(stop),
+            None => bail!("FE {i} is not running"),
         }
-        Ok(())
+    }
+
+    /// SIGSTOP (`stop = true`) or SIGCONT BE `i`.
+    pub fn pause_be(&self, i: usize, stop: bool) -> Result<()> {
+        match self.bes.get(i).and_then(|b| b.child.as_ref()) {
+            Some(c) => c.pause(stop),
+            None => bail!("BE {i} is not running"),
+        }
     }
 
     /// Last lines of FE `i`'s output.

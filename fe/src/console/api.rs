@@ -1,9 +1,10 @@
 //! The console's data, as JSON: every row a user sees comes from the SQL statement that shows
 //! it (SHOW ROUTINE LOAD, SHOW ROUTINE LOAD TASK, SHOW FRONTENDS / BACKENDS, the job's
-//! TrackingSQL) run through `handler::execute` with the logged-in user's session, and PAUSE /
-//! RESUME run the statements themselves. Privilege checks, row filters and error texts are
-//! therefore exactly the MySQL protocol's. What SQL does not show (the lag history, the rate
-//! of rows) is added from the job's in-memory state, only for jobs the statement listed.
+//! TrackingSQL) run through `ha::forward::execute` with the logged-in user's session (on a
+//! follower FE: writes run on the leader, reads after the read index), and PAUSE / RESUME run
+//! the statements themselves. Privilege checks, row filters and error texts are therefore
+//! exactly the MySQL protocol's. What SQL does not show (the lag history, the rate of rows) is
+//! added from the job's in-memory state, only for jobs the statement listed.
 
 use super::advice;
 use crate::clock::now_ms;
@@ -70,10 +71,12 @@ pub fn quote(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
-/// Parses and executes `sql` for `session` (the MySQL connection's path, minus the socket).
+/// Parses and executes `sql` for `session` (the MySQL connection's path, minus the socket):
+/// on a follower FE, writes run on the leader and reads wait for the read index, as they do
+/// for a MySQL client connected to that FE.
 pub async fn run(ctx: &FeContext, session: &mut Session, sql: &str) -> SqlResult<QueryResult> {
     let stmt = crate::sql::parse(sql)?;
-    handler::execute(ctx, session, stmt).await
+    crate::ha::forward::execute(ctx, session, sql, stmt).await
 }
 
 fn rows_of(r: QueryResult) -> ResultSet {
@@ -109,14 +112,17 @@ fn row_object(rs: &ResultSet, row: &[Option<String>]) -> Map<String, Value> {
 }
 
 /// The statement the PAUSE button runs, parsed (None if the names cannot be written).
-fn operate_stmt(e: &JobEntry, op: Op) -> Option<Statement> {
-    let sql = format!(
+fn operate_sql(e: &JobEntry, op: Op) -> String {
+    format!(
         "{} ROUTINE LOAD FOR {}.{}",
         op.keyword(),
         quote(&e.job.db_name),
         quote(&e.job.name)
-    );
-    crate::sql::parse(&sql).ok()
+    )
+}
+
+fn operate_stmt(e: &JobEntry, op: Op) -> Option<Statement> {
+    crate::sql::parse(&operate_sql(e, op)).ok()
 }
 
 /// True when `session` passes PAUSE's / RESUME's privilege check on the job (the check the
@@ -420,8 +426,7 @@ pub async fn operate(
         .routine_load
         .get(id)
         .ok_or_else(|| ApiError::not_found(id))?;
-    let stmt = operate_stmt(&e, op).ok_or_else(|| ApiError::not_found(id))?;
-    handler::execute(ctx, session, stmt)
+    run(ctx, session, &operate_sql(&e, op))
         .await
         .map_err(ApiError::from_sql)?;
     let state = ctx

@@ -503,6 +503,7 @@ pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision 
             .iter()
             .map(|(t, bes)| (*t, bes.iter().copied().collect()))
             .collect();
+        let commit_started = std::time::Instant::now();
         match ctx.txn.commit(
             &ctx.catalog,
             txn.txn_id,
@@ -518,6 +519,7 @@ pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision 
                 job: txn.job_id,
                 txn: txn.txn_id,
                 rows: task_rows(req),
+                commit: commit_started.elapsed(),
             }
             .emit(),
             Err(e) => {

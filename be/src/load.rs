@@ -13,6 +13,7 @@
 
 pub mod consumer;
 pub mod consumer_pool;
+pub mod dead_letter;
 pub mod decode;
 pub mod error;
 pub mod error_rows;
@@ -20,6 +21,7 @@ pub mod insert;
 pub mod partition_route;
 pub mod preview;
 pub mod rejected_ledger;
+pub mod replay;
 pub mod sink;
 pub mod task;
 pub mod transform;

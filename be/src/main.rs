@@ -151,8 +151,11 @@ async fn run() -> Result<(), String> {
     tokio::spawn(recovery::run(ctx.clone()));
     // The rejected-row ledger settles what tasks staged before a restart (its resolver thread
     // starts when it opens), before any task or query asks for it.
-    if let Err(e) = starload_be::load::rejected_ledger::of_config(&config) {
-        tracing::warn!(error = %e, "Rejected-row ledger could not be opened.");
+    // Its dead-letter producer drains what committed txns left in the outbox.
+    match starload_be::load::rejected_ledger::of_config(&config) {
+        Ok(Some(l)) => starload_be::load::dead_letter::start(&l),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "Rejected-row ledger could not be opened."),
     }
     let sweep_every = Duration::from_secs(config.storage_sweep_interval_second.max(1));
     tokio::spawn(async move {

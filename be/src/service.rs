@@ -177,6 +177,58 @@ impl BackendService for BeService {
         }))
     }
 
+    async fn replay_rejected_rows(
+        &self,
+        req: Request<ReplayRejectedRowsRequest>,
+    ) -> RpcResult<ReplayRejectedRowsResponse> {
+        let req = req.into_inner();
+        if !self.ctx.token_ok(&req.cluster_token) {
+            return Ok(Response::new(ReplayRejectedRowsResponse {
+                status: Some(unauthenticated()),
+                ..Default::default()
+            }));
+        }
+        let ctx = self.ctx.clone();
+        let rt = tokio::runtime::Handle::current();
+        let answered = tokio::task::spawn_blocking(move || {
+            crate::load::replay::run(&ctx.config, &ctx.store, &rt, &req)
+        })
+        .await;
+        Ok(Response::new(answered.unwrap_or_else(|e| {
+            ReplayRejectedRowsResponse {
+                status: Some(Status::err(StatusCode::InternalError, e.to_string())),
+                ..Default::default()
+            }
+        })))
+    }
+
+    async fn mark_rejected_rows_replayed(
+        &self,
+        req: Request<MarkRejectedRowsReplayedRequest>,
+    ) -> RpcResult<MarkRejectedRowsReplayedResponse> {
+        let req = req.into_inner();
+        if !self.ctx.token_ok(&req.cluster_token) {
+            return Ok(Response::new(MarkRejectedRowsReplayedResponse {
+                status: Some(unauthenticated()),
+            }));
+        }
+        let config = self.ctx.config.clone();
+        let marked = tokio::task::spawn_blocking(move || {
+            match crate::load::rejected_ledger::of_config(&config)? {
+                Some(l) => l.mark_replayed(&req),
+                None => Err(BeError::Other("the rejected-row ledger is off".into())),
+            }
+        })
+        .await
+        .unwrap_or_else(|e| Err(BeError::Other(e.to_string())));
+        Ok(Response::new(MarkRejectedRowsReplayedResponse {
+            status: Some(match marked {
+                Ok(()) => Status::ok(),
+                Err(e) => Status::err(StatusCode::InvalidArgument, e.to_string()),
+            }),
+        }))
+    }
+
     async fn get_load_error_log(
         &self,
         req: Request<GetLoadErrorLogRequest>,

@@ -453,6 +453,7 @@ impl FrontendService for TxnOracle {
                     txn_id: *id,
                     state: state as i32,
                     tablet_versions: versions,
+                    rows_consumed: false,
                 }
             })
             .collect();

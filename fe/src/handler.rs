@@ -22,6 +22,7 @@ pub mod resolve;
 pub mod routine_load;
 pub mod routine_load_health;
 pub mod routine_load_preview;
+pub mod routine_load_replay;
 pub mod session_stmt;
 pub mod show_data;
 pub mod view;

@@ -1179,6 +1179,18 @@ mod tests {
         ) -> Result<Response<starload_proto::be::PreviewRoutineLoadResponse>, Status> {
             Err(Status::unimplemented("test"))
         }
+        async fn replay_rejected_rows(
+            &self,
+            _: Request<starload_proto::be::ReplayRejectedRowsRequest>,
+        ) -> Result<Response<starload_proto::be::ReplayRejectedRowsResponse>, Status> {
+            Err(Status::unimplemented("test"))
+        }
+        async fn mark_rejected_rows_replayed(
+            &self,
+            _: Request<starload_proto::be::MarkRejectedRowsReplayedRequest>,
+        ) -> Result<Response<starload_proto::be::MarkRejectedRowsReplayedResponse>, Status> {
+            Err(Status::unimplemented("test"))
+        }
     }
 
     async fn serve(be: TestBe, id: i64) -> BackendAddr {

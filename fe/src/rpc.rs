@@ -68,6 +68,7 @@ pub fn txn_state_entry(ctx: &FeContext, txn_id: i64, backend_id: i64) -> TxnStat
             txn_id,
             state: TxnState::Unknown as i32,
             tablet_versions: Default::default(),
+            rows_consumed: false,
         };
     };
     let mut tablet_versions = std::collections::HashMap::new();
@@ -88,6 +89,8 @@ pub fn txn_state_entry(ctx: &FeContext, txn_id: i64, backend_id: i64) -> TxnStat
         txn_id,
         state: t.status.to_proto() as i32,
         tablet_versions,
+        rows_consumed: t.status == TxnStatus::ABORTED
+            && t.reason == crate::routine_load::txn_callback::EMPTY_LOAD_REASON,
     }
 }
 

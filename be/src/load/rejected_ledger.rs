@@ -23,8 +23,28 @@
 //! | `0x03 txn` | staged txn: FE address and job id (whom the resolver asks) |
 //! | `0x04 job recorded_ms tail` | committed entry size (u64): age order for the budget |
 //!
+//! | `0x05 txn tail` | (empty) committed entry marked as being replayed by `txn` |
+//! | `0x06 tail` | txn (i64 BE) replaying the entry (hidden from listings meanwhile) |
+//! | `0x07 job seq` | dead-letter outbox record ([`DeadLetter`]), seq u64 per job |
+//! | `0x08 job` | next outbox seq of the job (u64 LE) |
+//! | `0x09` | this ledger's id (random, hex): names its dead-letter producers |
+//! | `0x0A job` | dead-letter batch being produced ([`Inflight`]) |
+//!
 //! `tail` = `job partition offset row_start ordinal` (signed values with the sign bit flipped),
 //! so one job's entries list in partition and offset order.
+//!
+//! ## REPLAY
+//! `REPLAY ROUTINE LOAD REJECTED` marks the entries it loaded under its own txn
+//! ([`RejectedLedger::mark_replayed`], fsynced, refused for an entry another txn marks); the
+//! resolver settles that txn like a task's: committed -> the entries leave the ledger,
+//! aborted -> the marks go. A second REPLAY never sees an entry a committed one loaded.
+//!
+//! ## Dead-letter outbox
+//! A txn staged with a dead-letter target (the job's `dead_letter_topic`) puts a copy of each
+//! entry it commits into the job's outbox in the same write that commits it, numbered by a
+//! per-job sequence; `dead_letter.rs` produces the outbox to Kafka and drops what the broker
+//! committed. A task retried or settled twice commits its entries once, so each rejected row
+//! of a committed txn enters the outbox once.
 
 use crate::config::BeConfig;
 use crate::error::BeError;
@@ -42,6 +62,12 @@ const ENTRY: u8 = 0x01;
 const STAGED: u8 = 0x02;
 const TXN: u8 = 0x03;
 const AGE: u8 = 0x04;
+const REPLAY: u8 = 0x05;
+const REPLAYING: u8 = 0x06;
+const OUTBOX: u8 = 0x07;
+const OUTBOX_SEQ: u8 = 0x08;
+const LEDGER_ID: u8 = 0x09;
+const INFLIGHT: u8 = 0x0A;
 const TAIL: usize = 28;
 const FORMAT: u8 = 1;
 const STATE_STAGED: u8 = 0;
@@ -66,6 +92,180 @@ pub struct StagedBy {
     pub label: String,
     pub fe_host: String,
     pub fe_rpc_port: u32,
+    /// The job's topic (dead-letter headers).
+    pub source_topic: String,
+    /// Where committed rows are produced (None = no dead-letter topic).
+    pub dead_letter: Option<DeadLetterTarget>,
+}
+
+/// A job's dead-letter topic and the brokers to produce it to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetterTarget {
+    pub topic: String,
+    pub brokers: String,
+}
+
+/// One outbox record: a committed rejected row to produce to its job's dead-letter topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub seq: u64,
+    pub job_id: i64,
+    pub target: DeadLetterTarget,
+    pub job_name: String,
+    pub source_topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: i64,
+    pub reason: String,
+    pub label: String,
+    pub txn_id: i64,
+    pub raw: Vec<u8>,
+}
+
+impl DeadLetter {
+    fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(96 + self.raw.len() + self.reason.len());
+        v.push(FORMAT);
+        put_str(&mut v, self.target.topic.as_bytes());
+        put_str(&mut v, self.target.brokers.as_bytes());
+        put_str(&mut v, self.job_name.as_bytes());
+        put_str(&mut v, self.source_topic.as_bytes());
+        v.extend_from_slice(&self.partition.to_le_bytes());
+        v.extend_from_slice(&self.offset.to_le_bytes());
+        v.extend_from_slice(&self.timestamp_ms.to_le_bytes());
+        put_str(&mut v, self.reason.as_bytes());
+        put_str(&mut v, self.label.as_bytes());
+        v.extend_from_slice(&self.txn_id.to_le_bytes());
+        put_str(&mut v, &self.raw);
+        v
+    }
+
+    fn decode(job_id: i64, seq: u64, b: &[u8]) -> Result<Self, BeError> {
+        let mut r = Reader(b);
+        if r.u8()? != FORMAT {
+            return Err(BeError::Other("unknown dead-letter outbox format".into()));
+        }
+        Ok(Self {
+            seq,
+            job_id,
+            target: DeadLetterTarget {
+                topic: r.string()?,
+                brokers: r.string()?,
+            },
+            job_name: r.string()?,
+            source_topic: r.string()?,
+            partition: r.u32()? as i32,
+            offset: r.i64()?,
+            timestamp_ms: r.i64()?,
+            reason: r.string()?,
+            label: r.string()?,
+            txn_id: r.i64()?,
+            raw: r.bytes()?.to_vec(),
+        })
+    }
+}
+
+/// A dead-letter batch sent (or about to be) but not yet known to be acknowledged: where it
+/// went and the partition's end offset before it, so a restarted producer can read what of it
+/// reached the topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inflight {
+    pub topic: String,
+    pub partition: i32,
+    /// The partition's high watermark before the batch was sent.
+    pub from_offset: i64,
+    pub seqs: Vec<u64>,
+}
+
+impl Inflight {
+    fn encode(&self) -> Vec<u8> {
+        let mut v = vec![FORMAT];
+        put_str(&mut v, self.topic.as_bytes());
+        v.extend_from_slice(&self.partition.to_le_bytes());
+        v.extend_from_slice(&self.from_offset.to_le_bytes());
+        v.extend_from_slice(&(self.seqs.len() as u32).to_le_bytes());
+        for s in &self.seqs {
+            v.extend_from_slice(&s.to_le_bytes());
+        }
+        v
+    }
+
+    fn decode(b: &[u8]) -> Result<Self, BeError> {
+        let mut r = Reader(b);
+        if r.u8()? != FORMAT {
+            return Err(BeError::Other(
+                "unknown dead-letter in-flight format".into(),
+            ));
+        }
+        let topic = r.string()?;
+        let partition = r.u32()? as i32;
+        let from_offset = r.i64()?;
+        let n = r.u32()? as usize;
+        let mut seqs = Vec::with_capacity(n);
+        for _ in 0..n {
+            seqs.push(r.i64()? as u64);
+        }
+        Ok(Self {
+            topic,
+            partition,
+            from_offset,
+            seqs,
+        })
+    }
+}
+
+/// What a txn record says: whom to ask, and (for task txns) the dead-letter details.
+struct TxnRecord {
+    fe: (String, u32),
+    source_topic: String,
+    dead_letter: Option<DeadLetterTarget>,
+}
+
+impl TxnRecord {
+    fn encode(by: &StagedBy) -> Vec<u8> {
+        let mut v = Vec::new();
+        put_str(&mut v, by.fe_host.as_bytes());
+        v.extend_from_slice(&by.fe_rpc_port.to_le_bytes());
+        v.extend_from_slice(&by.job_id.to_le_bytes());
+        // Appended fields (records written before them end here).
+        put_str(&mut v, by.source_topic.as_bytes());
+        match &by.dead_letter {
+            Some(t) => {
+                v.push(1);
+                put_str(&mut v, t.topic.as_bytes());
+                put_str(&mut v, t.brokers.as_bytes());
+            }
+            None => v.push(0),
+        }
+        v
+    }
+
+    fn decode(b: &[u8]) -> Result<Self, BeError> {
+        let mut r = Reader(b);
+        let fe = (r.string()?, r.u32()?);
+        let _job = r.i64()?;
+        if r.0.is_empty() {
+            return Ok(Self {
+                fe,
+                source_topic: String::new(),
+                dead_letter: None,
+            });
+        }
+        let source_topic = r.string()?;
+        let dead_letter = if r.u8()? == 1 {
+            Some(DeadLetterTarget {
+                topic: r.string()?,
+                brokers: r.string()?,
+            })
+        } else {
+            None
+        };
+        Ok(Self {
+            fe,
+            source_topic,
+            dead_letter,
+        })
+    }
 }
 
 /// One stored entry.
@@ -272,11 +472,63 @@ impl RejectedLedger {
             batch.put(&k, &e.encode());
             batch.put(&key(STAGED, &[&txn, &t]), &[]);
         }
-        let mut v = Vec::new();
-        put_str(&mut v, by.fe_host.as_bytes());
-        v.extend_from_slice(&by.fe_rpc_port.to_le_bytes());
-        v.extend_from_slice(&by.job_id.to_le_bytes());
-        batch.put(&key(TXN, &[&txn]), &v);
+        batch.put(&key(TXN, &[&txn]), &TxnRecord::encode(by));
+        self.db.write(batch, true)
+    }
+
+    /// Marks committed entries as being replayed by `req.txn_id` (one fsynced write). Refused,
+    /// with nothing marked, when an entry is gone or another txn marks it; marking again under
+    /// the same txn is a no-op.
+    pub fn mark_replayed(
+        &self,
+        req: &starload_proto::be::MarkRejectedRowsReplayedRequest,
+    ) -> Result<(), BeError> {
+        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        let txn = req.txn_id.to_be_bytes();
+        let mut batch = WriteBatch::new();
+        for k in &req.rows {
+            let row = RejectedRow {
+                partition: k.partition,
+                offset: k.offset,
+                timestamp_ms: -1,
+                row_start: k.row_start,
+                row_ordinal: k.row_ordinal,
+                reason: String::new(),
+                raw: Vec::new(),
+            };
+            let t = tail(req.job_id, &row);
+            let committed = self
+                .db
+                .get(&key(ENTRY, &[&t]))?
+                .is_some_and(|v| Entry::decode(&v).is_ok_and(|e| e.state == STATE_COMMITTED));
+            if !committed {
+                return Err(BeError::Other(format!(
+                    "rejected row (partition {}, offset {}) is no longer in the ledger",
+                    k.partition, k.offset
+                )));
+            }
+            if let Some(other) = self.db.get(&key(REPLAYING, &[&t]))? {
+                if other.as_slice() != txn.as_slice() {
+                    return Err(BeError::Other(format!(
+                        "rejected row (partition {}, offset {}) is being replayed by another transaction",
+                        k.partition, k.offset
+                    )));
+                }
+            }
+            batch.put(&key(REPLAY, &[&txn, &t]), &[]);
+            batch.put(&key(REPLAYING, &[&t]), &txn);
+        }
+        let by = StagedBy {
+            job_id: req.job_id,
+            job_name: String::new(),
+            txn_id: req.txn_id,
+            label: String::new(),
+            fe_host: req.fe_host.clone(),
+            fe_rpc_port: req.fe_rpc_port,
+            source_topic: String::new(),
+            dead_letter: None,
+        };
+        batch.put(&key(TXN, &[&txn]), &TxnRecord::encode(&by));
         self.db.write(batch, true)
     }
 
@@ -289,10 +541,7 @@ impl RejectedLedger {
             if k.len() == 9 {
                 let mut b = [0u8; 8];
                 b.copy_from_slice(&k[1..9]);
-                let mut r = Reader(it.value());
-                let host = r.string()?;
-                let port = r.u32()?;
-                out.insert(i64::from_be_bytes(b), (host, port));
+                out.insert(i64::from_be_bytes(b), TxnRecord::decode(it.value())?.fe);
             }
             it.next();
         }
@@ -308,6 +557,16 @@ impl RejectedLedger {
         let hi = key(STAGED, &[&(txn_id + 1).to_be_bytes()]);
         let mut batch = WriteBatch::new();
         let mut added: HashMap<i64, u64> = HashMap::new();
+        let record = match self.db.get(&key(TXN, &[&txn]))? {
+            Some(v) => Some(TxnRecord::decode(&v)?),
+            None => None,
+        };
+        let dead_letter = record
+            .as_ref()
+            .filter(|_| committed)
+            .and_then(|r| r.dead_letter.clone().map(|t| (t, r.source_topic.clone())));
+        // Next outbox seq per job, read once and written back in the same batch.
+        let mut next_seq: HashMap<i64, u64> = HashMap::new();
         let mut it = self.db.range(&lo, &hi);
         while it.valid() {
             let t = &it.key()[9..];
@@ -325,8 +584,33 @@ impl RejectedLedger {
                             &key(AGE, &[&t[0..8], &e.recorded_ms.to_be_bytes(), t]),
                             &size.to_le_bytes(),
                         );
-                        if let Some((job, ..)) = parse_tail(t) {
+                        if let Some((job, partition, offset, ..)) = parse_tail(t) {
                             *added.entry(job).or_default() += size;
+                            if let Some((target, source_topic)) = &dead_letter {
+                                let seq = match next_seq.get(&job) {
+                                    Some(s) => *s,
+                                    None => self.outbox_next_seq(job)?,
+                                };
+                                next_seq.insert(job, seq + 1);
+                                let d = DeadLetter {
+                                    seq,
+                                    job_id: job,
+                                    target: target.clone(),
+                                    job_name: e.job_name.clone(),
+                                    source_topic: source_topic.clone(),
+                                    partition,
+                                    offset,
+                                    timestamp_ms: e.timestamp_ms,
+                                    reason: e.reason.clone(),
+                                    label: e.label.clone(),
+                                    txn_id,
+                                    raw: e.raw.clone(),
+                                };
+                                batch.put(
+                                    &key(OUTBOX, &[&job.to_be_bytes(), &seq.to_be_bytes()]),
+                                    &d.encode(),
+                                );
+                            }
                         }
                     } else {
                         batch.delete(&ek);
@@ -338,8 +622,45 @@ impl RejectedLedger {
         }
         it.status()?;
         drop(it);
+        for (job, seq) in &next_seq {
+            batch.put(&key(OUTBOX_SEQ, &[&job.to_be_bytes()]), &seq.to_le_bytes());
+        }
+        // Entries a REPLAY under this txn loaded: gone once it committed, unmarked otherwise.
+        let mut removed: HashMap<i64, u64> = HashMap::new();
+        let mut it = self.db.range(
+            &key(REPLAY, &[&txn]),
+            &key(REPLAY, &[&(txn_id + 1).to_be_bytes()]),
+        );
+        while it.valid() {
+            let t = &it.key()[9..];
+            if committed {
+                let ek = key(ENTRY, &[t]);
+                if let Some(v) = self.db.get(&ek)? {
+                    let e = Entry::decode(&v)?;
+                    let size = (v.len() + ek.len()) as u64;
+                    batch.delete(&ek);
+                    batch.delete(&key(AGE, &[&t[0..8], &e.recorded_ms.to_be_bytes(), t]));
+                    if let Some((job, ..)) = parse_tail(t) {
+                        *removed.entry(job).or_default() += size;
+                    }
+                }
+            }
+            batch.delete(&key(REPLAYING, &[t]));
+            batch.delete(it.key());
+            it.next();
+        }
+        it.status()?;
+        drop(it);
         batch.delete(&key(TXN, &[&txn]));
         self.db.write(batch, true)?;
+        {
+            let mut u = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+            for (job, bytes) in removed {
+                if let Some(used) = u.get_mut(&job) {
+                    *used = used.saturating_sub(bytes);
+                }
+            }
+        }
         // `evict` takes the write lock itself (std's Mutex is not reentrant: holding it here
         // deadlocked the first over-budget commit).
         drop(w);
@@ -474,7 +795,10 @@ impl RejectedLedger {
                     return Ok(out);
                 }
                 let e = Entry::decode(it.value())?;
-                if e.state == STATE_COMMITTED {
+                // Entries a REPLAY is loading are hidden until it settled (then gone, or back).
+                if e.state == STATE_COMMITTED
+                    && self.db.get(&key(REPLAYING, &[&it.key()[1..]]))?.is_none()
+                {
                     if let Some((job_id, partition, offset, row_start, row_ordinal)) =
                         parse_tail(&it.key()[1..])
                     {
@@ -499,6 +823,96 @@ impl RejectedLedger {
             it.status()?;
         }
         Ok(out)
+    }
+
+    fn outbox_next_seq(&self, job: i64) -> Result<u64, BeError> {
+        Ok(
+            match self.db.get(&key(OUTBOX_SEQ, &[&job.to_be_bytes()]))? {
+                Some(v) if v.len() == 8 => {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(&v);
+                    u64::from_le_bytes(b)
+                }
+                _ => 0,
+            },
+        )
+    }
+
+    /// This ledger's id (created on first use): dead-letter producers of different BEs must
+    /// not share a Kafka `transactional.id`, and one BE's must keep it across restarts.
+    pub fn ledger_id(&self) -> Result<String, BeError> {
+        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(v) = self.db.get(&[LEDGER_ID])? {
+            return Ok(String::from_utf8_lossy(&v).into_owned());
+        }
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut batch = WriteBatch::new();
+        batch.put(&[LEDGER_ID], id.as_bytes());
+        self.db.write(batch, true)?;
+        Ok(id)
+    }
+
+    /// Jobs with records in the dead-letter outbox.
+    pub fn dead_letter_jobs(&self) -> Result<Vec<i64>, BeError> {
+        let mut jobs = Vec::new();
+        let mut lo = vec![OUTBOX];
+        loop {
+            // One lookup per job: the next range starts after the job found.
+            let it = self.db.range(&lo, &[OUTBOX + 1]);
+            if !it.valid() {
+                it.status()?;
+                return Ok(jobs);
+            }
+            let mut j = [0u8; 8];
+            j.copy_from_slice(&it.key()[1..9]);
+            let job = i64::from_be_bytes(j);
+            jobs.push(job);
+            lo = key(OUTBOX, &[&(job + 1).to_be_bytes()]);
+        }
+    }
+
+    /// The first `max` outbox records of `job`, in sequence order.
+    pub fn dead_letters(&self, job: i64, max: usize) -> Result<Vec<DeadLetter>, BeError> {
+        let mut out = Vec::new();
+        let mut it = self.db.range(
+            &key(OUTBOX, &[&job.to_be_bytes()]),
+            &key(OUTBOX, &[&(job + 1).to_be_bytes()]),
+        );
+        while it.valid() && out.len() < max {
+            let k = it.key();
+            let mut s = [0u8; 8];
+            s.copy_from_slice(&k[9..17]);
+            out.push(DeadLetter::decode(job, u64::from_be_bytes(s), it.value())?);
+            it.next();
+        }
+        it.status()?;
+        Ok(out)
+    }
+
+    /// Drops outbox records of `job` (the broker acknowledged them) and its in-flight
+    /// record, in one fsynced write.
+    pub fn remove_dead_letters(&self, job: i64, seqs: &[u64]) -> Result<(), BeError> {
+        let mut batch = WriteBatch::new();
+        for s in seqs {
+            batch.delete(&key(OUTBOX, &[&job.to_be_bytes(), &s.to_be_bytes()]));
+        }
+        batch.delete(&key(INFLIGHT, &[&job.to_be_bytes()]));
+        self.db.write(batch, true)
+    }
+
+    /// Records the batch about to be produced for `job` (fsynced before the first send).
+    pub fn set_dead_letter_inflight(&self, job: i64, f: &Inflight) -> Result<(), BeError> {
+        let mut batch = WriteBatch::new();
+        batch.put(&key(INFLIGHT, &[&job.to_be_bytes()]), &f.encode());
+        self.db.write(batch, true)
+    }
+
+    /// The batch of `job` that was being produced when the producer stopped, if any.
+    pub fn dead_letter_inflight(&self, job: i64) -> Result<Option<Inflight>, BeError> {
+        match self.db.get(&key(INFLIGHT, &[&job.to_be_bytes()]))? {
+            Some(v) => Inflight::decode(&v).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Asks the FE about every staged txn once and settles those it knows the fate of.
@@ -537,6 +951,9 @@ impl RejectedLedger {
             for e in resp.txns {
                 match FeTxnState::try_from(e.state).unwrap_or(FeTxnState::Unknown) {
                     FeTxnState::Committed | FeTxnState::Visible => self.resolve(e.txn_id, true)?,
+                    // A task that loaded nothing: its offsets are consumed all the same, so
+                    // its rejected rows stand (they must not vanish).
+                    FeTxnState::Aborted if e.rows_consumed => self.resolve(e.txn_id, true)?,
                     FeTxnState::Aborted | FeTxnState::Unknown => self.resolve(e.txn_id, false)?,
                     _ => left += 1,
                 }
@@ -627,6 +1044,19 @@ pub fn stage_task(
         label: req.label.clone(),
         fe_host: req.fe_host.clone(),
         fe_rpc_port: req.fe_rpc_port,
+        source_topic: req
+            .kafka
+            .as_ref()
+            .map(|k| k.topic.clone())
+            .unwrap_or_default(),
+        dead_letter: req
+            .dead_letter
+            .as_ref()
+            .filter(|d| !d.topic.is_empty())
+            .map(|d| DeadLetterTarget {
+                topic: d.topic.clone(),
+                brokers: d.brokers.clone(),
+            }),
     };
     let res = of_config(config).and_then(|l| match l {
         Some(l) => l.stage(&by, &rows),
@@ -661,6 +1091,8 @@ mod tests {
             label: format!("j-7-{txn}"),
             fe_host: "127.0.0.1".into(),
             fe_rpc_port: 1,
+            source_topic: "src".into(),
+            dead_letter: None,
         }
     }
 
@@ -703,6 +1135,115 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].txn_id, 101);
         assert!(l.list(&[8], 0).unwrap().is_empty());
+    }
+
+    fn mark(txn: i64, keys: &[i64]) -> starload_proto::be::MarkRejectedRowsReplayedRequest {
+        starload_proto::be::MarkRejectedRowsReplayedRequest {
+            job_id: 7,
+            txn_id: txn,
+            fe_host: "127.0.0.1".into(),
+            fe_rpc_port: 1,
+            rows: keys
+                .iter()
+                .map(|o| starload_proto::be::RejectedRowKey {
+                    partition: 0,
+                    offset: *o,
+                    row_start: 0,
+                    row_ordinal: 0,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn offsets(l: &RejectedLedger) -> Vec<i64> {
+        l.list(&[7], 0).unwrap().iter().map(|r| r.offset).collect()
+    }
+
+    #[test]
+    fn replayed_rows_leave_once_the_replay_commits_and_come_back_if_it_aborts() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = open(dir.path(), 1 << 20);
+        l.stage(&by(100), &[row(0, 1, "a"), row(0, 2, "b"), row(0, 3, "c")])
+            .unwrap();
+        l.resolve(100, true).unwrap();
+        // Replay txn 500 takes offsets 1 and 2: hidden while it runs.
+        l.mark_replayed(&mark(500, &[1, 2])).unwrap();
+        l.mark_replayed(&mark(500, &[1, 2])).unwrap();
+        assert_eq!(offsets(&l), [3]);
+        // Another replay may not take them meanwhile; nothing of its request is marked.
+        assert!(l.mark_replayed(&mark(501, &[3, 1])).is_err());
+        assert_eq!(offsets(&l), [3]);
+        assert_eq!(
+            l.staged_txns().unwrap().keys().copied().collect::<Vec<_>>(),
+            [500]
+        );
+        // Aborted: back.
+        l.resolve(500, false).unwrap();
+        assert_eq!(offsets(&l), [1, 2, 3]);
+        // Committed: gone for good; a missing row cannot be marked.
+        l.mark_replayed(&mark(502, &[2])).unwrap();
+        l.resolve(502, true).unwrap();
+        assert_eq!(offsets(&l), [1, 3]);
+        assert!(l.mark_replayed(&mark(503, &[2])).is_err());
+        assert!(l.staged_txns().unwrap().is_empty());
+    }
+
+    #[test]
+    fn committed_rows_of_a_dead_letter_job_enter_the_outbox_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = open(dir.path(), 1 << 20);
+        let dl = |txn| StagedBy {
+            dead_letter: Some(DeadLetterTarget {
+                topic: "dlq".into(),
+                brokers: "h:1".into(),
+            }),
+            ..by(txn)
+        };
+        // A retried task: two txns stage the same rows; only the committed one counts.
+        l.stage(&dl(100), &[row(0, 1, "a"), row(0, 2, "b")])
+            .unwrap();
+        l.stage(&dl(101), &[row(0, 1, "a"), row(0, 2, "b")])
+            .unwrap();
+        l.resolve(100, false).unwrap();
+        l.resolve(101, true).unwrap();
+        l.resolve(101, true).unwrap();
+        l.stage(&dl(102), &[row(0, 5, "c")]).unwrap();
+        l.resolve(102, true).unwrap();
+        // A job without a dead-letter topic puts nothing there.
+        l.stage(&by(103), &[row(0, 9, "d")]).unwrap();
+        l.resolve(103, true).unwrap();
+        assert_eq!(l.dead_letter_jobs().unwrap(), [7]);
+        let recs = l.dead_letters(7, 100).unwrap();
+        let got: Vec<(u64, i64, i64, &str)> = recs
+            .iter()
+            .map(|r| (r.seq, r.offset, r.txn_id, r.source_topic.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [(0, 1, 101, "src"), (1, 2, 101, "src"), (2, 5, 102, "src")]
+        );
+        assert_eq!(recs[0].label, "j-7-101");
+        assert_eq!(recs[0].raw, b"raw1");
+        assert_eq!(recs[0].target.topic, "dlq");
+        let f = Inflight {
+            topic: "dlq".into(),
+            partition: 2,
+            from_offset: 40,
+            seqs: vec![0, 1],
+        };
+        l.set_dead_letter_inflight(7, &f).unwrap();
+        assert_eq!(l.dead_letter_inflight(7).unwrap(), Some(f));
+        l.remove_dead_letters(7, &[0, 1]).unwrap();
+        assert_eq!(l.dead_letter_inflight(7).unwrap(), None);
+        assert_eq!(l.dead_letters(7, 100).unwrap().len(), 1);
+        l.remove_dead_letters(7, &[2]).unwrap();
+        assert!(l.dead_letter_jobs().unwrap().is_empty());
+        // Sequences go on after a drain.
+        l.stage(&dl(104), &[row(0, 11, "e")]).unwrap();
+        l.resolve(104, true).unwrap();
+        assert_eq!(l.dead_letters(7, 100).unwrap()[0].seq, 3);
+        assert_eq!(l.ledger_id().unwrap(), l.ledger_id().unwrap());
     }
 
     #[test]

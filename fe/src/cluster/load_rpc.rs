@@ -4,10 +4,12 @@
 //! call them.
 
 use super::Cluster;
+use starload_proto::be::ReplayRejectedRowsResponse;
 use starload_proto::be::{
     AbortTxnRequest, PublishVersionRequest, PublishVersionResponse, TabletVersion,
 };
 use starload_proto::be::{LoadRowsRequest, LoadRowsResponse};
+use starload_proto::be::{MarkRejectedRowsReplayedRequest, ReplayRejectedRowsRequest};
 use starload_proto::be::{PreviewRoutineLoadRequest, PreviewRoutineLoadResponse};
 use starload_proto::be::{SubmitRoutineLoadTaskRequest, SubmitRoutineLoadTaskResponse};
 use starload_proto::types::FailureReason;

@@ -70,8 +70,20 @@ pub fn check(ctx: &FeContext, session: &Session, stmt: &Statement) -> SqlResult<
         ) => table_priv(ctx, session, table, Some(Priv::Alter)),
         Statement::Admin(a) => check_admin(ctx, p, a),
         Statement::RoutineLoad(r) => check_routine_load(ctx, session, r),
-        // SHOW ROUTINE LOAD TXN / LAG list only jobs the user may see (as SHOW ROUTINE LOAD);
-        // PREVIEW checks INSERT on its table like CREATE, in `handler::routine_load_health`.
+        // PREVIEW needs what CREATE needs (INSERT on its table); SHOW ROUTINE LOAD TXN / LAG
+        // list only jobs the user may see (as SHOW ROUTINE LOAD).
+        Statement::RoutineLoadHealth(crate::sql::routine_load_health::HealthStmt::Preview {
+            create,
+            ..
+        }) => check_create_routine_load(ctx, session, create),
+        // REPLAY writes into the job's table: INSERT on it, as PAUSE / ALTER of the job.
+        Statement::RoutineLoadHealth(crate::sql::routine_load_health::HealthStmt::Replay {
+            job,
+            ..
+        }) => match job_table(ctx, session, job) {
+            Some((db, t, name)) => table_priv_by_id(ctx, p, db, t, &name, Some(Priv::Insert)),
+            None => Ok(()),
+        },
         Statement::RoutineLoadHealth(_) => Ok(()),
         Statement::View(v) => check_view(ctx, session, v),
     }
@@ -315,27 +327,34 @@ fn job_table(ctx: &FeContext, session: &Session, j: &JobRef) -> Option<(i64, i64
     Some((e.job.db_id, e.job.table_id, e.job.table_name.clone()))
 }
 
+/// CREATE ROUTINE LOAD (and PREVIEW ROUTINE LOAD, its dry run): INSERT on the table. Checked
+/// before the statement runs (StarRocks authorizes CREATE ROUTINE LOAD before the table is
+/// looked up), so an unknown table is denied too.
+fn check_create_routine_load(
+    ctx: &FeContext,
+    session: &Session,
+    c: &crate::sql::routine_load::CreateRoutineLoad,
+) -> SqlResult<()> {
+    let db = db_name(session, c.job.db.as_ref())?;
+    let target = ctx
+        .catalog
+        .get_table(&db, &c.table)
+        .map(|t| PrivObject::Table {
+            db: Some(t.db_id),
+            table: Some(t.id),
+        })
+        .unwrap_or(PrivObject::Table {
+            db: Some(-1),
+            table: Some(-1),
+        });
+    ctx.privilege
+        .require(&session.principal, Priv::Insert, &target, Some(&c.table))
+}
+
 fn check_routine_load(ctx: &FeContext, session: &Session, r: &RoutineLoadStmt) -> SqlResult<()> {
     let p = &session.principal;
     match r {
-        RoutineLoadStmt::Create(c) => {
-            // Checked before the statement runs (StarRocks authorizes CREATE ROUTINE LOAD
-            // before the table is looked up), so an unknown table is denied too.
-            let db = db_name(session, c.job.db.as_ref())?;
-            let target = ctx
-                .catalog
-                .get_table(&db, &c.table)
-                .map(|t| PrivObject::Table {
-                    db: Some(t.db_id),
-                    table: Some(t.id),
-                })
-                .unwrap_or(PrivObject::Table {
-                    db: Some(-1),
-                    table: Some(-1),
-                });
-            ctx.privilege
-                .require(p, Priv::Insert, &target, Some(&c.table))
-        }
+        RoutineLoadStmt::Create(c) => check_create_routine_load(ctx, session, c),
         // A job that cannot be found is reported by the statement (5089).
         RoutineLoadStmt::Alter(a) => match job_table(ctx, session, &a.job) {
             Some((db, t, name)) => table_priv_by_id(ctx, p, db, t, &name, Some(Priv::Insert)),

@@ -57,6 +57,10 @@ pub async fn execute(
         HealthStmt::Preview { create, limit } => {
             super::routine_load_preview::preview(ctx, session, *create, limit).await
         }
+        HealthStmt::Replay { job, filter } => {
+            let e = visible_job(ctx, session, &job)?;
+            super::routine_load_replay::replay(ctx, e, filter).await
+        }
     }
 }
 

@@ -2,7 +2,12 @@
 //! them, so its grammar rejects each with a syntax error and no StarRocks text is pinned):
 //! - `SHOW ROUTINE LOAD TXN FOR [db.]job [LIMIT n]`: the offset ledger;
 //! - `SHOW ROUTINE LOAD LAG [FOR [db.]job] [FROM db]`: lag per partition;
-//! - `PREVIEW ROUTINE LOAD <the body of CREATE ROUTINE LOAD> [LIMIT n]`: a dry run.
+//! - `PREVIEW ROUTINE LOAD <the body of CREATE ROUTINE LOAD> [LIMIT n]`: a dry run;
+//! - `REPLAY ROUTINE LOAD REJECTED FOR [db.]job [WHERE <filter>]` (issue 17): re-feeds the
+//!   job's rejected rows through its current mapping. The filter is a conjunction (AND) of
+//!   `PARTITION = n`, `PARTITION IN (n, ...)`, `OFFSET BETWEEN a AND b` and `OFFSET op n`
+//!   (op one of `= < <= > >=`); `KAFKA_PARTITION` / `KAFKA_OFFSET` (the ledger table's column
+//!   names) are accepted for the two columns.
 //!
 //! Checked before the routine load family (`sql::routine_load`), which would otherwise take
 //! every `SHOW ROUTINE LOAD ...`.
@@ -31,6 +36,46 @@ pub enum HealthStmt {
         create: Box<CreateRoutineLoad>,
         limit: u64,
     },
+    Replay {
+        job: JobRef,
+        filter: ReplayFilter,
+    },
+}
+
+/// Which rejected rows a REPLAY takes: the intersection of its predicates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplayFilter {
+    /// None = every partition.
+    pub partitions: Option<Vec<i32>>,
+    /// Inclusive offset bounds.
+    pub offset_min: Option<i64>,
+    pub offset_max: Option<i64>,
+}
+
+impl ReplayFilter {
+    /// Whether a row at (`partition`, `offset`) is taken.
+    pub fn matches(&self, partition: i32, offset: i64) -> bool {
+        self.partitions
+            .as_ref()
+            .is_none_or(|ps| ps.contains(&partition))
+            && self.offset_min.is_none_or(|m| offset >= m)
+            && self.offset_max.is_none_or(|m| offset <= m)
+    }
+
+    fn only_partitions(&mut self, ps: Vec<i32>) {
+        self.partitions = Some(match self.partitions.take() {
+            Some(old) => old.into_iter().filter(|p| ps.contains(p)).collect(),
+            None => ps,
+        });
+    }
+
+    fn at_least(&mut self, o: i64) {
+        self.offset_min = Some(self.offset_min.map_or(o, |m| m.max(o)));
+    }
+
+    fn at_most(&mut self, o: i64) {
+        self.offset_max = Some(self.offset_max.map_or(o, |m| m.min(o)));
+    }
 }
 
 /// None when `sql` is not one of these statements.
@@ -46,6 +91,9 @@ pub fn try_parse(sql: &str) -> Option<SqlResult<HealthStmt>> {
     }
     if w(0) == "PREVIEW" && w(1) == "ROUTINE" && w(2) == "LOAD" {
         return Some(parse_preview(sql));
+    }
+    if w(0) == "REPLAY" && w(1) == "ROUTINE" && w(2) == "LOAD" {
+        return Some(parse_replay(sql));
     }
     None
 }
@@ -138,6 +186,25 @@ impl Words {
         }
     }
 
+    fn int(&mut self) -> SqlResult<i64> {
+        let neg = matches!(self.peek(), Some(Token::Minus));
+        if neg {
+            self.at += 1;
+        }
+        let v = self.uint()?;
+        let v = i64::try_from(v).map_err(|_| unexpected(self.toks.get(self.at - 1)))?;
+        Ok(if neg { -v } else { v })
+    }
+
+    fn token(&mut self, t: &Token) -> bool {
+        if self.peek() == Some(t) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
     fn end(&self) -> SqlResult<()> {
         match self.peek() {
             None | Some(Token::EOF) => Ok(()),
@@ -175,6 +242,97 @@ fn parse_show(sql: &str) -> SqlResult<HealthStmt> {
     };
     w.end()?;
     Ok(HealthStmt::ShowLag { job, from_db })
+}
+
+/// `REPLAY ROUTINE LOAD REJECTED FOR [db.]job [WHERE <filter>]`.
+fn parse_replay(sql: &str) -> SqlResult<HealthStmt> {
+    let mut w = Words::new(sql)?;
+    w.expect("REPLAY")?;
+    w.expect("ROUTINE")?;
+    w.expect("LOAD")?;
+    w.expect("REJECTED")?;
+    w.expect("FOR")?;
+    let job = w.job_ref()?;
+    let mut filter = ReplayFilter::default();
+    if w.keyword("WHERE") {
+        loop {
+            replay_predicate(&mut w, &mut filter)?;
+            if !w.keyword("AND") {
+                break;
+            }
+        }
+    }
+    w.end()?;
+    Ok(HealthStmt::Replay { job, filter })
+}
+
+fn replay_predicate(w: &mut Words, f: &mut ReplayFilter) -> SqlResult<()> {
+    let col = match w.peek() {
+        Some(Token::Word(x)) => x.value.to_ascii_uppercase(),
+        t => return Err(unexpected(t)),
+    };
+    let is_partition = match col.as_str() {
+        "PARTITION" | "KAFKA_PARTITION" => true,
+        "OFFSET" | "KAFKA_OFFSET" => false,
+        _ => {
+            return Err(SqlError::analyzing(format!(
+                "REPLAY ROUTINE LOAD REJECTED can filter on PARTITION and OFFSET only, not {col}"
+            )))
+        }
+    };
+    w.at += 1;
+    let partition = |v: i64| {
+        i32::try_from(v).map_err(|_| SqlError::analyzing(format!("invalid partition {v}")))
+    };
+    if w.keyword("IN") {
+        if !w.token(&Token::LParen) {
+            return Err(unexpected(w.peek()));
+        }
+        let mut vals = vec![w.int()?];
+        while w.token(&Token::Comma) {
+            vals.push(w.int()?);
+        }
+        if !w.token(&Token::RParen) {
+            return Err(unexpected(w.peek()));
+        }
+        if is_partition {
+            f.only_partitions(vals.into_iter().map(partition).collect::<Result<_, _>>()?);
+        } else {
+            // Offsets IN (...) as a range would take rows between them: not offered.
+            return Err(SqlError::analyzing(
+                "OFFSET IN (...) is not supported; use OFFSET BETWEEN a AND b",
+            ));
+        }
+        return Ok(());
+    }
+    if w.keyword("BETWEEN") {
+        let lo = w.int()?;
+        w.expect("AND")?;
+        let hi = w.int()?;
+        if is_partition {
+            f.only_partitions((lo..=hi).map(partition).collect::<Result<_, _>>()?);
+        } else {
+            f.at_least(lo);
+            f.at_most(hi);
+        }
+        return Ok(());
+    }
+    let op = w.peek().cloned();
+    w.at += 1;
+    let v = w.int()?;
+    match (op, is_partition) {
+        (Some(Token::Eq), true) => f.only_partitions(vec![partition(v)?]),
+        (Some(Token::Eq), false) => {
+            f.at_least(v);
+            f.at_most(v);
+        }
+        (Some(Token::Gt), false) => f.at_least(v.saturating_add(1)),
+        (Some(Token::GtEq), false) => f.at_least(v),
+        (Some(Token::Lt), false) => f.at_most(v.saturating_sub(1)),
+        (Some(Token::LtEq), false) => f.at_most(v),
+        (op, _) => return Err(unexpected(op.as_ref())),
+    }
+    Ok(())
 }
 
 /// `PREVIEW ROUTINE LOAD <body> [LIMIT n]`: the body is parsed by the CREATE grammar itself
@@ -297,5 +455,56 @@ mod tests {
         }
         assert!(parse(&format!("{body} LIMIT 0")).is_err());
         assert!(parse("PREVIEW ROUTINE LOAD j ON").is_err());
+    }
+
+    #[test]
+    fn replay_takes_a_job_and_a_partition_offset_filter() {
+        assert_eq!(
+            parse("REPLAY ROUTINE LOAD REJECTED FOR d.j;").unwrap(),
+            HealthStmt::Replay {
+                job: JobRef {
+                    db: Some("d".into()),
+                    name: "j".into()
+                },
+                filter: ReplayFilter::default()
+            }
+        );
+        let HealthStmt::Replay { job, filter } = parse(
+            "replay routine load rejected for `j-1` where partition = 0 and offset between 3 and 9",
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(job.name, "j-1");
+        assert_eq!(
+            filter,
+            ReplayFilter {
+                partitions: Some(vec![0]),
+                offset_min: Some(3),
+                offset_max: Some(9)
+            }
+        );
+        assert!(filter.matches(0, 3) && filter.matches(0, 9));
+        assert!(!filter.matches(0, 10) && !filter.matches(1, 5));
+        let HealthStmt::Replay { filter, .. } = parse(
+            "REPLAY ROUTINE LOAD REJECTED FOR j WHERE KAFKA_PARTITION IN (1, 2) AND KAFKA_OFFSET > 4 \
+             AND OFFSET <= 8 AND PARTITION = 2",
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            filter,
+            ReplayFilter {
+                partitions: Some(vec![2]),
+                offset_min: Some(5),
+                offset_max: Some(8)
+            }
+        );
+        assert!(parse("REPLAY ROUTINE LOAD REJECTED j").is_err());
+        assert!(parse("REPLAY ROUTINE LOAD REJECTED FOR j WHERE reason = 1").is_err());
+        assert!(parse("REPLAY ROUTINE LOAD REJECTED FOR j WHERE offset IN (1)").is_err());
+        assert!(parse("REPLAY ROUTINE LOAD REJECTED FOR j WHERE partition = 1 OR").is_err());
+        assert!(parse("REPLAY ROUTINE LOAD REJECTED FOR j WHERE").is_err());
     }
 }

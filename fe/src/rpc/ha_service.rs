@@ -142,9 +142,12 @@ pub async fn serve(
     let svc = FrontendHaServiceServer::new(HaRpc { ctx })
         .max_decoding_message_size(256 << 20)
         .max_encoding_message_size(256 << 20);
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    // The builder's own tcp_nodelay applies only to listeners it binds: accepted sockets of an
+    // incoming stream keep Nagle on unless the stream sets it, and Nagle against the peer's
+    // delayed ACK held every Raft append's answer for milliseconds (3 FEs committed ~4x
+    // slower than one, fe_ha_commit).
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     tonic::transport::Server::builder()
-        .tcp_nodelay(true)
         .add_service(svc)
         .serve_with_incoming(incoming)
         .await

@@ -77,6 +77,9 @@ fn round(
             label: req.label.clone(),
             fe_host: "127.0.0.1".into(),
             fe_rpc_port: 1,
+            source_topic: "bench".into(),
+            // The ledger's own cost only: no dead-letter topic to produce to.
+            dead_letter: None,
         };
         l.stage(&by, &rows).expect("stage");
         l.resolve(txn, true).expect("resolve");

@@ -21,6 +21,7 @@
 //!   record of the batch it finds there (header `starload.dlq_id` = `<ledger id>/<job>/<seq>`);
 //!   the rest is sent again. The idempotent producer keeps its own retries from writing a
 //!   message twice.
+//!
 //! So a rejected row of a committed transaction is produced once, whichever process dies when.
 //!
 //! Each message: the rejected row's raw bytes as payload, no key, headers `starload.job`,

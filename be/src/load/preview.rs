@@ -276,7 +276,7 @@ pub fn read_messages(spec: &ConsumeSpec, limit: usize) -> Result<MessageChunk, L
                     .begin_offsets
                     .iter()
                     .map(|&(p, o)| {
-                        let last = chunk.msgs.iter().filter(|m| m.partition == p).last();
+                        let last = chunk.msgs.iter().rfind(|m| m.partition == p);
                         (p, last.map_or(o, |m| m.offset + 1))
                     })
                     .collect();

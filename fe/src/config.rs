@@ -187,6 +187,9 @@ fe_config! {
     label_keep_max_second: i64 = 259200i64, mutable = true;
     /// How long the offset ledger (SHOW ROUTINE LOAD TXN) keeps a transaction's record, seconds.
     routine_load_txn_ledger_keep_second: i64 = 259200i64, mutable = true;
+    /// SHOW ROUTINE LOAD's OtherMsg warns when Kafka retention may delete a job's unread
+    /// messages within this many seconds (SHOW ROUTINE LOAD LAG's RetentionHorizonSeconds).
+    routine_load_retention_warning_second: i64 = 3600i64, mutable = true;
     /// Scheduler round period (partition discovery, timeouts), ms.
     routine_load_scheduler_interval_ms: i64 = 10000i64, mutable = true;
     /// Allow column names starting with __op / __row.

@@ -54,6 +54,9 @@ pub struct JobEntry {
     pub last_discovery_ms: i64,
     /// A prepare (offset resolution / partition fetch) is in flight.
     pub preparing: bool,
+    /// OtherMsg's retention warning (`lag::retention_warning`, set by the lag probe; in
+    /// memory only).
+    pub retention_warning: Option<String>,
 }
 
 impl JobEntry {
@@ -73,6 +76,7 @@ impl JobEntry {
             unstable: None,
             last_discovery_ms: 0,
             preparing: false,
+            retention_warning: None,
         }
     }
 

@@ -6,7 +6,8 @@
 
 use starload_compat_tests::poll::Deadline;
 use starload_compat_tests::sql::{
-    must_count, must_error, must_exec, must_query, must_reach_state, query, QueryOutput,
+    must_count, must_error, must_exec, must_query, must_reach_state, query, show_routine_load,
+    QueryOutput,
 };
 use starload_compat_tests::{Broker, Cluster};
 use std::collections::BTreeMap;
@@ -377,5 +378,132 @@ async fn bounded_jobs_stop_at_their_end_and_start_from_a_datetime() -> anyhow::R
         "Getting analyzing error. Detail message: kafka_end_offsets needs kafka_partitions.",
     )
     .await;
+    Ok(())
+}
+
+/// Creates `topic` (one partition) with topic configs, through the admin API.
+async fn create_topic_with(bootstrap: &str, topic: &str, configs: &[(&str, &str)]) {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    let admin: AdminClient<DefaultClientContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("admin client");
+    let mut t = NewTopic::new(topic, 1, TopicReplication::Fixed(1));
+    for (k, v) in configs {
+        t = t.set(k, v);
+    }
+    let res = admin
+        .create_topics([&t], &AdminOptions::new())
+        .await
+        .expect("CreateTopics");
+    for r in res {
+        r.expect("topic created");
+    }
+}
+
+/// Retention (issue 16 item 2) against Tansu: the topic's `retention.ms` (read with
+/// DescribeConfigs) and the timestamp of the next unread message give the horizon in SHOW
+/// ROUTINE LOAD LAG, and SHOW ROUTINE LOAD's OtherMsg warns while it is under
+/// `routine_load_retention_warning_second`.
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_ms_gives_the_horizon_and_the_other_msg_warning() -> anyhow::Result<()> {
+    const RETENTION_MS: i64 = 3_600_000;
+    const AGE_MS: i64 = 3_000_000;
+    let broker = Broker::start().await?;
+    let bootstrap = broker.bootstrap();
+    create_topic_with(
+        &bootstrap,
+        "h16_ret",
+        &[("retention.ms", &RETENTION_MS.to_string())],
+    )
+    .await;
+    let first: Vec<String> = (0..3).map(|i| format!("{i},a")).collect();
+    produce_at(&bootstrap, "h16_ret", 0, now_ms(), &first).await;
+    let cluster = Cluster::start(1).await?;
+    let mut conn = cluster.conn().await?;
+    must_exec(&mut conn, "CREATE DATABASE h16r").await;
+    must_exec(&mut conn, "USE h16r").await;
+    must_exec(
+        &mut conn,
+        "CREATE TABLE t (k INT, v VARCHAR(20)) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1 PROPERTIES (\"replication_num\" = \"1\")",
+    )
+    .await;
+    must_exec(
+        &mut conn,
+        &format!(
+            r#"CREATE ROUTINE LOAD j ON t COLUMNS TERMINATED BY ",", COLUMNS (k, v)
+            FROM KAFKA ("kafka_broker_list" = "{bootstrap}", "kafka_topic" = "h16_ret",
+                        "property.kafka_default_offsets" = "OFFSET_BEGINNING")"#
+        ),
+    )
+    .await;
+    must_count(&mut conn, "h16r.t", 3, T).await;
+    must_exec(&mut conn, "PAUSE ROUTINE LOAD FOR j").await;
+    must_reach_state(&mut conn, "h16r.j", "PAUSED", T).await;
+    // Unread messages stamped 50 minutes ago: retention (60 minutes) deletes them in 10.
+    let stamped = now_ms() - AGE_MS;
+    let old: Vec<String> = (3..7).map(|i| format!("{i},old")).collect();
+    produce_at(&bootstrap, "h16_ret", 0, stamped, &old).await;
+    let d = Deadline::after(Duration::from_secs(60));
+    let (row, asked_from, asked_to) = loop {
+        let t0 = now_ms();
+        let r = lag_row(&mut conn, "j", "0").await;
+        let t1 = now_ms();
+        match r {
+            Some(r) if r["RetentionHorizonSeconds"] != "NULL" && r["OffsetLag"] == "4" => {
+                break (r, t0, t1)
+            }
+            r => assert!(d.wait().await, "no retention horizon: {r:?}"),
+        }
+    };
+    let horizon: i64 = row["RetentionHorizonSeconds"].parse()?;
+    let earliest = (stamped + RETENTION_MS - asked_to) / 1000 - 1;
+    let latest = (stamped + RETENTION_MS - asked_from) / 1000;
+    assert!(
+        (earliest..=latest).contains(&horizon),
+        "horizon {horizon} outside [{earliest}, {latest}]"
+    );
+    // SHOW ROUTINE LOAD warns (default threshold 3600 s) ...
+    let warning = "WARNING: Kafka retention may delete messages not loaded yet: partition 0 from offset 3 in ";
+    let d = Deadline::after(Duration::from_secs(30));
+    loop {
+        let row = show_routine_load(&mut conn, "j").await?.expect("job j");
+        let msg = &row["OtherMsg"];
+        if let Some(rest) = msg.strip_prefix(warning) {
+            let s: i64 = rest.trim_end_matches(" s").parse()?;
+            assert!((earliest - 10..=latest).contains(&s), "{msg}");
+            break;
+        }
+        assert!(d.wait().await, "no retention warning in OtherMsg: {msg:?}");
+    }
+    // ... and stops warning when the threshold is below the horizon.
+    must_exec(
+        &mut conn,
+        r#"ADMIN SET FRONTEND CONFIG ("routine_load_retention_warning_second" = "60")"#,
+    )
+    .await;
+    let d = Deadline::after(Duration::from_secs(30));
+    loop {
+        let row = show_routine_load(&mut conn, "j").await?.expect("job j");
+        if row["OtherMsg"].is_empty() {
+            break;
+        }
+        assert!(d.wait().await, "warning stayed: {:?}", row["OtherMsg"]);
+    }
+    // SHOW never asks Kafka: with the broker gone it answers at memory speed.
+    let mut broker = broker;
+    broker.stop();
+    let mut worst = Duration::ZERO;
+    for _ in 0..20 {
+        for sql in ["SHOW ROUTINE LOAD LAG FOR j", "SHOW ROUTINE LOAD FOR j"] {
+            let t0 = std::time::Instant::now();
+            let out = must_query(&mut conn, sql).await;
+            worst = worst.max(t0.elapsed());
+            assert_eq!(out.rows.len(), 1, "{sql}");
+        }
+    }
+    eprintln!("SHOW ROUTINE LOAD [LAG] with the broker down: worst of 40 = {worst:?}");
+    assert!(worst < Duration::from_secs(1), "{worst:?}");
     Ok(())
 }

@@ -98,6 +98,43 @@ async fn create(
     c: CreateRoutineLoad,
 ) -> SqlResult<QueryResult> {
     let cfg = ctx.config.get();
+    let mut job = analyze_create(ctx, session, &c).await?;
+    let id = ctx.meta.next_id().map_err(SqlError::internal)?;
+    job.id = id;
+    // 5. Capacity (RoutineLoadMgr, newest): all tasks must fit the BE slots.
+    let alive = ctx.cluster.alive_backend_ids().len() as i64;
+    let per_be = cfg.max_routine_load_task_num_per_be;
+    let cur: i64 = ctx
+        .routine_load
+        .snapshot()
+        .iter()
+        .filter(|e| matches!(e.job.state, JobState::NEED_SCHEDULE | JobState::RUNNING))
+        .map(|e| {
+            e.job
+                .concurrency(alive, cfg.max_routine_load_task_concurrent_num)
+        })
+        .sum();
+    let need = job.concurrency(alive, cfg.max_routine_load_task_concurrent_num);
+    if cur + need > alive * per_be {
+        return Err(SqlError::plain(format!(
+            "Current routine load tasks is {cur}. The new job need {need} tasks. But we only support {alive}*{per_be} tasks.Please modify FE config max_routine_load_task_num_per_be if you want more job"
+        )));
+    }
+    job.current_task_concurrent_num = 0;
+    ctx.routine_load.add(job).map_err(SqlError::plain)?;
+    tracing::info!(job = id, name = %c.job.name, "Routine load job created.");
+    Ok(QueryResult::ok())
+}
+
+/// CREATE ROUTINE LOAD's analysis up to the job it would add (id 0, nothing written): every
+/// check and error of CREATE, in its order. PREVIEW ROUTINE LOAD runs the same analysis, so
+/// its statement errors are CREATE's.
+pub(crate) async fn analyze_create(
+    ctx: &FeContext,
+    session: &Session,
+    c: &CreateRoutineLoad,
+) -> SqlResult<RoutineLoadJob> {
+    let cfg = ctx.config.get();
     // 1. Database and names.
     let db_name = db_of(session, c.job.db.as_ref())?;
     if c.table.is_empty() {
@@ -188,9 +225,8 @@ async fn create(
     for (p, o) in &resolved.starts {
         progress.set(*p, *o);
     }
-    let id = ctx.meta.next_id().map_err(SqlError::internal)?;
-    let mut job = RoutineLoadJob {
-        id,
+    Ok(RoutineLoadJob {
+        id: 0,
         name: c.job.name.clone(),
         db_id: db.id,
         db_name: db.name.clone(),
@@ -219,30 +255,7 @@ async fn create(
         auto_resume: Default::default(),
         user: session.user.clone(),
         bound: resolved.bound,
-    };
-    // 5. Capacity (RoutineLoadMgr, newest): all tasks must fit the BE slots.
-    let alive = ctx.cluster.alive_backend_ids().len() as i64;
-    let per_be = cfg.max_routine_load_task_num_per_be;
-    let cur: i64 = ctx
-        .routine_load
-        .snapshot()
-        .iter()
-        .filter(|e| matches!(e.job.state, JobState::NEED_SCHEDULE | JobState::RUNNING))
-        .map(|e| {
-            e.job
-                .concurrency(alive, cfg.max_routine_load_task_concurrent_num)
-        })
-        .sum();
-    let need = job.concurrency(alive, cfg.max_routine_load_task_concurrent_num);
-    if cur + need > alive * per_be {
-        return Err(SqlError::plain(format!(
-            "Current routine load tasks is {cur}. The new job need {need} tasks. But we only support {alive}*{per_be} tasks.Please modify FE config max_routine_load_task_num_per_be if you want more job"
-        )));
-    }
-    job.current_task_concurrent_num = 0;
-    ctx.routine_load.add(job).map_err(SqlError::plain)?;
-    tracing::info!(job = id, name = %c.job.name, "Routine load job created.");
-    Ok(QueryResult::ok())
+    })
 }
 
 /// Datetime starts and a bounded job's end, resolved against Kafka while CREATE runs

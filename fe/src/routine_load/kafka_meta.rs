@@ -165,10 +165,94 @@ pub async fn watermarks(
     run_blocking(timeout, move || watermarks_blocking(&s, &ps, timeout)).await
 }
 
+/// A topic's retention settings, read with DescribeConfigs (issue 16's retention horizon).
+/// None: the broker did not name the setting; -1: no limit (Kafka's meaning).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TopicRetention {
+    pub ms: Option<i64>,
+    pub bytes: Option<i64>,
+}
+
+impl TopicRetention {
+    /// From DescribeConfigs entries `(name, value)`; values that are not numbers are unknown.
+    pub fn from_entries<'a>(entries: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Self {
+        let mut r = TopicRetention::default();
+        for (name, value) in entries {
+            let v = value.and_then(|v| v.trim().parse::<i64>().ok());
+            match name {
+                "retention.ms" => r.ms = v,
+                "retention.bytes" => r.bytes = v,
+                _ => {}
+            }
+        }
+        r
+    }
+}
+
+/// `retention.ms` / `retention.bytes` of the topic (DescribeConfigs through an admin client),
+/// bounded by `timeout`.
+pub async fn topic_retention(
+    src: &KafkaSource,
+    timeout: Duration,
+) -> Result<TopicRetention, String> {
+    use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
+    use rdkafka::client::DefaultClientContext;
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", &src.brokers);
+    for (k, v) in &src.properties {
+        // Consumer-only settings mean nothing to an admin client (librdkafka would warn).
+        if !matches!(
+            k.as_str(),
+            "group.id" | "isolation.level" | "auto.offset.reset" | "enable.auto.commit"
+        ) {
+            cfg.set(k, v);
+        }
+    }
+    let admin: AdminClient<DefaultClientContext> = cfg.create().map_err(|e| e.to_string())?;
+    let opts = AdminOptions::new().request_timeout(Some(timeout));
+    let topic = ResourceSpecifier::Topic(&src.topic);
+    let call = admin.describe_configs([&topic], &opts);
+    let res = tokio::time::timeout(timeout + Duration::from_secs(1), call)
+        .await
+        .map_err(|_| "Local: Timed out".to_string())?
+        .map_err(|e| e.to_string())?;
+    let resource = res
+        .into_iter()
+        .next()
+        .ok_or_else(|| "no DescribeConfigs result".to_string())?
+        .map_err(|code| format!("{code:?}"))?;
+    Ok(TopicRetention::from_entries(
+        resource
+            .entries
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.as_deref())),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rdkafka::mocking::MockCluster;
+
+    #[test]
+    fn retention_settings_from_config_entries() {
+        let r = TopicRetention::from_entries([
+            ("cleanup.policy", Some("delete")),
+            ("retention.ms", Some("604800000")),
+            ("retention.bytes", Some("-1")),
+        ]);
+        assert_eq!(
+            r,
+            TopicRetention {
+                ms: Some(604_800_000),
+                bytes: Some(-1)
+            }
+        );
+        let unknown = TopicRetention::from_entries([("retention.ms", None), ("x", Some("1"))]);
+        assert_eq!(unknown, TopicRetention::default());
+        let junk = TopicRetention::from_entries([("retention.bytes", Some("lots"))]);
+        assert_eq!(junk.bytes, None);
+    }
     use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
     #[tokio::test(flavor = "multi_thread")]

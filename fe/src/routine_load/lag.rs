@@ -16,6 +16,7 @@
 //! `Status` says so only through the job's own state).
 
 use super::job::{JobState, RoutineLoadJob};
+use super::kafka_meta::TopicRetention;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -83,8 +84,8 @@ pub struct PartitionLag {
     pub offset_lag: Option<i64>,
     /// Now minus the timestamp of the next unread message; 0 when caught up.
     pub time_lag_ms: Option<i64>,
-    /// Seconds until Kafka's retention deletes the next unread message, at the observed rate
-    /// at which the log start offset advances; None when unknown or not moving.
+    /// Seconds until Kafka's retention deletes the next unread message (the soonest of the
+    /// estimates in [`horizon`]); None when no estimate applies.
     pub retention_horizon_s: Option<i64>,
     pub status: LagStatus,
 }
@@ -93,6 +94,9 @@ pub struct PartitionLag {
 #[derive(Debug, Default)]
 pub struct LagBook {
     jobs: Mutex<BTreeMap<i64, BTreeMap<i32, PartitionObs>>>,
+    /// The topic's retention settings per job (DescribeConfigs, by the probe) and when they
+    /// were read.
+    retention: Mutex<BTreeMap<i64, (i64, TopicRetention)>>,
 }
 
 impl LagBook {
@@ -141,7 +145,23 @@ impl LagBook {
             for id in ids {
                 m.remove(id);
             }
-        })
+        });
+        let mut r = self.retention.lock().unwrap_or_else(|p| p.into_inner());
+        for id in ids {
+            r.remove(id);
+        }
+    }
+
+    /// Records the topic retention settings read for `job_id` at `now_ms`.
+    pub fn set_retention(&self, job_id: i64, r: TopicRetention, now_ms: i64) {
+        let mut m = self.retention.lock().unwrap_or_else(|p| p.into_inner());
+        m.insert(job_id, (now_ms, r));
+    }
+
+    /// The retention settings last read for `job_id` and when.
+    pub fn retention(&self, job_id: i64) -> Option<(i64, TopicRetention)> {
+        let m = self.retention.lock().unwrap_or_else(|p| p.into_inner());
+        m.get(&job_id).copied()
     }
 
     /// The rows of `job` (its current partitions, in partition order) at `now_ms`. Also notes
@@ -150,6 +170,7 @@ impl LagBook {
         let mut parts: Vec<i32> = job.progress.offsets.iter().map(|(p, _)| *p).collect();
         parts.sort_unstable();
         parts.dedup();
+        let retention = self.retention(job.id).map(|(_, r)| r);
         self.with(|m| {
             let obs = m.entry(job.id).or_default();
             parts
@@ -163,7 +184,7 @@ impl LagBook {
                             o.committed_since_ms = now_ms;
                         }
                     }
-                    compute(job, p, committed, o, now_ms)
+                    compute(job, p, committed, o, retention, now_ms)
                 })
                 .collect()
         })
@@ -212,6 +233,7 @@ fn compute(
     p: i32,
     committed: Option<i64>,
     o: &PartitionObs,
+    retention: Option<TopicRetention>,
     now_ms: i64,
 ) -> PartitionLag {
     let offset_lag = match (committed, o.lso) {
@@ -223,14 +245,8 @@ fn compute(
         (Some(_), Some(c), Some((off, ts))) if off >= c && ts > 0 => Some((now_ms - ts).max(0)),
         _ => None,
     };
-    // Messages below the log start offset are gone; the next unread one goes when the log
-    // start passes it. At the rate the log start has moved so far, that is in
-    // (committed - log_start) / rate seconds.
-    let retention_horizon_s = match (committed, o.log_start) {
-        (Some(c), Some(lo)) if offset_lag.unwrap_or(0) > 0 => {
-            rate(o.first_log_start, o.log_start, now_ms)
-                .map(|r| (((c - lo).max(0) as f64) / r).floor() as i64)
-        }
+    let retention_horizon_s = match committed {
+        Some(c) if offset_lag.unwrap_or(0) > 0 => horizon(job, c, o, retention, now_ms),
         _ => None,
     };
     let consuming = matches!(job.state, JobState::RUNNING | JobState::NEED_SCHEDULE);
@@ -265,6 +281,81 @@ fn compute(
         retention_horizon_s,
         status,
     }
+}
+
+/// Seconds until retention deletes the next unread message (offset `committed`), the soonest
+/// of three estimates, each used only when its inputs are known:
+/// - log start movement: messages below the log start offset are gone, and at the rate the
+///   log start has moved so far it passes `committed` in `(committed - log_start) / rate`;
+/// - `retention.ms`: Kafka deletes a segment once its newest message is older than
+///   retention.ms, so the next unread message (timestamp `ts`) lives at least until
+///   `ts + retention.ms`;
+/// - `retention.bytes`: the partition keeps about `retention.bytes / message size` messages
+///   (message size: the job's received bytes per row); the end offset grows at the observed
+///   produce rate, so `committed` falls out after
+///   `(retention.bytes / size - (end - committed)) / produce rate`.
+///
+/// Segment granularity makes Kafka delete later than these, never sooner, so each is the
+/// earliest the data can go. Negative results are 0: the data may go any moment.
+pub fn horizon(
+    job: &RoutineLoadJob,
+    committed: i64,
+    o: &PartitionObs,
+    retention: Option<TopicRetention>,
+    now_ms: i64,
+) -> Option<i64> {
+    let by_log_start = match o.log_start {
+        Some(lo) => rate(o.first_log_start, o.log_start, now_ms)
+            .map(|r| (((committed - lo).max(0) as f64) / r).floor() as i64),
+        None => None,
+    };
+    let by_time = match (retention.and_then(|r| r.ms), o.next_msg) {
+        (Some(ms), Some((off, ts))) if ms > 0 && off >= committed && ts > 0 => {
+            Some((ts + ms - now_ms).max(0) / 1000)
+        }
+        _ => None,
+    };
+    let size = (job.stat.total_rows > 0 && job.stat.received_bytes > 0)
+        .then(|| job.stat.received_bytes as f64 / job.stat.total_rows as f64);
+    let by_bytes = match (retention.and_then(|r| r.bytes), size, o.lso) {
+        (Some(bytes), Some(size), Some(end)) if bytes > 0 => {
+            rate(o.first_end, o.lso, now_ms).map(|produce| {
+                let kept = bytes as f64 / size;
+                ((kept - (end - committed) as f64) / produce)
+                    .max(0.0)
+                    .floor() as i64
+            })
+        }
+        _ => None,
+    };
+    [by_log_start, by_time, by_bytes]
+        .into_iter()
+        .flatten()
+        .min()
+}
+
+/// The OtherMsg warning of a job whose unread messages retention deletes within
+/// `threshold_s` (issue 16): the partitions concerned, soonest first.
+pub fn retention_warning(rows: &[PartitionLag], threshold_s: i64) -> Option<String> {
+    let mut near: Vec<(i64, i32, i64)> = rows
+        .iter()
+        .filter_map(|r| {
+            let h = r.retention_horizon_s.filter(|h| *h <= threshold_s)?;
+            Some((h, r.partition, r.committed?))
+        })
+        .collect();
+    if near.is_empty() {
+        return None;
+    }
+    near.sort();
+    let parts: Vec<String> = near
+        .iter()
+        .map(|(h, p, c)| format!("partition {p} from offset {c} in {h} s"))
+        .collect();
+    Some(format!(
+        "WARNING: Kafka retention may delete messages not loaded yet: {}",
+        parts.join(", ")
+    ))
 }
 
 #[cfg(test)]
@@ -316,6 +407,87 @@ mod tests {
         book.update(job.id, 0, |o| o.observe_probe(0, 4, 9, 1_000));
         let r = &book.rows(&job, 1_000)[0];
         assert_eq!((r.lso, r.hw, r.offset_lag), (Some(4), Some(9), Some(0)));
+    }
+
+    #[test]
+    fn retention_horizon_from_retention_ms_and_bytes() {
+        let mut job = sample_job();
+        job.state = JobState::PAUSED;
+        job.progress.set(0, 100);
+        let book = LagBook::new();
+        // Next unread message stamped at t = 10 s; retention.ms 60 s: deleted at 70 s at the
+        // earliest.
+        book.update(job.id, 0, |o| {
+            o.observe_probe(0, 500, 500, 0);
+            o.next_msg = Some((100, 10_000));
+        });
+        book.set_retention(
+            job.id,
+            TopicRetention {
+                ms: Some(60_000),
+                bytes: None,
+            },
+            0,
+        );
+        assert_eq!(book.rows(&job, 40_000)[0].retention_horizon_s, Some(30));
+        // Past it: 0, never negative.
+        assert_eq!(book.rows(&job, 90_000)[0].retention_horizon_s, Some(0));
+        // No limit (-1) and unknown settings give no estimate.
+        book.set_retention(
+            job.id,
+            TopicRetention {
+                ms: Some(-1),
+                bytes: Some(-1),
+            },
+            0,
+        );
+        assert_eq!(book.rows(&job, 40_000)[0].retention_horizon_s, None);
+        // retention.bytes 100 000 with 100-byte messages keeps ~1000 messages; 400 are
+        // unread (500 - 100) and 20 messages/s arrive (end 500 -> 700 in 10 s): (1000 - 600)
+        // / 20 = 20 s once the end reached 700.
+        job.stat.total_rows = 10;
+        job.stat.received_bytes = 1_000;
+        book.set_retention(
+            job.id,
+            TopicRetention {
+                ms: None,
+                bytes: Some(100_000),
+            },
+            0,
+        );
+        book.update(job.id, 0, |o| o.observe_probe(0, 700, 700, 10_000));
+        assert_eq!(book.rows(&job, 10_000)[0].retention_horizon_s, Some(20));
+        // The soonest estimate wins.
+        book.set_retention(
+            job.id,
+            TopicRetention {
+                ms: Some(15_000),
+                bytes: Some(100_000),
+            },
+            0,
+        );
+        assert_eq!(book.rows(&job, 10_000)[0].retention_horizon_s, Some(15));
+    }
+
+    #[test]
+    fn the_warning_names_the_partitions_near_deletion_soonest_first() {
+        let row = |partition, committed, h| PartitionLag {
+            partition,
+            committed: Some(committed),
+            lso: None,
+            hw: None,
+            log_start: None,
+            offset_lag: Some(1),
+            time_lag_ms: None,
+            retention_horizon_s: h,
+            status: LagStatus::Stopped,
+        };
+        let rows = [row(0, 5, Some(900)), row(1, 7, Some(30)), row(2, 9, None)];
+        assert_eq!(
+            retention_warning(&rows, 1800).as_deref(),
+            Some("WARNING: Kafka retention may delete messages not loaded yet: partition 1 from offset 7 in 30 s, partition 0 from offset 5 in 900 s")
+        );
+        assert_eq!(retention_warning(&rows, 10), None);
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! (`read_uncommitted`), and reads the next unread message's timestamp (a consumer assigned at
 //! the committed offset; nothing is committed to Kafka, the job's progress does not move).
 //!
+//! It also reads each job's topic retention settings (`retention.ms`, `retention.bytes`:
+//! DescribeConfigs, once a minute per job) for the retention horizon, and sets the OtherMsg
+//! warning of jobs whose unread messages retention may delete within
+//! `routine_load_retention_warning_second` (`lag::retention_warning`).
+//!
 //! One job at a time, each call bounded by `routine_load_kafka_timeout_second` (and at most
 //! [`PROBE_TIMEOUT`]); SHOW never waits for it.
 
@@ -67,18 +72,30 @@ pub fn due(
         .collect()
 }
 
-/// Sets the lag gauges of every unfinished job from the last observations.
+/// How often a job's topic retention settings are read again (DescribeConfigs).
+pub const RETENTION_REFRESH_MS: i64 = 60_000;
+
+/// Sets the lag gauges of every unfinished job from the last observations, and each job's
+/// OtherMsg retention warning.
 fn emit_metrics(ctx: &RoutineLoadContext) {
     let cfg = ctx.config.get();
     let sr = cfg
         .enable_routine_load_lag_metrics
         .then_some(cfg.min_routine_load_lag_for_metrics);
     let now = now_ms();
+    let mut warnings = Vec::new();
     for e in ctx.routine_load.snapshot() {
         if e.job.state.is_final() {
+            if e.retention_warning.is_some() {
+                warnings.push((e.job.id, None));
+            }
             continue;
         }
         let rows = ctx.routine_load.lag.rows(&e.job, now);
+        let w = super::lag::retention_warning(&rows, cfg.routine_load_retention_warning_second);
+        if w != e.retention_warning {
+            warnings.push((e.job.id, w));
+        }
         crate::telemetry::RoutineLoadLagObserved {
             job_name: &e.job.name,
             max_offset_lag: rows.iter().filter_map(|r| r.offset_lag).max().unwrap_or(0),
@@ -88,6 +105,38 @@ fn emit_metrics(ctx: &RoutineLoadContext) {
         }
         .emit();
     }
+    if !warnings.is_empty() {
+        let mut jobs = ctx.routine_load.lock();
+        for (id, w) in warnings {
+            if let Some(e) = jobs.get_mut(&id) {
+                e.retention_warning = w;
+            }
+        }
+    }
+}
+
+/// Reads the topic retention settings of jobs whose last read is older than
+/// [`RETENTION_REFRESH_MS`] (one DescribeConfigs per job, bounded by `timeout`).
+async fn refresh_retention(ctx: &RoutineLoadContext, timeout: Duration) {
+    for e in ctx.routine_load.snapshot() {
+        if e.job.state.is_final() {
+            continue;
+        }
+        let fresh = ctx
+            .routine_load
+            .lag
+            .retention(e.job.id)
+            .is_some_and(|(at, _)| now_ms() - at < RETENTION_REFRESH_MS);
+        if fresh {
+            continue;
+        }
+        match super::kafka_meta::topic_retention(&source_of(&e.job), timeout).await {
+            Ok(r) => ctx.routine_load.lag.set_retention(e.job.id, r, now_ms()),
+            Err(err) => {
+                tracing::debug!(job = e.job.id, error = %err, "DescribeConfigs failed.");
+            }
+        }
+    }
 }
 
 async fn round(ctx: &Arc<RoutineLoadContext>) {
@@ -95,6 +144,7 @@ async fn round(ctx: &Arc<RoutineLoadContext>) {
     let timeout =
         Duration::from_secs(ctx.config.get().routine_load_kafka_timeout_second.max(1) as u64)
             .min(PROBE_TIMEOUT);
+    refresh_retention(ctx, timeout).await;
     for e in ctx.routine_load.snapshot() {
         if e.job.state.is_final() {
             continue;

@@ -280,6 +280,16 @@ pub fn offset_lag(job: &RoutineLoadJob, latest: &[(i32, i64)]) -> String {
     string_key_json(&lags)
 }
 
+/// OtherMsg: the job's message, then the retention warning of issue 16 when unread messages
+/// are near deletion (empty otherwise, as in StarRocks).
+fn other_msg(e: &JobEntry) -> String {
+    match (&e.retention_warning, e.job.other_msg.is_empty()) {
+        (None, _) => e.job.other_msg.clone(),
+        (Some(w), true) => w.clone(),
+        (Some(w), false) => format!("{} {w}", e.job.other_msg),
+    }
+}
+
 /// One SHOW ROUTINE LOAD row.
 pub fn job_row(e: &JobEntry, tz: &str) -> Vec<Option<String>> {
     let job = &e.job;
@@ -337,7 +347,7 @@ pub fn job_row(e: &JobEntry, tz: &str) -> Vec<Option<String>> {
         Some(reason),
         Some(job.error_log_urls.join(", ")),
         Some(tracking),
-        Some(job.other_msg.clone()),
+        Some(other_msg(e)),
         Some(latest_json),
         Some(offset_lag(job, &e.latest_offsets)),
     ]

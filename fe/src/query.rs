@@ -1188,7 +1188,8 @@ mod tests {
         async fn mark_rejected_rows_replayed(
             &self,
             _: Request<starload_proto::be::MarkRejectedRowsReplayedRequest>,
-        ) -> Result<Response<starload_proto::be::MarkRejectedRowsReplayedResponse>, Status> {
+        ) -> Result<Response<starload_proto::be::MarkRejectedRowsReplayedResponse>, Status>
+        {
             Err(Status::unimplemented("test"))
         }
     }

@@ -876,18 +876,16 @@ pub fn build_request(
         backend: ctx.cluster.backend_addr(task.be_id),
         partitions: Some(routing),
         db_id: table.db_id,
-        dead_letter: p
-            .rejected
-            .dead_letter_topic
-            .as_ref()
-            .map(|topic| starload_proto::be::DeadLetterTarget {
+        dead_letter: p.rejected.dead_letter_topic.as_ref().map(|topic| {
+            starload_proto::be::DeadLetterTarget {
                 topic: topic.clone(),
                 brokers: p
                     .rejected
                     .dead_letter_broker_list
                     .clone()
                     .unwrap_or_else(|| job.kafka.broker_list.clone()),
-            }),
+            }
+        }),
     })
 }
 

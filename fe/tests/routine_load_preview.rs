@@ -12,7 +12,7 @@ use mysql_async::Conn;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use starload_compat_tests::sql::{
-    must_count, must_exec, must_query, server_error, show_routine_load, QueryOutput,
+    must_count, must_exec, must_query, query, server_error, show_routine_load, QueryOutput,
 };
 use starload_compat_tests::{Broker, Cluster, Deadline};
 use std::time::{Duration, Instant};
@@ -154,7 +154,17 @@ async fn preview_shows_what_the_load_does_and_writes_nothing() -> anyhow::Result
     assert_eq!(preview_rows(&two), rows[..2].to_vec());
 
     // Nothing was written: no job, no rows, no offset committed for the job's group.
-    assert!(show_routine_load(&mut conn, "j").await?.is_none());
+    // StarRocks answers SHOW ROUTINE LOAD FOR an unknown job with an error, not an empty set.
+    let e = query(&mut conn, "SHOW ROUTINE LOAD FOR j")
+        .await
+        .expect_err("PREVIEW created job j");
+    let s = server_error(&e).unwrap_or_else(|| panic!("not a server error: {e}"));
+    assert!(
+        s.code == 1064
+            && s.message
+                .contains("There is no running job named j in db d"),
+        "{s:?}"
+    );
     let n = must_query(&mut conn, "SELECT count(*) FROM d.t").await;
     assert_eq!(n.rows, [["0"]]);
     assert_eq!(committed(&bootstrap, "pv_group", "pv"), None);
@@ -251,19 +261,19 @@ async fn preview_errors_are_creates_and_come_in_time() -> anyhow::Result<()> {
     assert!(took < Duration::from_secs(60), "{took:?}");
     let missing = body("j", "t", "no_such_topic", &bootstrap, "g");
     let t0 = Instant::now();
-    match conn.query_drop(format!("PREVIEW {missing}")).await {
-        Err(e) => {
-            let s = server_error(&e).unwrap();
-            assert!(
-                s.message
-                    .starts_with("Failed to get all partitions of kafka topic: no_such_topic"),
-                "{}",
-                s.message
-            );
-        }
-        // A broker that creates topics on first use answers an empty topic instead.
-        Ok(()) => eprintln!("the broker created no_such_topic on first use"),
-    }
+    // Tansu does not create topics on a metadata request, so the topic stays missing.
+    let e = conn
+        .query_drop(format!("PREVIEW {missing}"))
+        .await
+        .expect_err("PREVIEW of a missing topic answered rows");
+    let s = server_error(&e).unwrap_or_else(|| panic!("not a server error: {e}"));
+    assert!(
+        s.message
+            .starts_with("Failed to get all partitions of kafka topic: no_such_topic"),
+        "{}",
+        s.message
+    );
+    eprintln!("missing topic: {}", s.message);
     let took = t0.elapsed();
     eprintln!("missing topic answered in {took:?}");
     assert!(took < Duration::from_secs(60), "{took:?}");

@@ -134,16 +134,34 @@ async fn followers_forward_writes_and_loading_survives_leader_failures() -> anyh
 
     let second = c.leader_index().await?;
     assert_ne!(second, leader);
-    c.pause_fe_at(second, true)?;
     let survivor = alive
         .iter()
         .copied()
         .find(|i| *i != second)
         .expect("one left");
+    // Connected before the pause: a new connection's own queries would need a leader too.
+    let mut inflight_conn = c.conn_fe(survivor).await?;
+    c.pause_fe_at(second, true)?;
+    // A statement the survivor forwards to the paused leader (no other can be elected
+    // yet: one FE is dead, one paused). It must be answered once a new leader takes over,
+    // not when the paused process resumes.
+    let inflight =
+        tokio::spawn(async move { query(&mut inflight_conn, "CREATE DATABASE inflight").await });
     // Two of three FEs run again: bring the killed one back so a quorum exists.
     c.restart_fe_at(leader).await?;
     let took = until_writable(&c, survivor, "after_stop").await;
     println!("SIGSTOP of the leader: writes accepted again after {took:?}");
+    let answered = tokio::time::timeout(T, inflight)
+        .await
+        .expect("a statement forwarded to the paused leader is still waiting for it")?;
+    if let Err(e) = answered {
+        assert!(
+            e.to_string().contains(
+                "was replaced while it ran the statement; whether it took effect is unknown"
+            ),
+            "{e}"
+        );
+    }
     let batch = produce(40);
     broker.produce("ha_orders", 0, &batch[..20]).await?;
     broker.produce("ha_orders", 1, &batch[20..]).await?;

@@ -179,18 +179,18 @@ fn channel_to(addr: &str) -> Result<Channel, SqlError> {
     Ok(ch)
 }
 
-/// The leader's address, waiting up to two election timeouts for one to be elected.
-async fn leader_addr(raft: &MetaRaft) -> SqlResult<String> {
+/// The leader's id and address, waiting up to two election timeouts for one to be elected.
+async fn leader_addr(raft: &MetaRaft) -> SqlResult<(u64, String)> {
     let wait = Duration::from_millis(raft.timing().election_timeout_ms * 4);
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         if let Some((id, node)) = raft.leader() {
             if id != raft.node_id() {
-                return Ok(node.addr());
+                return Ok((id, node.addr()));
             }
             // This FE is the leader but still taking over: wait for it.
             if raft.is_active() {
-                return Ok(node.addr());
+                return Ok((id, node.addr()));
             }
         }
         if tokio::time::Instant::now() >= deadline {
@@ -200,13 +200,28 @@ async fn leader_addr(raft: &MetaRaft) -> SqlResult<String> {
     }
 }
 
+/// Resolves once this FE knows a leader other than `from`. A call still waiting on `from`
+/// then waits on a node that was paused or cut off: without this, a statement sent to a
+/// SIGSTOPped leader would hang until the process resumed, though a new leader took over
+/// within an election timeout.
+async fn leader_replaced(raft: &MetaRaft, from: u64) {
+    let mut w = raft.watch();
+    if w.wait_for(|m| m.current_leader.is_some_and(|l| l != from))
+        .await
+        .is_err()
+    {
+        // Raft shut down: the process is stopping; let the call's own timeout decide.
+        std::future::pending::<()>().await;
+    }
+}
+
 async fn forward(
     ctx: &FeContext,
     raft: &Arc<MetaRaft>,
     session: &mut Session,
     sql_text: &str,
 ) -> SqlResult<QueryResult> {
-    let addr = leader_addr(raft).await?;
+    let (leader, addr) = leader_addr(raft).await?;
     if raft.is_active() {
         // Became the leader while waiting.
         let stmt = sql::parse(sql_text)?;
@@ -219,11 +234,17 @@ async fn forward(
         sql: sql_text.to_string(),
         session: serde_json::to_vec(&ForwardedSession::of(session)).map_err(SqlError::internal)?,
     };
-    let resp = tokio::time::timeout(FORWARD_TIMEOUT, client.forward(req))
-        .await
-        .map_err(|_| no_leader(&format!("leader {addr} did not answer in time")))?
-        .map_err(|s| no_leader(&format!("leader {addr}: {}", s.message())))?
-        .into_inner();
+    let resp = tokio::select! {
+        r = tokio::time::timeout(FORWARD_TIMEOUT, client.forward(req)) => r
+            .map_err(|_| no_leader(&format!("leader {addr} did not answer in time")))?
+            .map_err(|s| no_leader(&format!("leader {addr}: {}", s.message())))?
+            .into_inner(),
+        // Not retried here: the old leader may have run it, so only the client can decide.
+        _ = leader_replaced(raft, leader) => return Err(no_leader(&format!(
+            "leader {addr} was replaced while it ran the statement; whether it took effect is \
+             unknown"
+        ))),
+    };
     let result: ForwardedResult =
         serde_json::from_slice(&resp.result).map_err(SqlError::internal)?;
     // Read your writes: answer once this FE's own state has the statement's effect.
@@ -237,7 +258,7 @@ async fn forward(
 }
 
 async fn read_index(ctx: &FeContext, raft: &Arc<MetaRaft>) -> SqlResult<u64> {
-    let addr = leader_addr(raft).await?;
+    let (leader, addr) = leader_addr(raft).await?;
     if raft.is_active() {
         return Ok(raft.applied_index());
     }
@@ -246,11 +267,14 @@ async fn read_index(ctx: &FeContext, raft: &Arc<MetaRaft>) -> SqlResult<u64> {
         cluster_token: ctx.config.get().cluster_token.clone(),
     };
     let wait = Duration::from_millis(raft.timing().election_timeout_ms * 4);
-    let resp = tokio::time::timeout(wait, client.read_index(req))
-        .await
-        .map_err(|_| no_leader(&format!("leader {addr} did not answer in time")))?
-        .map_err(|s| no_leader(&format!("leader {addr}: {}", s.message())))?
-        .into_inner();
+    let resp = tokio::select! {
+        r = tokio::time::timeout(wait, client.read_index(req)) => r
+            .map_err(|_| no_leader(&format!("leader {addr} did not answer in time")))?
+            .map_err(|s| no_leader(&format!("leader {addr}: {}", s.message())))?
+            .into_inner(),
+        // A read is safe to repeat: ask the new leader.
+        _ = leader_replaced(raft, leader) => return Box::pin(read_index(ctx, raft)).await,
+    };
     if !resp.error.is_empty() {
         return Err(no_leader(&resp.error));
     }

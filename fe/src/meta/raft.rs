@@ -6,6 +6,7 @@
 //! the same state. Raft runs on its own small runtime: a statement thread that waits for a
 //! commit never starves the tasks that make the commit happen.
 
+pub mod lease;
 pub mod log_store;
 pub mod network;
 pub mod state_machine;
@@ -75,6 +76,8 @@ pub struct MetaRaft {
     peers: std::sync::Mutex<BTreeMap<u64, PeerStatus>>,
     /// When a quorum last confirmed this leader (a commit or a leadership check).
     quorum_seen: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Followers' accepted AppendEntries, heartbeats included (see `lease`).
+    acks: Arc<lease::AckClock>,
 }
 
 fn raft_err<E: std::fmt::Display>(e: E) -> MetaError {
@@ -115,7 +118,11 @@ impl MetaRaft {
         .map_err(raft_err)?;
         let log = log_store::LogStore::new(db.clone());
         let sm = state_machine::StateMachine::new(db);
-        let net = network::NetworkFactory { cluster_token };
+        let acks = Arc::new(lease::AckClock::default());
+        let net = network::NetworkFactory {
+            cluster_token,
+            acks: acks.clone(),
+        };
         let raft = handle
             .spawn(async move { Raft::new(node_id, Arc::new(config), net, log, sm).await })
             .await
@@ -132,6 +139,7 @@ impl MetaRaft {
             reloaded: tokio::sync::watch::channel(0).0,
             peers: std::sync::Mutex::new(BTreeMap::new()),
             quorum_seen: std::sync::Mutex::new(None),
+            acks,
         }))
     }
 
@@ -315,7 +323,13 @@ impl MetaRaft {
             .quorum_seen
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .is_some_and(|t| t.elapsed() < election / 2);
+            .is_some_and(|t| t.elapsed() < election / 2)
+            || self.acks.quorum_within(
+                self.node_id,
+                m.membership_config.membership().get_joint_config(),
+                m.current_term,
+                election / 2,
+            );
         self.rt.spawn(async move {
             if !fresh {
                 match tokio::time::timeout(election, raft.get_read_log_id()).await {

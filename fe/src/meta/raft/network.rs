@@ -1,6 +1,7 @@
 //! openraft's network: AppendEntries, Vote and InstallSnapshot to a peer FE over gRPC
 //! (`FrontendHaService` on the peer's `edit_log_port`), each message as openraft's own JSON.
 
+use crate::meta::raft::lease::AckClock;
 use crate::meta::raft::types::{FeNode, MetaTypes};
 use openraft::error::{
     InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
@@ -14,7 +15,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use starload_proto::ha::frontend_ha_service_client::FrontendHaServiceClient;
 use starload_proto::ha::{NodeInfoRequest, NodeInfoResponse, RaftMessage};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tonic::transport::{Channel, Endpoint};
 
 type NodeId = u64;
@@ -23,6 +25,8 @@ type NodeId = u64;
 #[derive(Clone)]
 pub struct NetworkFactory {
     pub cluster_token: String,
+    /// Where followers' accepted AppendEntries are recorded (the leader's lease).
+    pub acks: Arc<AckClock>,
 }
 
 impl RaftNetworkFactory<MetaTypes> for NetworkFactory {
@@ -34,6 +38,7 @@ impl RaftNetworkFactory<MetaTypes> for NetworkFactory {
             node: node.clone(),
             token: self.cluster_token.clone(),
             channel: None,
+            acks: self.acks.clone(),
         }
     }
 }
@@ -44,6 +49,7 @@ pub struct PeerClient {
     node: FeNode,
     token: String,
     channel: Option<Channel>,
+    acks: Arc<AckClock>,
 }
 
 /// A channel to `host:port` that connects on first use (and reconnects after failures).
@@ -117,10 +123,17 @@ impl RaftNetwork<MetaTypes> for PeerClient {
         rpc: AppendEntriesRequest<MetaTypes>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, FeNode, RaftError<NodeId>>> {
-        self.send(&rpc, &option, |mut c, m| async move {
-            c.append_entries(m).await
-        })
-        .await
+        let (sent, term) = (Instant::now(), rpc.vote.leader_id().term);
+        let r = self
+            .send(&rpc, &option, |mut c, m| async move {
+                c.append_entries(m).await
+            })
+            .await;
+        // Any answer but a higher vote means the follower still takes this node as leader.
+        if matches!(&r, Ok(a) if !matches!(a, AppendEntriesResponse::HigherVote(_))) {
+            self.acks.record(self.target, term, sent);
+        }
+        r
     }
 
     async fn install_snapshot(

@@ -59,6 +59,22 @@ fn status_code_name(code: &i32) -> String {
     }
 }
 
+/// Awaits one RPC for at most `timeout`. The gRPC deadline alone is not enough: a BE that
+/// accepted the stream and then stalls (SIGSTOP) would hold the caller past it.
+async fn within<T>(
+    timeout: Duration,
+    what: &str,
+    call: impl std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+) -> Result<T, SubmitError> {
+    match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(r)) => Ok(r.into_inner()),
+        Ok(Err(s)) => Err(SubmitError::Rpc(s)),
+        Err(_) => Err(SubmitError::Rpc(tonic::Status::deadline_exceeded(format!(
+            "{what} timed out"
+        )))),
+    }
+}
+
 /// Deadline of `LoadRows` (an INSERT's rows, staged on every replica before it answers).
 pub const LOAD_ROWS_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -70,13 +86,7 @@ impl Cluster {
         req: LoadRowsRequest,
     ) -> Result<LoadRowsResponse, SubmitError> {
         let mut c = self.client(be_id)?;
-        match tokio::time::timeout(LOAD_ROWS_TIMEOUT, c.load_rows(req)).await {
-            Ok(Ok(r)) => Ok(r.into_inner()),
-            Ok(Err(s)) => Err(SubmitError::Rpc(s)),
-            Err(_) => Err(SubmitError::Rpc(tonic::Status::deadline_exceeded(
-                "load rows timed out",
-            ))),
-        }
+        within(LOAD_ROWS_TIMEOUT, "load rows", c.load_rows(req)).await
     }
 
     /// Sends `SubmitRoutineLoadTask` to backend `be_id`.
@@ -112,20 +122,11 @@ impl Cluster {
         mut req: PreviewRoutineLoadRequest,
         timeout: Duration,
     ) -> Result<PreviewRoutineLoadResponse, SubmitError> {
-        req.cluster_token = self.cluster_token();
-        if let Some(t) = req.task.as_mut() {
-            t.cluster_token = req.cluster_token.clone();
-        }
+        req.cluster_token = self.stamp_task(req.task.as_mut());
         let mut c = self.client(be_id)?;
         let mut r = tonic::Request::new(req);
         r.set_timeout(timeout);
-        match tokio::time::timeout(timeout, c.preview_routine_load(r)).await {
-            Ok(Ok(r)) => Ok(r.into_inner()),
-            Ok(Err(s)) => Err(SubmitError::Rpc(s)),
-            Err(_) => Err(SubmitError::Rpc(tonic::Status::deadline_exceeded(
-                "preview timed out",
-            ))),
-        }
+        within(timeout, "preview", c.preview_routine_load(r)).await
     }
 
     /// Sends `ReplayRejectedRows` (REPLAY ROUTINE LOAD REJECTED) to backend `be_id`.
@@ -135,20 +136,21 @@ impl Cluster {
         mut req: ReplayRejectedRowsRequest,
         timeout: Duration,
     ) -> Result<ReplayRejectedRowsResponse, SubmitError> {
-        req.cluster_token = self.cluster_token();
-        if let Some(t) = req.task.as_mut() {
-            t.cluster_token = req.cluster_token.clone();
-        }
+        req.cluster_token = self.stamp_task(req.task.as_mut());
         let mut c = self.client(be_id)?;
         let mut r = tonic::Request::new(req);
         r.set_timeout(timeout);
-        match tokio::time::timeout(timeout, c.replay_rejected_rows(r)).await {
-            Ok(Ok(r)) => Ok(r.into_inner()),
-            Ok(Err(s)) => Err(SubmitError::Rpc(s)),
-            Err(_) => Err(SubmitError::Rpc(tonic::Status::deadline_exceeded(
-                "replay timed out",
-            ))),
+        within(timeout, "replay", c.replay_rejected_rows(r)).await
+    }
+
+    /// The cluster token for a request that carries a task's request too: the inner request
+    /// gets the same token, because the BE checks it again where it runs the task's code.
+    fn stamp_task(&self, task: Option<&mut SubmitRoutineLoadTaskRequest>) -> String {
+        let token = self.cluster_token();
+        if let Some(t) = task {
+            t.cluster_token = token.clone();
         }
+        token
     }
 
     /// Sends `MarkRejectedRowsReplayed` to backend `be_id`: Err with the BE's text when it

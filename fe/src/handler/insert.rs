@@ -521,12 +521,45 @@ async fn stage_and_commit(
             empty: true,
         });
     }
-    // Which partitions the staged tablets belong to; a quorum of each tablet's replicas.
+    let visible = commit_staged_and_wait(
+        ctx,
+        table.id,
+        &table.name,
+        txn_id,
+        &resp.tablet_commit_infos,
+        VISIBLE_WAIT,
+        abort,
+    )
+    .await?;
+    Ok(LoadOutcome {
+        label: label.to_string(),
+        txn_id,
+        rows: resp.loaded_rows as u64,
+        visible,
+        empty: false,
+    })
+}
+
+/// Commits a statement's transaction whose rows the BEs staged (`infos`) and waits for it to
+/// become VISIBLE for at most `wait` (read-your-writes; false: answered COMMITTED). Each touched tablet needs a
+/// quorum of its replicas staged, as StarRocks requires; otherwise, or when the commit fails,
+/// `abort` is called with the reason and StarRocks's error is returned. Shared by INSERT /
+/// DELETE and REPLAY ROUTINE LOAD REJECTED.
+pub async fn commit_staged_and_wait(
+    ctx: &FeContext,
+    table_id: i64,
+    table_name: &str,
+    txn_id: i64,
+    infos: &[starload_proto::fe::TabletCommitInfo],
+    wait: Duration,
+    abort: impl Fn(&str),
+) -> SqlResult<bool> {
+    // The table as it is now: partitions may have been added since the load was planned.
     let current = ctx
         .catalog
-        .get_table_by_id(table.id)
-        .ok_or_else(|| SqlError::bad_table(&table.name))?;
-    let (staged, touched) = touched_partitions(&current, &resp.tablet_commit_infos);
+        .get_table_by_id(table_id)
+        .ok_or_else(|| SqlError::bad_table(table_name))?;
+    let (staged, touched) = touched_partitions(&current, infos);
     let bad = quorum_failures(&touched, &staged);
     if !bad.is_empty() || touched.is_empty() {
         let msg = format!(
@@ -548,15 +581,7 @@ async fn stage_and_commit(
         abort(&e.to_string());
         return Err(SqlError::plain(format!("commit failed: {e}")));
     }
-    // Read-your-writes: answer once the publish made the rows visible (or say COMMITTED).
-    let visible = wait_visible(ctx, txn_id, VISIBLE_WAIT).await;
-    Ok(LoadOutcome {
-        label: label.to_string(),
-        txn_id,
-        rows: resp.loaded_rows as u64,
-        visible,
-        empty: false,
-    })
+    Ok(wait_visible(ctx, txn_id, wait).await)
 }
 
 /// Polls until `txn_id` is VISIBLE; false when `wait` ran out first.

@@ -23,11 +23,10 @@
 
 use crate::context::FeContext;
 use crate::error::{SqlError, SqlResult};
-use crate::handler::insert::wait_visible;
+use crate::handler::insert::commit_staged_and_wait;
 use crate::result::{QueryResult, ResultSet};
 use crate::routine_load::scheduler::build_request;
 use crate::routine_load::task::RoutineLoadTask;
-use crate::routine_load::txn_callback::{quorum_failures, touched_partitions};
 use crate::routine_load::JobEntry;
 use crate::sql::routine_load_health::ReplayFilter;
 use starload_proto::be::{
@@ -235,33 +234,16 @@ pub async fn replay(
             return Err(SqlError::plain(format!("REPLAY failed: {e}")));
         }
     }
-    let table = ctx
-        .catalog
-        .get_table_by_id(job.table_id)
-        .ok_or_else(|| SqlError::bad_table(&job.table_name))?;
-    let (staged, touched) = touched_partitions(&table, &resp.tablet_commit_infos);
-    let bad = quorum_failures(&touched, &staged);
-    if !bad.is_empty() || touched.is_empty() {
-        let msg = format!(
-            "Failed to commit txn {txn_id}. Tablet [{}] success replica num is less than quorum replica num",
-            bad.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-        );
-        abort(&msg);
-        return Err(SqlError::plain(msg));
-    }
-    let pids: Vec<i64> = touched.keys().copied().collect();
-    let staged_replicas: Vec<(i64, Vec<i64>)> = staged
-        .iter()
-        .map(|(t, bes)| (*t, bes.iter().copied().collect()))
-        .collect();
-    if let Err(e) = ctx
-        .txn
-        .commit(&ctx.catalog, txn_id, &pids, staged_replicas, |_, _| Ok(()))
-    {
-        abort(&e.to_string());
-        return Err(SqlError::plain(format!("commit failed: {e}")));
-    }
-    let visible = wait_visible(ctx, txn_id, VISIBLE_WAIT).await;
+    let visible = commit_staged_and_wait(
+        ctx,
+        job.table_id,
+        &job.table_name,
+        txn_id,
+        &resp.tablet_commit_infos,
+        VISIBLE_WAIT,
+        abort,
+    )
+    .await?;
     answer(
         &mut rs,
         txn_id,

@@ -15,6 +15,7 @@
 //! | `0x21` | `21 host:edit_log_port`       | `cluster::frontend::FrontendRecord` | handler (ALTER SYSTEM), ha |
 //! | `0x30` | `30 job_id`                    | `routine_load::RoutineLoadJob` (state, progress, stats) | routine_load, txn |
 //! | `0x31` | `31 job_id`                    | `load_job::LoadJobRecord` (one INSERT / DELETE statement's SHOW LOAD row) | load_job |
+//! | `0x32` | `32 job_id txn_id`             | `routine_load::txn_ledger::LedgerEntry` (offsets one txn covered) | txn (same batch as the commit) |
 //! | `0x40` | `40 txn_id`                    | `txn::TransactionState`  | txn                   |
 //! | `0x50` | `50 user name 00 host`         | `privilege::store::UserRecord` (password hash, roles, grants) | privilege |
 //! | `0x51` | `51 role name`                 | `privilege::store::RoleRecord` (grants) | privilege      |
@@ -48,6 +49,9 @@ pub const ROUTINE_LOAD_JOB: u8 = 0x30;
 /// `31 <job id>` -> a finished or cancelled INSERT load job (SHOW LOAD), kept for
 /// `label_keep_max_second`.
 pub const LOAD_JOB: u8 = 0x31;
+/// `32 <job id> <txn id>` -> the offset ledger record of one routine load transaction
+/// (`routine_load::txn_ledger`, SHOW ROUTINE LOAD TXN).
+pub const ROUTINE_LOAD_TXN: u8 = 0x32;
 pub const TXN: u8 = 0x40;
 pub const USER: u8 = 0x50;
 pub const ROLE: u8 = 0x51;

@@ -18,8 +18,7 @@ use serde::{Deserialize, Serialize};
 use starload_proto::fe::ReportTaskRequest;
 use std::collections::BTreeMap;
 
-/// Key prefix of ledger records (`meta::keys` lists every prefix; this one is owned here).
-pub const ROUTINE_LOAD_TXN: u8 = 0x32;
+use crate::meta::keys::ROUTINE_LOAD_TXN;
 
 /// `32 job_id txn_id`.
 pub fn key(job_id: i64, txn_id: i64) -> Vec<u8> {

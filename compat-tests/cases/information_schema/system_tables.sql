@@ -1,6 +1,7 @@
 -- information_schema as StarRocks 3.4 has it: the table list, columns of each table, rows of
 -- tables_config / tables / columns, routine_load_jobs and load_tracking_logs of a job with
--- filtered rows, privilege filtering and bad input.
+-- filtered rows, privilege filtering and bad input. The table list also has starload's
+-- additive tables (routine_load_lag, routine_load_rejected_rows: issues 16 and 17).
 -- name: table_list_and_columns
 SHOW FULL TABLES FROM information_schema;
 DESC information_schema.tables_config;

@@ -128,10 +128,12 @@ fe_config! {
     helper: String = "", mutable = false;
     /// Raft heartbeat period between frontends, ms.
     meta_heartbeat_interval_ms: i64 = 150i64, mutable = false;
-    /// A follower that hears nothing from the leader for this long (up to twice as long,
-    /// randomized) starts an election; a leader that hears from no quorum for this long stops
-    /// accepting writes, ms.
-    meta_election_timeout_ms: i64 = 700i64, mutable = false;
+    /// Election timeout, ms (openraft's election_timeout_min; the max is 1.5x). A follower
+    /// that hears nothing from the leader first waits out the leader's lease (the max), then
+    /// a randomized timeout between min and max: it starts an election after 2.5x to 3x this
+    /// long (1.25-1.5 s by default). A leader that hears from no quorum for this long stops
+    /// accepting writes.
+    meta_election_timeout_ms: i64 = 500i64, mutable = false;
     /// Address the FE binds and advertises.
     priority_networks: String = "127.0.0.1", mutable = false;
     /// Directory of the RocksDB metadata store.

@@ -107,7 +107,11 @@ impl MetaRaft {
             cluster_name: "starload-fe".into(),
             heartbeat_interval: timing.heartbeat_ms,
             election_timeout_min: timing.election_timeout_ms,
-            election_timeout_max: timing.election_timeout_ms * 2,
+            // openraft 0.9 makes a follower that knew a leader wait its lease (the max) AND a
+            // random timeout in [min, max) before it campaigns: with max = 2x min, kill -9 of
+            // the leader left writes stopped for 3x-4x min (2.1-2.8 s at 700 ms). 1.5x keeps
+            // enough jitter against split votes and shortens that to 2.5x-3x.
+            election_timeout_max: timing.election_timeout_ms * 3 / 2,
             // Sends a lagging node a snapshot instead of entries after this many.
             replication_lag_threshold: 5000,
             snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(5000),

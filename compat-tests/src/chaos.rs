@@ -277,7 +277,10 @@ async fn restore_all(c: &mut Cluster, broker: &mut Broker, net: Option<&Network>
             c.restart_be(i).await?;
         }
     }
-    c.wait_frontends_voting(Duration::from_secs(120)).await
+    c.wait_frontends_voting(Duration::from_secs(120)).await?;
+    // The next trial creates a table with 3 replicas: every BE must be back in the FE's
+    // view, not only running (after a cut, until the FE's heartbeat reaches it again).
+    c.wait_backends_alive().await
 }
 
 /// Polls the FEs (other than `skip`) until one accepts a metadata write.

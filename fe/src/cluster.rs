@@ -373,6 +373,12 @@ impl Cluster {
         Ok(c)
     }
 
+    /// Drops the cached client of backend `id`: the next call opens a new connection (the
+    /// heartbeat found the old one dead or the BE unreachable).
+    pub fn forget_client(&self, id: i64) {
+        lock(&self.clients).remove(&id);
+    }
+
     /// ALTER SYSTEM ADD BACKEND "host:heartbeat_port" (several at once, atomically).
     pub fn add_backends(&self, host_ports: &[String]) -> Result<Vec<i64>, ClusterError> {
         let _g = lock(&self.write_lock);

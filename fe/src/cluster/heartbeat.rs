@@ -70,7 +70,17 @@ pub async fn run(cluster: Arc<Cluster>) {
                 ));
             }
         }
-        futures::future::join_all(calls).await;
+        for (id, reached) in futures::future::join_all(calls).await {
+            if !reached {
+                // A connection whose packets were dropped (a network cut, no RST) stays open
+                // on our side, and TCP backs its retransmissions off to tens of seconds: after
+                // the network heals it would only come back then. A new connection per failed
+                // round answers as soon as the BE is reachable again; the BE's task RPCs get
+                // a new one too.
+                clients.remove(&id);
+                cluster.forget_client(id);
+            }
+        }
         crate::telemetry::HeartbeatRoundFinished {
             alive: cluster.alive_backend_ids().len(),
         }
@@ -85,22 +95,42 @@ pub async fn run(cluster: Arc<Cluster>) {
 async fn heartbeat_one(
     cluster: Arc<Cluster>,
     info: BackendInfo,
+    client: BackendServiceClient<Channel>,
+    req: HeartbeatRequest,
+    token: String,
+    timeout: Duration,
+) -> (i64, bool) {
+    let id = info.backend.id;
+    (
+        id,
+        heartbeat_once(cluster, info, client, req, token, timeout).await,
+    )
+}
+
+/// One heartbeat; false when the BE was not reached (timeout or transport error).
+async fn heartbeat_once(
+    cluster: Arc<Cluster>,
+    info: BackendInfo,
     mut client: BackendServiceClient<Channel>,
     req: HeartbeatRequest,
     token: String,
     timeout: Duration,
-) {
+) -> bool {
     let nonce = req.nonce.clone();
     let res = tokio::time::timeout(timeout, client.heartbeat(req)).await;
     let resp = match res {
         Err(_) => {
-            return record_failure(
+            record_failure(
                 &cluster,
                 &info,
                 &format!("heartbeat timed out after {} ms", timeout.as_millis()),
-            )
+            );
+            return false;
         }
-        Ok(Err(status)) => return record_failure(&cluster, &info, status.message()),
+        Ok(Err(status)) => {
+            record_failure(&cluster, &info, status.message());
+            return false;
+        }
         Ok(Ok(r)) => r.into_inner(),
     };
     if let Some(st) = &resp.status {
@@ -110,16 +140,19 @@ async fn heartbeat_one(
             } else {
                 st.message.clone()
             };
-            return record_failure(&cluster, &info, &msg);
+            record_failure(&cluster, &info, &msg);
+            // Reached: the BE answered, only not as one of ours.
+            return true;
         }
     }
     // A BE configured without the token would accept any FE: keep it out of the cluster.
     if !token.is_empty() && resp.token_proof != starload_proto::token::proof(&token, &nonce) {
-        return record_failure(
+        record_failure(
             &cluster,
             &info,
             "cluster_token mismatch: the backend did not prove the cluster token",
         );
+        return true;
     }
     let id = info.backend.id;
     crate::telemetry::HeartbeatSucceeded { backend: id }.emit();
@@ -150,6 +183,7 @@ async fn heartbeat_one(
     if !was_alive {
         tracing::info!(backend = id, host = %info.backend.host, "Backend is alive.");
     }
+    true
 }
 
 fn record_failure(cluster: &Cluster, info: &BackendInfo, msg: &str) {

@@ -130,6 +130,11 @@ impl Network {
             ip: format!("10.197.{}.{}", self.k, 10 + n),
             veth: format!("slv{}x{n}", self.k),
         };
+        // This subnet's bridge is ours, so a namespace or veth of its names is a leftover
+        // (a run that exited without its Drop, or whose namespace outlived it while a
+        // process still ran inside): remove it instead of failing on "File exists".
+        ip(&["netns", "del", &node.ns]).ok();
+        ip(&["link", "del", &node.veth]).ok();
         ip(&["netns", "add", &node.ns])?;
         ip(&[
             "link", "add", &node.veth, "type", "veth", "peer", "name", "eth0", "netns", &node.ns,

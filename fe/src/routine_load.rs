@@ -254,6 +254,15 @@ impl RoutineLoadManager {
         m
     }
 
+    /// The alive BE running the fewest tasks (lowest id on a tie): where PREVIEW and REPLAY
+    /// run their one-off task, as the scheduler would place a new one.
+    pub fn least_busy_backend(&self, alive: Vec<i64>) -> Option<i64> {
+        let running = self.running_tasks_per_be();
+        alive
+            .into_iter()
+            .min_by_key(|b| (running.get(b).copied().unwrap_or(0), *b))
+    }
+
     /// Removes final jobs past `label_keep_max_second`.
     pub fn remove_expired(&self, now_ms: i64, keep_s: i64) -> Result<usize, MetaError> {
         let mut jobs = self.lock();

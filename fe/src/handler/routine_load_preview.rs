@@ -51,12 +51,9 @@ pub async fn preview(
         .await
         .map_err(SqlError::plain)?;
     // The least busy alive BE, as the scheduler would pick for a new task.
-    let running = ctx.routine_load.running_tasks_per_be();
     let be_id = ctx
-        .cluster
-        .alive_backend_ids()
-        .into_iter()
-        .min_by_key(|b| (running.get(b).copied().unwrap_or(0), *b))
+        .routine_load
+        .least_busy_backend(ctx.cluster.alive_backend_ids())
         .ok_or_else(|| SqlError::plain("No alive backend to run PREVIEW ROUTINE LOAD"))?;
     let now = now_ms();
     let mut task =

@@ -124,12 +124,9 @@ pub async fn replay(
         answer(&mut rs, -1, "ABORTED", 0, 0, 0);
         return Ok(QueryResult::Rows(rs));
     }
-    let running = ctx.routine_load.running_tasks_per_be();
     let be_id = ctx
-        .cluster
-        .alive_backend_ids()
-        .into_iter()
-        .min_by_key(|b| (running.get(b).copied().unwrap_or(0), *b))
+        .routine_load
+        .least_busy_backend(ctx.cluster.alive_backend_ids())
         .ok_or_else(|| SqlError::plain("No backend alive."))?;
     let cfg = ctx.config.get();
     let timeout_s = job.props.task_timeout_second.max(1);

@@ -27,6 +27,13 @@ fn random_u64() -> u64 {
 
 /// Returns `n` distinct free ports, reserved for the rest of this process.
 pub fn free_ports(n: usize) -> Result<Vec<u16>> {
+    free_ports_probed(n, |port| TcpListener::bind(("127.0.0.1", port)).is_ok())
+}
+
+/// [`free_ports`] with the "is this port free now" check passed in, so a test can make ports
+/// busy deterministically (re-binding a handed-out port later races every other process on a
+/// shared machine).
+fn free_ports_probed(n: usize, is_free: impl Fn(u16) -> bool) -> Result<Vec<u16>> {
     let mut guard = match TAKEN.lock() {
         Ok(g) => g,
         Err(p) => p.into_inner(),
@@ -43,7 +50,7 @@ pub fn free_ports(n: usize) -> Result<Vec<u16>> {
         if taken.contains(&port) {
             continue;
         }
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if is_free(port) {
             taken.insert(port);
             out.push(port);
         }
@@ -61,13 +68,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ports_are_distinct_and_bindable() {
-        let ports = free_ports(50).unwrap();
+    fn ports_are_distinct_in_range_and_skip_busy_ones() {
+        // Every odd port is "busy": none may be handed out.
+        let ports = free_ports_probed(50, |p| p % 2 == 0).unwrap();
         let set: HashSet<u16> = ports.iter().copied().collect();
         assert_eq!(set.len(), 50);
-        for p in ports {
-            assert!((LOW..HIGH).contains(&p));
-            TcpListener::bind(("127.0.0.1", p)).unwrap();
+        for p in &ports {
+            assert!((LOW..HIGH).contains(p), "{p} out of range");
+            assert_eq!(p % 2, 0, "busy port {p} handed out");
         }
+        // A second call in the same process never repeats a port.
+        let more = free_ports_probed(50, |_| true).unwrap();
+        assert!(more.iter().all(|p| !set.contains(p)), "a port was handed out twice");
+    }
+
+    #[test]
+    fn gives_up_when_nothing_is_free() {
+        let err = free_ports_probed(1, |_| false).unwrap_err().to_string();
+        assert!(err.contains("no free port"), "{err}");
     }
 }

@@ -79,7 +79,10 @@ mod tests {
         }
         // A second call in the same process never repeats a port.
         let more = free_ports_probed(50, |_| true).unwrap();
-        assert!(more.iter().all(|p| !set.contains(p)), "a port was handed out twice");
+        assert!(
+            more.iter().all(|p| !set.contains(p)),
+            "a port was handed out twice"
+        );
     }
 
     #[test]

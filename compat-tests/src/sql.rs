@@ -177,6 +177,19 @@ pub async fn must_exec(conn: &mut Conn, sql: &str) {
     }
 }
 
+/// The small table the routine load tests of issues 16 and 17 load into: creates database `d`,
+/// makes it current, and creates `d.t (k int NOT NULL, v varchar(10))`, one bucket.
+pub async fn must_create_kv_table(conn: &mut Conn) {
+    must_exec(conn, "CREATE DATABASE d").await;
+    must_exec(conn, "USE d").await;
+    must_exec(
+        conn,
+        "CREATE TABLE t (k int NOT NULL, v varchar(10)) DUPLICATE KEY (k) \
+         DISTRIBUTED BY HASH(k) BUCKETS 1",
+    )
+    .await;
+}
+
 /// Runs `sql` and returns its result set; panics if it fails.
 pub async fn must_query(conn: &mut Conn, sql: &str) -> QueryOutput {
     match query(conn, sql).await {

@@ -15,7 +15,9 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::{Headers, Message};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
-use starload_compat_tests::sql::{must_count, must_exec, must_query, query, server_error};
+use starload_compat_tests::sql::{
+    must_count, must_create_kv_table, must_exec, must_query, query, server_error,
+};
 use starload_compat_tests::{Broker, Cluster, Deadline};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -156,14 +158,7 @@ fn summarize(got: &[DeadLetter], job: &str) -> Vec<(String, String, String)> {
 
 async fn setup(cluster: &Cluster) -> anyhow::Result<Conn> {
     let mut conn = cluster.conn().await?;
-    must_exec(&mut conn, "CREATE DATABASE d").await;
-    must_exec(&mut conn, "USE d").await;
-    must_exec(
-        &mut conn,
-        "CREATE TABLE t (k int NOT NULL, v varchar(10)) DUPLICATE KEY (k) \
-         DISTRIBUTED BY HASH(k) BUCKETS 1",
-    )
-    .await;
+    must_create_kv_table(&mut conn).await;
     Ok(conn)
 }
 

@@ -12,7 +12,8 @@ use mysql_async::Conn;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use starload_compat_tests::sql::{
-    must_count, must_exec, must_query, query, server_error, show_routine_load, QueryOutput,
+    must_count, must_create_kv_table, must_exec, must_query, query, server_error,
+    show_routine_load, QueryOutput,
 };
 use starload_compat_tests::{Broker, Cluster, Deadline};
 use std::time::{Duration, Instant};
@@ -96,14 +97,7 @@ async fn preview_shows_what_the_load_does_and_writes_nothing() -> anyhow::Result
     broker.produce("pv", 0, MESSAGES).await?;
     let cluster = Cluster::start(1).await?;
     let mut conn = cluster.conn().await?;
-    must_exec(&mut conn, "CREATE DATABASE d").await;
-    must_exec(&mut conn, "USE d").await;
-    must_exec(
-        &mut conn,
-        "CREATE TABLE t (k int NOT NULL, v varchar(10)) DUPLICATE KEY (k) \
-         DISTRIBUTED BY HASH(k) BUCKETS 1",
-    )
-    .await;
+    must_create_kv_table(&mut conn).await;
     let bootstrap = broker.bootstrap();
     let b = body("j", "t", "pv", &bootstrap, "pv_group");
 
@@ -209,14 +203,7 @@ async fn preview_errors_are_creates_and_come_in_time() -> anyhow::Result<()> {
     broker.create_topic("pe", 1).await?;
     let cluster = Cluster::start(1).await?;
     let mut conn = cluster.conn().await?;
-    must_exec(&mut conn, "CREATE DATABASE d").await;
-    must_exec(&mut conn, "USE d").await;
-    must_exec(
-        &mut conn,
-        "CREATE TABLE t (k int NOT NULL, v varchar(10)) DUPLICATE KEY (k) \
-         DISTRIBUTED BY HASH(k) BUCKETS 1",
-    )
-    .await;
+    must_create_kv_table(&mut conn).await;
     let bootstrap = broker.bootstrap();
     // CREATE's errors, byte for byte: unknown table, a bad property, a bad job name.
     for (table, extra, job) in [

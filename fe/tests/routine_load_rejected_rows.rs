@@ -9,7 +9,9 @@
 //!   table see none of it.
 
 use mysql_async::Conn;
-use starload_compat_tests::sql::{must_count, must_exec, must_query, show_routine_load};
+use starload_compat_tests::sql::{
+    must_count, must_create_kv_table, must_exec, must_query, show_routine_load,
+};
 use starload_compat_tests::{Broker, Cluster, Deadline};
 use std::time::Duration;
 
@@ -99,14 +101,7 @@ async fn poison_message_is_skipped_and_every_rejected_row_is_in_the_ledger_once(
     broker.produce("rr", 0, MESSAGES).await?;
     let cluster = Cluster::start(1).await?;
     let mut conn = cluster.conn().await?;
-    must_exec(&mut conn, "CREATE DATABASE d").await;
-    must_exec(&mut conn, "USE d").await;
-    must_exec(
-        &mut conn,
-        "CREATE TABLE t (k int NOT NULL, v varchar(10)) DUPLICATE KEY (k) \
-         DISTRIBUTED BY HASH(k) BUCKETS 1",
-    )
-    .await;
+    must_create_kv_table(&mut conn).await;
     must_exec(&mut conn, &job_sql("j", "t", "rr", &broker.bootstrap())).await;
 
     // The poison message does not stop the partition: the rows behind it load.

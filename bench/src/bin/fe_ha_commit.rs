@@ -5,9 +5,12 @@
 //!
 //! For each of "1 FE" and "3 FEs" (the second adds two followers with ALTER SYSTEM ADD
 //! FOLLOWER), on a fresh cluster of 3 BEs and a fresh Tansu broker:
-//! - a routine load job loads a 3-partition topic fed at 300 messages/s for `--secs`; the
-//!   leader's `starload_fe_routine_load_commit_seconds` histogram (time of the commit's one
-//!   metadata write: COMMITTED state, versions, progress, ledger) gives the mean per task;
+//! - a routine load job loads a 3-partition topic fed at 300 messages/s for `--secs`, its tasks
+//!   cut after 1 s (`routine_load_task_consume_second` = 1, so a run has dozens of commits);
+//!   the leader's `starload_fe_routine_load_commit_seconds` (time of the commit's one metadata
+//!   write: COMMITTED state, versions, progress, ledger) gives the mean over the run and the
+//!   median of the last minute (the exporter's rolling summary). The target ratio uses the
+//!   median: one fsync stall of this shared disk moves a mean of a few dozen samples by 2x;
 //! - `--ddl` statements that each write metadata (CREATE DATABASE) are timed from the MySQL
 //!   client: median and p99.
 //!
@@ -26,8 +29,16 @@ const PARTITIONS: i32 = 3;
 struct Figures {
     commits: f64,
     commit_mean_ms: f64,
+    commit_median_ms: f64,
     ddl_median_ms: f64,
     ddl_p99_ms: f64,
+}
+
+/// The `quantile` sample of summary `name` on a Prometheus page.
+fn quantile(page: &str, name: &str, q: &str) -> Option<f64> {
+    let prefix = format!("{name}{{quantile=\"{q}\"}} ");
+    page.lines()
+        .find_map(|l| l.strip_prefix(&prefix)?.trim().parse::<f64>().ok())
 }
 
 /// Sum of the samples of `name` on a Prometheus page.
@@ -49,6 +60,11 @@ async fn variant(fes: usize, secs: u64, ddl: usize) -> Result<Figures> {
     let leader = c.leader_index().await?;
     let mut conn = c.conn_fe(leader).await?;
     must_exec(&mut conn, "CREATE DATABASE b").await;
+    must_exec(
+        &mut conn,
+        "ADMIN SET FRONTEND CONFIG (\"routine_load_task_consume_second\" = \"1\")",
+    )
+    .await;
     must_exec(
         &mut conn,
         "CREATE TABLE b.t (id BIGINT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 3 \
@@ -113,9 +129,12 @@ async fn variant(fes: usize, secs: u64, ddl: usize) -> Result<Figures> {
         "{fes} FE(s): {n} commits, {} rows visible",
         loaded.rows[0][0]
     );
+    let median = quantile(&page, "starload_fe_routine_load_commit_seconds", "0.5")
+        .context("no median of starload_fe_routine_load_commit_seconds on /metrics")?;
     Ok(Figures {
         commits: n,
         commit_mean_ms: sum / n * 1000.0,
+        commit_median_ms: median * 1000.0,
         ddl_median_ms: pct(0.5),
         ddl_p99_ms: pct(0.99),
     })
@@ -141,12 +160,15 @@ async fn main() -> Result<()> {
     let three = variant(3, secs, ddl).await?;
     for (what, f) in [("1 FE", &one), ("3 FEs", &three)] {
         println!(
-            "{what}: task commit mean {:.2} ms over {} commits; metadata statement median {:.2} ms p99 {:.2} ms",
-            f.commit_mean_ms, f.commits, f.ddl_median_ms, f.ddl_p99_ms
+            "{what}: task commit median {:.2} ms (last minute), mean {:.2} ms over {} commits; \
+             metadata statement median {:.2} ms p99 {:.2} ms",
+            f.commit_median_ms, f.commit_mean_ms, f.commits, f.ddl_median_ms, f.ddl_p99_ms
         );
     }
     println!(
-        "ratio 3 FEs / 1 FE: task commit {:.2}x (target <= 2x), statement median {:.2}x, p99 {:.2}x",
+        "ratio 3 FEs / 1 FE: task commit median {:.2}x (target <= 2x), mean {:.2}x; \
+         statement median {:.2}x, p99 {:.2}x",
+        three.commit_median_ms / one.commit_median_ms,
         three.commit_mean_ms / one.commit_mean_ms,
         three.ddl_median_ms / one.ddl_median_ms,
         three.ddl_p99_ms / one.ddl_p99_ms

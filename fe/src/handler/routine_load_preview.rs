@@ -26,8 +26,7 @@ use crate::query::format;
 use crate::result::{ColumnKind, QueryResult, ResultColumn, ResultSet};
 use crate::routine_load::job::RoutineLoadJob;
 use crate::routine_load::kafka_meta;
-use crate::routine_load::properties::{OFFSET_BEGINNING_VAL, OFFSET_END_VAL};
-use crate::routine_load::scheduler::{build_request, source_of};
+use crate::routine_load::scheduler::{build_request, resolve_start_offsets, source_of};
 use crate::routine_load::task::RoutineLoadTask;
 use crate::session::Session;
 use crate::sql::routine_load::CreateRoutineLoad;
@@ -97,27 +96,9 @@ async fn start_offsets(job: &RoutineLoadJob, timeout: Duration) -> Result<Vec<(i
     } else {
         explicit
     };
-    let default = job.kafka.default_offset();
-    let mut wanted: Vec<(i32, i64)> = parts
-        .iter()
-        .map(|p| (*p, job.progress.get(*p).unwrap_or(default)))
-        .collect();
-    let unresolved: Vec<i32> = wanted
-        .iter()
-        .filter(|(_, o)| *o == OFFSET_BEGINNING_VAL || *o == OFFSET_END_VAL)
-        .map(|(p, _)| *p)
-        .collect();
-    if !unresolved.is_empty() {
-        for (p, lo, hi) in kafka_meta::watermarks(&src, &unresolved, timeout)
-            .await
-            .map_err(fail)?
-        {
-            if let Some(e) = wanted.iter_mut().find(|(wp, _)| *wp == p) {
-                e.1 = if e.1 == OFFSET_BEGINNING_VAL { lo } else { hi };
-            }
-        }
-    }
-    Ok(wanted)
+    resolve_start_offsets(job, &src, &parts, timeout)
+        .await
+        .map_err(fail)
 }
 
 fn outcome_name(o: i32) -> &'static str {

@@ -64,6 +64,36 @@ pub fn source_of(job: &RoutineLoadJob) -> KafkaSource {
     }
 }
 
+/// Partition -> the first offset a task of `job` reads: the job's progress, else its default
+/// offset, with OFFSET_BEGINNING / OFFSET_END resolved to the partition's watermarks (one
+/// metadata request for all unresolved partitions). PREVIEW shows what `prepare` would do, so
+/// both use this.
+pub async fn resolve_start_offsets(
+    job: &RoutineLoadJob,
+    src: &KafkaSource,
+    partitions: &[i32],
+    timeout: Duration,
+) -> Result<Vec<(i32, i64)>, String> {
+    let default = job.kafka.default_offset();
+    let mut wanted: Vec<(i32, i64)> = partitions
+        .iter()
+        .map(|p| (*p, job.progress.get(*p).unwrap_or(default)))
+        .collect();
+    let unresolved: Vec<i32> = wanted
+        .iter()
+        .filter(|(_, o)| *o == OFFSET_BEGINNING_VAL || *o == OFFSET_END_VAL)
+        .map(|(p, _)| *p)
+        .collect();
+    if !unresolved.is_empty() {
+        for (p, lo, hi) in kafka_meta::watermarks(src, &unresolved, timeout).await? {
+            if let Some(w) = wanted.iter_mut().find(|(wp, _)| *wp == p) {
+                w.1 = if w.1 == OFFSET_BEGINNING_VAL { lo } else { hi };
+            }
+        }
+    }
+    Ok(wanted)
+}
+
 fn kafka_timeout(cfg: &FeConfig) -> Duration {
     Duration::from_secs(cfg.routine_load_kafka_timeout_second.max(1) as u64)
 }
@@ -325,39 +355,20 @@ async fn prepare(ctx: &Arc<RoutineLoadContext>, job_id: i64) {
         }
         explicit
     };
-    // Resolve OFFSET_BEGINNING / OFFSET_END to real offsets.
-    let default = e.job.kafka.default_offset();
-    let mut wanted: Vec<(i32, i64)> = current
-        .iter()
-        .map(|p| (*p, e.job.progress.get(*p).unwrap_or(default)))
-        .collect();
-    let unresolved: Vec<i32> = wanted
-        .iter()
-        .filter(|(_, o)| *o == OFFSET_BEGINNING_VAL || *o == OFFSET_END_VAL)
-        .map(|(p, _)| *p)
-        .collect();
-    if !unresolved.is_empty() {
-        match kafka_meta::watermarks(&src, &unresolved, timeout).await {
-            Ok(w) => {
-                for (p, lo, hi) in w {
-                    if let Some(e) = wanted.iter_mut().find(|(wp, _)| *wp == p) {
-                        e.1 = if e.1 == OFFSET_BEGINNING_VAL { lo } else { hi };
-                    }
-                }
-            }
-            Err(err) => {
-                pause(
-                    ctx,
-                    job_id,
-                    ErrorReason::new(
-                        code::PARTITIONS_ERR,
-                        format!("Job failed to fetch all current partition with error [{err}]"),
-                    ),
-                );
-                return;
-            }
+    let wanted = match resolve_start_offsets(&e.job, &src, &current, timeout).await {
+        Ok(w) => w,
+        Err(err) => {
+            pause(
+                ctx,
+                job_id,
+                ErrorReason::new(
+                    code::PARTITIONS_ERR,
+                    format!("Job failed to fetch all current partition with error [{err}]"),
+                ),
+            );
+            return;
         }
-    }
+    };
     let alive = ctx.cluster.alive_backend_ids().len() as i64;
     let now = now_ms();
     let _ = ctx.routine_load.update(job_id, |e| {

@@ -6,6 +6,7 @@
 //! the same state. Raft runs on its own small runtime: a statement thread that waits for a
 //! commit never starves the tasks that make the commit happen.
 
+pub mod durability;
 pub mod lease;
 pub mod log_store;
 pub mod network;
@@ -120,12 +121,13 @@ impl MetaRaft {
         }
         .validate()
         .map_err(raft_err)?;
-        let log = log_store::LogStore::new(db.clone());
-        let sm = state_machine::StateMachine::new(db);
+        let (log, durability) = log_store::LogStore::open(db.clone(), node_id).map_err(raft_err)?;
+        let sm = state_machine::StateMachine::new(db, durability.clone());
         let acks = Arc::new(lease::AckClock::default());
         let net = network::NetworkFactory {
             cluster_token,
             acks: acks.clone(),
+            durability,
         };
         let raft = handle
             .spawn(async move { Raft::new(node_id, Arc::new(config), net, log, sm).await })

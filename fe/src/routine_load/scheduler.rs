@@ -320,20 +320,21 @@ async fn prepare(ctx: &Arc<RoutineLoadContext>, job_id: i64) {
     let cfg = ctx.config.get();
     let src = source_of(&e.job);
     let timeout = kafka_timeout(&cfg);
+    // Either Kafka metadata request failing pauses the job with StarRocks's text.
+    let fetch_failed = |err: String| {
+        pause(
+            ctx,
+            job_id,
+            ErrorReason::new(
+                code::PARTITIONS_ERR,
+                format!("Job failed to fetch all current partition with error [{err}]"),
+            ),
+        )
+    };
     // Partitions: explicit ones must exist in the topic; otherwise take the topic's.
     let topic_parts = match kafka_meta::partitions(&src, timeout).await {
         Ok(p) => p,
-        Err(err) => {
-            pause(
-                ctx,
-                job_id,
-                ErrorReason::new(
-                    code::PARTITIONS_ERR,
-                    format!("Job failed to fetch all current partition with error [{err}]"),
-                ),
-            );
-            return;
-        }
+        Err(err) => return fetch_failed(err),
     };
     let explicit = e.job.kafka.explicit_partitions();
     let current = if explicit.is_empty() {
@@ -357,17 +358,7 @@ async fn prepare(ctx: &Arc<RoutineLoadContext>, job_id: i64) {
     };
     let wanted = match resolve_start_offsets(&e.job, &src, &current, timeout).await {
         Ok(w) => w,
-        Err(err) => {
-            pause(
-                ctx,
-                job_id,
-                ErrorReason::new(
-                    code::PARTITIONS_ERR,
-                    format!("Job failed to fetch all current partition with error [{err}]"),
-                ),
-            );
-            return;
-        }
+        Err(err) => return fetch_failed(err),
     };
     let alive = ctx.cluster.alive_backend_ids().len() as i64;
     let now = now_ms();

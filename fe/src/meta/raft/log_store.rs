@@ -1,16 +1,21 @@
 //! openraft's log storage in the FE's RocksDB: entries under `02 <index>`, the vote, the
-//! committed and the purged log ids under their own keys (`meta::keys`). Appends are fsynced
-//! before openraft is told they are flushed: an entry a quorum acknowledged survives kill -9.
+//! committed and the purged log ids under their own keys (`meta::keys`).
+//!
+//! Entries from a leader are fsynced before openraft is told they are flushed, so a follower's
+//! acknowledgement means the entry survives a crash. The leader's own entries are written
+//! without a sync and synced in the background while they travel; `durability` explains why
+//! no commit is observed before they are durable.
 // openraft's StorageError is large; its traits return it, so our helpers do too.
 #![allow(clippy::result_large_err)]
 
 use crate::meta::keys;
+use crate::meta::raft::durability::Durability;
 use crate::meta::raft::types::MetaTypes;
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{Entry, LogId, OptionalSend, RaftLogReader, StorageError, StorageIOError, Vote};
 use std::fmt::Debug;
 use std::ops::{Bound, RangeBounds};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 type NodeId = u64;
 
@@ -18,6 +23,11 @@ type NodeId = u64;
 #[derive(Clone)]
 pub struct LogStore {
     db: Arc<rocksdb::DB>,
+    /// This node: entries of a term it leads are its own.
+    node_id: NodeId,
+    /// The last vote saved (read at open), to tell the leader's own appends from replicated ones.
+    vote: Arc<Mutex<Option<Vote<NodeId>>>>,
+    durability: Arc<Durability>,
 }
 
 fn log_key(index: u64) -> [u8; 9] {
@@ -33,9 +43,60 @@ fn synced() -> rocksdb::WriteOptions {
     wo
 }
 
+/// The newest entry's id, if any entry exists.
+fn last_entry_id(db: &rocksdb::DB) -> Result<Option<LogId<NodeId>>, StorageError<NodeId>> {
+    // The last key before the vote's prefix is the newest entry, if any entry exists.
+    let iter = db.iterator(rocksdb::IteratorMode::From(
+        &[keys::RAFT_LOG + 1],
+        rocksdb::Direction::Reverse,
+    ));
+    for item in iter {
+        let (k, v) = item.map_err(|e| StorageIOError::read_logs(&e))?;
+        match k.first() {
+            Some(&p) if p == keys::RAFT_LOG => {
+                let e: Entry<MetaTypes> =
+                    serde_json::from_slice(&v).map_err(|e| StorageIOError::read_logs(&e))?;
+                return Ok(Some(e.log_id));
+            }
+            Some(&p) if p > keys::RAFT_LOG => continue,
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
 impl LogStore {
-    pub fn new(db: Arc<rocksdb::DB>) -> Self {
-        Self { db }
+    /// Opens the log of `db` for node `node_id`, and the tracker of its durable prefix (shared
+    /// with the state machine and the network, which wait on it).
+    pub fn open(
+        db: Arc<rocksdb::DB>,
+        node_id: NodeId,
+    ) -> Result<(Self, Arc<Durability>), StorageError<NodeId>> {
+        let last = last_entry_id(&db)?.map(|l| l.index).unwrap_or(0);
+        let durability = Durability::open(db.clone(), last)
+            .map_err(|e| StorageIOError::read_logs(&std::io::Error::other(e)))?;
+        let s = Self {
+            db,
+            node_id,
+            vote: Arc::new(Mutex::new(None)),
+            durability: durability.clone(),
+        };
+        *s.vote.lock().unwrap_or_else(|p| p.into_inner()) = s.get_json(&[keys::RAFT_VOTE])?;
+        Ok((s, durability))
+    }
+
+    /// True when every entry is this node's own as the leader of its current (committed) vote:
+    /// those may be written unsynced (see `durability`). A node that leads term T wrote every
+    /// entry whose leader id is (T, itself); entries it wrote in an earlier term are durable
+    /// since the synced write of its newer vote.
+    fn own_as_leader(&self, entries: &[Entry<MetaTypes>]) -> bool {
+        let vote = self.vote.lock().unwrap_or_else(|p| p.into_inner());
+        match vote.as_ref() {
+            Some(v) if v.is_committed() && v.leader_id().node_id == self.node_id => {
+                entries.iter().all(|e| e.log_id.leader_id == *v.leader_id())
+            }
+            _ => false,
+        }
     }
 
     fn get_json<T: serde::de::DeserializeOwned>(
@@ -63,27 +124,6 @@ impl LogStore {
         self.db
             .put_opt(key, bytes, &wo)
             .map_err(|e| StorageIOError::write(&e).into())
-    }
-
-    fn last_entry_id(&self) -> Result<Option<LogId<NodeId>>, StorageError<NodeId>> {
-        // The last key before the vote's prefix is the newest entry, if any entry exists.
-        let iter = self.db.iterator(rocksdb::IteratorMode::From(
-            &[keys::RAFT_LOG + 1],
-            rocksdb::Direction::Reverse,
-        ));
-        for item in iter {
-            let (k, v) = item.map_err(|e| StorageIOError::read_logs(&e))?;
-            match k.first() {
-                Some(&p) if p == keys::RAFT_LOG => {
-                    let e: Entry<MetaTypes> =
-                        serde_json::from_slice(&v).map_err(|e| StorageIOError::read_logs(&e))?;
-                    return Ok(Some(e.log_id));
-                }
-                Some(&p) if p > keys::RAFT_LOG => continue,
-                _ => return Ok(None),
-            }
-        }
-        Ok(None)
     }
 }
 
@@ -126,7 +166,7 @@ impl RaftLogStorage<MetaTypes> for LogStore {
 
     async fn get_log_state(&mut self) -> Result<LogState<MetaTypes>, StorageError<NodeId>> {
         let last_purged: Option<LogId<NodeId>> = self.get_json(&[keys::RAFT_PURGED])?;
-        let last = self.last_entry_id()?.or(last_purged);
+        let last = last_entry_id(&self.db)?.or(last_purged);
         Ok(LogState {
             last_purged_log_id: last_purged,
             last_log_id: last,
@@ -139,7 +179,11 @@ impl RaftLogStorage<MetaTypes> for LogStore {
 
     async fn save_vote(&mut self, vote: &Vote<NodeId>) -> Result<(), StorageError<NodeId>> {
         self.put_json(&[keys::RAFT_VOTE], vote, true)
-            .map_err(|_| StorageIOError::write_vote(&std::io::Error::other("vote")).into())
+            .map_err(|_| StorageIOError::write_vote(&std::io::Error::other("vote")))?;
+        // The synced vote also synced every entry written before it.
+        self.durability.synced(None);
+        *self.vote.lock().unwrap_or_else(|p| p.into_inner()) = Some(*vote);
+        Ok(())
     }
 
     async fn read_vote(&mut self) -> Result<Option<Vote<NodeId>>, StorageError<NodeId>> {
@@ -170,14 +214,26 @@ impl RaftLogStorage<MetaTypes> for LogStore {
         I: IntoIterator<Item = Entry<MetaTypes>> + OptionalSend,
         I::IntoIter: OptionalSend,
     {
+        let entries: Vec<Entry<MetaTypes>> = entries.into_iter().collect();
+        let Some(last) = entries.last().map(|e| e.log_id.index) else {
+            callback.log_io_completed(Ok(()));
+            return Ok(());
+        };
+        let own = self.own_as_leader(&entries);
         let mut batch = rocksdb::WriteBatch::default();
-        for e in entries {
-            let v = serde_json::to_vec(&e).map_err(|err| StorageIOError::write_logs(&err))?;
+        for e in &entries {
+            let v = serde_json::to_vec(e).map_err(|err| StorageIOError::write_logs(&err))?;
             batch.put(log_key(e.log_id.index), v);
         }
-        let r = self.db.write_opt(batch, &synced());
-        match r {
+        let mut wo = rocksdb::WriteOptions::default();
+        wo.set_sync(!own);
+        match self.db.write_opt(batch, &wo) {
             Ok(()) => {
+                if own {
+                    self.durability.wrote_unsynced(last);
+                } else {
+                    self.durability.synced(Some(last));
+                }
                 callback.log_io_completed(Ok(()));
                 Ok(())
             }
@@ -193,7 +249,9 @@ impl RaftLogStorage<MetaTypes> for LogStore {
         batch.delete_range(&log_key(log_id.index)[..], &[keys::RAFT_LOG + 1][..]);
         self.db
             .write_opt(batch, &synced())
-            .map_err(|e| StorageIOError::write_logs(&e).into())
+            .map_err(|e| StorageIOError::write_logs(&e))?;
+        self.durability.truncated(log_id.index);
+        Ok(())
     }
 
     async fn purge(&mut self, log_id: LogId<NodeId>) -> Result<(), StorageError<NodeId>> {

@@ -1,6 +1,7 @@
 //! openraft's network: AppendEntries, Vote and InstallSnapshot to a peer FE over gRPC
 //! (`FrontendHaService` on the peer's `edit_log_port`), each message as openraft's own JSON.
 
+use crate::meta::raft::durability::Durability;
 use crate::meta::raft::lease::AckClock;
 use crate::meta::raft::types::{FeNode, MetaTypes};
 use openraft::error::{
@@ -27,6 +28,8 @@ pub struct NetworkFactory {
     pub cluster_token: String,
     /// Where followers' accepted AppendEntries are recorded (the leader's lease).
     pub acks: Arc<AckClock>,
+    /// A commit index is sent only once this node's log is durable that far.
+    pub durability: Arc<Durability>,
 }
 
 impl RaftNetworkFactory<MetaTypes> for NetworkFactory {
@@ -39,6 +42,7 @@ impl RaftNetworkFactory<MetaTypes> for NetworkFactory {
             token: self.cluster_token.clone(),
             channel: None,
             acks: self.acks.clone(),
+            durability: self.durability.clone(),
         }
     }
 }
@@ -50,6 +54,7 @@ pub struct PeerClient {
     token: String,
     channel: Option<Channel>,
     acks: Arc<AckClock>,
+    durability: Arc<Durability>,
 }
 
 /// A channel to `host:port` that connects on first use (and reconnects after failures).
@@ -123,6 +128,11 @@ impl RaftNetwork<MetaTypes> for PeerClient {
         rpc: AppendEntriesRequest<MetaTypes>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, FeNode, RaftError<NodeId>>> {
+        // A follower applies what `leader_commit` covers: the leader's own copy of those
+        // entries must be durable first (see `durability`).
+        if let Some(c) = &rpc.leader_commit {
+            self.durability.wait(c.index).await;
+        }
         let (sent, term) = (Instant::now(), rpc.vote.leader_id().term);
         let r = self
             .send(&rpc, &option, |mut c, m| async move {

@@ -118,6 +118,17 @@ pub struct RoutineLoadManager {
     pub lag_history: lag_history::LagHistory,
 }
 
+/// Of `alive`, the BE running the fewest tasks below `cap` (lowest id on a tie): the one rule
+/// the scheduler, PREVIEW and REPLAY place a task by.
+pub fn least_loaded(alive: &[i64], running: &BTreeMap<i64, i64>, cap: i64) -> Option<i64> {
+    let load = |b: i64| running.get(&b).copied().unwrap_or(0);
+    alive
+        .iter()
+        .copied()
+        .filter(|b| load(*b) < cap)
+        .min_by_key(|b| (load(*b), *b))
+}
+
 impl RoutineLoadManager {
     /// Loads every persisted job. Tasks are not persisted: RUNNING jobs go back to
     /// NEED_SCHEDULE and are divided again from their committed progress.
@@ -257,10 +268,7 @@ impl RoutineLoadManager {
     /// The alive BE running the fewest tasks (lowest id on a tie): where PREVIEW and REPLAY
     /// run their one-off task, as the scheduler would place a new one.
     pub fn least_busy_backend(&self, alive: Vec<i64>) -> Option<i64> {
-        let running = self.running_tasks_per_be();
-        alive
-            .into_iter()
-            .min_by_key(|b| (running.get(b).copied().unwrap_or(0), *b))
+        least_loaded(&alive, &self.running_tasks_per_be(), i64::MAX)
     }
 
     /// Removes final jobs past `label_keep_max_second`.

@@ -60,14 +60,13 @@ pub async fn run(cluster: Arc<Cluster>) {
                     nonce: rand::random::<[u8; 16]>().to_vec(),
                 };
                 let token = cfg.cluster_token.clone();
-                calls.push(heartbeat_one(
-                    cluster.clone(),
-                    b.clone(),
-                    c,
-                    req,
-                    token,
-                    timeout,
-                ));
+                let (cluster, info, id) = (cluster.clone(), b.clone(), b.backend.id);
+                calls.push(async move {
+                    (
+                        id,
+                        heartbeat_once(cluster, info, c, req, token, timeout).await,
+                    )
+                });
             }
         }
         for (id, reached) in futures::future::join_all(calls).await {
@@ -90,21 +89,6 @@ pub async fn run(cluster: Arc<Cluster>) {
             tokio::time::sleep(interval - elapsed).await;
         }
     }
-}
-
-async fn heartbeat_one(
-    cluster: Arc<Cluster>,
-    info: BackendInfo,
-    client: BackendServiceClient<Channel>,
-    req: HeartbeatRequest,
-    token: String,
-    timeout: Duration,
-) -> (i64, bool) {
-    let id = info.backend.id;
-    (
-        id,
-        heartbeat_once(cluster, info, client, req, token, timeout).await,
-    )
 }
 
 /// One heartbeat; false when the BE was not reached (timeout or transport error).

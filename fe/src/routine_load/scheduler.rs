@@ -551,11 +551,7 @@ async fn schedule_task(ctx: &Arc<RoutineLoadContext>, job_id: i64, task_id: Uuid
     let be = if alive.contains(&task.prev_be_id) && load(task.prev_be_id) < per_be {
         Some(task.prev_be_id)
     } else {
-        alive
-            .iter()
-            .copied()
-            .filter(|b| load(*b) < per_be)
-            .min_by_key(|b| (load(*b), *b))
+        super::least_loaded(&alive, &running, per_be)
     };
     let Some(be_id) = be else {
         not_scheduled(

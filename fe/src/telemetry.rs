@@ -176,6 +176,10 @@ pub static LEADER_CHANGES: Metric = counter(
     "starload_fe_leader_changes_total",
     "Times this FE became or stopped being the active leader.",
 );
+pub static FOLLOWER_RELOADS: Metric = counter(
+    "starload_fe_follower_reloads_total",
+    "Times this follower or observer replaced its in-memory state with the replicated store.",
+);
 
 /// Issue 16: lag per job, set by the lag probe's round (`routine_load::lag_probe`).
 /// StarRocks's gauge, emitted as StarRocks does: only with `enable_routine_load_lag_metrics`
@@ -246,6 +250,7 @@ pub static METRICS: &[&Metric] = &[
     &REPLICA_CLONES,
     &IS_LEADER,
     &LEADER_CHANGES,
+    &FOLLOWER_RELOADS,
     &SR_ROUTINE_LOAD_JOBS,
     &SR_ROUTINE_LOAD_MAX_LAG_OF_PARTITION,
     &ROUTINE_LOAD_MAX_OFFSET_LAG,
@@ -429,6 +434,23 @@ impl LeadershipChanged {
         IS_LEADER.gauge().set(if self.leader { 1.0 } else { 0.0 });
         LEADER_CHANGES.counter().increment(1);
         tracing::info!(leader = self.leader, "Leadership changed.");
+    }
+}
+
+/// A follower reloaded its state from the store, reflecting entries through `applied`.
+pub struct FollowerReloaded {
+    pub applied: u64,
+    pub took: std::time::Duration,
+}
+
+impl FollowerReloaded {
+    pub fn emit(self) {
+        FOLLOWER_RELOADS.counter().increment(1);
+        tracing::debug!(
+            applied = self.applied,
+            took_us = self.took.as_micros() as u64,
+            "Reloaded replicated state."
+        );
     }
 }
 

@@ -330,3 +330,60 @@ async fn bad_membership_changes_are_refused_and_the_cluster_stays_writable() -> 
     must_exec(&mut l, "CREATE DATABASE unaffected").await;
     Ok(())
 }
+
+/// The value of counter `name` on FE `i`'s /metrics page (0 before its first increment).
+async fn fe_counter(c: &Cluster, i: usize, name: &str) -> anyhow::Result<f64> {
+    let url = format!("http://127.0.0.1:{}/metrics", c.fe_at(i).http_port);
+    let page = starload_compat_tests::registry::http_get(&url).await?;
+    Ok(page
+        .lines()
+        .filter(|l| l.split(['{', ' ']).next() == Some(name))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum())
+}
+
+/// A follower reloads its whole state when a reader waits for an index, and otherwise at most
+/// once a second: a burst of leader writes costs it a few reloads, not one per entry, and a
+/// read on it still sees every write the leader acknowledged.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_follower_reloads_on_demand_not_per_entry() -> anyhow::Result<()> {
+    const RELOADS: &str = "starload_fe_follower_reloads_total";
+    let c = three_fes().await?;
+    let leader = c.leader_index().await?;
+    let follower = (leader + 1) % 3;
+    let mut l = c.conn_fe(leader).await?;
+    let mut f = c.conn_fe(follower).await?;
+    must_exec(&mut l, "CREATE DATABASE burst_0").await;
+    let out = must_query(&mut f, "SHOW DATABASES").await;
+    assert!(out.rows.iter().any(|r| r[0] == "burst_0"), "{out:?}");
+
+    let before = fe_counter(&c, follower, RELOADS).await?;
+    let started = Instant::now();
+    const N: usize = 40;
+    for i in 1..=N {
+        must_exec(&mut l, &format!("CREATE DATABASE burst_{i}")).await;
+    }
+    let out = must_query(&mut f, "SHOW DATABASES").await;
+    let elapsed = started.elapsed();
+    let listed = out
+        .rows
+        .iter()
+        .filter(|r| r[0].starts_with("burst_"))
+        .count();
+    assert_eq!(
+        listed,
+        N + 1,
+        "the follower must read the leader's writes: {out:?}"
+    );
+    let reloads = fe_counter(&c, follower, RELOADS).await? - before;
+    // One reload per second the burst lasted, the one the read asked for, and one spare.
+    let allowed = elapsed.as_secs_f64().ceil() + 2.0;
+    println!(
+        "{N} writes in {elapsed:?}: the follower reloaded {reloads} times (allowed {allowed})"
+    );
+    assert!(
+        reloads >= 1.0 && reloads <= allowed,
+        "{reloads} reloads for {N} entries in {elapsed:?} (allowed {allowed})"
+    );
+    Ok(())
+}

@@ -3,7 +3,11 @@
 //!
 //! - Follower (or observer): after entries are applied, every manager reloads from the store
 //!   (`FeContext::reload`); `MetaRaft::mark_reloaded` then lets waiting reads and forwarded
-//!   writes answer.
+//!   writes answer. A reload reads the whole store (every transaction kept for its label), so
+//!   it is not done per entry: at once when a reader waits for an applied index
+//!   (`MetaRaft::wait_reloaded`), otherwise at most once per `FOLLOWER_RELOAD_EVERY`. A
+//!   follower's readers still see their own writes and the leader's read index; only state
+//!   nobody asked for (metrics, the console) may trail by that interval.
 //! - New leader: only after the first entry of its own term is applied (so the store holds
 //!   everything any earlier leader committed) it reloads as the scheduling FE, aborts the
 //!   PREPARE transactions whose tasks belonged to the old leader, cleans up interrupted
@@ -23,6 +27,9 @@ use openraft::ServerState;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// How often a follower reloads entries no reader is waiting for.
+const FOLLOWER_RELOAD_EVERY: Duration = Duration::from_secs(1);
+
 /// Starts the loop (once, from `main.rs`, after the Raft node started).
 pub fn start(ctx: Arc<FeContext>) {
     let Some(raft) = ctx.meta.raft().cloned() else {
@@ -34,7 +41,12 @@ pub fn start(ctx: Arc<FeContext>) {
 async fn run(ctx: Arc<FeContext>, raft: Arc<MetaRaft>) {
     let mut watch = raft.watch();
     let mut reloaded = 0u64;
+    // None: reload at the next chance (start, or just stopped leading: the memory may hold
+    // a write the store never took).
+    let mut last_reload: Option<Instant> = None;
     loop {
+        // When a follower's pending entries are reloaded anyway (None: nothing pending).
+        let mut reload_due: Option<Duration> = None;
         let m = watch.borrow_and_update().clone();
         let applied = m.last_applied.map(|l| l.index).unwrap_or(0);
         let own_term_applied = m.last_applied.map(|l| l.leader_id.term) == Some(m.current_term);
@@ -48,6 +60,7 @@ async fn run(ctx: Arc<FeContext>, raft: Arc<MetaRaft>) {
             );
             crate::telemetry::LeadershipChanged { leader: false }.emit();
             reloaded = 0;
+            last_reload = None;
         }
         if ready && !raft.is_active() {
             let started = Instant::now();
@@ -76,17 +89,32 @@ async fn run(ctx: Arc<FeContext>, raft: Arc<MetaRaft>) {
             // The leader's managers changed their memory themselves before each write.
             raft.mark_reloaded(applied);
         } else if applied > reloaded {
-            match ctx.reload(false) {
-                Ok(()) => {
-                    reloaded = applied;
-                    raft.mark_reloaded(applied);
+            let wanted = raft.reload_wanted();
+            let demanded = wanted > reloaded && applied >= wanted;
+            let waited = last_reload.map_or(FOLLOWER_RELOAD_EVERY, |t| t.elapsed());
+            if demanded || waited >= FOLLOWER_RELOAD_EVERY {
+                let started = Instant::now();
+                last_reload = Some(started);
+                match ctx.reload(false) {
+                    Ok(()) => {
+                        reloaded = applied;
+                        raft.mark_reloaded(applied);
+                        crate::telemetry::FollowerReloaded {
+                            applied,
+                            took: started.elapsed(),
+                        }
+                        .emit();
+                    }
+                    Err(e) => tracing::warn!(error = %e, "Reloading replicated state failed."),
                 }
-                Err(e) => tracing::warn!(error = %e, "Reloading replicated state failed."),
+            } else {
+                reload_due = Some(FOLLOWER_RELOAD_EVERY - waited);
             }
         }
         tokio::select! {
             r = watch.changed() => if r.is_err() { return },
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = raft.reload_demanded() => {}
+            _ = tokio::time::sleep(reload_due.unwrap_or(Duration::from_millis(500))) => {}
         }
     }
 }

@@ -17,7 +17,7 @@ use super::error::MetaError;
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::{ChangeMembers, Raft, ServerState};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 pub use types::{node_id, FeNode, MetaCommand, MetaOp, MetaTypes};
@@ -73,6 +73,11 @@ pub struct MetaRaft {
     uncertain: AtomicBool,
     /// The applied index the FE's in-memory state reflects (after a reload, or as leader).
     reloaded: tokio::sync::watch::Sender<u64>,
+    /// The highest index a waiting reader needs reloaded (`wait_reloaded`), and the signal
+    /// that wakes the follower's reload loop for it: a follower reloads on demand, and
+    /// otherwise at most once per `FOLLOWER_RELOAD_EVERY` (see `ha::leadership`).
+    reload_wanted: AtomicU64,
+    reload_demand: tokio::sync::Notify,
     /// Peer frontends' last status (polled by the FE).
     peers: std::sync::Mutex<BTreeMap<u64, PeerStatus>>,
     /// When a quorum last confirmed this leader (a commit or a leadership check).
@@ -143,6 +148,8 @@ impl MetaRaft {
             active: AtomicBool::new(false),
             uncertain: AtomicBool::new(false),
             reloaded: tokio::sync::watch::channel(0).0,
+            reload_wanted: AtomicU64::new(0),
+            reload_demand: tokio::sync::Notify::new(),
             peers: std::sync::Mutex::new(BTreeMap::new()),
             quorum_seen: std::sync::Mutex::new(None),
             acks,
@@ -274,6 +281,10 @@ impl MetaRaft {
     /// Waits until the in-memory state reflects `index` (read your writes on a follower).
     pub async fn wait_reloaded(&self, index: u64, timeout: Duration) -> Result<(), MetaError> {
         let mut rx = self.reloaded.subscribe();
+        if *rx.borrow() < index {
+            self.reload_wanted.fetch_max(index, Ordering::SeqCst);
+            self.reload_demand.notify_one();
+        }
         let reached = {
             let fut = rx.wait_for(|cur| *cur >= index);
             matches!(tokio::time::timeout(timeout, fut).await, Ok(Ok(_)))
@@ -284,6 +295,17 @@ impl MetaRaft {
                 "this FE has not caught up to entry {index} in time"
             ))),
         }
+    }
+
+    /// The highest index a reader waits to see reloaded (0: none yet).
+    pub fn reload_wanted(&self) -> u64 {
+        self.reload_wanted.load(Ordering::SeqCst)
+    }
+
+    /// Resolves when a reader asks for a reload (`wait_reloaded` above the reloaded index);
+    /// a request made while nobody waits here is kept for the next call.
+    pub async fn reload_demanded(&self) {
+        self.reload_demand.notified().await
     }
 
     /// Stores a peer's status.

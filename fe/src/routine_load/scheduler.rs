@@ -634,14 +634,17 @@ async fn schedule_task(ctx: &Arc<RoutineLoadContext>, job_id: i64, task_id: Uuid
             return;
         }
     };
-    if let Err(err) = ctx.cluster.submit_task(be_id, req).await {
-        fail_submitted(
+    match ctx.cluster.submit_task(be_id, req).await {
+        Err(err) => fail_submitted(
             ctx,
             job_id,
             task_id,
             txn_id,
             format!("failed to send task: {err}"),
-        );
+        ),
+        // The task's life at debug level (submitted, reported, visible, renewed): where the
+        // time between two tasks of a partition goes.
+        Ok(_) => tracing::debug!(job = job_id, txn = txn_id, be = be_id, "Task submitted."),
     }
 }
 

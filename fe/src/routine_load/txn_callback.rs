@@ -549,6 +549,7 @@ pub fn on_report(ctx: &RoutineLoadContext, req: &ReportTaskRequest) -> Decision 
             .record(&e.job, &req.progress, now_ms());
     }
     drop(jobs);
+    tracing::debug!(job = txn.job_id, txn = txn.txn_id, rows = req.loaded_rows, decision = ?decision, "Task reported.");
     ctx.routine_load.wake.notify_one();
     if matches!(decision, Decision::Aborted(_)) {
         notify_abort(ctx, &txn);
@@ -586,6 +587,12 @@ pub fn on_visible(ctx: &RoutineLoadContext, txn: &TransactionState) {
     };
     renew_task(entry, idx, at, None);
     drop(jobs);
+    tracing::debug!(
+        job = txn.job_id,
+        txn = txn.txn_id,
+        wait_ms = at - now,
+        "Task visible; renewed."
+    );
     ctx.routine_load.wake.notify_one();
 }
 

@@ -3,9 +3,9 @@
 //!
 //! `starload-bench`'s e2e: `target/release/e2e [--messages N] [--bes N] [--replicas N]
 //! [--batch-bytes N] [--window N] [--compression none|lz4|zstd|...] [--no-peer]
-//! [--formats csv,json,avro] [--profiles release,dist]` (defaults 2,000,000 messages, 3 BEs,
-//! 1 replica, 2 MiB per task, window 150,000, lz4, csv, the harness's binaries; `--no-peer`
-//! skips ClickHouse).
+//! [--formats csv,json,avro] [--profiles release,dist] [--preload]` (defaults 2,000,000
+//! messages, 3 BEs, 1 replica, 2 MiB per task, window 150,000, lz4, csv, the harness's
+//! binaries; `--no-peer` skips ClickHouse).
 //!
 //! Formats (issue 19): `csv` is the seed's ordertest1 row; `json` the seed's ordertest2 object
 //! (`commodity_id`, `customer_name`, `country`, `pay_time`, `price`) loaded with the seed's
@@ -22,6 +22,10 @@
 //! consumer's position; the job's committed Progress). The 5 MB counts stored bytes, so lz4
 //! batches (as many Kafka producers send) hold about 3x the messages of plain ones: uncompressed,
 //! the window must stay near 50,000 and then bounds the loaders' rate, not their speed.
+//! With a producer in the run, each loader shares the 2 cores with it and can go no faster
+//! than it. `--preload` produces each phase's messages before the phase's clock starts, and
+//! checks that the broker kept them all (about 1M seed rows fit with zstd), so raw consumption
+//! and the routine load are timed on their own.
 //!
 //! Phase 1, baseline: one rdkafka consumer reads topic `raw` (4 partitions) to the end.
 //! Phase 2, starload: one routine load job loads topic `bench` (same messages, 4 partitions)
@@ -264,6 +268,71 @@ fn produce(
     Ok(bytes)
 }
 
+/// `--preload`: each phase's messages are all produced (and checked kept by the broker) before
+/// its clock starts, so the loader is timed alone: no producer thread takes the cores it runs
+/// on, and a loader faster than the producer is not held to the producer's pace.
+static PRELOAD: AtomicBool = AtomicBool::new(false);
+
+/// Where a phase's messages come from.
+enum Feed {
+    /// Produced while the phase runs, never more than the window ahead of its progress.
+    Live(std::thread::JoinHandle<Result<u64>>),
+    /// Produced before the phase started: the payload bytes.
+    Preloaded(u64),
+}
+
+impl Feed {
+    /// Starts feeding `topic` with `n` messages of `fmt` (see [`PRELOAD`]).
+    fn start(
+        fmt: Format,
+        bootstrap: String,
+        topic: String,
+        n: u64,
+        consumed: Positions,
+        stop: Arc<AtomicBool>,
+    ) -> Result<Self> {
+        if !PRELOAD.load(Ordering::Relaxed) {
+            return Ok(Feed::Live(std::thread::spawn(move || {
+                produce(fmt, &bootstrap, &topic, n, consumed, stop)
+            })));
+        }
+        let unbounded: Positions = Arc::new(
+            (0..PARTITIONS)
+                .map(|_| AtomicI64::new(i64::MAX / 4))
+                .collect(),
+        );
+        let bytes = produce(fmt, &bootstrap, &topic, n, unbounded, stop)?;
+        // The mock broker drops a partition's oldest batches beyond 5 MB: all must be there.
+        let c: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &bootstrap)
+            .create()
+            .context("watermark consumer")?;
+        let mut kept = 0i64;
+        for p in 0..PARTITIONS {
+            let (low, high) = c.fetch_watermarks(&topic, p, Duration::from_secs(10))?;
+            if low > 0 {
+                bail!(
+                    "the mock broker dropped the first {low} messages of {topic} [{p}] (it keeps \
+                     5 MB per partition): preload fewer --messages or a stronger --compression"
+                );
+            }
+            kept += high;
+        }
+        if kept as u64 != n {
+            bail!("{topic} holds {kept} messages after preloading {n}");
+        }
+        Ok(Feed::Preloaded(bytes))
+    }
+
+    /// The payload bytes produced, once every message is.
+    fn bytes(self) -> Result<u64> {
+        match self {
+            Feed::Live(h) => h.join().map_err(|_| anyhow::anyhow!("producer panicked"))?,
+            Feed::Preloaded(b) => Ok(b),
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Figures {
     rows: u64,
@@ -297,15 +366,14 @@ fn raw_consumption(fmt: Format, mock: &MockBroker, n: u64) -> Result<Figures> {
     let topic = format!("raw_{}", fmt.name());
     let consumed = positions();
     let stop = Arc::new(AtomicBool::new(false));
-    let producer = {
-        let (b, c, s, t) = (
-            mock.bootstrap(),
-            consumed.clone(),
-            stop.clone(),
-            topic.clone(),
-        );
-        std::thread::spawn(move || produce(fmt, &b, &t, n, c, s))
-    };
+    let feed = Feed::start(
+        fmt,
+        mock.bootstrap(),
+        topic.clone(),
+        n,
+        consumed.clone(),
+        stop.clone(),
+    )?;
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", mock.bootstrap())
         .set("group.id", "raw-bench")
@@ -337,9 +405,7 @@ fn raw_consumption(fmt: Format, mock: &MockBroker, n: u64) -> Result<Figures> {
         }
     }
     let secs = started.map_or(0.0, |s| s.elapsed().as_secs_f64());
-    producer
-        .join()
-        .map_err(|_| anyhow::anyhow!("producer panicked"))??;
+    feed.bytes()?;
     Ok(Figures {
         rows,
         bytes,
@@ -394,15 +460,14 @@ async fn starload_load(
 
     let consumed = positions();
     let stop = Arc::new(AtomicBool::new(false));
-    let producer = {
-        let (b, c, s, t) = (
-            mock.bootstrap(),
-            consumed.clone(),
-            stop.clone(),
-            topic.to_string(),
-        );
-        std::thread::spawn(move || produce(fmt, &b, &t, n, c, s))
-    };
+    let feed = Feed::start(
+        fmt,
+        mock.bootstrap(),
+        topic.to_string(),
+        n,
+        consumed.clone(),
+        stop.clone(),
+    )?;
     let started = Instant::now();
     // The seed's jsonpaths, as an SQL string literal.
     const JSONPATHS: &str =
@@ -483,9 +548,7 @@ async fn starload_load(
     let steady_rows_per_s = steady_rate(first, n, Instant::now());
     let fe_cpu = cpu_secs(fe_pid) - fe_cpu0;
     let be_cpu = be_pids.iter().map(|p| cpu_secs(*p)).sum::<f64>() - be_cpu0;
-    let bytes = producer
-        .join()
-        .map_err(|_| anyhow::anyhow!("producer panicked"))??;
+    let bytes = feed.bytes()?;
     let out = must_query(&mut conn, "SELECT count(*) FROM bench.orders").await;
     let count: u64 = out.rows[0][0].parse()?;
     if count != n {
@@ -704,6 +767,7 @@ async fn main() -> Result<()> {
     let replicas = arg(&args, "--replicas", 1)? as usize;
     let batch_bytes = arg(&args, "--batch-bytes", 2 << 20)?;
     let _ = WINDOW.set(arg(&args, "--window", 150_000)? as i64);
+    PRELOAD.store(args.iter().any(|a| a == "--preload"), Ordering::Relaxed);
     let compression = match args.iter().position(|a| a == "--compression") {
         Some(i) => args.get(i + 1).context("--compression NAME")?.clone(),
         None => "lz4".to_string(),
@@ -714,10 +778,14 @@ async fn main() -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     // No --profiles: the harness's binaries (STARLOAD_FE_BIN / _BE_BIN or this profile's).
     let profiles = list_arg(&args, "--profiles", "")?;
-    println!(
-        "producer: compression {compression}, window {} messages per partition",
-        WINDOW.get().unwrap_or(&0)
-    );
+    if PRELOAD.load(Ordering::Relaxed) {
+        println!("producer: compression {compression}, every message preloaded before each phase");
+    } else {
+        println!(
+            "producer: compression {compression}, window {} messages per partition",
+            WINDOW.get().unwrap_or(&0)
+        );
+    }
     let _ = COMPRESSION.set(compression);
     let registry = SchemaRegistry::start()?;
     let schema_id = register_schema(&registry.url(), "bench-value", AVRO_SCHEMA).await?;

@@ -24,7 +24,7 @@
 //! the window must stay near 50,000 and then bounds the loaders' rate, not their speed.
 //! With a producer in the run, each loader shares the 2 cores with it and can go no faster
 //! than it. `--preload` produces each phase's messages before the phase's clock starts, and
-//! checks that the broker kept them all (about 1M seed rows fit with zstd), so raw consumption
+//! checks that the broker kept them all (500k seed rows fit with lz4), so raw consumption
 //! and the routine load are timed on their own.
 //!
 //! Phase 1, baseline: one rdkafka consumer reads topic `raw` (4 partitions) to the end.

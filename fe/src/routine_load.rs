@@ -129,6 +129,22 @@ pub fn least_loaded(alive: &[i64], running: &BTreeMap<i64, i64>, cap: i64) -> Op
         .min_by_key(|b| (load(*b), *b))
 }
 
+/// Tasks per BE: running ones, and those being placed that already hold a BE. The scheduler
+/// reserves a task's BE under the jobs lock when it picks it, so tasks placed at the same
+/// moment see each other and spread over the BEs (they all saw every BE idle, took the lowest
+/// id, and the previous-BE rule then kept them together for the job's life).
+pub fn tasks_per_be(jobs: &BTreeMap<i64, JobEntry>) -> BTreeMap<i64, i64> {
+    let mut m = BTreeMap::new();
+    for e in jobs.values() {
+        for t in &e.tasks {
+            if t.be_id >= 0 && (t.is_running() || t.scheduling) {
+                *m.entry(t.be_id).or_insert(0) += 1;
+            }
+        }
+    }
+    m
+}
+
 impl RoutineLoadManager {
     /// Loads every persisted job. Tasks are not persisted: RUNNING jobs go back to
     /// NEED_SCHEDULE and are divided again from their committed progress.
@@ -254,15 +270,7 @@ impl RoutineLoadManager {
 
     /// Number of tasks per BE that occupy a slot (submitted, not finished).
     pub fn running_tasks_per_be(&self) -> BTreeMap<i64, i64> {
-        let mut m = BTreeMap::new();
-        for e in self.lock().values() {
-            for t in &e.tasks {
-                if t.be_id >= 0 && t.is_running() {
-                    *m.entry(t.be_id).or_insert(0) += 1;
-                }
-            }
-        }
-        m
+        tasks_per_be(&self.lock())
     }
 
     /// The alive BE running the fewest tasks (lowest id on a tie): where PREVIEW and REPLAY

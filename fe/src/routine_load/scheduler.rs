@@ -543,15 +543,27 @@ async fn schedule_task(ctx: &Arc<RoutineLoadContext>, job_id: i64, task_id: Uuid
         e.unstable = unstable_reason(&e.job, now_ms(), threshold);
     });
 
-    // d. A BE slot: the previous BE if it has room, else the least loaded alive BE.
+    // d. A BE slot: the previous BE if it has room, else the least loaded alive BE. Chosen
+    // and reserved in one hold of the jobs lock (see `tasks_per_be`).
     let per_be = cfg.max_routine_load_task_num_per_be;
-    let running = ctx.routine_load.running_tasks_per_be();
     let alive = ctx.cluster.alive_backend_ids();
-    let load = |b: i64| running.get(&b).copied().unwrap_or(0);
-    let be = if alive.contains(&task.prev_be_id) && load(task.prev_be_id) < per_be {
-        Some(task.prev_be_id)
-    } else {
-        super::least_loaded(&alive, &running, per_be)
+    let be = {
+        let mut jobs = ctx.routine_load.lock();
+        let running = super::tasks_per_be(&jobs);
+        let load = |b: i64| running.get(&b).copied().unwrap_or(0);
+        let chosen = if alive.contains(&task.prev_be_id) && load(task.prev_be_id) < per_be {
+            Some(task.prev_be_id)
+        } else {
+            super::least_loaded(&alive, &running, per_be)
+        };
+        if let (Some(b), Some(t)) = (
+            chosen,
+            jobs.get_mut(&job_id)
+                .and_then(|e| e.tasks.iter_mut().find(|t| t.id == task_id)),
+        ) {
+            t.be_id = b;
+        }
+        chosen
     };
     let Some(be_id) = be else {
         not_scheduled(

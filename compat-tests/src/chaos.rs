@@ -94,6 +94,40 @@ impl Fault {
         }
     }
 
+    /// The fault's name on the command line (`--kinds`).
+    pub fn token(self) -> &'static str {
+        match self {
+            Fault::KillLeader => "kill-leader",
+            Fault::KillFollower => "kill-follower",
+            Fault::PauseLeader => "pause-leader",
+            Fault::PauseFollower => "pause-follower",
+            Fault::KillBackend => "kill-be",
+            Fault::PauseBackend => "pause-be",
+            Fault::KillBroker => "kill-broker",
+            Fault::PauseBroker => "pause-broker",
+            Fault::PartitionLeader => "cut-leader",
+            Fault::IsolateBackend => "cut-be",
+            Fault::CutBrokerFromBackends => "cut-broker",
+        }
+    }
+
+    /// Parses a comma-separated `--kinds` list of [`Fault::token`]s.
+    pub fn parse_list(list: &str) -> Result<Vec<Fault>, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                Fault::ALL
+                    .into_iter()
+                    .find(|f| f.token() == t)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = Fault::ALL.iter().map(|f| f.token()).collect();
+                        format!("unknown fault kind '{t}' (known: {})", known.join(", "))
+                    })
+            })
+            .collect()
+    }
+
     /// Needs the processes in network namespaces.
     pub fn is_network(self) -> bool {
         matches!(
@@ -124,6 +158,8 @@ pub struct Settings {
     pub max_pause_secs: u64,
     /// Messages per second.
     pub rate: u64,
+    /// The faults drawn from; empty: every fault the machine allows.
+    pub kinds: Vec<Fault>,
 }
 
 /// What one trial found.
@@ -169,7 +205,15 @@ pub async fn run(s: &Settings) -> Result<(usize, usize)> {
             None
         }
     };
-    let faults = Fault::available(net.is_some());
+    let faults: Vec<Fault> = Fault::available(net.is_some())
+        .into_iter()
+        .filter(|f| s.kinds.is_empty() || s.kinds.contains(f))
+        .collect();
+    if faults.is_empty() {
+        bail!(
+            "none of the chosen fault kinds can be injected here (network faults need namespaces)"
+        );
+    }
     let (mut broker, opts) = match &net {
         Some(n) => (
             Broker::start_in(n).await?,
@@ -702,6 +746,19 @@ fn check_ledger(out: &QueryOutput, ends: &[i64], found: usize) -> Result<(), Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fault_kinds_parse_by_token() {
+        assert_eq!(
+            Fault::parse_list("kill-leader, cut-be").unwrap(),
+            vec![Fault::KillLeader, Fault::IsolateBackend]
+        );
+        for f in Fault::ALL {
+            assert_eq!(Fault::parse_list(f.token()).unwrap(), vec![f]);
+        }
+        let e = Fault::parse_list("kill-leader,kill-everything").unwrap_err();
+        assert!(e.contains("'kill-everything'"), "{e}");
+    }
 
     #[test]
     fn prng_is_seeded_and_in_range() {

@@ -83,6 +83,15 @@ pub static ROUTINE_LOAD_COMMIT_DURATION: Metric = Metric {
     labels: &[],
     help: "Time to commit a routine load task's transaction (state, versions, progress: one replicated metadata write).",
 };
+/// Issue 15: how much of a commit is queueing behind other transaction writes (BEGIN,
+/// VISIBLE) that hold the transaction lock across their own replicated write.
+pub static TXN_COMMIT_LOCK_WAIT: Metric = Metric {
+    name: "starload_fe_txn_commit_lock_wait_seconds",
+    kind: Kind::Histogram,
+    unit: Unit::Seconds,
+    labels: &[],
+    help: "Time a transaction's commit waited for the transaction lock before its metadata write.",
+};
 pub static QUERY_ERRORS: Metric = counter(
     "starload_fe_query_errors_total",
     "Statements answered with an error.",
@@ -240,6 +249,7 @@ pub static METRICS: &[&Metric] = &[
     &SR_REQUEST,
     &QUERY_DURATION,
     &ROUTINE_LOAD_COMMIT_DURATION,
+    &TXN_COMMIT_LOCK_WAIT,
     &QUERY_ERRORS,
     &SR_QUERY_ERR,
     &AUTH_FAILURES,
@@ -587,6 +597,19 @@ impl RoutineLoadTaskCommitted {
             bytes = self.rows.received_bytes,
             "Task committed."
         );
+    }
+}
+
+/// A transaction's commit got the transaction lock after waiting `wait`.
+pub struct TxnCommitLockTaken {
+    pub wait: std::time::Duration,
+}
+
+impl TxnCommitLockTaken {
+    pub fn emit(self) {
+        TXN_COMMIT_LOCK_WAIT
+            .histogram()
+            .record(self.wait.as_secs_f64());
     }
 }
 

@@ -192,7 +192,12 @@ impl TxnManager {
     where
         F: FnOnce(&mut MetaBatch, &[(i64, i64)]) -> Result<(), MetaError>,
     {
+        let waiting = std::time::Instant::now();
         let mut st = self.lock();
+        crate::telemetry::TxnCommitLockTaken {
+            wait: waiting.elapsed(),
+        }
+        .emit();
         let mut next = st.prepared(txn_id)?.clone();
         next.status = TxnStatus::COMMITTED;
         next.commit_time_ms = now_ms();

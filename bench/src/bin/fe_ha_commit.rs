@@ -32,6 +32,9 @@ struct Figures {
     commit_median_ms: f64,
     ddl_median_ms: f64,
     ddl_p99_ms: f64,
+    /// Of the commit: waiting for the transaction lock (other BEGIN/VISIBLE writes).
+    lock_wait_mean_ms: f64,
+    lock_wait_median_ms: f64,
 }
 
 /// The `quantile` sample of summary `name` on a Prometheus page.
@@ -131,7 +134,13 @@ async fn variant(fes: usize, secs: u64, ddl: usize) -> Result<Figures> {
     );
     let median = quantile(&page, "starload_fe_routine_load_commit_seconds", "0.5")
         .context("no median of starload_fe_routine_load_commit_seconds on /metrics")?;
+    let wait_n = sample(&page, "starload_fe_txn_commit_lock_wait_seconds_count").max(1.0);
+    let wait_sum = sample(&page, "starload_fe_txn_commit_lock_wait_seconds_sum");
+    let wait_median = quantile(&page, "starload_fe_txn_commit_lock_wait_seconds", "0.5")
+        .context("no median of starload_fe_txn_commit_lock_wait_seconds on /metrics")?;
     Ok(Figures {
+        lock_wait_mean_ms: wait_sum / wait_n * 1000.0,
+        lock_wait_median_ms: wait_median * 1000.0,
         commits: n,
         commit_mean_ms: sum / n * 1000.0,
         commit_median_ms: median * 1000.0,
@@ -161,8 +170,15 @@ async fn main() -> Result<()> {
     for (what, f) in [("1 FE", &one), ("3 FEs", &three)] {
         println!(
             "{what}: task commit median {:.2} ms (last minute), mean {:.2} ms over {} commits; \
+             of which waiting for the txn lock: median {:.2} ms, mean {:.2} ms; \
              metadata statement median {:.2} ms p99 {:.2} ms",
-            f.commit_median_ms, f.commit_mean_ms, f.commits, f.ddl_median_ms, f.ddl_p99_ms
+            f.commit_median_ms,
+            f.commit_mean_ms,
+            f.commits,
+            f.lock_wait_median_ms,
+            f.lock_wait_mean_ms,
+            f.ddl_median_ms,
+            f.ddl_p99_ms
         );
     }
     println!(

@@ -1,11 +1,12 @@
 //! starload-chaos: the seeded fault campaign of issue 15 (see `starload_compat_tests::chaos`).
 //!
 //!   starload-chaos [--trials N] [--seed S] [--secs D] [--faults K] [--max-pause-secs P] [--rate R]
+//!                  [--kinds kill-leader,pause-follower,...]
 //!
 //! Starts its own cluster (3 FEs, 3 BEs) and Tansu broker, runs N trials and ends with
 //! `N passed, M failed`; exits non-zero if any trial failed.
 
-use starload_compat_tests::chaos::{run, Settings};
+use starload_compat_tests::chaos::{run, Fault, Settings};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
         faults_per_trial: 2,
         max_pause_secs: 30,
         rate: 200,
+        kinds: Vec::new(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
@@ -27,6 +29,16 @@ fn main() -> ExitCode {
             Some((k, v)) => (k.to_string(), v.to_string()),
             None => (a.clone(), it.next().cloned().unwrap_or_default()),
         };
+        if k == "--kinds" {
+            match Fault::parse_list(&v) {
+                Ok(kinds) => s.kinds = kinds,
+                Err(e) => {
+                    eprintln!("starload-chaos: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+            continue;
+        }
         let n: u64 = match v.parse() {
             Ok(n) => n,
             Err(_) => {

@@ -215,35 +215,59 @@ async fn leader_replaced(raft: &MetaRaft, from: u64) {
     }
 }
 
+/// True when a call failed before its request left this FE: the connection to the peer
+/// could not be made (its process is gone: kill -9 closes its ports at once). Sending the
+/// statement again to a new leader cannot run it twice.
+fn never_sent(status: &tonic::Status) -> bool {
+    status.code() == tonic::Code::Unavailable && status.message() == "tcp connect error"
+}
+
 async fn forward(
     ctx: &FeContext,
     raft: &Arc<MetaRaft>,
     session: &mut Session,
     sql_text: &str,
 ) -> SqlResult<QueryResult> {
-    let (leader, addr) = leader_addr(raft).await?;
-    if raft.is_active() {
-        // Became the leader while waiting.
-        let stmt = sql::parse(sql_text)?;
-        return handler::execute(ctx, session, stmt).await;
-    }
-    let mut client =
-        FrontendHaServiceClient::new(channel_to(&addr)?).max_decoding_message_size(256 << 20);
-    let req = ForwardRequest {
-        cluster_token: ctx.config.get().cluster_token.clone(),
-        sql: sql_text.to_string(),
-        session: serde_json::to_vec(&ForwardedSession::of(session)).map_err(SqlError::internal)?,
-    };
-    let resp = tokio::select! {
-        r = tokio::time::timeout(FORWARD_TIMEOUT, client.forward(req)) => r
-            .map_err(|_| no_leader(&format!("leader {addr} did not answer in time")))?
-            .map_err(|s| no_leader(&format!("leader {addr}: {}", s.message())))?
-            .into_inner(),
-        // Not retried here: the old leader may have run it, so only the client can decide.
-        _ = leader_replaced(raft, leader) => return Err(no_leader(&format!(
-            "leader {addr} was replaced while it ran the statement; whether it took effect is \
-             unknown"
-        ))),
+    // A failover takes the followers' lease plus an election timeout (2.5x-3x the timeout);
+    // a statement whose leader died waits that long for the next one instead of failing.
+    let failover = Duration::from_millis(raft.timing().election_timeout_ms * 6);
+    let give_up = tokio::time::Instant::now() + failover;
+    let resp = loop {
+        let (leader, addr) = leader_addr(raft).await?;
+        if raft.is_active() {
+            // Became the leader while waiting.
+            let stmt = sql::parse(sql_text)?;
+            return handler::execute(ctx, session, stmt).await;
+        }
+        let mut client =
+            FrontendHaServiceClient::new(channel_to(&addr)?).max_decoding_message_size(256 << 20);
+        let req = ForwardRequest {
+            cluster_token: ctx.config.get().cluster_token.clone(),
+            sql: sql_text.to_string(),
+            session: serde_json::to_vec(&ForwardedSession::of(session))
+                .map_err(SqlError::internal)?,
+        };
+        let answer = tokio::select! {
+            r = tokio::time::timeout(FORWARD_TIMEOUT, client.forward(req)) => r
+                .map_err(|_| no_leader(&format!("leader {addr} did not answer in time")))?,
+            // Not retried here: the old leader may have run it, so only the client can decide.
+            _ = leader_replaced(raft, leader) => return Err(no_leader(&format!(
+                "leader {addr} was replaced while it ran the statement; whether it took effect \
+                 is unknown"
+            ))),
+        };
+        match answer {
+            Ok(r) => break r.into_inner(),
+            Err(s) if never_sent(&s) => {
+                // The leader's process is gone: wait for its successor, then send it there.
+                let replaced =
+                    tokio::time::timeout_at(give_up, leader_replaced(raft, leader)).await;
+                if replaced.is_err() {
+                    return Err(no_leader(&format!("leader {addr}: {}", s.message())));
+                }
+            }
+            Err(s) => return Err(no_leader(&format!("leader {addr}: {}", s.message()))),
+        }
     };
     let result: ForwardedResult =
         serde_json::from_slice(&resp.result).map_err(SqlError::internal)?;
@@ -268,10 +292,21 @@ async fn read_index(ctx: &FeContext, raft: &Arc<MetaRaft>) -> SqlResult<u64> {
     };
     let wait = Duration::from_millis(raft.timing().election_timeout_ms * 4);
     let resp = tokio::select! {
-        r = tokio::time::timeout(wait, client.read_index(req)) => r
+        r = tokio::time::timeout(wait, client.read_index(req)) => match r
             .map_err(|_| no_leader(&format!("leader {addr} did not answer in time")))?
-            .map_err(|s| no_leader(&format!("leader {addr}: {}", s.message())))?
-            .into_inner(),
+        {
+            Ok(r) => r.into_inner(),
+            // The leader's process is gone: a read is safe to repeat, so wait for the next
+            // leader (bounded like any wait for one) and ask it.
+            Err(s) if never_sent(&s) => {
+                let failover = Duration::from_millis(raft.timing().election_timeout_ms * 6);
+                if tokio::time::timeout(failover, leader_replaced(raft, leader)).await.is_err() {
+                    return Err(no_leader(&format!("leader {addr}: {}", s.message())));
+                }
+                return Box::pin(read_index(ctx, raft)).await;
+            }
+            Err(s) => return Err(no_leader(&format!("leader {addr}: {}", s.message()))),
+        },
         // A read is safe to repeat: ask the new leader.
         _ = leader_replaced(raft, leader) => return Box::pin(read_index(ctx, raft)).await,
     };

@@ -342,21 +342,24 @@ impl MetaRaft {
         }
         let raft = self.raft.clone();
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        // A leader lease: when no quorum confirmed this leader within half an election
-        // timeout, confirm it first (one heartbeat round), bounded by the election timeout. A
-        // leader cut off from its followers thus refuses writes within the election timeout
-        // instead of holding them until WRITE_TIMEOUT; a busy leader pays nothing.
+        // A leader lease: when no quorum confirmed this leader within an election timeout,
+        // confirm it first (one heartbeat round), bounded by the election timeout. A leader
+        // cut off from its followers thus refuses writes within two election timeouts
+        // instead of holding them until WRITE_TIMEOUT; a busy leader pays nothing. The window
+        // is below the followers' own lease (openraft's election_timeout_max, 1.5x), so no
+        // other leader can have been elected inside it; it spans 3 heartbeats, so one late
+        // heartbeat on a loaded machine does not cost a write an extra round.
         let election = Duration::from_millis(self.timing.election_timeout_ms);
         let fresh = self
             .quorum_seen
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .is_some_and(|t| t.elapsed() < election / 2)
+            .is_some_and(|t| t.elapsed() < election)
             || self.acks.quorum_within(
                 self.node_id,
                 m.membership_config.membership().get_joint_config(),
                 m.current_term,
-                election / 2,
+                election,
             );
         self.rt.spawn(async move {
             if !fresh {

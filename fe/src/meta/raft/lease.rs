@@ -2,8 +2,8 @@
 //! AppendEntries (heartbeats included) of this node's term, by the time the message was SENT.
 //!
 //! `MetaRaft::propose` confirms leadership with a quorum before a write unless a quorum
-//! confirmed it within half an election timeout, so that a leader cut off from its
-//! followers refuses writes within the election timeout. Counting only successful commits
+//! confirmed it within an election timeout, so that a leader cut off from its
+//! followers refuses writes within two election timeouts. Counting only successful commits
 //! made every write after a quiet spell (a routine load task commits every few seconds) pay
 //! an extra heartbeat round; heartbeats arrive every `meta_heartbeat_interval_ms`, so with
 //! them a healthy leader's lease is always fresh. The send time is used because an answer

@@ -30,6 +30,7 @@ pub mod paths;
 pub mod poll;
 pub mod ports;
 pub mod process;
+pub mod prom;
 pub mod registry;
 pub mod sql;
 

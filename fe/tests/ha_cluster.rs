@@ -345,11 +345,7 @@ async fn bad_membership_changes_are_refused_and_the_cluster_stays_writable() -> 
 async fn fe_counter(c: &Cluster, i: usize, name: &str) -> anyhow::Result<f64> {
     let url = format!("http://127.0.0.1:{}/metrics", c.fe_at(i).http_port);
     let page = starload_compat_tests::registry::http_get(&url).await?;
-    Ok(page
-        .lines()
-        .filter(|l| l.split(['{', ' ']).next() == Some(name))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum())
+    Ok(starload_compat_tests::prom::sample_sum(&page, name))
 }
 
 /// A follower reloads its whole state when a reader waits for an index, and otherwise at most

@@ -129,7 +129,8 @@ pub fn write_batch(
 ) -> Result<(u64, u64), BeError> {
     let _w = lock(&t.write_lock);
     let mut wb = WriteBatch::new();
-    let staged = stage_rows(t, txn_id, batch, None, opts, &mut wb)?;
+    let base = staged_so_far(t, txn_id)?;
+    let staged = stage_rows(t, txn_id, batch, None, opts, base, &mut wb)?;
     engine.write(wb, false)?;
     let (n, bytes) = (staged.rows, staged.bytes);
     lock(&t.state).txns.insert(txn_id, staged.state);
@@ -161,15 +162,46 @@ pub fn write_rows(
             targets[w[0]].0.id
         )));
     }
+    // Rows are encoded before the write locks are taken: encoding is most of a write's CPU,
+    // and two loads into the same tablets (two tasks on one BE, or every replica write when
+    // replication_num is 3) would otherwise encode one after the other. The encoding is only
+    // valid on top of what this txn had staged when it began (its row sequence numbers), so
+    // that is checked again under the locks; if a concurrent write of the same txn moved it,
+    // the rows are encoded again under the locks.
+    let encode = |bases: &[Base]| -> Result<(WriteBatch, Vec<Staged>), BeError> {
+        let mut wb = WriteBatch::new();
+        let mut staged = Vec::with_capacity(targets.len());
+        for ((t, rows), base) in targets.iter().zip(bases) {
+            staged.push(stage_rows(
+                t,
+                txn_id,
+                batch,
+                Some(rows),
+                opts,
+                *base,
+                &mut wb,
+            )?);
+        }
+        Ok((wb, staged))
+    };
+    let bases_of = || -> Result<Vec<Base>, BeError> {
+        targets
+            .iter()
+            .map(|(t, _)| staged_so_far(t, txn_id))
+            .collect()
+    };
+    let bases = bases_of()?;
+    let optimistic = encode(&bases)?;
     let _guards: Vec<_> = order
         .iter()
         .map(|i| lock(&targets[*i].0.write_lock))
         .collect();
-    let mut wb = WriteBatch::new();
-    let mut staged = Vec::with_capacity(targets.len());
-    for (t, rows) in targets {
-        staged.push(stage_rows(t, txn_id, batch, Some(rows), opts, &mut wb)?);
-    }
+    let now = bases_of()?;
+    let (wb, staged) = if now == bases {
+        optimistic
+    } else {
+        encode(&now)?
+    };
     engine.write(wb, false)?;
     Ok(targets
         .iter()
@@ -189,14 +221,39 @@ struct Staged {
     state: TxnState,
 }
 
-/// Encodes rows of `batch` (all, or the indexes `rows`) as `txn_id`'s staged rows of `t` into
-/// `wb`, with the txn's new state. The caller holds `t.write_lock`.
+/// What `txn_id` has staged on a tablet so far: (next row sequence number, rows, bytes).
+type Base = (u64, u64, u64);
+
+/// `txn_id`'s [`Base`] on `t`; an error if the txn is already published or aborted there.
+fn staged_so_far(t: &Tablet, txn_id: i64) -> Result<Base, BeError> {
+    match lock(&t.state).txns.get(&txn_id) {
+        None => Ok((0, 0, 0)),
+        Some(TxnState::Staged {
+            next_seq,
+            rows,
+            bytes,
+        }) => Ok((*next_seq, *rows, *bytes)),
+        Some(TxnState::Published { version, .. }) => Err(BeError::TxnState(format!(
+            "txn {txn_id} is already published at version {version} on tablet {}",
+            t.id
+        ))),
+        Some(TxnState::Aborted { .. }) => Err(BeError::TxnState(format!(
+            "txn {txn_id} is aborted on tablet {}",
+            t.id
+        ))),
+    }
+}
+
+/// Encodes rows of `batch` (all, or the indexes `rows`) as `txn_id`'s staged rows of `t` on top
+/// of `base` into `wb`, with the txn's new state. Writing `wb` is right only while `t`'s
+/// [`staged_so_far`] still equals `base`: the caller checks that under `t.write_lock`.
 fn stage_rows(
     t: &Tablet,
     txn_id: i64,
     batch: &RecordBatch,
     rows: Option<&[u32]>,
     opts: &WriteOptions,
+    base: Base,
     wb: &mut WriteBatch,
 ) -> Result<Staged, BeError> {
     let lay = layout(t, batch, opts)?;
@@ -231,26 +288,7 @@ fn stage_rows(
             0
         };
 
-    let (next_seq, rows0, bytes0) = match lock(&t.state).txns.get(&txn_id) {
-        None => (0, 0, 0),
-        Some(TxnState::Staged {
-            next_seq,
-            rows,
-            bytes,
-        }) => (*next_seq, *rows, *bytes),
-        Some(TxnState::Published { version, .. }) => {
-            return Err(BeError::TxnState(format!(
-                "txn {txn_id} is already published at version {version} on tablet {}",
-                t.id
-            )))
-        }
-        Some(TxnState::Aborted { .. }) => {
-            return Err(BeError::TxnState(format!(
-                "txn {txn_id} is aborted on tablet {}",
-                t.id
-            )))
-        }
-    };
+    let (next_seq, rows0, bytes0) = base;
     let n = rows.map_or(batch.num_rows(), <[u32]>::len);
     let mut key = Vec::with_capacity(64);
     let mut val = Vec::with_capacity(64);

@@ -17,6 +17,7 @@
 //! Printed: both variants and the ratios 3 FEs / 1 FE (issue 15's target: commit within 2x).
 
 use anyhow::{bail, Context, Result};
+use starload_compat_tests::prom::{quantile, sample_sum as sample};
 use starload_compat_tests::registry::http_get;
 use starload_compat_tests::sql::{must_exec, must_query};
 use starload_compat_tests::{Broker, Cluster, ClusterOptions};
@@ -35,22 +36,6 @@ struct Figures {
     /// Of the commit: waiting for the transaction lock (other BEGIN/VISIBLE writes).
     lock_wait_mean_ms: f64,
     lock_wait_median_ms: f64,
-}
-
-/// The `quantile` sample of summary `name` on a Prometheus page.
-fn quantile(page: &str, name: &str, q: &str) -> Option<f64> {
-    let prefix = format!("{name}{{quantile=\"{q}\"}} ");
-    page.lines()
-        .find_map(|l| l.strip_prefix(&prefix)?.trim().parse::<f64>().ok())
-}
-
-/// Sum of the samples of `name` on a Prometheus page.
-fn sample(page: &str, name: &str) -> f64 {
-    page.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter(|l| l.split(['{', ' ']).next() == Some(name))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
 }
 
 async fn variant(fes: usize, secs: u64, ddl: usize) -> Result<Figures> {

@@ -543,19 +543,14 @@ async fn schedule_task(ctx: &Arc<RoutineLoadContext>, job_id: i64, task_id: Uuid
         e.unstable = unstable_reason(&e.job, now_ms(), threshold);
     });
 
-    // d. A BE slot: the previous BE if it has room, else the least loaded alive BE. Chosen
-    // and reserved in one hold of the jobs lock (see `tasks_per_be`).
+    // d. A BE slot (`choose_backend`), chosen and reserved in one hold of the jobs lock (see
+    // `tasks_per_be`).
     let per_be = cfg.max_routine_load_task_num_per_be;
     let alive = ctx.cluster.alive_backend_ids();
     let be = {
         let mut jobs = ctx.routine_load.lock();
         let running = super::tasks_per_be(&jobs);
-        let load = |b: i64| running.get(&b).copied().unwrap_or(0);
-        let chosen = if alive.contains(&task.prev_be_id) && load(task.prev_be_id) < per_be {
-            Some(task.prev_be_id)
-        } else {
-            super::least_loaded(&alive, &running, per_be)
-        };
+        let chosen = super::choose_backend(&alive, &running, task.prev_be_id, per_be);
         if let (Some(b), Some(t)) = (
             chosen,
             jobs.get_mut(&job_id)

@@ -215,6 +215,13 @@ async fn leader_replaced(raft: &MetaRaft, from: u64) {
     }
 }
 
+/// How long a statement whose leader's process is gone waits for the next leader instead of
+/// failing: a failover takes the followers' lease plus an election timeout (2.5x-3x the
+/// timeout), with room for one collided election.
+fn failover_wait(raft: &MetaRaft) -> Duration {
+    Duration::from_millis(raft.timing().election_timeout_ms * 6)
+}
+
 /// True when a call failed before its request left this FE: the connection to the peer
 /// could not be made (its process is gone: kill -9 closes its ports at once). Sending the
 /// statement again to a new leader cannot run it twice.
@@ -228,10 +235,7 @@ async fn forward(
     session: &mut Session,
     sql_text: &str,
 ) -> SqlResult<QueryResult> {
-    // A failover takes the followers' lease plus an election timeout (2.5x-3x the timeout);
-    // a statement whose leader died waits that long for the next one instead of failing.
-    let failover = Duration::from_millis(raft.timing().election_timeout_ms * 6);
-    let give_up = tokio::time::Instant::now() + failover;
+    let give_up = tokio::time::Instant::now() + failover_wait(raft);
     let resp = loop {
         let (leader, addr) = leader_addr(raft).await?;
         if raft.is_active() {
@@ -299,8 +303,10 @@ async fn read_index(ctx: &FeContext, raft: &Arc<MetaRaft>) -> SqlResult<u64> {
             // The leader's process is gone: a read is safe to repeat, so wait for the next
             // leader (bounded like any wait for one) and ask it.
             Err(s) if never_sent(&s) => {
-                let failover = Duration::from_millis(raft.timing().election_timeout_ms * 6);
-                if tokio::time::timeout(failover, leader_replaced(raft, leader)).await.is_err() {
+                if tokio::time::timeout(failover_wait(raft), leader_replaced(raft, leader))
+                    .await
+                    .is_err()
+                {
                     return Err(no_leader(&format!("leader {addr}: {}", s.message())));
                 }
                 return Box::pin(read_index(ctx, raft)).await;
@@ -326,7 +332,7 @@ pub async fn serve_forward(ctx: &FeContext, sql_text: &str, session: &[u8]) -> (
         Ok(fs) => {
             let mut s = fs.to_session(ctx);
             let r = match ctx.meta.raft() {
-                Some(raft) if !raft.is_active() => {
+                Some(raft) if !until_active(raft).await => {
                     Err(no_leader("this FE is no longer the leader"))
                 }
                 _ => match sql::parse(sql_text) {
@@ -343,6 +349,21 @@ pub async fn serve_forward(ctx: &FeContext, sql_text: &str, session: &[u8]) -> (
     let applied = ctx.meta.raft().map(|r| r.applied_index()).unwrap_or(0);
     let bytes = serde_json::to_vec(&result).unwrap_or_default();
     (bytes, applied)
+}
+
+/// True once this FE is the active leader. A leader just elected is still taking over
+/// (`ha::leadership`) while followers already send it statements: it waits for that, up to
+/// [`failover_wait`], instead of refusing them; a follower answers false at once.
+async fn until_active(raft: &MetaRaft) -> bool {
+    let deadline = tokio::time::Instant::now() + failover_wait(raft);
+    while !raft.is_active() {
+        let leading = raft.metrics().state == openraft::ServerState::Leader;
+        if !leading || tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    true
 }
 
 /// Leader side of `ReadIndex`.

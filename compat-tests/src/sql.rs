@@ -172,8 +172,13 @@ pub fn server_error(e: &mysql_async::Error) -> Option<SqlError> {
 
 /// Runs `sql`; panics with the statement and error if it fails.
 pub async fn must_exec(conn: &mut Conn, sql: &str) {
+    let started = std::time::Instant::now();
     if let Err(e) = conn.query_drop(sql).await {
-        panic!("statement failed: {sql}\n  error: {e}");
+        // The time tells a refusal from a timeout when only the message reaches CI's log.
+        panic!(
+            "statement failed after {} ms: {sql}\n  error: {e}",
+            started.elapsed().as_millis()
+        );
     }
 }
 

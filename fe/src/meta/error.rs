@@ -22,6 +22,10 @@ pub enum MetaError {
     /// The leader has not heard from a quorum within the election timeout.
     #[error("the leader FE cannot reach a quorum of frontends")]
     NoQuorum,
+    /// A write was proposed but not applied within `waited_ms`: it may still commit (the FE
+    /// reloads its state from the store once the group settles).
+    #[error("the metadata write did not commit within {waited_ms} ms; its outcome is unknown")]
+    CommitTimeout { waited_ms: u64 },
     /// Replication failed or its outcome is unknown.
     #[error("metadata replication: {0}")]
     Replication(String),

@@ -27,6 +27,14 @@ pub use types::{node_id, FeNode, MetaCommand, MetaOp, MetaTypes};
 /// leader that wakes up learns the newer term from the first answer and fails them at once.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(8);
 
+/// The same bound for a group whose only voter is this FE: no quorum can be lost, only the
+/// local disk can be slow (a shared machine's fsync stalls for seconds), and a lone
+/// StarRocks FE blocks on its edit log the same way.
+const LONE_WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A write slower than this is logged with its phases (the lease check, the commit).
+const SLOW_WRITE: Duration = Duration::from_secs(1);
+
 /// Timing of the group (fe.conf `meta_heartbeat_interval_ms`, `meta_election_timeout_ms`).
 #[derive(Debug, Clone, Copy)]
 pub struct RaftTiming {
@@ -350,36 +358,58 @@ impl MetaRaft {
         // other leader can have been elected inside it; it spans 3 heartbeats, so one late
         // heartbeat on a loaded machine does not cost a write an extra round.
         let election = Duration::from_millis(self.timing.election_timeout_ms);
-        let fresh = self
-            .quorum_seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some_and(|t| t.elapsed() < election)
-            || self.acks.quorum_within(
-                self.node_id,
-                m.membership_config.membership().get_joint_config(),
-                m.current_term,
-                election,
-            );
+        let configs = m.membership_config.membership().get_joint_config();
+        let lone = configs
+            .iter()
+            .all(|voters| voters.len() == 1 && voters.contains(&self.node_id));
+        let fresh = lone
+            || self
+                .quorum_seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some_and(|t| t.elapsed() < election)
+            || self
+                .acks
+                .quorum_within(self.node_id, configs, m.current_term, election);
+        let started = std::time::Instant::now();
+        let (lease_tx, lease_rx) = std::sync::mpsc::sync_channel::<Duration>(1);
         self.rt.spawn(async move {
             if !fresh {
-                match tokio::time::timeout(election, raft.get_read_log_id()).await {
-                    Ok(Ok(_)) => {}
-                    _ => {
-                        let _ = tx.send(Err(None));
-                        return;
-                    }
+                let t = std::time::Instant::now();
+                let ok = matches!(
+                    tokio::time::timeout(election, raft.get_read_log_id()).await,
+                    Ok(Ok(_))
+                );
+                let _ = lease_tx.send(t.elapsed());
+                if !ok {
+                    let _ = tx.send(Err(None));
+                    return;
                 }
             }
             let _ = tx.send(raft.client_write(cmd).await.map_err(Some));
         });
-        let wait = || rx.recv_timeout(WRITE_TIMEOUT);
+        let bound = if lone {
+            LONE_WRITE_TIMEOUT
+        } else {
+            WRITE_TIMEOUT
+        };
+        let wait = || rx.recv_timeout(bound);
         let r = match tokio::runtime::Handle::try_current() {
             Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
                 tokio::task::block_in_place(wait)
             }
             _ => wait(),
         };
+        let took = started.elapsed();
+        if took >= SLOW_WRITE {
+            tracing::warn!(
+                took_ms = took.as_millis() as u64,
+                lease_check_ms = lease_rx.try_recv().ok().map(|d| d.as_millis() as u64),
+                lone,
+                ok = matches!(r, Ok(Ok(_))),
+                "slow metadata write"
+            );
+        }
         match r {
             Ok(Ok(resp)) => {
                 *self.quorum_seen.lock().unwrap_or_else(|p| p.into_inner()) =
@@ -401,7 +431,9 @@ impl MetaRaft {
                 // Committed or not, nobody knows yet: the FE reloads from the store once the
                 // group settles (the entry either is there or never will be).
                 self.uncertain.store(true, Ordering::SeqCst);
-                Err(MetaError::NoQuorum)
+                Err(MetaError::CommitTimeout {
+                    waited_ms: bound.as_millis() as u64,
+                })
             }
         }
     }

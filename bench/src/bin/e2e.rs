@@ -348,6 +348,10 @@ struct Figures {
     /// (StarRocks's first task waits max_batch_interval; ClickHouse joins its consumer group).
     /// The raw consumer's clock already starts at its first message.
     steady_rows_per_s: f64,
+    /// CPU-seconds this benchmark process spent in the phase: the mock broker serving, the
+    /// producer (unless --preload) and, in the raw phase, the consumer. A loader that beats
+    /// the raw consumer on this machine must fit its own CPU next to this.
+    host_cpu: f64,
 }
 
 impl Figures {
@@ -391,6 +395,7 @@ fn raw_consumption(fmt: Format, mock: &MockBroker, n: u64) -> Result<Figures> {
         tpl.add_partition_offset(&topic, p, Offset::Beginning)?;
     }
     consumer.assign(&tpl)?;
+    let host_cpu0 = cpu_secs(std::process::id());
     let (mut rows, mut bytes) = (0u64, 0u64);
     let mut started: Option<Instant> = None;
     let deadline = Instant::now() + Duration::from_secs(600);
@@ -411,12 +416,14 @@ fn raw_consumption(fmt: Format, mock: &MockBroker, n: u64) -> Result<Figures> {
         }
     }
     let secs = started.map_or(0.0, |s| s.elapsed().as_secs_f64());
+    let host_cpu = cpu_secs(std::process::id()) - host_cpu0;
     feed.bytes()?;
     Ok(Figures {
         rows,
         bytes,
         secs,
         steady_rows_per_s: rows as f64 / secs,
+        host_cpu,
     })
 }
 
@@ -475,6 +482,7 @@ async fn starload_load(
         consumed.clone(),
         stop.clone(),
     )?;
+    let host_cpu0 = cpu_secs(std::process::id());
     let started = Instant::now();
     // The seed's jsonpaths, as an SQL string literal.
     const JSONPATHS: &str =
@@ -566,6 +574,7 @@ async fn starload_load(
     let steady_rows_per_s = steady_rate(first, n, Instant::now());
     let fe_cpu = cpu_secs(fe_pid) - fe_cpu0;
     let be_cpu = be_pids.iter().map(|p| cpu_secs(*p)).sum::<f64>() - be_cpu0;
+    let host_cpu = cpu_secs(std::process::id()) - host_cpu0;
     let bytes = feed.bytes()?;
     if count != n {
         // What the job counted tells a filtered row from a lost one.
@@ -591,6 +600,7 @@ async fn starload_load(
             bytes,
             secs,
             steady_rows_per_s,
+            host_cpu,
         },
         fe_cpu,
         be_cpu,
@@ -701,6 +711,7 @@ fn clickhouse_load(fmt: Format, mock: &MockBroker, n: u64) -> Result<Option<(Fig
     // Consumers first (they start from the beginning: auto_offset_reset in the config), then
     // the messages.
     let cpu0 = cpu_secs(pid);
+    let host_cpu0 = cpu_secs(std::process::id());
     let consumed = positions();
     let stop = Arc::new(AtomicBool::new(false));
     let producer = {
@@ -737,6 +748,7 @@ fn clickhouse_load(fmt: Format, mock: &MockBroker, n: u64) -> Result<Option<(Fig
     let secs = started.elapsed().as_secs_f64();
     let steady_rows_per_s = steady_rate(first, n, Instant::now());
     let cpu = cpu_secs(pid) - cpu0;
+    let host_cpu = cpu_secs(std::process::id()) - host_cpu0;
     let bytes = producer
         .join()
         .map_err(|_| anyhow::anyhow!("producer panicked"))??;
@@ -747,6 +759,7 @@ fn clickhouse_load(fmt: Format, mock: &MockBroker, n: u64) -> Result<Option<(Fig
             bytes,
             secs,
             steady_rows_per_s,
+            host_cpu,
         },
         cpu,
     )))
@@ -837,6 +850,15 @@ async fn main() -> Result<()> {
             raw.mb_per_s(),
             raw.secs
         );
+        println!(
+            "cpu-seconds per million rows: raw phase, this process (broker, consumer{}) {:.2}",
+            if PRELOAD.load(Ordering::Relaxed) {
+                ""
+            } else {
+                ", producer"
+            },
+            raw.host_cpu * per_m
+        );
         let runs: Vec<Option<String>> = if profiles.is_empty() {
             vec![None]
         } else {
@@ -864,9 +886,11 @@ async fn main() -> Result<()> {
                 ours.steady_rows_per_s
             );
             println!(
-                "cpu-seconds per million rows: FE {:.2}, BEs {:.2} (all {bes} together)",
+                "cpu-seconds per million rows: FE {:.2}, BEs {:.2} (all {bes} together), this process {:.2}, total {:.2}",
                 fe_cpu * per_m,
-                be_cpu * per_m
+                be_cpu * per_m,
+                ours.host_cpu * per_m,
+                (fe_cpu + be_cpu + ours.host_cpu) * per_m
             );
             println!(
                 "ratio starload [{label}] / raw consumption ({f}): {:.2} (wall), {:.2} (steady)",
@@ -896,11 +920,12 @@ async fn main() -> Result<()> {
             Some((ch, _)) if ch.rows == 0 => {}
             Some((ch, cpu)) => {
                 println!(
-                    "clickhouse kafka engine: {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s; {:.2} cpu-s per million rows); steady {:.0} rows/s",
+                    "clickhouse kafka engine: {n} msgs  {:>10.0} rows/s  {:>7.1} MB/s  ({:.2} s; {:.2} cpu-s per million rows, this process {:.2}); steady {:.0} rows/s",
                     ch.rows_per_s(),
                     ch.mb_per_s(),
                     ch.secs,
                     cpu * per_m,
+                    ch.host_cpu * per_m,
                     ch.steady_rows_per_s
                 );
                 if let Some(ours) = ours_last {

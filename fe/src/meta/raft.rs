@@ -359,9 +359,11 @@ impl MetaRaft {
         // heartbeat on a loaded machine does not cost a write an extra round.
         let election = Duration::from_millis(self.timing.election_timeout_ms);
         let configs = m.membership_config.membership().get_joint_config();
-        let lone = configs
-            .iter()
-            .all(|voters| voters.len() == 1 && voters.contains(&self.node_id));
+        // This FE is the whole quorum: no lease to confirm, and only its own disk to wait for.
+        let lone = !configs.is_empty()
+            && configs
+                .iter()
+                .all(|voters| voters.len() == 1 && voters.contains(&self.node_id));
         let fresh = lone
             || self
                 .quorum_seen

@@ -13,6 +13,15 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// True when `me` is the only voter of every set in `configs`: the node is its own quorum, so
+/// it never needs a lease confirmed and waits only for its own disk.
+pub fn sole_voter(me: u64, configs: &[BTreeSet<u64>]) -> bool {
+    !configs.is_empty()
+        && configs
+            .iter()
+            .all(|voters| voters.len() == 1 && voters.contains(&me))
+}
+
 /// Per follower: the term and send time of the newest AppendEntries it accepted.
 #[derive(Default)]
 pub struct AckClock {
@@ -71,6 +80,10 @@ mod tests {
         assert!(!c.quorum_within(1, &three, 5, w));
         // A single-node group is its own majority.
         assert!(c.quorum_within(1, &[set(&[1])], 5, w));
+        assert!(sole_voter(1, &[set(&[1])]));
+        assert!(!sole_voter(1, &three));
+        assert!(!sole_voter(1, &[set(&[1]), set(&[1, 2])]));
+        assert!(!sole_voter(1, &[]));
         c.record(2, 5, Instant::now());
         assert!(c.quorum_within(1, &three, 5, w));
         // An answer to another term does not count.

@@ -39,8 +39,11 @@ struct Marks {
 /// Tracks the log's durable prefix; shared by the log store, the state machine and the network.
 pub struct Durability {
     db: Arc<rocksdb::DB>,
-    marks: Mutex<Marks>,
-    durable_tx: watch::Sender<u64>,
+    /// The marks live in the watch itself, so its lock is the only one: `wait_for` runs its
+    /// predicate under the watch's read lock, and a second lock taken inside the predicate
+    /// (while the sync thread held that one and published) deadlocked apply and the sync
+    /// thread for good, which stalled a lone FE's first write (two CI failures).
+    marks: watch::Sender<Marks>,
     kick: Mutex<mpsc::Sender<()>>,
 }
 
@@ -53,12 +56,12 @@ impl Durability {
         let (kick, kicked) = mpsc::channel();
         let this = Arc::new(Self {
             db,
-            marks: Mutex::new(Marks {
+            marks: watch::channel(Marks {
                 written: last_index,
                 durable: last_index,
                 generation: 0,
-            }),
-            durable_tx: watch::channel(last_index).0,
+            })
+            .0,
             kick: Mutex::new(kick),
         });
         let weak = Arc::downgrade(&this);
@@ -76,17 +79,8 @@ impl Durability {
         Ok(this)
     }
 
-    fn marks(&self) -> std::sync::MutexGuard<'_, Marks> {
-        self.marks.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn publish(&self, m: &Marks) {
-        let d = m.durable;
-        self.durable_tx.send_if_modified(|cur| {
-            let changed = *cur != d;
-            *cur = d;
-            changed
-        });
+    fn marks(&self) -> Marks {
+        *self.marks.borrow()
     }
 
     /// Syncs the WAL and marks what was written before it durable. Retries while the sync
@@ -113,52 +107,55 @@ impl Durability {
 
     /// Marks what the sync covered durable, unless a truncation came in between.
     fn sync_finished(&self, (target, generation): (u64, u64)) {
-        let mut m = self.marks();
-        if m.generation == generation && target > m.durable {
-            m.durable = target.min(m.written);
-            self.publish(&m);
-        }
+        self.marks.send_if_modified(|m| {
+            if m.generation == generation && target > m.durable {
+                m.durable = target.min(m.written);
+                true
+            } else {
+                false
+            }
+        });
     }
 
     /// Entries through `last_index` were written without a sync (the leader's own).
     pub fn wrote_unsynced(&self, last_index: u64) {
-        self.marks().written = last_index;
+        // A larger `written` only makes waiters wait longer: no wake-up needed.
+        self.marks.send_if_modified(|m| {
+            m.written = last_index;
+            false
+        });
         let _ = self.kick.lock().unwrap_or_else(|p| p.into_inner()).send(());
     }
 
     /// A synced write (entries through `last_index`, or a vote or purge when `None`) made
     /// everything written before it durable too.
     pub fn synced(&self, last_index: Option<u64>) {
-        let mut m = self.marks();
-        if let Some(i) = last_index {
-            m.written = i;
-        }
-        m.durable = m.written;
-        self.publish(&m);
+        self.marks.send_if_modified(|m| {
+            if let Some(i) = last_index {
+                m.written = i;
+            }
+            let changed = m.durable != m.written;
+            m.durable = m.written;
+            changed
+        });
     }
 
     /// The log was truncated: indexes from `since` on are gone.
     pub fn truncated(&self, since: u64) {
-        let mut m = self.marks();
-        let keep = since.saturating_sub(1);
-        m.written = m.written.min(keep);
-        m.durable = m.durable.min(keep);
-        m.generation += 1;
         // Always wake waiters: a shorter log may satisfy them even if `durable` stayed.
-        let d = m.durable;
-        self.durable_tx.send_modify(|cur| *cur = d);
+        self.marks.send_modify(|m| {
+            let keep = since.saturating_sub(1);
+            m.written = m.written.min(keep);
+            m.durable = m.durable.min(keep);
+            m.generation += 1;
+        });
     }
 
     /// Waits until every entry this node wrote up to `index` is durable. Indexes beyond the
     /// log (nothing written there) need no wait.
     pub async fn wait(&self, index: u64) {
-        let mut rx = self.durable_tx.subscribe();
-        let _ = rx
-            .wait_for(|_| {
-                let m = self.marks();
-                m.durable >= index.min(m.written)
-            })
-            .await;
+        let mut rx = self.marks.subscribe();
+        let _ = rx.wait_for(|m| m.durable >= index.min(m.written)).await;
     }
 
     /// The durable prefix (for tests and metrics).
@@ -211,10 +208,10 @@ mod tests {
     fn a_sync_that_started_before_a_truncation_claims_nothing() {
         let (_d, db) = db();
         let d = Durability::open(db, 10).unwrap();
-        d.marks().written = 12; // written unsynced; the kick is not sent, so no thread races
+        d.marks.send_modify(|m| m.written = 12); // written unsynced; the kick is not sent, so no thread races
         let started = d.sync_started();
         d.truncated(8);
-        d.marks().written = 15; // written again after the truncation, unsynced
+        d.marks.send_modify(|m| m.written = 15); // written again after the truncation, unsynced
         d.sync_finished(started);
         assert_eq!(
             d.durable(),
@@ -225,5 +222,55 @@ mod tests {
         let started = d.sync_started();
         d.sync_finished(started);
         assert_eq!(d.durable(), 15);
+    }
+
+    /// Waiters and publishers hammer the marks at once. Before the marks lived in the watch,
+    /// a waiter's predicate (under the watch's read lock) and a publish (under the marks lock)
+    /// could take the two locks in opposite orders and hang both for good; a standalone copy
+    /// of that pattern hung within a second. The workload runs on its own threads so a hang
+    /// fails the test instead of stalling it.
+    #[test]
+    fn waiters_and_publishers_never_deadlock() {
+        let (_d, db) = db();
+        let d = Durability::open(db, 0).unwrap();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let publisher = {
+            let (d, stop) = (d.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    d.synced(None);
+                }
+            })
+        };
+        let (done_tx, done) = mpsc::channel();
+        let workload = d.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(4)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let mut tasks = Vec::new();
+                for t in 0..4u64 {
+                    let d = workload.clone();
+                    tasks.push(tokio::spawn(async move {
+                        for i in 0..5000u64 {
+                            let index = i * 4 + t + 1;
+                            d.wrote_unsynced(index);
+                            d.wait(index).await;
+                        }
+                    }));
+                }
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            });
+            let _ = done_tx.send(());
+        });
+        let finished = done.recv_timeout(Duration::from_secs(60));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(finished.is_ok(), "waiters hung: a lock-order deadlock");
+        publisher.join().unwrap();
     }
 }

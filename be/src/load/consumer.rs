@@ -11,7 +11,9 @@
 //! - Each consumer runs on its own blocking thread, copies payloads into a [`MessageChunk`]
 //!   arena and hands full chunks to the task through a bounded channel (back-pressure).
 //! - The batch ends when `max_interval_s` elapsed, the task's bytes reached
-//!   `max_batch_size_bytes`, or every partition hit EOF.
+//!   `max_batch_size_bytes`, or every partition hit EOF. A partition read up to the high
+//!   watermark of its latest fetch counts as at EOF at once (librdkafka's own EOF waits for
+//!   one more, empty, fetch).
 //! - `OFFSET_OUT_OF_RANGE` stops the task with `Broker: Offset out of range, partition <p>
 //!   offset <o> has no data` (the FE pauses the job on `Offset out of range`); when retention
 //!   deleted messages before they were read, the text says how many (issue 16).
@@ -178,6 +180,12 @@ pub fn run_consumer(
         .map(|(i, s)| (s.partition, i))
         .collect();
     let mut chunk = MessageChunk::with_capacity(CHUNK_BYTES + 64 * 1024, 4096);
+    let topic_c = std::ffi::CString::new(spec.topic.as_str()).map_err(|_| {
+        LoadError::KafkaAssign(KafkaError::Subscription(format!(
+            "topic name {:?} holds a NUL byte",
+            spec.topic
+        )))
+    })?;
     let mut eof_left = states.len();
     // Partitions already at their end offset are done before anything is read.
     for s in states.iter_mut() {
@@ -205,7 +213,30 @@ pub fn run_consumer(
         }
         let left = shared.deadline - now;
         let timeout = left.min(spec.kafka_timeout).min(Duration::from_millis(500));
-        match consumer.poll(timeout) {
+        let mut polled = consumer.poll(Duration::ZERO);
+        if polled.is_none() {
+            // The local queue is drained. librdkafka reports EOF only after a fetch comes back
+            // empty, which the broker holds for fetch.wait.max.ms (500 ms by default): every
+            // task of a caught-up job paid that at its end. A partition whose last message
+            // read by this task sits at the high watermark of the latest fetch has nothing
+            // more, so it ends now. Only partitions read in this task are judged: a pooled
+            // consumer's cached watermark may predate the task, but the fetch that brought a
+            // message updated it before the message was delivered.
+            for s in states.iter_mut().filter(|s| !s.eof && s.last_offset >= 0) {
+                if let Some(high) = cached_high_watermark(&consumer, &topic_c, s.partition) {
+                    if s.last_offset + 1 >= high {
+                        s.high_watermark = high;
+                        s.eof = true;
+                        eof_left -= 1;
+                    }
+                }
+            }
+            if eof_left == 0 {
+                break;
+            }
+            polled = consumer.poll(timeout);
+        }
+        match polled {
             None => continue,
             Some(Ok(m)) => {
                 let Some(&i) = idx_of.get(&m.partition()) else {
@@ -314,6 +345,28 @@ pub fn run_consumer(
     }
     pool.give_back(key, consumer);
     Ok(states)
+}
+
+/// librdkafka's last known high watermark of partition `p`: updated from every fetched message
+/// set, read without a request (`rd_kafka_get_watermark_offsets`, which rust-rdkafka does not
+/// wrap). None while unknown.
+#[allow(unsafe_code)]
+fn cached_high_watermark(c: &BaseConsumer, topic: &std::ffi::CStr, p: i32) -> Option<i64> {
+    use rdkafka::bindings::{rd_kafka_get_watermark_offsets, rd_kafka_resp_err_t};
+    let (mut low, mut high) = (-1i64, -1i64);
+    // SAFETY: the client handle is valid while `c` is borrowed, `topic` is NUL-terminated and
+    // outlives the call, and librdkafka only writes the two out-parameters (under its own
+    // partition lock; the call is documented as thread-safe and non-blocking).
+    let err = unsafe {
+        rd_kafka_get_watermark_offsets(
+            c.client().native_ptr(),
+            topic.as_ptr(),
+            p,
+            &mut low,
+            &mut high,
+        )
+    };
+    (err == rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0).then_some(high)
 }
 
 fn position_of(c: &BaseConsumer, topic: &str, p: i32) -> Option<i64> {
@@ -493,6 +546,41 @@ mod tests {
         assert!(s0.eof && s0.last_offset == 5, "{s0:?}");
         let s1 = states.iter().find(|s| s.partition == 1).unwrap();
         assert!(s1.eof && s1.last_offset == -1, "{s1:?}");
+    }
+
+    /// A task that read its partition up to the high watermark ends there, without waiting
+    /// for the empty fetch librdkafka's own EOF needs (the mock broker, like Kafka, holds an
+    /// empty fetch for fetch.wait.max.ms, set to 15 s here).
+    #[test]
+    fn a_task_read_up_to_the_high_watermark_ends_without_an_empty_fetch() {
+        let mock = MockCluster::new(1).unwrap();
+        let brokers = mock.bootstrap_servers();
+        mock.create_topic("caught-up", 1, 1).unwrap();
+        produce(&brokers, "caught-up", 0, 10);
+        let spec = ConsumeSpec {
+            brokers,
+            topic: "caught-up".into(),
+            begin_offsets: Vec::new(),
+            properties: HashMap::from([("fetch.wait.max.ms".into(), "15000".into())]),
+            group_id: format!("caught-up-{}", uuid::Uuid::new_v4()),
+            max_interval: Duration::from_secs(120),
+            max_bytes: 0,
+            max_consumers: 1,
+            kafka_timeout: Duration::from_secs(5),
+            end_offsets: HashMap::new(),
+        };
+        let started = Instant::now();
+        let (got, states) = run(&spec, vec![(0, 3)]);
+        let took = started.elapsed();
+        assert_eq!(got, (3..10).map(|o| (0, o)).collect::<Vec<_>>());
+        assert!(
+            states[0].eof && states[0].last_offset == 9 && states[0].high_watermark == 10,
+            "{states:?}"
+        );
+        assert!(
+            took < Duration::from_secs(15),
+            "the task waited for an empty fetch: {took:?}"
+        );
     }
 
     #[test]

@@ -13,8 +13,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-/// The workspace root (the directory holding the root `Cargo.toml`).
+/// The workspace root (the directory holding the root `Cargo.toml`): the nearest directory
+/// at or above the current one that holds `Cargo.toml` and `compat-tests/`, else the one this
+/// crate was built in. The build-time path alone is not enough: checkouts that share a
+/// `CARGO_TARGET_DIR` share this crate's build (cargo keys workspace members by relative
+/// path), so a binary built in one checkout could read another's cases, or a deleted one's.
 pub fn workspace_root() -> PathBuf {
+    if let Ok(cwd) = std::env::current_dir() {
+        if let Some(root) = cwd
+            .ancestors()
+            .find(|d| d.join("Cargo.toml").is_file() && d.join("compat-tests").is_dir())
+        {
+            return root.to_path_buf();
+        }
+    }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }

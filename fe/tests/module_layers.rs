@@ -41,7 +41,11 @@ const LAYERS: &[&[&str]] = &[
 ];
 
 fn graph() -> module_graph::ModuleGraph {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // cargo test sets the package dir at run time; the build-time one may name another
+    // checkout that shares the target dir.
+    let dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let src = Path::new(&dir).join("src");
     module_graph::read(&src).expect("read fe/src")
 }
 

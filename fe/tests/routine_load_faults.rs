@@ -40,11 +40,17 @@ fn job_sql(name: &str, broker: &str, offsets: Option<(i64, i64)>) -> String {
         None => "\"property.kafka_default_offsets\" = \"OFFSET_BEGINNING\"".to_string(),
         Some((a, b)) => format!("\"kafka_offsets\" = \"{a},{b}\""),
     };
+    // The faults must land while a task runs, and a task that reads a small round ends
+    // within milliseconds (at the high watermark). The broker holds each fetch until 10 MB
+    // or 1 s, so a task runs for a second or two (a pooled consumer may first wait out the
+    // fetch its last task left held), where `running_task_be` sees it; task_consume_second
+    // leaves room for both waits.
     format!(
         "CREATE ROUTINE LOAD d.{name} ON t COLUMNS TERMINATED BY ',' \
-         PROPERTIES (\"max_batch_interval\" = \"5\", \"task_consume_second\" = \"1\") \
+         PROPERTIES (\"max_batch_interval\" = \"5\", \"task_consume_second\" = \"3\") \
          FROM KAFKA (\"kafka_broker_list\" = \"{broker}\", \"kafka_topic\" = \"{TOPIC}\", \
-         \"kafka_partitions\" = \"0,1\", {kafka})"
+         \"kafka_partitions\" = \"0,1\", {kafka}, \
+         \"property.fetch.min.bytes\" = \"10485760\", \"property.fetch.wait.max.ms\" = \"1000\")"
     )
 }
 

@@ -4,7 +4,6 @@
 //! `TabletStore` is that hub). Reads `be/src` as text (`module_graph`).
 
 use starload_compat_tests::module_graph::{self, circles, upward_imports};
-use std::path::Path;
 
 /// Top layer first. Keep in step with `be/src/lib.rs` and ARCHITECTURE.md.
 const LAYERS: &[&[&str]] = &[
@@ -21,11 +20,7 @@ const LAYERS: &[&[&str]] = &[
 ];
 
 fn graph() -> module_graph::ModuleGraph {
-    // cargo test sets the package dir at run time; the build-time one may name another
-    // checkout that shares the target dir.
-    let dir =
-        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
-    let src = Path::new(&dir).join("src");
+    let src = starload_compat_tests::paths::package_dir(env!("CARGO_MANIFEST_DIR")).join("src");
     module_graph::read(&src).expect("read be/src")
 }
 

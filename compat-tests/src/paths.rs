@@ -31,6 +31,15 @@ pub fn workspace_root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
+/// The directory of the package whose test runs: `CARGO_MANIFEST_DIR` as cargo test sets it
+/// at run time, else `built` (the caller's `env!("CARGO_MANIFEST_DIR")`). The build-time value
+/// alone may name another checkout that shares the target dir (see [`workspace_root`]).
+pub fn package_dir(built: &str) -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(built))
+}
+
 /// Candidate release directories, most specific first.
 fn release_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();

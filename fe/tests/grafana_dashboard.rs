@@ -7,11 +7,8 @@ use starload_fe::telemetry::METRICS;
 
 #[test]
 fn dashboard_queries_only_declared_metrics() {
-    // cargo test sets the package dir at run time; the build-time one may name another
-    // checkout that shares the target dir.
-    let dir =
-        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
-    let path = std::path::Path::new(&dir).join("../deploy/grafana/starload-routine-load.json");
+    let path = starload_compat_tests::paths::package_dir(env!("CARGO_MANIFEST_DIR"))
+        .join("../deploy/grafana/starload-routine-load.json");
     let text = std::fs::read_to_string(path).expect("dashboard file");
     let dash: serde_json::Value = serde_json::from_str(&text).expect("dashboard JSON");
     let mut exprs = Vec::new();

@@ -527,6 +527,23 @@ mod tests {
         (got, states)
     }
 
+    /// A task spec on `topic`: a fresh group, no properties or end offsets, one consumer, and
+    /// an interval long enough that only partition EOF (or a bound) ends the task.
+    fn spec_on(brokers: String, topic: &str) -> ConsumeSpec {
+        ConsumeSpec {
+            brokers,
+            topic: topic.into(),
+            begin_offsets: Vec::new(),
+            properties: HashMap::new(),
+            group_id: format!("{topic}-{}", uuid::Uuid::new_v4()),
+            max_interval: Duration::from_secs(120),
+            max_bytes: 0,
+            max_consumers: 1,
+            kafka_timeout: Duration::from_secs(5),
+            end_offsets: HashMap::new(),
+        }
+    }
+
     #[test]
     fn a_bounded_partition_stops_at_its_end_offset() {
         let mock = MockCluster::new(1).unwrap();
@@ -535,17 +552,9 @@ mod tests {
         produce(&brokers, "bounded", 0, 10);
         produce(&brokers, "bounded", 1, 4);
         let spec = ConsumeSpec {
-            brokers,
-            topic: "bounded".into(),
-            begin_offsets: Vec::new(),
-            properties: HashMap::new(),
-            group_id: format!("bounded-{}", uuid::Uuid::new_v4()),
-            max_interval: Duration::from_secs(120),
-            max_bytes: 0,
-            max_consumers: 1,
-            kafka_timeout: Duration::from_secs(5),
             // Partition 0 ends at 6 (4 more messages wait past it); partition 1 at 4.
             end_offsets: HashMap::from([(0, 6), (1, 4)]),
+            ..spec_on(brokers, "bounded")
         };
         let (got, states) = run(&spec, vec![(0, 2), (1, 4)]);
         assert_eq!(got, (2..6).map(|o| (0, o)).collect::<Vec<_>>());
@@ -565,16 +574,8 @@ mod tests {
         mock.create_topic("caught-up", 1, 1).unwrap();
         produce(&brokers, "caught-up", 0, 10);
         let spec = ConsumeSpec {
-            brokers,
-            topic: "caught-up".into(),
-            begin_offsets: Vec::new(),
             properties: HashMap::from([("fetch.wait.max.ms".into(), "15000".into())]),
-            group_id: format!("caught-up-{}", uuid::Uuid::new_v4()),
-            max_interval: Duration::from_secs(120),
-            max_bytes: 0,
-            max_consumers: 1,
-            kafka_timeout: Duration::from_secs(5),
-            end_offsets: HashMap::new(),
+            ..spec_on(brokers, "caught-up")
         };
         let started = Instant::now();
         let (got, states) = run(&spec, vec![(0, 3)]);
@@ -598,17 +599,8 @@ mod tests {
         produce(&brokers, "pool", 0, 10);
         produce(&brokers, "pool", 1, 10);
         let spec = ConsumeSpec {
-            brokers,
-            topic: "pool".into(),
-            begin_offsets: Vec::new(),
-            properties: HashMap::new(),
-            group_id: format!("pool-{}", uuid::Uuid::new_v4()),
-            // Long enough that only partition EOF ends these tasks.
-            max_interval: Duration::from_secs(120),
-            max_bytes: 0,
             max_consumers: 3,
-            kafka_timeout: Duration::from_secs(5),
-            end_offsets: HashMap::new(),
+            ..spec_on(brokers, "pool")
         };
         let key = ConsumerPool::key_of(&client_config(&spec).config_map());
         let pool = ConsumerPool::global();

@@ -65,6 +65,12 @@ tansu_log="$dir/tansu-build.log"
 t_tansu=$(date +%s.%N)
 "$here/install-deps.sh" --tansu-only > "$tansu_log" 2>&1 &
 tansu_pid=$!
+# RocksDB's C++ and librdkafka's configure are the two longest steps of the build, and cargo's
+# scheduler starts them late because few crates depend on them: in a cold build RocksDB began at
+# 592 s of 1999 and the FE then waited for it at the end. Built first, RocksDB's files compile on
+# every core while librdkafka configures, and the crates after them keep both cores busy.
+(cd "$repo" && cargo build --profile dist -p librocksdb-sys -p rdkafka-sys)
+lap "native libs"
 # Only what the quickstart runs, in the shipped profile (tests and CI build `--release
 # --workspace` instead; see Cargo.toml's [profile.dist]).
 (cd "$repo" && cargo build --profile dist -p starload-fe -p starload-be -p starload-compat-tests \

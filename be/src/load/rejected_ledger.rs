@@ -49,7 +49,7 @@
 use crate::config::BeConfig;
 use crate::error::BeError;
 use crate::load::error_rows::{ErrorRows, RejectedRow};
-use crate::storage::rocks::{RocksEngine, WriteBatch};
+use crate::storage::rocks::{RocksEngine, Workload, WriteBatch};
 use starload_proto::be::RejectedRow as RejectedRowProto;
 use starload_proto::fe::frontend_service_client::FrontendServiceClient;
 use starload_proto::fe::{GetTxnStateRequest, TxnState as FeTxnState};
@@ -427,7 +427,7 @@ impl RejectedLedger {
         std::fs::create_dir_all(dir)
             .map_err(|e| BeError::Other(format!("create {}: {e}", dir.display())))?;
         let l = Arc::new(Self {
-            db: RocksEngine::open(dir)?,
+            db: RocksEngine::open_for(dir, Workload::SideStore)?,
             budget,
             cluster_token: cluster_token.to_string(),
             usage: Mutex::new(HashMap::new()),

@@ -99,15 +99,41 @@ fn storage_err(what: &'static str) -> impl Fn(rocksdb::Error) -> BeError {
     move |e| BeError::Storage(format!("rocksdb {what}: {e}"))
 }
 
+/// What a database holds. It sets the memtable size, and with it the disk RocksDB reserves:
+/// each WAL file is fallocated in steps of 1.1 x the memtable size, taken on its first write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    /// Tablets: loads write whole batches, so big memtables keep flushes and L0 compactions
+    /// rare. Reserves about 141 MB of WAL per BE.
+    Tablets,
+    /// A small side store (the rejected-row ledger, bounded by its per-job byte budget). With
+    /// the tablets' memtable it reserved 141 MB per BE for a few kilobytes of rows, and three
+    /// BEs on one disk ran a CI machine out of space.
+    SideStore,
+}
+
+impl Workload {
+    fn write_buffer_size(self) -> usize {
+        match self {
+            Workload::Tablets => 128 << 20,
+            Workload::SideStore => 4 << 20,
+        }
+    }
+}
+
 impl RocksEngine {
-    /// Opens (or creates) the database in `dir`.
+    /// Opens (or creates) the tablet database in `dir`.
     pub fn open(dir: &Path) -> Result<Self, BeError> {
+        Self::open_for(dir, Workload::Tablets)
+    }
+
+    /// Opens (or creates) the database in `dir`, sized for `workload`.
+    pub fn open_for(dir: &Path, workload: Workload) -> Result<Self, BeError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| BeError::Storage(format!("create {}: {e}", dir.display())))?;
         let mut opts = rocksdb::Options::default();
         opts.create_if_missing(true);
-        // Loads write whole batches: big memtables keep flushes and L0 compactions rare.
-        opts.set_write_buffer_size(128 << 20);
+        opts.set_write_buffer_size(workload.write_buffer_size());
         opts.set_max_write_buffer_number(4);
         opts.set_max_background_jobs(2);
         opts.set_level_zero_slowdown_writes_trigger(40);
@@ -181,6 +207,29 @@ impl RocksEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Disk blocks (not length) of the WAL files in `dir`: fallocate reserves blocks past the end.
+    fn wal_allocated_bytes(dir: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+            .map(|e| e.metadata().unwrap().blocks() * 512)
+            .sum()
+    }
+
+    #[test]
+    fn a_side_store_reserves_little_disk_for_its_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = RocksEngine::open_for(dir.path(), Workload::SideStore).unwrap();
+        let mut b = WriteBatch::new();
+        b.put(b"k", b"v");
+        e.write(b, true).unwrap();
+        let reserved = wal_allocated_bytes(dir.path());
+        // 4 MB memtable: at most one 4.4 MB preallocation step (the tablets' step is 141 MB).
+        assert!(reserved <= 8 << 20, "WAL reserves {reserved} bytes");
+    }
 
     #[test]
     fn write_then_range_in_order() {

@@ -424,9 +424,8 @@ impl RejectedLedger {
         if let Some(l) = map.get(dir) {
             return Ok(l.clone());
         }
-        std::fs::create_dir_all(dir)
-            .map_err(|e| BeError::Other(format!("create {}: {e}", dir.display())))?;
         let l = Arc::new(Self {
+            // Creates `dir` as well.
             db: RocksEngine::open_for(dir, Workload::SideStore)?,
             budget,
             cluster_token: cluster_token.to_string(),
